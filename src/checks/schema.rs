@@ -1,0 +1,125 @@
+//! JSON Schema checks. Every schema a run uses is compiled once, up front, from the schemas folder;
+//! `$ref`s between files in that folder resolve relative to the referring file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Compiled schemas by the name specs use (`order-detail.json`).
+#[derive(Default)]
+pub struct SchemaStore {
+    dir: PathBuf,
+    compiled: HashMap<String, Arc<jsonschema::Validator>>,
+}
+
+/// One way the instance breaks the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Where in the response (`/order/items/0/price`; empty for the root).
+    pub instance_path: String,
+    /// Which schema keyword failed (`/properties/order/required`).
+    pub schema_path: String,
+    pub message: String,
+}
+
+impl SchemaStore {
+    pub fn new(dir: impl Into<PathBuf>) -> SchemaStore {
+        SchemaStore {
+            dir: dir.into(),
+            compiled: HashMap::new(),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Loads and compiles `name` unless already done. The error says what to fix.
+    pub fn compile(&mut self, name: &str) -> Result<(), String> {
+        if self.compiled.contains_key(name) {
+            return Ok(());
+        }
+        let path = self.dir.join(name);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "cannot read schema `{name}` ({}): {e}; schemas live in {} (change with --schemas)",
+                path.display(),
+                self.dir.display()
+            )
+        })?;
+        let schema: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            format!("schema `{name}` is not valid JSON ({}:{}:{}): {e}", path.display(), e.line(), e.column())
+        })?;
+        let absolute = std::path::absolute(&path).unwrap_or(path.clone());
+        let base = url::Url::from_file_path(&absolute)
+            .map_err(|()| format!("schema path {} cannot be turned into a file URL", absolute.display()))?;
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .with_base_uri(base.to_string())
+            .should_validate_formats(true)
+            .build(&schema)
+            .map_err(|e| format!("schema `{name}` does not compile: {e}"))?;
+        self.compiled.insert(name.to_string(), Arc::new(validator));
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<jsonschema::Validator>> {
+        self.compiled.get(name)
+    }
+}
+
+/// Every violation of `schema` by `instance`, in the validator's order.
+pub fn violations(schema: &jsonschema::Validator, instance: &serde_json::Value) -> Vec<Violation> {
+    schema
+        .iter_errors(instance)
+        .map(|e| Violation {
+            instance_path: e.instance_path().to_string(),
+            schema_path: e.schema_path().to_string(),
+            message: e.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn store() -> (tempfile::TempDir, SchemaStore) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("common.json"),
+            r#"{"$defs": {"status": {"enum": ["pending", "paid"]}}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("order.json"),
+            r#"{"type": "object", "required": ["id", "status"], "additionalProperties": false,
+                "properties": {"id": {"type": "integer"}, "status": {"$ref": "common.json#/$defs/status"},
+                "created_at": {"type": "string", "format": "date-time"}}}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("broken.json"), "{").unwrap();
+        let store = SchemaStore::new(dir.path());
+        (dir, store)
+    }
+
+    #[test]
+    fn refs_between_files_resolve_and_every_violation_is_listed() {
+        let (_dir, mut store) = store();
+        store.compile("order.json").unwrap();
+        let schema = store.get("order.json").unwrap();
+        assert!(violations(schema, &json!({"id": 1, "status": "paid"})).is_empty());
+        let v = violations(schema, &json!({"id": "x", "status": "lost", "extra": 1, "created_at": "yesterday"}));
+        assert_eq!(v.len(), 4, "{v:?}");
+        assert!(v.iter().any(|v| v.instance_path == "/status"));
+        assert!(v.iter().any(|v| v.instance_path == "/created_at"));
+    }
+
+    #[test]
+    fn missing_and_broken_schemas_say_what_to_fix() {
+        let (_dir, mut store) = store();
+        assert!(store.compile("nope.json").unwrap_err().contains("cannot read schema `nope.json`"));
+        assert!(store.compile("broken.json").unwrap_err().contains("not valid JSON"));
+    }
+}

@@ -1,0 +1,161 @@
+//! Command-line interface: arguments (clap derive) and exit codes. Each subcommand's work is
+//! in [`crate::commands`].
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit codes, as documented in `gigcheck --help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Every scenario passed (skipped ones do not fail a run).
+    Passed = 0,
+    /// At least one check failed.
+    Failed = 1,
+    /// A spec or usage error: nothing was sent.
+    Usage = 2,
+    /// The target could not be reached at all.
+    Unreachable = 3,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gigcheck",
+    version,
+    about = "Black-box contract checks for GigGatek's order-management and payment API",
+    long_about = "Black-box contract checks for GigGatek's order-management and payment API.\n\n\
+        gigcheck runs YAML scenario specs against a running backend over HTTP and checks status,\n\
+        headers, JSON values, JSON Schemas and snapshots; it reports in the terminal and as JUnit.",
+    after_help = "Exit codes: 0 all passed · 1 a check failed · 2 spec or usage error (nothing sent) · 3 target unreachable"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Never colour the output (NO_COLOR is honoured too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios against a backend.
+    Run(RunArgs),
+    /// Check specs without sending anything: syntax, schemas, JSONPaths, variables, includes.
+    Validate(ValidateArgs),
+    /// List scenarios with their ids, names and tags.
+    List(ListArgs),
+}
+
+/// Where specs are and what they may use.
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// Spec files or folders.
+    #[arg(default_value = "specs")]
+    pub paths: Vec<PathBuf>,
+    /// An environment file: base_url, vars, secrets (by environment variable name), hooks.
+    #[arg(long, value_name = "FILE")]
+    pub env: Option<PathBuf>,
+    /// Set a variable (repeatable); numbers and booleans keep their type.
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub vars: Vec<(String, String)>,
+    /// Folder of JSON Schemas [default: the nearest fixtures/schemas above the specs].
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+}
+
+/// Which scenarios to take.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Only scenarios with this tag, on the scenario or its suite (repeatable: any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Only scenarios whose id or name contains this text (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// The backend to test, e.g. http://127.0.0.1:5000 [default: base_url of the --env file].
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Scenarios run at once [default: available parallelism].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Where to write the JUnit report.
+    #[arg(long, value_name = "PATH", default_value = "reports/junit.xml")]
+    pub junit: PathBuf,
+    /// Accept the current responses as the new snapshots.
+    #[arg(long, conflicts_with = "ci")]
+    pub update_snapshots: bool,
+    /// CI mode: never write snapshots; a missing snapshot fails.
+    #[arg(long)]
+    pub ci: bool,
+    /// Per-request timeout in seconds (a step's `timeout` overrides it).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+    /// Stop starting scenarios after the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Show every request and response, not only failing ones.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_run_options() {
+        let cli = Cli::try_parse_from([
+            "gigcheck", "run", "specs/a.yaml", "--base-url", "http://x", "--var", "a=1", "--tag", "orders",
+            "--jobs", "2", "--timeout", "1.5", "--ci", "-v",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else { panic!() };
+        assert_eq!(run.specs.vars, [("a".to_string(), "1".to_string())]);
+        assert_eq!(run.jobs, Some(2));
+        assert!(run.ci && run.verbose);
+        assert!(Cli::try_parse_from(["gigcheck", "run", "--ci", "--update-snapshots"]).is_err());
+        assert!(Cli::try_parse_from(["gigcheck", "run", "--jobs", "0"]).is_err());
+        assert!(Cli::try_parse_from(["gigcheck", "run", "--var", "novalue"]).is_err());
+    }
+}

@@ -1,0 +1,77 @@
+//! One module per subcommand; each turns parsed arguments into work and an [`Exit`] code.
+
+pub mod list;
+pub mod run;
+pub mod validate;
+
+use crate::cli::{Cli, Command, Exit, SelectArgs, SpecArgs};
+use crate::environment::{EnvFile, Environment};
+use crate::loader::diagnostic::Diagnostic;
+use crate::loader::{LoadOptions, Project};
+use std::io::IsTerminal;
+
+pub fn dispatch(cli: Cli) -> Exit {
+    let color = !cli.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && (std::io::stdout().is_terminal() || std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0"));
+    colored::control::set_override(color);
+    match cli.command {
+        Command::Run(args) => run::run(args, color),
+        Command::Validate(args) => validate::validate(args),
+        Command::List(args) => list::list(args),
+    }
+}
+
+/// Reads the environment file and `--var`s, then loads the specs.
+fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
+    let file = match &specs.env {
+        Some(path) => match EnvFile::load(path) {
+            Ok(f) => Some(f),
+            Err(d) => {
+                eprint!("{}", d.render());
+                return Err(Exit::Usage);
+            }
+        },
+        None => None,
+    };
+    let env = Environment::resolve(file, &specs.vars, &|name| std::env::var(name).ok());
+    let mut external_vars: Vec<String> = crate::engine::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
+    external_vars.extend(env.vars.keys().cloned());
+    external_vars.extend(env.missing_secrets.keys().cloned());
+    let project = crate::loader::load(
+        &specs.paths,
+        &LoadOptions {
+            schemas_dir: specs.schemas.clone(),
+            external_vars,
+        },
+    );
+    Ok((env, project))
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprint!("{}", d.render());
+    }
+}
+
+/// The `(suite, scenario)` pairs matching `--tag` and `--filter`, in spec order.
+fn select(project: &Project, select: &SelectArgs) -> Vec<(usize, usize)> {
+    let needle = select.filter.as_ref().map(|f| f.to_lowercase());
+    let mut out = Vec::new();
+    for (si, loaded) in project.suites.iter().enumerate() {
+        for (ci, scenario) in loaded.suite.scenarios.iter().enumerate() {
+            let tagged = select.tags.is_empty()
+                || select
+                    .tags
+                    .iter()
+                    .any(|t| scenario.tags.contains(t) || loaded.suite.tags.contains(t));
+            let matched = needle
+                .as_ref()
+                .is_none_or(|n| scenario.title().to_lowercase().contains(n));
+            if tagged && matched {
+                out.push((si, ci));
+            }
+        }
+    }
+    out
+}

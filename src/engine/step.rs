@@ -1,0 +1,135 @@
+//! Runs one HTTP step: render, send, check, capture — again while `retry` allows.
+
+use super::Shared;
+use super::http::SendError;
+use super::request;
+use super::scope::Scope;
+use crate::checks::{self, CheckContext, Response};
+use crate::loader::LoadedSuite;
+use crate::report::model::{CheckKind, CheckReport, Exchange, ResponseLog, StepStatus};
+use crate::spec::{HttpStep, SourceRef};
+use reqwest::cookie::Jar;
+use std::time::Duration;
+
+/// The outcome of an HTTP step, before it is placed in a scenario's report.
+pub struct HttpOutcome {
+    pub status: StepStatus,
+    pub error: Option<String>,
+    pub checks: Vec<CheckReport>,
+    pub exchange: Option<Exchange>,
+    pub attempts: u32,
+}
+
+pub async fn run(
+    shared: &Shared,
+    suite: &LoadedSuite,
+    step: &HttpStep,
+    src: &SourceRef,
+    scope: &mut Scope,
+    jar: &Jar,
+) -> HttpOutcome {
+    let attempts = step.retry.map_or(1, |r| r.attempts.max(1));
+    let delay = step.retry.map_or(Duration::ZERO, |r| r.delay.0);
+    let mut outcome = HttpOutcome {
+        status: StepStatus::Failed,
+        error: None,
+        checks: Vec::new(),
+        exchange: None,
+        attempts: 0,
+    };
+    for attempt in 1..=attempts {
+        outcome.attempts = attempt;
+        if attempt > 1 {
+            tokio::time::sleep(delay).await;
+        }
+        let outgoing = match request::build(&step.request, scope, shared.base_url.as_ref(), shared.timeout) {
+            Ok(o) => o,
+            // Rendering fails the same way every time: no point retrying.
+            Err(e) => {
+                outcome.error = Some(scope.redactor().text(&e.to_string()));
+                return outcome;
+            }
+        };
+        let request_log = request::log(&outgoing, scope.redactor());
+        let incoming = match shared.http.send(jar, &outgoing).await {
+            Ok(i) => i,
+            Err(e) => {
+                outcome.error = Some(scope.redactor().text(&e.to_string()));
+                outcome.exchange = Some(Exchange { request: request_log, response: None });
+                outcome.checks.clear();
+                if matches!(e, SendError::TooLarge) {
+                    return outcome;
+                }
+                continue;
+            }
+        };
+        outcome.error = None;
+        let response = Response::new(incoming.status, incoming.headers, &incoming.body, incoming.elapsed);
+        outcome.exchange = Some(Exchange {
+            request: request_log,
+            response: Some(response_log(&response, incoming.body.len(), scope)),
+        });
+        let stem = suite.file_stem();
+        let make_ctx = |with_snapshot| CheckContext {
+            schemas: &shared.project.schemas,
+            snapshots: &shared.snapshots,
+            place: checks::snapshot::SnapshotPlace {
+                dir: &suite.snapshot_dir,
+                file_stem: &stem,
+                source: &suite.doc.display,
+            },
+            redactor: scope.redactor(),
+            lookup: scope,
+            with_snapshot,
+        };
+        let mut results = checks::run(&step.expect, &response, src, &make_ctx(false));
+        let mut captured = Vec::new();
+        for (name, capture) in &step.capture {
+            let mut r = CheckReport::new(CheckKind::Capture, name, "", src.loc_of(&["capture", name]));
+            match checks::capture::capture(capture, &response.parts(), scope) {
+                Ok(value) => captured.push((name.clone(), value)),
+                Err(message) => {
+                    r.passed = false;
+                    r.message = Some(scope.redactor().text(&message));
+                }
+            }
+            results.push(r);
+        }
+        let passed = results.iter().all(|c| c.passed);
+        if passed || attempt == attempts {
+            if passed && step.expect.snapshot.is_some() {
+                let snapshot_only = crate::spec::Expect {
+                    snapshot: step.expect.snapshot.clone(),
+                    ..Default::default()
+                };
+                results.extend(checks::run(&snapshot_only, &response, src, &make_ctx(true)));
+            }
+            let passed = results.iter().all(|c| c.passed);
+            if passed {
+                for (name, value) in captured {
+                    scope.set(&name, value);
+                }
+                outcome.status = StepStatus::Passed;
+            }
+            outcome.checks = results;
+            return outcome;
+        }
+        outcome.checks = results;
+    }
+    outcome
+}
+
+fn response_log(response: &Response, bytes: usize, scope: &Scope) -> ResponseLog {
+    let redactor = scope.redactor();
+    ResponseLog {
+        status: response.status,
+        headers: response
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), redactor.header(k, v)))
+            .collect(),
+        body: super::shorten(&redactor.body(&response.text)),
+        body_bytes: bytes,
+        duration: response.elapsed,
+    }
+}

@@ -1,0 +1,17 @@
+//! gigcheck: black-box contract checks for GigGatek's order-management and payment API.
+//!
+//! The pipeline, one module per stage:
+//! [`spec`] (the model) → [`loader`] (YAML files → model, with positions and cross-checks) →
+//! [`engine`] (HTTP, scenarios, concurrency) → [`checks`] (status, values, schemas, snapshots) →
+//! [`report`] (terminal, JUnit). [`cli`] and [`commands`] tie them to the command line.
+
+pub mod atomic;
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod environment;
+pub mod loader;
+pub mod redact;
+pub mod report;
+pub mod spec;

@@ -1,0 +1,285 @@
+//! Checks that need more than one value at a time: every variable is defined before it is used,
+//! schema files exist and compile, snapshot names are valid and unique, includes get their
+//! parameters, a request has at most one body. Also records what each scenario needs from the
+//! environment, so a run can skip a scenario whose secrets are not configured.
+
+use super::diagnostic::{Diagnostic, closest};
+use super::{LoadOptions, LoadedSuite};
+use crate::checks::schema::SchemaStore;
+use crate::spec::json_template::JsonTemplate;
+use crate::spec::template::{Placeholder, Template};
+use crate::spec::{Action, HttpStep, SourceRef, Step, Vars};
+use std::collections::{BTreeSet, HashMap};
+
+/// What a scenario uses from outside the specs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requirements {
+    /// Environment variables read with `{{env.NAME}}`.
+    pub env_vars: BTreeSet<String>,
+    /// Variables the scenario reads that no spec defines (they must come from outside).
+    pub external_vars: BTreeSet<String>,
+}
+
+struct Checker<'a> {
+    opts: &'a LoadOptions,
+    schemas: &'a mut SchemaStore,
+    diagnostics: &'a mut Vec<Diagnostic>,
+    /// Snapshot name → where it was first used.
+    snapshots: HashMap<String, String>,
+}
+
+/// Variables defined at this point of a scenario.
+#[derive(Clone)]
+struct Scope {
+    defined: Vec<String>,
+    external: Vec<String>,
+    needs: Requirements,
+}
+
+impl Scope {
+    fn define(&mut self, name: &str) {
+        if !self.defined.iter().any(|d| d == name) {
+            self.defined.push(name.to_string());
+        }
+    }
+}
+
+pub fn check_suite(
+    loaded: &LoadedSuite,
+    opts: &LoadOptions,
+    schemas: &mut SchemaStore,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Requirements> {
+    let mut checker = Checker {
+        opts,
+        schemas,
+        diagnostics,
+        snapshots: HashMap::new(),
+    };
+    let suite = &loaded.suite;
+    let root = SourceRef::new(loaded.doc.clone(), String::new());
+    let mut out = Vec::new();
+    for scenario in &suite.scenarios {
+        let mut scope = Scope {
+            defined: Vec::new(),
+            external: opts.external_vars.clone(),
+            needs: Requirements::default(),
+        };
+        checker.vars(&suite.vars, &root.child("vars"), &mut scope);
+        checker.vars(&scenario.vars, &scenario.src.child("vars"), &mut scope);
+        checker.steps(&suite.setup, &mut scope);
+        checker.steps(&scenario.steps, &mut scope);
+        checker.steps(&scenario.teardown, &mut scope);
+        checker.steps(&suite.teardown, &mut scope);
+        out.push(scope.needs);
+    }
+    if suite.scenarios.is_empty() {
+        checker.diagnostics.push(
+            Diagnostic::warning(root.loc_of(&["scenarios"]), "this suite has no scenarios"),
+        );
+    }
+    out
+}
+
+impl Checker<'_> {
+    fn vars(&mut self, vars: &Vars, src: &SourceRef, scope: &mut Scope) {
+        for (name, value) in vars {
+            self.json(value, &src.child(name), scope);
+            scope.define(name);
+        }
+    }
+
+    fn steps(&mut self, steps: &[Step], scope: &mut Scope) {
+        for step in steps {
+            match &step.action {
+                Action::Http(http) => self.http(http, &step.src, scope),
+                Action::Include(include) => {
+                    let with = step.src.child("with");
+                    for (name, value) in &include.with {
+                        self.json(value, &with.child(name), scope);
+                    }
+                    let Some(fragment) = &include.fragment else { continue };
+                    for param in &fragment.params {
+                        if !include.with.contains_key(param) {
+                            self.diagnostics.push(
+                                Diagnostic::error(
+                                    step.src.loc_of(&["include"]),
+                                    format!("`{}` needs parameter `{param}`", include.path),
+                                )
+                                .with_hint(format!("add `with: {{ {param}: … }}` to this step")),
+                            );
+                        }
+                    }
+                    for name in include.with.keys() {
+                        if !fragment.params.contains(name) {
+                            let known: Vec<&str> = fragment.params.iter().map(String::as_str).collect();
+                            let mut d = Diagnostic::error(
+                                with.loc_of(&[name]),
+                                format!("`{}` has no parameter `{name}`", include.path),
+                            );
+                            d = match closest(name, &known) {
+                                Some(c) => d.with_hint(format!("did you mean `{c}`?")),
+                                None => d.with_hint(format!("its parameters are: {}", known.join(", "))),
+                            };
+                            self.diagnostics.push(d);
+                        }
+                    }
+                    for param in &fragment.params {
+                        scope.define(param);
+                    }
+                    self.steps(&fragment.steps, scope);
+                }
+            }
+        }
+    }
+
+    fn http(&mut self, step: &HttpStep, src: &SourceRef, scope: &mut Scope) {
+        let req = &step.request;
+        let rsrc = src.child("request");
+        self.template(&req.url, &rsrc.child("url"), scope);
+        for (k, v) in &req.query {
+            self.template(v, &rsrc.child("query").child(k), scope);
+        }
+        for (k, v) in &req.headers {
+            self.template(v, &rsrc.child("headers").child(k), scope);
+        }
+        if let Some(b) = &req.bearer {
+            self.template(b, &rsrc.child("bearer"), scope);
+        }
+        if let Some(j) = &req.json {
+            self.json(j, &rsrc.child("json"), scope);
+        }
+        if let Some(form) = &req.form {
+            for (k, v) in form {
+                self.template(v, &rsrc.child("form").child(k), scope);
+            }
+        }
+        if let Some(b) = &req.body {
+            self.template(b, &rsrc.child("body"), scope);
+        }
+        let bodies = [req.json.is_some(), req.form.is_some(), req.body.is_some()];
+        if bodies.iter().filter(|b| **b).count() > 1 {
+            self.diagnostics.push(
+                Diagnostic::error(rsrc.loc(), "a request has one body: `json`, `form` or `body`")
+                    .with_hint("remove all but one of them"),
+            );
+        }
+
+        let esrc = src.child("expect");
+        let expect = &step.expect;
+        for (path, assertion) in &expect.body {
+            let at = esrc.child("body").child(path);
+            match crate::spec::values::BodyPath::parse(path) {
+                Ok(p) => self.template(&p.template, &at, scope),
+                Err(e) => self.diagnostics.push(Diagnostic::error(at.loc(), e)),
+            }
+            for t in assertion.0.iter().flat_map(|a| a.templates()) {
+                self.json(t, &at, scope);
+            }
+        }
+        for (name, assertion) in &expect.headers {
+            for t in assertion.0.iter().flat_map(|a| a.templates()) {
+                self.json(t, &esrc.child("headers").child(name), scope);
+            }
+        }
+        if let Some(text) = &expect.text {
+            for t in text.0.iter().flat_map(|a| a.templates()) {
+                self.json(t, &esrc.child("text"), scope);
+            }
+        }
+        if let Some(schema) = &expect.schema
+            && let Err(message) = self.schemas.compile(schema)
+        {
+            self.diagnostics.push(Diagnostic::error(esrc.loc_of(&["schema"]), message));
+        }
+        if let Some(snapshot) = &expect.snapshot {
+            let at = esrc.child("snapshot");
+            let valid = !snapshot.name.is_empty()
+                && snapshot
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !valid {
+                self.diagnostics.push(
+                    Diagnostic::error(at.loc(), format!("snapshot name `{}` cannot be a file name", snapshot.name))
+                        .with_hint("use letters, digits, `-`, `_` and `.`"),
+                );
+            }
+            let here = at.loc().to_string();
+            if let Some(first) = self.snapshots.get(&snapshot.name) {
+                if *first != here {
+                    self.diagnostics.push(
+                        Diagnostic::error(at.loc(), format!("snapshot `{}` is already used at {first}", snapshot.name))
+                            .with_hint("each snapshot needs its own name"),
+                    );
+                }
+            } else {
+                self.snapshots.insert(snapshot.name.clone(), here);
+            }
+            for path in snapshot.redact.keys() {
+                if let Err(e) = crate::spec::values::parse_json_path(path) {
+                    self.diagnostics.push(Diagnostic::error(at.loc_of(&["redact", path]), e));
+                }
+            }
+        }
+        if let Some(retry) = &step.retry
+            && retry.attempts == 0
+        {
+            self.diagnostics.push(Diagnostic::error(
+                src.loc_of(&["retry", "attempts"]),
+                "`attempts` counts every try, so it must be at least 1",
+            ));
+        }
+        for name in step.capture.keys() {
+            scope.define(name);
+        }
+    }
+
+    fn json(&mut self, value: &JsonTemplate, src: &SourceRef, scope: &mut Scope) {
+        for ph in value.placeholders() {
+            self.placeholder(ph, src, scope);
+        }
+    }
+
+    fn template(&mut self, t: &Template, src: &SourceRef, scope: &mut Scope) {
+        for ph in t.placeholders() {
+            self.placeholder(ph, src, scope);
+        }
+    }
+
+    fn placeholder(&mut self, ph: &Placeholder, src: &SourceRef, scope: &mut Scope) {
+        match ph {
+            Placeholder::Env(name) => {
+                scope.needs.env_vars.insert(name.clone());
+            }
+            Placeholder::Generator(_) => {}
+            Placeholder::Var { name, .. } => {
+                if scope.defined.contains(name) {
+                    return;
+                }
+                if scope.external.contains(name) {
+                    scope.needs.external_vars.insert(name.clone());
+                    return;
+                }
+                let candidates: Vec<&str> = scope
+                    .defined
+                    .iter()
+                    .chain(&scope.external)
+                    .map(String::as_str)
+                    .collect();
+                let mut d = Diagnostic::error(
+                    src.loc(),
+                    format!("variable `{name}` is used before it is defined"),
+                );
+                d = match closest(name, &candidates) {
+                    Some(c) => d.with_hint(format!("did you mean `{c}`?")),
+                    None => d.with_hint(format!(
+                        "define it in `vars`, capture it in an earlier step, or pass `--var {name}=…`"
+                    )),
+                };
+                let _ = self.opts;
+                self.diagnostics.push(d);
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Spec errors people can act on: `file:line:column`, what was wrong, the source line, and a hint.
+
+use crate::spec::Loc;
+use colored::Colorize;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub loc: Loc,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The offending source line, shown under the message.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(loc: Loc, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            loc,
+            message: message.into(),
+            hint: None,
+            source_line: None,
+        }
+    }
+
+    pub fn warning(loc: Loc, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(loc, message)
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Attaches the source line the location points at.
+    pub fn with_source(mut self, source: &str) -> Diagnostic {
+        if self.loc.line > 0 {
+            self.source_line = source
+                .lines()
+                .nth(self.loc.line as usize - 1)
+                .map(str::to_string);
+        }
+        self
+    }
+
+    /// Multi-line, rustc-style rendering.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let label = match self.severity {
+            Severity::Error => "error".red().bold(),
+            Severity::Warning => "warning".yellow().bold(),
+        };
+        let _ = writeln!(out, "{label}: {}", self.message.bold());
+        let _ = writeln!(out, "  {} {}", "-->".blue(), self.loc);
+        if let Some(line) = &self.source_line {
+            let num = self.loc.line.to_string();
+            let pad = " ".repeat(num.len());
+            let caret = format!(
+                "{}^",
+                " ".repeat(self.loc.col.saturating_sub(1) as usize)
+            );
+            let _ = writeln!(out, "  {pad} {}", "|".blue());
+            let _ = writeln!(out, "  {} {} {line}", num.blue(), "|".blue());
+            let _ = writeln!(out, "  {pad} {} {}", "|".blue(), caret.red().bold());
+        }
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(out, "  {} {hint}", "= hint:".cyan());
+        }
+        out
+    }
+
+    /// One line: `file:line:col: error: message (hint)`, for JUnit and logs.
+    pub fn one_line(&self) -> String {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match &self.hint {
+            Some(h) => format!("{}: {sev}: {} ({h})", self.loc, self.message),
+            None => format!("{}: {sev}: {}", self.loc, self.message),
+        }
+    }
+}
+
+/// Turns a serde_yaml error into a diagnostic with a "did you mean" hint where one fits.
+pub fn from_yaml_error(err: &serde_yaml::Error, file: &str, source: &str) -> Diagnostic {
+    let (line, col) = err
+        .location()
+        .map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
+    let text = err.to_string();
+    let message = strip_location(&text);
+    let mut diag = Diagnostic::error(
+        Loc {
+            file: file.to_string(),
+            line,
+            col,
+        },
+        message.clone(),
+    );
+    if let Some(hint) = did_you_mean(&message) {
+        diag = diag.with_hint(hint);
+    } else if message.contains("did not find expected") || message.contains("mapping values are not allowed") {
+        diag = diag.with_hint("check the indentation and that `key: value` pairs have a space after the colon");
+    }
+    diag.with_source(source)
+}
+
+fn strip_location(text: &str) -> String {
+    match text.rfind(" at line ") {
+        Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
+        _ => text.to_string(),
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (and unknown variants), suggests
+/// the closest expected name, or lists them.
+pub fn did_you_mean(message: &str) -> Option<String> {
+    let re = regex::Regex::new(r"unknown (?:field|variant) `([^`]*)`, expected (.*)").ok()?;
+    let caps = re.captures(message)?;
+    let unknown = caps.get(1)?.as_str();
+    let expected: Vec<&str> = caps
+        .get(2)?
+        .as_str()
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    match closest(unknown, &expected) {
+        Some(best) => Some(format!("did you mean `{best}`?")),
+        None => Some(format!("expected one of: {}", expected.join(", "))),
+    }
+}
+
+/// The candidate nearest to `word`, if any is close enough to be a likely typo.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (c, strsim::jaro_winkler(&lower, &c.to_lowercase())))
+        .filter(|(_, score)| *score >= 0.8)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(c, _)| *c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_closest_field() {
+        let m = "scenarios[0]: unknown field `expct`, expected one of `name`, `request`, `expect`";
+        assert_eq!(did_you_mean(m).unwrap(), "did you mean `expect`?");
+        let m = "unknown variant `get`, expected one of `GET`, `POST`";
+        assert_eq!(did_you_mean(m).unwrap(), "did you mean `GET`?");
+        let m = "unknown field `zzz`, expected `name` or `steps`";
+        assert_eq!(did_you_mean(m).unwrap(), "expected one of: name, steps");
+    }
+
+    #[test]
+    fn yaml_error_has_location_and_source_line() {
+        colored::control::set_override(false);
+        let src = "scenarios:\n  - name: a\n    stepz: []\n";
+        let err = serde_yaml::from_str::<crate::spec::Suite>(src).unwrap_err();
+        let d = from_yaml_error(&err, "a.yaml", src);
+        assert_eq!((d.loc.line, d.loc.col), (3, 5));
+        assert_eq!(d.hint.as_deref(), Some("did you mean `steps`?"));
+        assert!(d.render().contains("3 |     stepz: []"), "{}", d.render());
+        assert!(d.one_line().starts_with("a.yaml:3:5: error: scenarios[0]: unknown field `stepz`"));
+    }
+}

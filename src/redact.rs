@@ -1,0 +1,193 @@
+//! Keeps secrets out of every output: terminal, JUnit, snapshots.
+//!
+//! Three nets, applied together: headers that carry credentials, JSON fields whose names say
+//! they hold one (`password`, `token`, `secret`…), and every known secret value wherever it
+//! appears (values from `{{env.…}}`, environment-file secrets, captured tokens, JWTs).
+
+use regex::Regex;
+use serde_json::Value;
+use std::sync::{Arc, LazyLock, Mutex};
+
+pub const REDACTED: &str = "[redacted]";
+
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "stripe-signature",
+];
+
+static SECRET_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(password|passwd|token|secret|api[_-]?key|authorization|cookie|signature)")
+        .expect("constant regex")
+});
+
+static JWT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+        .expect("constant regex")
+});
+
+static STRIPE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(sk|rk)_(test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9]+")
+        .expect("constant regex")
+});
+
+/// A set of secret values, shared by everything that renders output for one run or scenario.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    values: Arc<Mutex<Vec<String>>>,
+}
+
+impl Redactor {
+    /// A redactor that knows this one's secrets now and learns new ones separately.
+    pub fn fork(&self) -> Redactor {
+        Redactor {
+            values: Arc::new(Mutex::new(self.snapshot())),
+        }
+    }
+
+    /// Remembers a secret value. Very short values are ignored: redacting `1` everywhere
+    /// would destroy the output while protecting nothing.
+    pub fn add(&self, secret: &str) {
+        if secret.len() < 4 {
+            return;
+        }
+        if let Ok(mut values) = self.values.lock()
+            && !values.iter().any(|v| v == secret)
+        {
+            values.push(secret.to_string());
+            // Longest first, so a secret containing another is replaced whole.
+            values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
+    }
+
+    fn snapshot(&self) -> Vec<String> {
+        self.values.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    pub fn is_secret_header(name: &str) -> bool {
+        SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+    }
+
+    pub fn is_secret_field(name: &str) -> bool {
+        SECRET_FIELD.is_match(name)
+    }
+
+    /// Replaces known secret values, JWTs and Stripe keys in free text.
+    pub fn text(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in self.snapshot() {
+            if out.contains(&secret) {
+                out = out.replace(&secret, REDACTED);
+            }
+        }
+        let out = JWT.replace_all(&out, REDACTED);
+        STRIPE_KEY.replace_all(&out, REDACTED).into_owned()
+    }
+
+    /// A header value as it may be shown.
+    pub fn header(&self, name: &str, value: &str) -> String {
+        if Self::is_secret_header(name) {
+            REDACTED.to_string()
+        } else {
+            self.text(value)
+        }
+    }
+
+    /// A JSON value with secret-named fields blanked and secret values replaced.
+    pub fn json(&self, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = if Self::is_secret_field(k) && !v.is_null() {
+                            Value::String(REDACTED.to_string())
+                        } else {
+                            self.json(v)
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v)).collect()),
+            Value::String(s) => Value::String(self.text(s)),
+            other => other.clone(),
+        }
+    }
+
+    /// A body as it may be shown: JSON is redacted by field, anything else as text.
+    pub fn body(&self, body: &str) -> String {
+        match serde_json::from_str::<Value>(body) {
+            Ok(v @ (Value::Object(_) | Value::Array(_))) => {
+                serde_json::to_string_pretty(&self.json(&v)).unwrap_or_else(|_| self.text(body))
+            }
+            _ => self.text(body),
+        }
+    }
+
+    /// A form body (`a=1&password=x`) with secret-named fields blanked.
+    pub fn form(&self, body: &str) -> String {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .map(|(k, v)| {
+                let v = if Self::is_secret_field(&k) {
+                    REDACTED.to_string()
+                } else {
+                    self.text(&v)
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn known_values_jwts_and_keys_are_replaced() {
+        let r = Redactor::default();
+        r.add("hunter2hunter2");
+        r.add("ab"); // too short to matter
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl";
+        let text = format!("pw=hunter2hunter2 jwt={jwt} key=sk_test_abc123 ab");
+        assert_eq!(
+            r.text(&text),
+            "pw=[redacted] jwt=[redacted] key=[redacted] ab"
+        );
+    }
+
+    #[test]
+    fn json_fields_named_like_secrets() {
+        let r = Redactor::default();
+        let v = json!({"user": {"email": "a@b.c", "password": "x"}, "token": "t", "access_token": null, "items": [{"client_secret": "pi_1_secret_2"}]});
+        assert_eq!(
+            r.json(&v),
+            json!({"user": {"email": "a@b.c", "password": "[redacted]"}, "token": "[redacted]", "access_token": null, "items": [{"client_secret": "[redacted]"}]})
+        );
+    }
+
+    #[test]
+    fn headers_and_forms() {
+        let r = Redactor::default();
+        assert_eq!(r.header("Authorization", "Bearer x"), REDACTED);
+        assert_eq!(r.header("Content-Type", "text/plain"), "text/plain");
+        assert_eq!(r.form("email=a&password=b"), "email=a&password=%5Bredacted%5D");
+    }
+
+    #[test]
+    fn forks_learn_separately() {
+        let base = Redactor::default();
+        base.add("global-secret");
+        let scenario = base.fork();
+        scenario.add("scenario-secret");
+        assert_eq!(scenario.text("global-secret scenario-secret"), "[redacted] [redacted]");
+        assert_eq!(base.text("scenario-secret"), "scenario-secret");
+    }
+}

@@ -1,0 +1,241 @@
+//! The result model every report format renders: a run → suites → scenarios → steps → checks.
+//!
+//! Everything here is already redacted; reporters never see a secret.
+
+use crate::spec::Loc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    pub suites: Vec<SuiteReport>,
+    pub target: Option<String>,
+    pub duration: Duration,
+    pub started_at: Option<time::OffsetDateTime>,
+    /// Snapshot files created, updated, or written as `.snap.new`.
+    pub snapshot_writes: Vec<SnapshotWrite>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotWrite {
+    pub path: String,
+    pub kind: SnapshotWriteKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotWriteKind {
+    Created,
+    Updated,
+    /// A mismatch, written beside the accepted snapshot for review.
+    Pending,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SuiteReport {
+    pub name: String,
+    /// The spec file as shown to people.
+    pub file: String,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Skipped(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ScenarioReport {
+    pub id: Option<String>,
+    pub name: String,
+    pub tags: Vec<String>,
+    pub loc: Loc,
+    pub outcome: Outcome,
+    pub steps: Vec<StepReport>,
+    pub duration: Duration,
+}
+
+impl ScenarioReport {
+    pub fn title(&self) -> String {
+        match &self.id {
+            Some(id) => format!("[{id}] {}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    pub fn failed_steps(&self) -> impl Iterator<Item = &StepReport> {
+        self.steps.iter().filter(|s| s.status == StepStatus::Failed)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Setup,
+    Main,
+    Teardown,
+}
+
+impl Phase {
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Setup => "setup",
+            Phase::Main => "step",
+            Phase::Teardown => "teardown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    Passed,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub phase: Phase,
+    /// 1-based position within its phase.
+    pub number: usize,
+    pub name: String,
+    pub loc: Loc,
+    pub status: StepStatus,
+    /// Why the step could not run its checks (template error, connection refused…).
+    pub error: Option<String>,
+    pub checks: Vec<CheckReport>,
+    /// The last attempt's request and response.
+    pub exchange: Option<Exchange>,
+    pub attempts: u32,
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    Status,
+    Header,
+    Body,
+    Text,
+    Schema,
+    Snapshot,
+    Time,
+    Capture,
+}
+
+impl CheckKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckKind::Status => "status",
+            CheckKind::Header => "header",
+            CheckKind::Body => "body",
+            CheckKind::Text => "text",
+            CheckKind::Schema => "schema",
+            CheckKind::Snapshot => "snapshot",
+            CheckKind::Time => "time",
+            CheckKind::Capture => "capture",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub kind: CheckKind,
+    /// What was checked: a JSONPath, a header name, a schema file…
+    pub subject: String,
+    /// The operator, e.g. `equals`.
+    pub operator: String,
+    pub loc: Loc,
+    pub passed: bool,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    /// A one-line explanation when expected/actual do not say it all.
+    pub message: Option<String>,
+    /// Schema violations, one per line.
+    pub details: Vec<String>,
+    /// A unified diff (snapshots), without colour.
+    pub diff: Option<String>,
+}
+
+impl CheckReport {
+    pub fn new(kind: CheckKind, subject: impl Into<String>, operator: impl Into<String>, loc: Loc) -> CheckReport {
+        CheckReport {
+            kind,
+            subject: subject.into(),
+            operator: operator.into(),
+            loc,
+            passed: true,
+            expected: None,
+            actual: None,
+            message: None,
+            details: Vec::new(),
+            diff: None,
+        }
+    }
+
+    pub fn headline(&self) -> String {
+        let mut s = self.kind.label().to_string();
+        if !self.subject.is_empty() {
+            s.push(' ');
+            s.push_str(&self.subject);
+        }
+        if !self.operator.is_empty() {
+            s.push(' ');
+            s.push_str(&self.operator);
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub request: RequestLog,
+    pub response: Option<ResponseLog>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestLog {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponseLog {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// Shown body, cut to a readable size.
+    pub body: String,
+    pub body_bytes: usize,
+    pub duration: Duration,
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Totals {
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.skipped
+    }
+}
+
+impl RunReport {
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for s in self.suites.iter().flat_map(|s| &s.scenarios) {
+            match s.outcome {
+                Outcome::Passed => t.passed += 1,
+                Outcome::Failed => t.failed += 1,
+                Outcome::Skipped(_) => t.skipped += 1,
+            }
+        }
+        t
+    }
+
+    pub fn all_passed(&self) -> bool {
+        self.totals().failed == 0
+    }
+}

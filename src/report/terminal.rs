@@ -1,0 +1,141 @@
+//! The terminal report: a line per scenario as results arrive, then each failure in full, then
+//! the totals.
+
+use super::model::{Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteReport};
+use super::text::{self, Palette};
+use colored::Color;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+pub struct Terminal {
+    pub palette: Palette,
+    pub verbose: bool,
+    /// Whether times are printed (off in tests, so output is stable).
+    pub timings: bool,
+    last_suite: Option<String>,
+}
+
+impl Terminal {
+    pub fn new(palette: Palette, verbose: bool) -> Terminal {
+        Terminal {
+            palette,
+            verbose,
+            timings: true,
+            last_suite: None,
+        }
+    }
+
+    fn time(&self, d: Duration) -> String {
+        if self.timings {
+            self.palette.dim(&format!(" ({})", human(d)))
+        } else {
+            String::new()
+        }
+    }
+
+    /// The line(s) for one finished scenario (and its suite's heading, the first time).
+    pub fn scenario(&mut self, suite: &SuiteReport, s: &ScenarioReport) -> String {
+        let p = self.palette;
+        let mut out = String::new();
+        if self.last_suite.as_deref() != Some(suite.file.as_str()) {
+            let _ = writeln!(out, "\n{} {}", p.bold(&suite.file), p.dim(&format!("— {}", suite.name)));
+            self.last_suite = Some(suite.file.clone());
+        }
+        let line = match &s.outcome {
+            Outcome::Passed => format!("  {} {}{}", p.paint("✓", Color::Green), s.title(), self.time(s.duration)),
+            Outcome::Failed => format!(
+                "  {} {}{}",
+                p.paint("✗", Color::Red),
+                p.paint(&s.title(), Color::Red),
+                self.time(s.duration)
+            ),
+            Outcome::Skipped(reason) => format!(
+                "  {} {} {}",
+                p.paint("-", Color::Yellow),
+                s.title(),
+                p.paint(&format!("skipped: {reason}"), Color::Yellow)
+            ),
+        };
+        let _ = writeln!(out, "{line}");
+        if self.verbose {
+            for step in &s.steps {
+                let mut block = String::new();
+                text::step_details(&mut block, step, p, true);
+                for l in block.lines() {
+                    let _ = writeln!(out, "    {l}");
+                }
+            }
+        }
+        out
+    }
+
+    /// Every failed scenario in full.
+    pub fn failures(&self, report: &RunReport) -> String {
+        let p = self.palette;
+        let mut out = String::new();
+        let failed: Vec<&ScenarioReport> = report
+            .suites
+            .iter()
+            .flat_map(|s| &s.scenarios)
+            .filter(|s| s.outcome == Outcome::Failed)
+            .collect();
+        if failed.is_empty() {
+            return out;
+        }
+        let _ = writeln!(out, "\n{}", p.paint(&p.bold("Failures"), Color::Red));
+        for s in failed {
+            let _ = writeln!(
+                out,
+                "\n{} {}  {}",
+                p.paint("──", Color::Red),
+                p.bold(&s.title()),
+                p.dim(&s.loc.to_string())
+            );
+            out.push_str(&text::failure_details(s, p, true));
+        }
+        out
+    }
+
+    /// Totals, snapshot files written, and where the reports went.
+    pub fn summary(&self, report: &RunReport, reports_written: &[String]) -> String {
+        let p = self.palette;
+        let t = report.totals();
+        let mut out = String::new();
+        for w in &report.snapshot_writes {
+            let what = match w.kind {
+                SnapshotWriteKind::Created => "created",
+                SnapshotWriteKind::Updated => "updated",
+                SnapshotWriteKind::Pending => "to review",
+            };
+            let _ = writeln!(out, "snapshot {what}: {}", w.path);
+        }
+        for path in reports_written {
+            let _ = writeln!(out, "report: {path}");
+        }
+        let passed = p.paint(&format!("{} passed", t.passed), Color::Green);
+        let failed_text = format!("{} failed", t.failed);
+        let failed = if t.failed > 0 { p.paint(&failed_text, Color::Red) } else { failed_text };
+        let skipped_text = format!("{} skipped", t.skipped);
+        let skipped = if t.skipped > 0 { p.paint(&skipped_text, Color::Yellow) } else { skipped_text };
+        let verdict = if t.failed > 0 {
+            p.paint(&p.bold("FAILED"), Color::Red)
+        } else {
+            p.paint(&p.bold("PASSED"), Color::Green)
+        };
+        let time = if self.timings { format!(" in {}", human(report.duration)) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "\n{verdict} {} scenarios: {passed}, {failed}, {skipped}{time}",
+            t.total()
+        );
+        out
+    }
+}
+
+pub fn human(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}

@@ -1,0 +1,307 @@
+//! Assertions on one value (a JSONPath result, a header, the raw body): `equals`, `exists`,
+//! `type`, `matches`, `contains`, `length`, numeric comparisons, `one_of`…
+//!
+//! In YAML a plain value means "equals"; a mapping lists operators:
+//! `$.total: 399.99` or `$.orders: { type: array, length: 2 }`.
+
+use super::json_template::JsonTemplate;
+use super::values::Pattern;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess};
+use std::fmt;
+
+/// The JSON types `type:` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+impl JsonType {
+    pub fn of(value: &serde_json::Value) -> JsonType {
+        use serde_json::Value;
+        match value {
+            Value::Null => JsonType::Null,
+            Value::Bool(_) => JsonType::Boolean,
+            Value::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
+            Value::Number(_) => JsonType::Number,
+            Value::String(_) => JsonType::String,
+            Value::Array(_) => JsonType::Array,
+            Value::Object(_) => JsonType::Object,
+        }
+    }
+
+    /// `number` accepts integers too.
+    pub fn accepts(self, value: &serde_json::Value) -> bool {
+        let actual = JsonType::of(value);
+        actual == self || (self == JsonType::Number && actual == JsonType::Integer)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+            JsonType::Null => "null",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Gt => ">",
+            Comparison::Gte => ">=",
+            Comparison::Lt => "<",
+            Comparison::Lte => "<=",
+        }
+    }
+
+    pub fn holds(self, actual: f64, expected: f64) -> bool {
+        match self {
+            Comparison::Gt => actual > expected,
+            Comparison::Gte => actual >= expected,
+            Comparison::Lt => actual < expected,
+            Comparison::Lte => actual <= expected,
+        }
+    }
+}
+
+/// One operator applied to one value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assertion {
+    Equals(JsonTemplate),
+    NotEquals(JsonTemplate),
+    /// `exists: true` / `absent: false` is `Exists(true)`.
+    Exists(bool),
+    Type(JsonType),
+    Matches(Pattern),
+    Contains(JsonTemplate),
+    NotContains(JsonTemplate),
+    Length(usize),
+    Compare(Comparison, JsonTemplate),
+    OneOf(Vec<JsonTemplate>),
+}
+
+impl Assertion {
+    /// The operator's name as written in specs.
+    pub fn operator(&self) -> &'static str {
+        match self {
+            Assertion::Equals(_) => "equals",
+            Assertion::NotEquals(_) => "not_equals",
+            Assertion::Exists(true) => "exists",
+            Assertion::Exists(false) => "absent",
+            Assertion::Type(_) => "type",
+            Assertion::Matches(_) => "matches",
+            Assertion::Contains(_) => "contains",
+            Assertion::NotContains(_) => "not_contains",
+            Assertion::Length(_) => "length",
+            Assertion::Compare(Comparison::Gt, _) => "gt",
+            Assertion::Compare(Comparison::Gte, _) => "gte",
+            Assertion::Compare(Comparison::Lt, _) => "lt",
+            Assertion::Compare(Comparison::Lte, _) => "lte",
+            Assertion::OneOf(_) => "one_of",
+        }
+    }
+
+    /// Templates this assertion renders before comparing.
+    pub fn templates(&self) -> Vec<&JsonTemplate> {
+        match self {
+            Assertion::Equals(t)
+            | Assertion::NotEquals(t)
+            | Assertion::Contains(t)
+            | Assertion::NotContains(t)
+            | Assertion::Compare(_, t) => vec![t],
+            Assertion::OneOf(ts) => ts.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// All assertions on one value, in the order written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueAssertion(pub Vec<Assertion>);
+
+/// Deserializes `null` as `Some(Null)` so `equals: null` means "equals null".
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<JsonTemplate>, D::Error> {
+    JsonTemplate::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Operators {
+    #[serde(default, deserialize_with = "present")]
+    equals: Option<JsonTemplate>,
+    #[serde(default, deserialize_with = "present")]
+    not_equals: Option<JsonTemplate>,
+    exists: Option<bool>,
+    absent: Option<bool>,
+    #[serde(rename = "type")]
+    type_: Option<JsonType>,
+    matches: Option<Pattern>,
+    #[serde(default, deserialize_with = "present")]
+    contains: Option<JsonTemplate>,
+    #[serde(default, deserialize_with = "present")]
+    not_contains: Option<JsonTemplate>,
+    length: Option<usize>,
+    gt: Option<JsonTemplate>,
+    gte: Option<JsonTemplate>,
+    lt: Option<JsonTemplate>,
+    lte: Option<JsonTemplate>,
+    one_of: Option<Vec<JsonTemplate>>,
+}
+
+/// The operator names, for "did you mean" hints.
+pub const OPERATORS: &[&str] = &[
+    "equals", "not_equals", "exists", "absent", "type", "matches", "contains", "not_contains",
+    "length", "gt", "gte", "lt", "lte", "one_of",
+];
+
+impl Operators {
+    fn into_assertions(self) -> Vec<Assertion> {
+        let mut out = Vec::new();
+        if let Some(e) = self.exists {
+            out.push(Assertion::Exists(e));
+        }
+        if let Some(a) = self.absent {
+            out.push(Assertion::Exists(!a));
+        }
+        out.extend(self.type_.map(Assertion::Type));
+        out.extend(self.equals.map(Assertion::Equals));
+        out.extend(self.not_equals.map(Assertion::NotEquals));
+        out.extend(self.one_of.map(Assertion::OneOf));
+        out.extend(self.matches.map(Assertion::Matches));
+        out.extend(self.contains.map(Assertion::Contains));
+        out.extend(self.not_contains.map(Assertion::NotContains));
+        out.extend(self.length.map(Assertion::Length));
+        for (cmp, v) in [
+            (Comparison::Gt, self.gt),
+            (Comparison::Gte, self.gte),
+            (Comparison::Lt, self.lt),
+            (Comparison::Lte, self.lte),
+        ] {
+            out.extend(v.map(|v| Assertion::Compare(cmp, v)));
+        }
+        out
+    }
+}
+
+impl<'de> Deserialize<'de> for ValueAssertion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AssertionVisitor)
+    }
+}
+
+struct AssertionVisitor;
+
+fn equals(t: JsonTemplate) -> ValueAssertion {
+    ValueAssertion(vec![Assertion::Equals(t)])
+}
+
+impl<'de> de::Visitor<'de> for AssertionVisitor {
+    type Value = ValueAssertion;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an expected value, or a mapping of operators such as `{ exists: true }`")
+    }
+    fn visit_unit<E>(self) -> Result<ValueAssertion, E> {
+        Ok(equals(JsonTemplate::Null))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<ValueAssertion, E> {
+        Ok(equals(JsonTemplate::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<ValueAssertion, E> {
+        Ok(equals(JsonTemplate::Number(v.into())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<ValueAssertion, E> {
+        Ok(equals(JsonTemplate::Number(v.into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ValueAssertion, E> {
+        JsonTemplate::deserialize(v.into_deserializer()).map(equals)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ValueAssertion, E> {
+        JsonTemplate::deserialize(v.into_deserializer()).map(equals)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ValueAssertion, A::Error> {
+        JsonTemplate::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(equals)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueAssertion, A::Error> {
+        let ops = Operators::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let assertions = ops.into_assertions();
+        if assertions.is_empty() {
+            return Err(de::Error::custom(
+                "empty operator mapping; to expect an empty object write `equals: {}`",
+            ));
+        }
+        Ok(ValueAssertion(assertions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(yaml: &str) -> Result<ValueAssertion, serde_yaml::Error> {
+        serde_yaml::from_str(yaml)
+    }
+
+    #[test]
+    fn plain_value_means_equals() {
+        let a = parse("399.99").unwrap();
+        assert_eq!(a.0.len(), 1);
+        assert_eq!(a.0[0].operator(), "equals");
+        assert_eq!(parse("[1, 2]").unwrap().0[0].operator(), "equals");
+        assert_eq!(parse("~").unwrap().0, vec![Assertion::Equals(JsonTemplate::Null)]);
+    }
+
+    #[test]
+    fn operator_mapping() {
+        let a = parse("{ type: array, length: 2, exists: true }").unwrap();
+        let ops: Vec<_> = a.0.iter().map(Assertion::operator).collect();
+        assert_eq!(ops, ["exists", "type", "length"]);
+        assert_eq!(parse("{ absent: true }").unwrap().0, vec![Assertion::Exists(false)]);
+        assert_eq!(
+            parse("{ equals: null }").unwrap().0,
+            vec![Assertion::Equals(JsonTemplate::Null)]
+        );
+    }
+
+    #[test]
+    fn unknown_operator_is_rejected_with_the_list() {
+        let err = parse("{ eqals: 1 }").unwrap_err().to_string();
+        assert!(err.contains("unknown field `eqals`"), "{err}");
+        assert!(err.contains("equals"), "{err}");
+    }
+
+    #[test]
+    fn bad_regex_and_type() {
+        assert!(parse("{ matches: '(' }").unwrap_err().to_string().contains("regular expression"));
+        assert!(parse("{ type: text }").is_err());
+        assert!(parse("{}").is_err());
+    }
+
+    #[test]
+    fn json_types() {
+        use serde_json::json;
+        assert!(JsonType::Number.accepts(&json!(3)));
+        assert!(!JsonType::Integer.accepts(&json!(3.5)));
+        assert_eq!(JsonType::of(&json!("x")).name(), "string");
+    }
+}

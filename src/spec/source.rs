@@ -1,0 +1,109 @@
+//! Where spec items were written: a document's positions by JSON Pointer, and references into it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One loaded YAML file and the position of every node in it.
+#[derive(Debug, Default)]
+pub struct SourceDoc {
+    pub path: PathBuf,
+    /// The path as shown to people (relative to the working directory when possible).
+    pub display: String,
+    /// JSON Pointer (`/scenarios/0/steps/1/expect`) → 1-based (line, column) of the node, or of its
+    /// key when the node is a mapping value.
+    pub positions: HashMap<String, (u32, u32)>,
+}
+
+/// A file, line and column, printed `file:line:column`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Loc {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file)
+        } else {
+            write!(f, "{}:{}:{}", self.file, self.line, self.col)
+        }
+    }
+}
+
+/// A node of a [`SourceDoc`], by its JSON Pointer.
+#[derive(Debug, Clone, Default)]
+pub struct SourceRef {
+    pub doc: Arc<SourceDoc>,
+    pub pointer: String,
+}
+
+impl SourceRef {
+    pub fn new(doc: Arc<SourceDoc>, pointer: String) -> SourceRef {
+        SourceRef { doc, pointer }
+    }
+
+    pub fn child(&self, segment: impl fmt::Display) -> SourceRef {
+        SourceRef {
+            doc: self.doc.clone(),
+            pointer: format!("{}/{}", self.pointer, escape(&segment.to_string())),
+        }
+    }
+
+    /// The node's location; falls back to the nearest ancestor that has one.
+    pub fn loc(&self) -> Loc {
+        let mut pointer = self.pointer.as_str();
+        loop {
+            if let Some(&(line, col)) = self.doc.positions.get(pointer) {
+                return Loc {
+                    file: self.doc.display.clone(),
+                    line,
+                    col,
+                };
+            }
+            match pointer.rfind('/') {
+                Some(i) => pointer = &pointer[..i],
+                None => {
+                    return Loc {
+                        file: self.doc.display.clone(),
+                        line: 0,
+                        col: 0,
+                    };
+                }
+            }
+        }
+    }
+
+    /// Shorthand for `self.child(a).child(b)….loc()`.
+    pub fn loc_of(&self, segments: &[&str]) -> Loc {
+        segments
+            .iter()
+            .fold(self.clone(), |r, s| r.child(s))
+            .loc()
+    }
+}
+
+/// JSON Pointer escaping (RFC 6901).
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn falls_back_to_the_nearest_ancestor() {
+        let doc = Arc::new(SourceDoc {
+            path: "a.yaml".into(),
+            display: "a.yaml".into(),
+            positions: HashMap::from([("/scenarios/0".to_string(), (3, 5))]),
+        });
+        let r = SourceRef::new(doc, "/scenarios/0".into());
+        assert_eq!(r.child("steps").child(2).loc().to_string(), "a.yaml:3:5");
+        assert_eq!(r.child("a/b").pointer, "/scenarios/0/a~1b");
+    }
+}

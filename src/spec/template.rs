@@ -1,0 +1,371 @@
+//! `{{…}}` templates: parsed once when a spec loads, rendered against a scenario's variables.
+//!
+//! A template is literal text with placeholders. A placeholder names a variable (`{{token}}`,
+//! `{{order.id}}` for a field of a captured object), an environment variable (`{{env.NAME}}`,
+//! always treated as a secret) or a generator (`{{uuid}}`, `{{unique_email}}`, `{{now}}`).
+//! A string that is exactly one placeholder keeps the variable's JSON type, so
+//! `quantity: "{{qty}}"` sends a number when `qty` holds one.
+
+use serde::de::{self, Deserialize, Deserializer};
+use serde_json::Value;
+use std::fmt;
+
+/// A parsed template string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    raw: String,
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Text(String),
+    Placeholder(Placeholder),
+}
+
+/// What a `{{…}}` refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placeholder {
+    /// A spec, environment or captured variable, optionally with a field path (`order.id`).
+    Var { name: String, fields: Vec<String> },
+    /// `{{env.NAME}}`: read from the process environment; its value is a secret.
+    Env(String),
+    /// A value made fresh at each use.
+    Generator(Generator),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generator {
+    Uuid,
+    UniqueEmail,
+    Now,
+}
+
+impl Generator {
+    pub const ALL: [(&'static str, Generator); 3] = [
+        ("uuid", Generator::Uuid),
+        ("unique_email", Generator::UniqueEmail),
+        ("now", Generator::Now),
+    ];
+
+    fn from_name(name: &str) -> Option<Generator> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, g)| *g)
+    }
+
+    pub fn generate(self) -> String {
+        match self {
+            Generator::Uuid => uuid::Uuid::new_v4().to_string(),
+            Generator::UniqueEmail => {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                format!("qa+{}@gigcheck.example.com", &id[..16])
+            }
+            Generator::Now => time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl fmt::Display for Placeholder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Placeholder::Var { name, fields } => {
+                write!(f, "{name}")?;
+                for field in fields {
+                    write!(f, ".{field}")?;
+                }
+                Ok(())
+            }
+            Placeholder::Env(name) => write!(f, "env.{name}"),
+            Placeholder::Generator(g) => {
+                let name = Generator::ALL
+                    .iter()
+                    .find(|(_, x)| x == g)
+                    .map_or("?", |(n, _)| n);
+                write!(f, "{name}")
+            }
+        }
+    }
+}
+
+/// Why a template could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateSyntaxError {
+    #[error("`{{{{` at byte {0} is never closed with `}}}}`")]
+    Unclosed(usize),
+    #[error("empty placeholder `{{{{}}}}` at byte {0}")]
+    Empty(usize),
+    #[error("`{{{{{0}}}}}` is not a valid placeholder: use letters, digits, `_` and `.` (e.g. `{{{{order.id}}}}`)")]
+    BadName(String),
+}
+
+/// Looks values up while rendering.
+pub trait Lookup {
+    /// A variable's value, or `None` when it is not defined.
+    fn var(&self, name: &str) -> Option<&Value>;
+    /// An environment variable's value (a secret).
+    fn env(&self, name: &str) -> Option<String>;
+    /// Called with every secret value used while rendering, so it can be redacted later.
+    fn note_secret(&self, _value: &str) {}
+}
+
+/// Why rendering failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("variable `{0}` is not defined")]
+    Undefined(String),
+    #[error("environment variable `{0}` is not set")]
+    EnvUnset(String),
+    #[error("`{placeholder}`: field `{field}` does not exist")]
+    NoField { placeholder: String, field: String },
+}
+
+impl Template {
+    pub fn parse(raw: &str) -> Result<Template, TemplateSyntaxError> {
+        let mut parts = Vec::new();
+        let mut rest = raw;
+        let mut offset = 0;
+        while let Some(start) = rest.find("{{") {
+            if start > 0 {
+                parts.push(Part::Text(rest[..start].to_string()));
+            }
+            let after = &rest[start + 2..];
+            let end = after
+                .find("}}")
+                .ok_or(TemplateSyntaxError::Unclosed(offset + start))?;
+            let inner = after[..end].trim();
+            if inner.is_empty() {
+                return Err(TemplateSyntaxError::Empty(offset + start));
+            }
+            parts.push(Part::Placeholder(parse_placeholder(inner)?));
+            let consumed = start + 2 + end + 2;
+            offset += consumed;
+            rest = &rest[consumed..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest.to_string()));
+        }
+        Ok(Template {
+            raw: raw.to_string(),
+            parts,
+        })
+    }
+
+    /// A template with no placeholders.
+    pub fn literal(text: &str) -> Template {
+        Template {
+            raw: text.to_string(),
+            parts: if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![Part::Text(text.to_string())]
+            },
+        }
+    }
+
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    pub fn is_literal(&self) -> bool {
+        self.placeholders().next().is_none()
+    }
+
+    pub fn placeholders(&self) -> impl Iterator<Item = &Placeholder> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Placeholder(ph) => Some(ph),
+            Part::Text(_) => None,
+        })
+    }
+
+    /// Renders to text; non-string values are written as JSON.
+    pub fn render(&self, lookup: &dyn Lookup) -> Result<String, RenderError> {
+        let mut out = String::with_capacity(self.raw.len());
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Placeholder(ph) => match resolve(ph, lookup)? {
+                    Value::String(s) => out.push_str(&s),
+                    other => out.push_str(&other.to_string()),
+                },
+            }
+        }
+        Ok(out)
+    }
+
+    /// Renders to a JSON value: a lone placeholder keeps its type, anything else is a string.
+    pub fn render_value(&self, lookup: &dyn Lookup) -> Result<Value, RenderError> {
+        match self.parts.as_slice() {
+            [Part::Placeholder(ph)] => resolve(ph, lookup),
+            _ => self.render(lookup).map(Value::String),
+        }
+    }
+}
+
+fn parse_placeholder(inner: &str) -> Result<Placeholder, TemplateSyntaxError> {
+    let valid = inner
+        .split('.')
+        .all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-'));
+    if !valid {
+        return Err(TemplateSyntaxError::BadName(inner.to_string()));
+    }
+    let mut segs = inner.split('.').map(str::to_string);
+    let first = segs.next().unwrap_or_default();
+    let fields: Vec<String> = segs.collect();
+    if first == "env" {
+        return match fields.as_slice() {
+            [name] => Ok(Placeholder::Env(name.clone())),
+            _ => Err(TemplateSyntaxError::BadName(inner.to_string())),
+        };
+    }
+    if fields.is_empty()
+        && let Some(g) = Generator::from_name(&first)
+    {
+        return Ok(Placeholder::Generator(g));
+    }
+    Ok(Placeholder::Var {
+        name: first,
+        fields,
+    })
+}
+
+fn resolve(ph: &Placeholder, lookup: &dyn Lookup) -> Result<Value, RenderError> {
+    match ph {
+        Placeholder::Generator(g) => Ok(Value::String(g.generate())),
+        Placeholder::Env(name) => {
+            let value = lookup
+                .env(name)
+                .ok_or_else(|| RenderError::EnvUnset(name.clone()))?;
+            lookup.note_secret(&value);
+            Ok(Value::String(value))
+        }
+        Placeholder::Var { name, fields } => {
+            let mut value = lookup
+                .var(name)
+                .ok_or_else(|| RenderError::Undefined(name.clone()))?;
+            for field in fields {
+                let next = match value {
+                    Value::Object(map) => map.get(field),
+                    Value::Array(items) => field.parse::<usize>().ok().and_then(|i| items.get(i)),
+                    _ => None,
+                };
+                value = next.ok_or_else(|| RenderError::NoField {
+                    placeholder: ph.to_string(),
+                    field: field.clone(),
+                })?;
+            }
+            Ok(value.clone())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Template {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Template;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string (templates such as {{token}} allowed)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Template, E> {
+                Template::parse(v).map_err(E::custom)
+            }
+            // Numbers and booleans are accepted where text is expected (`page: 2`).
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Template, E> {
+                Ok(Template::literal(&v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Template, E> {
+                Ok(Template::literal(&v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Template, E> {
+                Ok(Template::literal(&v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Template, E> {
+                Ok(Template::literal(&v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    struct Vars(HashMap<String, Value>);
+    impl Lookup for Vars {
+        fn var(&self, name: &str) -> Option<&Value> {
+            self.0.get(name)
+        }
+        fn env(&self, name: &str) -> Option<String> {
+            (name == "SECRET").then(|| "s3cr3t".to_string())
+        }
+    }
+
+    fn vars() -> Vars {
+        Vars(HashMap::from([
+            ("token".to_string(), json!("abc")),
+            ("qty".to_string(), json!(3)),
+            ("order".to_string(), json!({"id": 7, "items": [{"sku": "GPU-1"}]})),
+        ]))
+    }
+
+    #[test]
+    fn renders_text_and_variables() {
+        let t = Template::parse("Bearer {{token}} x{{ qty }}").unwrap();
+        assert_eq!(t.render(&vars()).unwrap(), "Bearer abc x3");
+    }
+
+    #[test]
+    fn lone_placeholder_keeps_json_type() {
+        let t = Template::parse("{{qty}}").unwrap();
+        assert_eq!(t.render_value(&vars()).unwrap(), json!(3));
+        let t = Template::parse("{{order.items.0.sku}}").unwrap();
+        assert_eq!(t.render_value(&vars()).unwrap(), json!("GPU-1"));
+    }
+
+    #[test]
+    fn undefined_variable_is_an_error_not_empty() {
+        let t = Template::parse("/api/orders/{{order_id}}").unwrap();
+        assert_eq!(
+            t.render(&vars()),
+            Err(RenderError::Undefined("order_id".into()))
+        );
+        let t = Template::parse("{{order.nope}}").unwrap();
+        assert!(matches!(t.render(&vars()), Err(RenderError::NoField { .. })));
+    }
+
+    #[test]
+    fn env_and_generators() {
+        let t = Template::parse("{{env.SECRET}}").unwrap();
+        assert_eq!(t.render(&vars()).unwrap(), "s3cr3t");
+        assert_eq!(
+            Template::parse("{{env.MISSING}}").unwrap().render(&vars()),
+            Err(RenderError::EnvUnset("MISSING".into()))
+        );
+        let a = Template::parse("{{unique_email}}").unwrap().render(&vars()).unwrap();
+        let b = Template::parse("{{unique_email}}").unwrap().render(&vars()).unwrap();
+        assert_ne!(a, b);
+        assert!(a.contains('@'));
+        assert_eq!(Template::parse("{{uuid}}").unwrap().render(&vars()).unwrap().len(), 36);
+        assert!(Template::parse("{{now}}").unwrap().render(&vars()).unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn syntax_errors() {
+        assert_eq!(Template::parse("a {{b"), Err(TemplateSyntaxError::Unclosed(2)));
+        assert_eq!(Template::parse("{{ }}"), Err(TemplateSyntaxError::Empty(0)));
+        assert!(matches!(Template::parse("{{a b}}"), Err(TemplateSyntaxError::BadName(_))));
+        assert!(matches!(Template::parse("{{env}}"), Err(TemplateSyntaxError::BadName(_))));
+        assert!(matches!(Template::parse("{{env.a.b}}"), Err(TemplateSyntaxError::BadName(_))));
+    }
+
+    #[test]
+    fn literal_has_no_placeholders() {
+        let t = Template::parse("plain").unwrap();
+        assert!(t.is_literal());
+        assert_eq!(t.raw(), "plain");
+    }
+}

@@ -1,0 +1,301 @@
+//! Small typed values of the spec format, each parsed (and so validated) as the YAML is read:
+//! durations, status expectations, regular expressions and JSONPath queries.
+
+use super::template::Template;
+use serde::de::{self, Deserialize, Deserializer, SeqAccess};
+use std::fmt;
+use std::time::Duration;
+
+/// A duration written `250ms`, `2s`, `1m`, or a bare number of milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpecDuration(pub Duration);
+
+impl SpecDuration {
+    pub fn parse(text: &str) -> Result<SpecDuration, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (num, unit) = text.split_at(split);
+        let value: f64 = num
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration; write e.g. `500ms`, `2s` or `1m`"))?;
+        let millis = match unit.trim() {
+            "" | "ms" => value,
+            "s" => value * 1000.0,
+            "m" | "min" => value * 60_000.0,
+            other => {
+                return Err(format!(
+                    "unknown duration unit `{other}` in `{text}`; use `ms`, `s` or `m`"
+                ));
+            }
+        };
+        if !millis.is_finite() || millis < 0.0 || millis > 86_400_000.0 {
+            return Err(format!("duration `{text}` is out of range (0 to 24h)"));
+        }
+        Ok(SpecDuration(Duration::from_micros((millis * 1000.0) as u64)))
+    }
+}
+
+impl<'de> Deserialize<'de> for SpecDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = SpecDuration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as `500ms`, `2s` or `1m`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SpecDuration, E> {
+                SpecDuration::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<SpecDuration, E> {
+                SpecDuration::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<SpecDuration, E> {
+                SpecDuration::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SpecDuration, E> {
+                SpecDuration::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What status codes a step accepts: `201`, `[200, 201]` or a class such as `4xx`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusExpectation(pub Vec<StatusPattern>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPattern {
+    Exact(u16),
+    /// `4xx` is `Class(4)`.
+    Class(u8),
+}
+
+impl StatusPattern {
+    fn parse(text: &str) -> Result<StatusPattern, String> {
+        let t = text.trim().to_ascii_lowercase();
+        if t.len() == 3 && t.ends_with("xx") {
+            if let Some(d @ 1..=5) = t[..1].parse::<u8>().ok() {
+                return Ok(StatusPattern::Class(d));
+            }
+        } else if let Ok(code) = t.parse::<u16>() {
+            return Self::exact(code.into());
+        }
+        Err(format!(
+            "`{text}` is not a status: write a code such as `201`, a list `[200, 201]` or a class such as `4xx`"
+        ))
+    }
+
+    fn exact(code: u64) -> Result<StatusPattern, String> {
+        if (100..=599).contains(&code) {
+            Ok(StatusPattern::Exact(code as u16))
+        } else {
+            Err(format!("status {code} is outside 100..=599"))
+        }
+    }
+
+    pub fn matches(self, status: u16) -> bool {
+        match self {
+            StatusPattern::Exact(code) => code == status,
+            StatusPattern::Class(class) => status / 100 == class as u16,
+        }
+    }
+}
+
+impl fmt::Display for StatusPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StatusPattern::Exact(c) => write!(f, "{c}"),
+            StatusPattern::Class(c) => write!(f, "{c}xx"),
+        }
+    }
+}
+
+impl StatusExpectation {
+    pub fn matches(&self, status: u16) -> bool {
+        self.0.iter().any(|p| p.matches(status))
+    }
+}
+
+impl fmt::Display for StatusExpectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&parts.join(" or "))
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusExpectation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = StatusExpectation;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a status code (`201`), a list (`[200, 201]`) or a class (`4xx`)")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusExpectation, E> {
+                StatusPattern::exact(v)
+                    .map(|p| StatusExpectation(vec![p]))
+                    .map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusExpectation, E> {
+                self.visit_u64(u64::try_from(v).unwrap_or(0))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusExpectation, E> {
+                StatusPattern::parse(v)
+                    .map(|p| StatusExpectation(vec![p]))
+                    .map_err(E::custom)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusExpectation, A::Error> {
+                let mut out = Vec::new();
+                while let Some(one) = seq.next_element::<StatusExpectation>()? {
+                    out.extend(one.0);
+                }
+                if out.is_empty() {
+                    return Err(de::Error::custom("the status list is empty"));
+                }
+                Ok(StatusExpectation(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A regular expression, compiled when the spec loads.
+#[derive(Debug, Clone)]
+pub struct Pattern(pub regex::Regex);
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        regex::Regex::new(&text)
+            .map(Pattern)
+            .map_err(|e| de::Error::custom(format!("invalid regular expression: {e}")))
+    }
+}
+
+/// A JSONPath query (RFC 9535). Parsed when the spec loads unless it holds a `{{placeholder}}`,
+/// in which case it is parsed after rendering.
+#[derive(Debug, Clone)]
+pub struct BodyPath {
+    pub template: Template,
+    pub parsed: Option<serde_json_path::JsonPath>,
+}
+
+impl PartialEq for BodyPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.template == other.template
+    }
+}
+
+impl BodyPath {
+    pub fn parse(text: &str) -> Result<BodyPath, String> {
+        let template = Template::parse(text).map_err(|e| e.to_string())?;
+        if !text.starts_with('$') {
+            return Err(format!(
+                "`{text}` is not a JSONPath: it must start with `$` (e.g. `$.order.id`)"
+            ));
+        }
+        let parsed = if template.is_literal() {
+            Some(parse_json_path(text)?)
+        } else {
+            None
+        };
+        Ok(BodyPath { template, parsed })
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.template.raw()
+    }
+}
+
+pub fn parse_json_path(text: &str) -> Result<serde_json_path::JsonPath, String> {
+    serde_json_path::JsonPath::parse(text)
+        .map_err(|e| format!("invalid JSONPath `{text}`: {} (at character {})", e.message(), e.position()))
+}
+
+/// True when a JSONPath can select at most one node (RFC 9535 "singular query"): only
+/// name and index selectors, no wildcards, slices, filters, unions or descendants.
+pub fn is_singular_path(path: &str) -> bool {
+    let mut in_quote: Option<char> = None;
+    let mut depth = 0;
+    let mut prev = '\0';
+    for c in path.chars() {
+        if let Some(q) = in_quote {
+            if c == q && prev != '\\' {
+                in_quote = None;
+            }
+        } else {
+            match c {
+                '\'' | '"' => in_quote = Some(c),
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                '*' | '?' => return false,
+                '.' if prev == '.' => return false,
+                ':' | ',' if depth > 0 => return false,
+                _ => {}
+            }
+        }
+        prev = c;
+    }
+    true
+}
+
+impl<'de> Deserialize<'de> for BodyPath {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        BodyPath::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(SpecDuration::parse("250ms").unwrap().0, Duration::from_millis(250));
+        assert_eq!(SpecDuration::parse("2s").unwrap().0, Duration::from_secs(2));
+        assert_eq!(SpecDuration::parse("1.5s").unwrap().0, Duration::from_millis(1500));
+        assert_eq!(SpecDuration::parse("100").unwrap().0, Duration::from_millis(100));
+        assert!(SpecDuration::parse("2h").is_err());
+        assert!(SpecDuration::parse("soon").is_err());
+    }
+
+    #[test]
+    fn statuses() {
+        let s: StatusExpectation = serde_yaml::from_str("4xx").unwrap();
+        assert!(s.matches(404) && !s.matches(500));
+        let s: StatusExpectation = serde_yaml::from_str("[200, 201]").unwrap();
+        assert!(s.matches(201) && !s.matches(204));
+        assert_eq!(s.to_string(), "200 or 201");
+        assert!(serde_yaml::from_str::<StatusExpectation>("700").is_err());
+        assert!(serde_yaml::from_str::<StatusExpectation>("6xx").is_err());
+        assert!(serde_yaml::from_str::<StatusExpectation>("ok").is_err());
+    }
+
+    #[test]
+    fn json_paths() {
+        assert!(BodyPath::parse("$.order.items[0].sku").unwrap().parsed.is_some());
+        assert!(BodyPath::parse("$.orders[?@.id == {{id}}]").unwrap().parsed.is_none());
+        assert!(BodyPath::parse("order.id").is_err());
+        assert!(BodyPath::parse("$.order[").is_err());
+    }
+
+    #[test]
+    fn singular_paths() {
+        assert!(is_singular_path("$.order.items[0].sku"));
+        assert!(is_singular_path("$['a,b']"));
+        assert!(!is_singular_path("$.orders[*].id"));
+        assert!(!is_singular_path("$..id"));
+        assert!(!is_singular_path("$.orders[0:2]"));
+        assert!(!is_singular_path("$.orders[?@.status == 'paid']"));
+    }
+}
