@@ -43,6 +43,46 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List scenarios with their ids, names and tags.
     List(ListArgs),
+    /// Serve the reference GigGatek backend on 127.0.0.1.
+    Sandbox(SandboxArgs),
+    /// Serve the stateful Stripe API emulator on 127.0.0.1.
+    Stripe(StripeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    #[arg(long, default_value_t = 5000)]
+    pub port: u16,
+    /// SQLite file to keep data in across restarts [default: a temporary file].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Base URL of the Stripe API to call (the emulator, or Stripe itself).
+    #[arg(long, value_name = "URL", env = "GIGCHECK_STRIPE_URL", default_value = "http://127.0.0.1:12111")]
+    pub stripe_api: String,
+    /// Stripe secret key the sandbox uses.
+    #[arg(long, value_name = "KEY", env = "GIGCHECK_STRIPE_SECRET_KEY", default_value = "sk_test_gigcheck_sandbox", hide_env_values = true)]
+    pub stripe_secret_key: String,
+    /// Secret that webhook signatures are checked with.
+    #[arg(long, value_name = "SECRET", env = "GIGCHECK_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// The admin account to create [default: admin@giggatek.test].
+    #[arg(long, value_name = "EMAIL", env = "GIGCHECK_ADMIN_EMAIL", requires = "admin_password")]
+    pub admin_email: Option<String>,
+    /// The admin account's password [default: generated and printed].
+    #[arg(long, value_name = "PASSWORD", env = "GIGCHECK_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StripeArgs {
+    #[arg(long, default_value_t = 12111)]
+    pub port: u16,
+    /// Where to deliver events (e.g. http://127.0.0.1:5000/api/payment/webhook).
+    #[arg(long, value_name = "URL")]
+    pub webhook_url: Option<String>,
+    /// Secret that deliveries are signed with [default: generated and printed].
+    #[arg(long, value_name = "SECRET", env = "GIGCHECK_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
 }
 
 /// Where specs are and what they may use.

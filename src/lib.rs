@@ -14,4 +14,5 @@ pub mod environment;
 pub mod loader;
 pub mod redact;
 pub mod report;
+pub mod servers;
 pub mod spec;

@@ -2,6 +2,8 @@
 
 pub mod list;
 pub mod run;
+pub mod sandbox;
+pub mod stripe;
 pub mod validate;
 
 use crate::cli::{Cli, Command, Exit, SelectArgs, SpecArgs};
@@ -19,6 +21,8 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Run(args) => run::run(args, color),
         Command::Validate(args) => validate::validate(args),
         Command::List(args) => list::list(args),
+        Command::Sandbox(args) => sandbox::serve(args),
+        Command::Stripe(args) => stripe::serve(args),
     }
 }
 
