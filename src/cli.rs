@@ -57,19 +57,45 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Base URL of the Stripe API to call (the emulator, or Stripe itself).
-    #[arg(long, value_name = "URL", env = "GIGCHECK_STRIPE_URL", default_value = "http://127.0.0.1:12111")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "GIGCHECK_STRIPE_URL",
+        default_value = "http://127.0.0.1:12111"
+    )]
     pub stripe_api: String,
     /// Stripe secret key the sandbox uses.
-    #[arg(long, value_name = "KEY", env = "GIGCHECK_STRIPE_SECRET_KEY", default_value = "sk_test_gigcheck_sandbox", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "GIGCHECK_STRIPE_SECRET_KEY",
+        default_value = "sk_test_gigcheck_sandbox",
+        hide_env_values = true
+    )]
     pub stripe_secret_key: String,
     /// Secret that webhook signatures are checked with.
-    #[arg(long, value_name = "SECRET", env = "GIGCHECK_WEBHOOK_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "GIGCHECK_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
     pub webhook_secret: Option<String>,
     /// The admin account to create [default: admin@giggatek.test].
-    #[arg(long, value_name = "EMAIL", env = "GIGCHECK_ADMIN_EMAIL", requires = "admin_password")]
+    #[arg(
+        long,
+        value_name = "EMAIL",
+        env = "GIGCHECK_ADMIN_EMAIL",
+        requires = "admin_password"
+    )]
     pub admin_email: Option<String>,
     /// The admin account's password [default: generated and printed].
-    #[arg(long, value_name = "PASSWORD", env = "GIGCHECK_ADMIN_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "GIGCHECK_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     pub admin_password: Option<String>,
 }
 
@@ -81,7 +107,12 @@ pub struct StripeArgs {
     #[arg(long, value_name = "URL")]
     pub webhook_url: Option<String>,
     /// Secret that deliveries are signed with [default: generated and printed].
-    #[arg(long, value_name = "SECRET", env = "GIGCHECK_WEBHOOK_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "GIGCHECK_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
     pub webhook_secret: Option<String>,
 }
 
@@ -169,7 +200,9 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
 fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(s),
-        _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 86400"
+        )),
     }
 }
 
@@ -186,11 +219,26 @@ mod tests {
     #[test]
     fn parses_run_options() {
         let cli = Cli::try_parse_from([
-            "gigcheck", "run", "specs/a.yaml", "--base-url", "http://x", "--var", "a=1", "--tag", "orders",
-            "--jobs", "2", "--timeout", "1.5", "--ci", "-v",
+            "gigcheck",
+            "run",
+            "specs/a.yaml",
+            "--base-url",
+            "http://x",
+            "--var",
+            "a=1",
+            "--tag",
+            "orders",
+            "--jobs",
+            "2",
+            "--timeout",
+            "1.5",
+            "--ci",
+            "-v",
         ])
         .unwrap();
-        let Command::Run(run) = cli.command else { panic!() };
+        let Command::Run(run) = cli.command else {
+            panic!()
+        };
         assert_eq!(run.specs.vars, [("a".to_string(), "1".to_string())]);
         assert_eq!(run.jobs, Some(2));
         assert!(run.ci && run.verbose);

@@ -23,11 +23,11 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 pub struct EnvFile {
     pub base_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::unique::map")]
     pub vars: IndexMap<String, Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::unique::map")]
     pub secrets: IndexMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::unique::map")]
     pub hooks: IndexMap<String, String>,
 }
 

@@ -5,7 +5,10 @@ use crate::spec::values::{BodyPath, is_singular_path, parse_json_path};
 use serde_json::Value;
 
 /// The parsed query, rendering `{{placeholders}}` in it first when it has any.
-pub fn resolve_path(path: &BodyPath, lookup: &dyn Lookup) -> Result<serde_json_path::JsonPath, String> {
+pub fn resolve_path(
+    path: &BodyPath,
+    lookup: &dyn Lookup,
+) -> Result<serde_json_path::JsonPath, String> {
     match &path.parsed {
         Some(p) => Ok(p.clone()),
         None => {
@@ -26,7 +29,9 @@ pub fn select(path: &BodyPath, json: &Value, lookup: &dyn Lookup) -> Result<Opti
     if is_singular_path(path.as_str()) {
         Ok(nodes.first().cloned())
     } else {
-        Ok(Some(Value::Array(nodes.all().into_iter().cloned().collect())))
+        Ok(Some(Value::Array(
+            nodes.all().into_iter().cloned().collect(),
+        )))
     }
 }
 
@@ -49,12 +54,18 @@ mod tests {
     fn singular_and_plural_selection() {
         let body = json!({"orders": [{"id": 1, "status": "paid"}, {"id": 2, "status": "pending"}]});
         let p = |s: &str| BodyPath::parse(s).unwrap();
-        assert_eq!(select(&p("$.orders[0].id"), &body, &NoVars).unwrap(), Some(json!(1)));
+        assert_eq!(
+            select(&p("$.orders[0].id"), &body, &NoVars).unwrap(),
+            Some(json!(1))
+        );
         assert_eq!(select(&p("$.orders[5].id"), &body, &NoVars).unwrap(), None);
         assert_eq!(
             select(&p("$.orders[?@.status == 'paid'].id"), &body, &NoVars).unwrap(),
             Some(json!([1]))
         );
-        assert_eq!(select(&p("$.orders[*].nope"), &body, &NoVars).unwrap(), Some(json!([])));
+        assert_eq!(
+            select(&p("$.orders[*].nope"), &body, &NoVars).unwrap(),
+            Some(json!([]))
+        );
     }
 }

@@ -21,10 +21,16 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<String>
 }
 
 /// The captured value, or why there is none.
-pub fn capture(capture: &Capture, response: &ResponseParts, lookup: &dyn Lookup) -> Result<Value, String> {
+pub fn capture(
+    capture: &Capture,
+    response: &ResponseParts,
+    lookup: &dyn Lookup,
+) -> Result<Value, String> {
     match capture {
         Capture::Body(path) => {
-            let json = response.json.map_err(|e| format!("the body is not JSON ({e})"))?;
+            let json = response
+                .json
+                .map_err(|e| format!("the body is not JSON ({e})"))?;
             let query = super::body::resolve_path(path, lookup)?;
             let nodes = query.query(json);
             match nodes.len() {
@@ -64,7 +70,11 @@ mod tests {
     fn captures_keep_types() {
         let body = json!({"order": {"id": 7, "items": [{"sku": "a"}, {"sku": "b"}]}});
         let headers = vec![("Location".to_string(), "/api/orders/7".to_string())];
-        let parts = ResponseParts { headers: &headers, text: "id=7;", json: Ok(&body) };
+        let parts = ResponseParts {
+            headers: &headers,
+            text: "id=7;",
+            json: Ok(&body),
+        };
         let c = |yaml: &str| capture(&serde_yaml::from_str(yaml).unwrap(), &parts, &NoVars);
         assert_eq!(c("$.order.id").unwrap(), json!(7));
         assert_eq!(c("$.order.items[*].sku").unwrap(), json!(["a", "b"]));

@@ -28,7 +28,12 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn new(status: u16, headers: Vec<(String, String)>, body: &[u8], elapsed: Duration) -> Response {
+    pub fn new(
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: &[u8],
+        elapsed: Duration,
+    ) -> Response {
         let text = String::from_utf8_lossy(body).into_owned();
         let json = if body.iter().all(u8::is_ascii_whitespace) {
             Err("the body is empty".to_string())
@@ -65,11 +70,16 @@ pub struct CheckContext<'a> {
     pub with_snapshot: bool,
 }
 
-pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckContext) -> Vec<CheckReport> {
+pub fn run(
+    expect: &Expect,
+    response: &Response,
+    src: &SourceRef,
+    ctx: &CheckContext,
+) -> Vec<CheckReport> {
     let esrc = src.child("expect");
     let mut out = Vec::new();
     if let Some(status) = &expect.status {
-        let mut r = CheckReport::new(CheckKind::Status, "", "is", esrc.loc_of(&["status"]));
+        let mut r = CheckReport::new(CheckKind::Status, "", "", esrc.loc_of(&["status"]));
         if !status.matches(response.status) {
             r.passed = false;
             r.expected = Some(status.to_string());
@@ -81,7 +91,14 @@ pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckCon
         let actual = capture::header(&response.headers, name).map(Value::String);
         let loc = esrc.loc_of(&["headers", name]);
         for (operator, result) in each(assertion, actual.as_ref(), ctx.lookup) {
-            out.push(report(CheckKind::Header, name, operator, loc.clone(), result, ctx.redactor));
+            out.push(report(
+                CheckKind::Header,
+                name,
+                operator,
+                loc.clone(),
+                result,
+                ctx.redactor,
+            ));
         }
     }
     for (path, assertion) in &expect.body {
@@ -94,7 +111,14 @@ pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckCon
         match selected {
             Ok(actual) => {
                 for (operator, result) in each(assertion, actual.as_ref(), ctx.lookup) {
-                    out.push(report(CheckKind::Body, path, operator, loc.clone(), result, ctx.redactor));
+                    out.push(report(
+                        CheckKind::Body,
+                        path,
+                        operator,
+                        loc.clone(),
+                        result,
+                        ctx.redactor,
+                    ));
                 }
             }
             Err(message) => {
@@ -108,7 +132,14 @@ pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckCon
     if let Some(assertion) = &expect.text {
         let actual = Value::String(response.text.clone());
         for (operator, result) in each(assertion, Some(&actual), ctx.lookup) {
-            out.push(report(CheckKind::Text, "", operator, esrc.loc_of(&["text"]), result, ctx.redactor));
+            out.push(report(
+                CheckKind::Text,
+                "",
+                operator,
+                esrc.loc_of(&["text"]),
+                result,
+                ctx.redactor,
+            ));
         }
     }
     if let Some(name) = &expect.schema {
@@ -122,8 +153,15 @@ pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckCon
                     r.details = violations
                         .iter()
                         .map(|v| {
-                            let at = if v.instance_path.is_empty() { "(root)" } else { &v.instance_path };
-                            ctx.redactor.text(&format!("at {at}: {} [schema {}]", v.message, v.schema_path))
+                            let at = if v.instance_path.is_empty() {
+                                "(root)"
+                            } else {
+                                &v.instance_path
+                            };
+                            ctx.redactor.text(&format!(
+                                "at {at}: {} [schema {}]",
+                                v.message, v.schema_path
+                            ))
                         })
                         .collect();
                 }
@@ -140,7 +178,12 @@ pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckCon
         out.push(r);
     }
     if let Some(limit) = expect.faster_than {
-        let mut r = CheckReport::new(CheckKind::Time, "", "faster than", esrc.loc_of(&["faster_than"]));
+        let mut r = CheckReport::new(
+            CheckKind::Time,
+            "",
+            "faster than",
+            esrc.loc_of(&["faster_than"]),
+        );
         if response.elapsed > limit.0 {
             r.passed = false;
             r.expected = Some(format!("under {} ms", limit.0.as_millis()));
@@ -152,7 +195,12 @@ pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckCon
         && let Some(spec) = &expect.snapshot
     {
         let redacted = response.json.as_ref().ok().map(|j| ctx.redactor.json(j));
-        out.push(ctx.snapshots.check(spec, redacted.as_ref(), &ctx.place, esrc.loc_of(&["snapshot"])));
+        out.push(ctx.snapshots.check(
+            spec,
+            redacted.as_ref(),
+            &ctx.place,
+            esrc.loc_of(&["snapshot"]),
+        ));
     }
     out
 }
@@ -189,8 +237,13 @@ fn report(
 /// The message for a JSON check on a non-JSON body: why, and the start of the body.
 fn not_json(reason: &str, response: &Response, redactor: &Redactor) -> String {
     let shown: String = response.text.chars().take(200).collect();
-    let more = if response.text.chars().count() > 200 { "…" } else { "" };
-    let content_type = capture::header(&response.headers, "content-type").unwrap_or_else(|| "none".into());
+    let more = if response.text.chars().count() > 200 {
+        "…"
+    } else {
+        ""
+    };
+    let content_type =
+        capture::header(&response.headers, "content-type").unwrap_or_else(|| "none".into());
     format!(
         "{reason} (Content-Type: {content_type}); body: {}{more}",
         redactor.text(&shown)

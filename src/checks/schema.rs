@@ -1,6 +1,7 @@
 //! JSON Schema checks. Every schema a run uses is compiled once, up front, from the schemas folder;
 //! `$ref`s between files in that folder resolve relative to the referring file.
 
+use crate::loader::discover::{display_path, io_reason};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,25 +41,48 @@ impl SchemaStore {
             return Ok(());
         }
         let path = self.dir.join(name);
+        let shown = display_path(&path);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             format!(
-                "cannot read schema `{name}` ({}): {e}; schemas live in {} (change with --schemas)",
-                path.display(),
-                self.dir.display()
+                "cannot read schema `{name}` ({shown}): {}; schemas live in {} (change with --schemas)",
+                io_reason(&e),
+                display_path(&self.dir)
             )
         })?;
         let schema: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            format!("schema `{name}` is not valid JSON ({}:{}:{}): {e}", path.display(), e.line(), e.column())
+            let reason = e.to_string();
+            let reason = reason
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            format!(
+                "schema `{name}` is not valid JSON ({shown}:{}:{}): {reason}",
+                e.line(),
+                e.column()
+            )
         })?;
         let absolute = std::path::absolute(&path).unwrap_or(path.clone());
-        let base = url::Url::from_file_path(&absolute)
-            .map_err(|()| format!("schema path {} cannot be turned into a file URL", absolute.display()))?;
+        let base = url::Url::from_file_path(&absolute).map_err(|()| {
+            format!(
+                "schema path {} cannot be turned into a file URL",
+                absolute.display()
+            )
+        })?;
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .with_base_uri(base.to_string())
             .should_validate_formats(true)
             .build(&schema)
-            .map_err(|e| format!("schema `{name}` does not compile: {e}"))?;
+            .map_err(|e| {
+                let at = e.instance_path().to_string();
+                let at = if at.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {at}")
+                };
+                format!("schema `{name}` does not compile{at}: {e}")
+            })?;
         self.compiled.insert(name.to_string(), Arc::new(validator));
         Ok(())
     }
@@ -110,7 +134,10 @@ mod tests {
         store.compile("order.json").unwrap();
         let schema = store.get("order.json").unwrap();
         assert!(violations(schema, &json!({"id": 1, "status": "paid"})).is_empty());
-        let v = violations(schema, &json!({"id": "x", "status": "lost", "extra": 1, "created_at": "yesterday"}));
+        let v = violations(
+            schema,
+            &json!({"id": "x", "status": "lost", "extra": 1, "created_at": "yesterday"}),
+        );
         assert_eq!(v.len(), 4, "{v:?}");
         assert!(v.iter().any(|v| v.instance_path == "/status"));
         assert!(v.iter().any(|v| v.instance_path == "/created_at"));
@@ -119,7 +146,17 @@ mod tests {
     #[test]
     fn missing_and_broken_schemas_say_what_to_fix() {
         let (_dir, mut store) = store();
-        assert!(store.compile("nope.json").unwrap_err().contains("cannot read schema `nope.json`"));
-        assert!(store.compile("broken.json").unwrap_err().contains("not valid JSON"));
+        assert!(
+            store
+                .compile("nope.json")
+                .unwrap_err()
+                .contains("cannot read schema `nope.json`")
+        );
+        assert!(
+            store
+                .compile("broken.json")
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
     }
 }

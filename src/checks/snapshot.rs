@@ -61,11 +61,20 @@ impl Snapshots {
     }
 
     /// Compares `body` (already redacted of secrets) with the stored snapshot.
-    pub fn check(&self, spec: &SnapshotSpec, body: Option<&Value>, place: &SnapshotPlace, loc: Loc) -> CheckReport {
+    pub fn check(
+        &self,
+        spec: &SnapshotSpec,
+        body: Option<&Value>,
+        place: &SnapshotPlace,
+        loc: Loc,
+    ) -> CheckReport {
         let mut report = CheckReport::new(CheckKind::Snapshot, &spec.name, "matches", loc);
         let Some(body) = body else {
             report.passed = false;
-            report.message = Some("the response body is not JSON, so it cannot be compared with a JSON snapshot".into());
+            report.message = Some(
+                "the response body is not JSON, so it cannot be compared with a JSON snapshot"
+                    .into(),
+            );
             return report;
         };
         let content = match normalise(body, spec) {
@@ -76,7 +85,9 @@ impl Snapshots {
                 return report;
             }
         };
-        let path = place.dir.join(format!("{}__{}.snap", place.file_stem, spec.name));
+        let path = place
+            .dir
+            .join(format!("{}__{}.snap", place.file_stem, spec.name));
         let pending = pending_path(&path);
         let stored = std::fs::read_to_string(&path).ok().map(|t| contents_of(&t));
         let file = format_snap(place.source, &spec.name, &content);
@@ -104,7 +115,8 @@ impl Snapshots {
                     let _ = std::fs::remove_file(&pending);
                 }
             }
-            (Some(old), SnapshotMode::Update) => match crate::atomic::write(&path, file.as_bytes()) {
+            (Some(old), SnapshotMode::Update) => match crate::atomic::write(&path, file.as_bytes())
+            {
                 Ok(()) => {
                     let _ = std::fs::remove_file(&pending);
                     report.message = Some(format!("updated {shown}"));
@@ -131,7 +143,9 @@ impl Snapshots {
                             ));
                         }
                         Err(e) => {
-                            report.message = Some(format!("the response differs from {shown} (and {new_shown} could not be written: {e})"));
+                            report.message = Some(format!(
+                                "the response differs from {shown} (and {new_shown} could not be written: {e})"
+                            ));
                         }
                     }
                 }
@@ -162,7 +176,10 @@ fn normalise(body: &Value, spec: &SnapshotSpec) -> Result<String, String> {
             .collect();
         for (pointer, wrong_type) in pointers {
             if let Some(expected) = wrong_type {
-                let actual = value.pointer(&pointer).map(JsonType::of).map_or("missing", JsonType::name);
+                let actual = value
+                    .pointer(&pointer)
+                    .map(JsonType::of)
+                    .map_or("missing", JsonType::name);
                 return Err(format!(
                     "redaction {path}: the value at {pointer} should be of type {} but is {actual}",
                     expected.name()
@@ -181,7 +198,12 @@ fn sorted(value: &Value) -> Value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
@@ -195,7 +217,9 @@ fn format_snap(source: &str, name: &str, content: &str) -> String {
 
 /// The content part of a `.snap` file (everything after the header).
 fn contents_of(file: &str) -> String {
-    let body = file.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n").map(|(_, c)| c));
+    let body = file
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n").map(|(_, c)| c));
     body.unwrap_or(file).to_string()
 }
 
@@ -218,13 +242,24 @@ mod tests {
     }
 
     fn place(dir: &Path) -> SnapshotPlace<'_> {
-        SnapshotPlace { dir, file_stem: "orders", source: "specs/orders.yaml" }
+        SnapshotPlace {
+            dir,
+            file_stem: "orders",
+            source: "specs/orders.yaml",
+        }
     }
 
     #[test]
     fn normalises_with_redactions_and_sorted_keys() {
-        let out = normalise(&json!({"z": 1, "id": 9, "items": [{"at": "2026-01-01", "b": 2}]}), &spec()).unwrap();
-        assert_eq!(out, "{\n  \"id\": \"[id]\",\n  \"items\": [\n    {\n      \"at\": \"[date]\",\n      \"b\": 2\n    }\n  ],\n  \"z\": 1\n}");
+        let out = normalise(
+            &json!({"z": 1, "id": 9, "items": [{"at": "2026-01-01", "b": 2}]}),
+            &spec(),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "{\n  \"id\": \"[id]\",\n  \"items\": [\n    {\n      \"at\": \"[date]\",\n      \"b\": 2\n    }\n  ],\n  \"z\": 1\n}"
+        );
         let err = normalise(&json!({"items": [{"at": 5}]}), &spec()).unwrap_err();
         assert!(err.contains("should be of type string"), "{err}");
     }
@@ -236,26 +271,77 @@ mod tests {
         let new = dir.path().join("orders__order.snap.new");
 
         let ci = Snapshots::new(SnapshotMode::Ci);
-        assert!(!ci.check(&spec(), Some(&json!({"a": 1})), &place(dir.path()), Loc::default()).passed);
+        assert!(
+            !ci.check(
+                &spec(),
+                Some(&json!({"a": 1})),
+                &place(dir.path()),
+                Loc::default()
+            )
+            .passed
+        );
         assert!(!snap.exists());
 
         let normal = Snapshots::new(SnapshotMode::Normal);
-        assert!(normal.check(&spec(), Some(&json!({"a": 1})), &place(dir.path()), Loc::default()).passed);
+        assert!(
+            normal
+                .check(
+                    &spec(),
+                    Some(&json!({"a": 1})),
+                    &place(dir.path()),
+                    Loc::default()
+                )
+                .passed
+        );
         let text = std::fs::read_to_string(&snap).unwrap();
-        assert!(text.starts_with("---\nsource: specs/orders.yaml\nexpression: order\n---\n{"), "{text}");
-        assert!(normal.check(&spec(), Some(&json!({"a": 1})), &place(dir.path()), Loc::default()).passed);
+        assert!(
+            text.starts_with("---\nsource: specs/orders.yaml\nexpression: order\n---\n{"),
+            "{text}"
+        );
+        assert!(
+            normal
+                .check(
+                    &spec(),
+                    Some(&json!({"a": 1})),
+                    &place(dir.path()),
+                    Loc::default()
+                )
+                .passed
+        );
 
-        let r = normal.check(&spec(), Some(&json!({"a": 2})), &place(dir.path()), Loc::default());
+        let r = normal.check(
+            &spec(),
+            Some(&json!({"a": 2})),
+            &place(dir.path()),
+            Loc::default(),
+        );
         assert!(!r.passed);
         assert!(r.diff.unwrap().contains("-  \"a\": 1\n+  \"a\": 2"));
         assert!(new.exists());
 
-        let r = ci.check(&spec(), Some(&json!({"a": 3})), &place(dir.path()), Loc::default());
+        let r = ci.check(
+            &spec(),
+            Some(&json!({"a": 3})),
+            &place(dir.path()),
+            Loc::default(),
+        );
         assert!(!r.passed);
-        assert!(std::fs::read_to_string(&new).unwrap().contains("\"a\": 2"), "--ci must not write");
+        assert!(
+            std::fs::read_to_string(&new).unwrap().contains("\"a\": 2"),
+            "--ci must not write"
+        );
 
         let update = Snapshots::new(SnapshotMode::Update);
-        assert!(update.check(&spec(), Some(&json!({"a": 2})), &place(dir.path()), Loc::default()).passed);
+        assert!(
+            update
+                .check(
+                    &spec(),
+                    Some(&json!({"a": 2})),
+                    &place(dir.path()),
+                    Loc::default()
+                )
+                .passed
+        );
         assert!(!new.exists());
         assert!(std::fs::read_to_string(&snap).unwrap().contains("\"a\": 2"));
         assert_eq!(update.writes()[0].kind, SnapshotWriteKind::Updated);

@@ -17,7 +17,12 @@ pub fn list(args: ListArgs) -> Exit {
             let loaded = &project.suites[si];
             let s = &loaded.suite.scenarios[ci];
             let mut tags = loaded.suite.tags.clone();
-            tags.extend(s.tags.iter().filter(|t| !loaded.suite.tags.contains(t)).cloned());
+            tags.extend(
+                s.tags
+                    .iter()
+                    .filter(|t| !loaded.suite.tags.contains(t))
+                    .cloned(),
+            );
             [
                 s.id.clone().unwrap_or_else(|| "-".into()),
                 s.name.clone(),

@@ -15,7 +15,8 @@ use std::io::IsTerminal;
 pub fn dispatch(cli: Cli) -> Exit {
     let color = !cli.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && (std::io::stdout().is_terminal() || std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0"));
+        && (std::io::stdout().is_terminal()
+            || std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0"));
     colored::control::set_override(color);
     match cli.command {
         Command::Run(args) => run::run(args, color),
@@ -39,7 +40,10 @@ fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
         None => None,
     };
     let env = Environment::resolve(file, &specs.vars, &|name| std::env::var(name).ok());
-    let mut external_vars: Vec<String> = crate::engine::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
+    let mut external_vars: Vec<String> = crate::engine::BUILTIN_VARS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     external_vars.extend(env.vars.keys().cloned());
     external_vars.extend(env.missing_secrets.keys().cloned());
     let project = crate::loader::load(

@@ -19,19 +19,25 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         return Exit::Usage;
     }
     let Some(base) = args.base_url.clone().or_else(|| env.base_url.clone()) else {
-        eprintln!("error: no target: pass --base-url URL (e.g. http://127.0.0.1:5000) or an --env file with base_url");
+        eprintln!(
+            "error: no target: pass --base-url URL (e.g. http://127.0.0.1:5000) or an --env file with base_url"
+        );
         return Exit::Usage;
     };
     let base_url = match url::Url::parse(&base) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
         Ok(_) | Err(_) => {
-            eprintln!("error: --base-url `{base}` is not an http(s) URL, e.g. http://127.0.0.1:5000");
+            eprintln!(
+                "error: --base-url `{base}` is not an http(s) URL, e.g. http://127.0.0.1:5000"
+            );
             return Exit::Usage;
         }
     };
     let selected = super::select(&project, &args.select);
     if selected.is_empty() {
-        eprintln!("error: no scenario matches the --tag/--filter given; `gigcheck list` shows what there is");
+        eprintln!(
+            "error: no scenario matches the --tag/--filter given; `gigcheck list` shows what there is"
+        );
         return Exit::Usage;
     }
     let jobs = args.jobs.map_or_else(
@@ -39,14 +45,20 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         usize::from,
     );
     let timeout = Duration::from_secs_f64(args.timeout);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return Exit::Usage;
         }
     };
-    if let Err(message) = runtime.block_on(engine::http::probe(&base_url, timeout.min(Duration::from_secs(5)))) {
+    if let Err(message) = runtime.block_on(engine::http::probe(
+        &base_url,
+        timeout.min(Duration::from_secs(5)),
+    )) {
         eprintln!("error: {message}");
         return Exit::Unreachable;
     }
@@ -73,11 +85,16 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         "{} {total} scenario(s) against {base_url} with {jobs} job(s)",
         palette.bold("gigcheck")
     );
-    let result = runtime.block_on(engine::run(Arc::new(project), env, opts, |suite, scenario| {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(term.scenario(suite, scenario).as_bytes());
-        let _ = out.flush();
-    }));
+    let result = runtime.block_on(engine::run(
+        Arc::new(project),
+        env,
+        opts,
+        |suite, scenario| {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(term.scenario(suite, scenario).as_bytes());
+            let _ = out.flush();
+        },
+    ));
     let report = match result {
         Ok(r) => r,
         Err(message) => {
@@ -87,7 +104,11 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     };
     print!("{}", term.failures(&report));
     let mut written = Vec::new();
-    let mut exit = if report.all_passed() { Exit::Passed } else { Exit::Failed };
+    let mut exit = if report.all_passed() {
+        Exit::Passed
+    } else {
+        Exit::Failed
+    };
     match junit::render(&report).and_then(|xml| report::write(&args.junit, &xml)) {
         Ok(()) => written.push(args.junit.display().to_string()),
         Err(message) => {

@@ -61,7 +61,10 @@ impl Http {
             .client
             .request(req.method.clone(), req.url.clone())
             .timeout(req.timeout);
-        let has_cookie_header = req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("cookie"));
+        let has_cookie_header = req
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("cookie"));
         if !has_cookie_header && let Some(cookies) = jar.cookies(&req.url) {
             builder = builder.header(reqwest::header::COOKIE, cookies);
         }
@@ -74,12 +77,20 @@ impl Http {
         let work = async {
             let mut response = builder.send().await.map_err(|e| classify(&e, req))?;
             let status = response.status().as_u16();
-            let mut set_cookies = response.headers().get_all(reqwest::header::SET_COOKIE).iter();
+            let mut set_cookies = response
+                .headers()
+                .get_all(reqwest::header::SET_COOKIE)
+                .iter();
             jar.set_cookies(&mut set_cookies, &req.url);
             let headers = response
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, req))? {
@@ -140,7 +151,10 @@ pub async fn probe(url: &url::Url, limit: Duration) -> Result<(), String> {
     match tokio::time::timeout(limit, tokio::net::TcpStream::connect((host, port))).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(format!("cannot reach {url}: {}", root_cause(&e))),
-        Err(_) => Err(format!("cannot reach {url}: no answer within {} ms", limit.as_millis())),
+        Err(_) => Err(format!(
+            "cannot reach {url}: no answer within {} ms",
+            limit.as_millis()
+        )),
     }
 }
 
@@ -155,6 +169,9 @@ mod tests {
         drop(listener);
         let url = url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
         let err = probe(&url, Duration::from_secs(2)).await.unwrap_err();
-        assert_eq!(err, format!("cannot reach http://127.0.0.1:{port}/: connection refused"));
+        assert_eq!(
+            err,
+            format!("cannot reach http://127.0.0.1:{port}/: connection refused")
+        );
     }
 }

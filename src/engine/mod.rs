@@ -29,7 +29,11 @@ pub const SHOWN_BODY_CHARS: usize = 4000;
 /// Cuts long text for display, saying how much was left out.
 pub fn shorten(text: &str) -> String {
     match text.char_indices().nth(SHOWN_BODY_CHARS) {
-        Some((cut, _)) => format!("{}\n… ({} more bytes not shown)", &text[..cut], text.len() - cut),
+        Some((cut, _)) => format!(
+            "{}\n… ({} more bytes not shown)",
+            &text[..cut],
+            text.len() - cut
+        ),
         None => text.to_string(),
     }
 }
@@ -85,7 +89,12 @@ pub async fn run(
     let builtins = opts
         .base_url
         .iter()
-        .map(|u| ("base_url".to_string(), Value::String(u.as_str().trim_end_matches('/').to_string())))
+        .map(|u| {
+            (
+                "base_url".to_string(),
+                Value::String(u.as_str().trim_end_matches('/').to_string()),
+            )
+        })
         .collect();
     let shared = Arc::new(Shared {
         http: http::Http::new()?,
@@ -108,7 +117,10 @@ pub async fn run(
     let mut units: Vec<Unit> = Vec::new();
     for &(si, ci) in &opts.selected {
         let loaded = &project.suites[si];
-        if suites.last().is_none_or(|s: &SuiteReport| s.file != loaded.doc.display) {
+        if suites
+            .last()
+            .is_none_or(|s: &SuiteReport| s.file != loaded.doc.display)
+        {
             suites.push(SuiteReport {
                 name: loaded.name.clone(),
                 file: loaded.doc.display.clone(),
@@ -119,7 +131,10 @@ pub async fn run(
         order.push((suites.len() - 1, si));
         match units.last_mut() {
             Some(u) if loaded.suite.serial && u.suite == si => u.scenarios.push(ci),
-            _ => units.push(Unit { suite: si, scenarios: vec![ci] }),
+            _ => units.push(Unit {
+                suite: si,
+                scenarios: vec![ci],
+            }),
         }
     }
 
@@ -130,7 +145,9 @@ pub async fn run(
         let shared = shared.clone();
         let permits = permits.clone();
         tokio::spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else { return };
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
             for ci in unit.scenarios {
                 let suite = &shared.project.suites[unit.suite];
                 let report = if shared.stop.load(Ordering::SeqCst) {
@@ -156,7 +173,9 @@ pub async fn run(
             slots[slot] = Some(report);
         }
         while next < slots.len() {
-            let Some(report) = slots[next].take() else { break };
+            let Some(report) = slots[next].take() else {
+                break;
+            };
             let suite = &mut suites[order[next].0];
             on_result(suite, &report);
             suite.scenarios.push(report);

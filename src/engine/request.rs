@@ -13,7 +13,9 @@ use std::time::Duration;
 pub enum BuildError {
     #[error("{field}: {error}")]
     Render { field: String, error: RenderError },
-    #[error("`{0}` is a relative URL and there is no base URL: pass --base-url or set base_url in the --env file")]
+    #[error(
+        "`{0}` is a relative URL and there is no base URL: pass --base-url or set base_url in the --env file"
+    )]
     NoBase(String),
     #[error("`{url}` is not a valid URL: {error}")]
     BadUrl { url: String, error: String },
@@ -53,7 +55,10 @@ pub fn build(
         headers.push(("Authorization".into(), format!("Bearer {token}")));
     }
     let set_type = |content_type: &str, headers: &mut Vec<(String, String)>| {
-        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
             headers.push(("Content-Type".into(), content_type.to_string()));
         }
     };
@@ -80,7 +85,8 @@ pub fn build(
             return Err(BuildError::BadHeader(k.clone()));
         }
     }
-    let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes()).unwrap_or(reqwest::Method::GET);
+    let method =
+        reqwest::Method::from_bytes(req.method.as_str().as_bytes()).unwrap_or(reqwest::Method::GET);
     Ok(Outgoing {
         method,
         url,
@@ -123,7 +129,11 @@ pub fn log(req: &Outgoing, redactor: &Redactor) -> RequestLog {
             .collect(),
         body: req.body.as_ref().map(|b| {
             let text = String::from_utf8_lossy(b);
-            let shown = if is_form { redactor.form(&text) } else { redactor.body(&text) };
+            let shown = if is_form {
+                redactor.form(&text)
+            } else {
+                redactor.body(&text)
+            };
             super::shorten(&shown)
         }),
     }
@@ -136,9 +146,18 @@ mod tests {
     #[test]
     fn relative_urls_keep_the_base_path() {
         let base = url::Url::parse("http://127.0.0.1:5000/v1/").unwrap();
-        assert_eq!(resolve_url("/api/orders", Some(&base)).unwrap().as_str(), "http://127.0.0.1:5000/v1/api/orders");
-        assert_eq!(resolve_url("https://x.test/a", None).unwrap().as_str(), "https://x.test/a");
-        assert!(matches!(resolve_url("/a", None), Err(BuildError::NoBase(_))));
+        assert_eq!(
+            resolve_url("/api/orders", Some(&base)).unwrap().as_str(),
+            "http://127.0.0.1:5000/v1/api/orders"
+        );
+        assert_eq!(
+            resolve_url("https://x.test/a", None).unwrap().as_str(),
+            "https://x.test/a"
+        );
+        assert!(matches!(
+            resolve_url("/a", None),
+            Err(BuildError::NoBase(_))
+        ));
     }
 
     #[test]
@@ -154,14 +173,22 @@ mod tests {
         let out = build(&req, &scope, Some(&base), Duration::from_secs(1)).unwrap();
         assert_eq!(out.url.as_str(), "http://h:1/api/orders?page=2");
         assert_eq!(out.body.as_deref(), Some(&b"{\"qty\":2}"[..]));
-        assert!(out.headers.contains(&("Content-Type".into(), "application/json".into())));
+        assert!(
+            out.headers
+                .contains(&("Content-Type".into(), "application/json".into()))
+        );
         let shown = log(&out, scope.redactor());
-        assert!(shown.headers.contains(&("Authorization".into(), "[redacted]".into())));
+        assert!(
+            shown
+                .headers
+                .contains(&("Authorization".into(), "[redacted]".into()))
+        );
     }
 
     #[test]
     fn undefined_variables_name_the_field() {
-        let req: Request = serde_yaml::from_str("{ method: GET, url: '/api/orders/{{order_id}}' }").unwrap();
+        let req: Request =
+            serde_yaml::from_str("{ method: GET, url: '/api/orders/{{order_id}}' }").unwrap();
         let scope = Scope::new(Redactor::default(), std::sync::Arc::new(|_| None));
         let err = build(&req, &scope, None, Duration::from_secs(1)).unwrap_err();
         assert_eq!(err.to_string(), "url: variable `order_id` is not defined");

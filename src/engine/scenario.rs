@@ -132,7 +132,15 @@ impl Run<'_> {
         let started = Instant::now();
         match &step.action {
             Action::Http(http) => {
-                let outcome = step::run(self.shared, self.suite, http, &step.src, &mut self.scope, &self.jar).await;
+                let outcome = step::run(
+                    self.shared,
+                    self.suite,
+                    http,
+                    &step.src,
+                    &mut self.scope,
+                    &self.jar,
+                )
+                .await;
                 let passed = outcome.status == StepStatus::Passed;
                 self.reports.push(StepReport {
                     phase,
@@ -167,7 +175,9 @@ impl Run<'_> {
                                 name,
                                 loc: step.src.loc_of(&["with", param]),
                                 status: StepStatus::Failed,
-                                error: Some(self.scope.redactor().text(&format!("with.{param}: {e}"))),
+                                error: Some(
+                                    self.scope.redactor().text(&format!("with.{param}: {e}")),
+                                ),
                                 checks: Vec::new(),
                                 exchange: None,
                                 attempts: 0,

@@ -71,7 +71,10 @@ mod tests {
         let mut scope = Scope::new(Redactor::default(), getenv);
         scope.set("auth_token", json!("tok-123456"));
         scope.set("order_id", json!("12345"));
-        Template::parse("{{env.PW}}").unwrap().render(&scope).unwrap();
+        Template::parse("{{env.PW}}")
+            .unwrap()
+            .render(&scope)
+            .unwrap();
         let shown = scope.redactor().text("pa55word tok-123456 12345");
         assert_eq!(shown, "[redacted] [redacted] 12345");
     }

@@ -42,7 +42,12 @@ pub async fn run(
         if attempt > 1 {
             tokio::time::sleep(delay).await;
         }
-        let outgoing = match request::build(&step.request, scope, shared.base_url.as_ref(), shared.timeout) {
+        let outgoing = match request::build(
+            &step.request,
+            scope,
+            shared.base_url.as_ref(),
+            shared.timeout,
+        ) {
             Ok(o) => o,
             // Rendering fails the same way every time: no point retrying.
             Err(e) => {
@@ -55,7 +60,10 @@ pub async fn run(
             Ok(i) => i,
             Err(e) => {
                 outcome.error = Some(scope.redactor().text(&e.to_string()));
-                outcome.exchange = Some(Exchange { request: request_log, response: None });
+                outcome.exchange = Some(Exchange {
+                    request: request_log,
+                    response: None,
+                });
                 outcome.checks.clear();
                 if matches!(e, SendError::TooLarge) {
                     return outcome;
@@ -64,7 +72,12 @@ pub async fn run(
             }
         };
         outcome.error = None;
-        let response = Response::new(incoming.status, incoming.headers, &incoming.body, incoming.elapsed);
+        let response = Response::new(
+            incoming.status,
+            incoming.headers,
+            &incoming.body,
+            incoming.elapsed,
+        );
         outcome.exchange = Some(Exchange {
             request: request_log,
             response: Some(response_log(&response, incoming.body.len(), scope)),
@@ -85,7 +98,8 @@ pub async fn run(
         let mut results = checks::run(&step.expect, &response, src, &make_ctx(false));
         let mut captured = Vec::new();
         for (name, capture) in &step.capture {
-            let mut r = CheckReport::new(CheckKind::Capture, name, "", src.loc_of(&["capture", name]));
+            let mut r =
+                CheckReport::new(CheckKind::Capture, name, "", src.loc_of(&["capture", name]));
             match checks::capture::capture(capture, &response.parts(), scope) {
                 Ok(value) => captured.push((name.clone(), value)),
                 Err(message) => {

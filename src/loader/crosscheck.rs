@@ -21,7 +21,6 @@ pub struct Requirements {
 }
 
 struct Checker<'a> {
-    opts: &'a LoadOptions,
     schemas: &'a mut SchemaStore,
     diagnostics: &'a mut Vec<Diagnostic>,
     /// Snapshot name → where it was first used.
@@ -51,7 +50,6 @@ pub fn check_suite(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Requirements> {
     let mut checker = Checker {
-        opts,
         schemas,
         diagnostics,
         snapshots: HashMap::new(),
@@ -74,9 +72,10 @@ pub fn check_suite(
         out.push(scope.needs);
     }
     if suite.scenarios.is_empty() {
-        checker.diagnostics.push(
-            Diagnostic::warning(root.loc_of(&["scenarios"]), "this suite has no scenarios"),
-        );
+        checker.diagnostics.push(Diagnostic::warning(
+            root.loc_of(&["scenarios"]),
+            "this suite has no scenarios",
+        ));
     }
     out
 }
@@ -98,7 +97,9 @@ impl Checker<'_> {
                     for (name, value) in &include.with {
                         self.json(value, &with.child(name), scope);
                     }
-                    let Some(fragment) = &include.fragment else { continue };
+                    let Some(fragment) = &include.fragment else {
+                        continue;
+                    };
                     for param in &fragment.params {
                         if !include.with.contains_key(param) {
                             self.diagnostics.push(
@@ -112,14 +113,17 @@ impl Checker<'_> {
                     }
                     for name in include.with.keys() {
                         if !fragment.params.contains(name) {
-                            let known: Vec<&str> = fragment.params.iter().map(String::as_str).collect();
+                            let known: Vec<&str> =
+                                fragment.params.iter().map(String::as_str).collect();
                             let mut d = Diagnostic::error(
                                 with.loc_of(&[name]),
                                 format!("`{}` has no parameter `{name}`", include.path),
                             );
                             d = match closest(name, &known) {
                                 Some(c) => d.with_hint(format!("did you mean `{c}`?")),
-                                None => d.with_hint(format!("its parameters are: {}", known.join(", "))),
+                                None => {
+                                    d.with_hint(format!("its parameters are: {}", known.join(", ")))
+                                }
                             };
                             self.diagnostics.push(d);
                         }
@@ -160,8 +164,11 @@ impl Checker<'_> {
         let bodies = [req.json.is_some(), req.form.is_some(), req.body.is_some()];
         if bodies.iter().filter(|b| **b).count() > 1 {
             self.diagnostics.push(
-                Diagnostic::error(rsrc.loc(), "a request has one body: `json`, `form` or `body`")
-                    .with_hint("remove all but one of them"),
+                Diagnostic::error(
+                    rsrc.loc(),
+                    "a request has one body: `json`, `form` or `body`",
+                )
+                .with_hint("remove all but one of them"),
             );
         }
 
@@ -190,7 +197,8 @@ impl Checker<'_> {
         if let Some(schema) = &expect.schema
             && let Err(message) = self.schemas.compile(schema)
         {
-            self.diagnostics.push(Diagnostic::error(esrc.loc_of(&["schema"]), message));
+            self.diagnostics
+                .push(Diagnostic::error(esrc.loc_of(&["schema"]), message));
         }
         if let Some(snapshot) = &expect.snapshot {
             let at = esrc.child("snapshot");
@@ -201,16 +209,22 @@ impl Checker<'_> {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
             if !valid {
                 self.diagnostics.push(
-                    Diagnostic::error(at.loc(), format!("snapshot name `{}` cannot be a file name", snapshot.name))
-                        .with_hint("use letters, digits, `-`, `_` and `.`"),
+                    Diagnostic::error(
+                        at.loc(),
+                        format!("snapshot name `{}` cannot be a file name", snapshot.name),
+                    )
+                    .with_hint("use letters, digits, `-`, `_` and `.`"),
                 );
             }
             let here = at.loc().to_string();
             if let Some(first) = self.snapshots.get(&snapshot.name) {
                 if *first != here {
                     self.diagnostics.push(
-                        Diagnostic::error(at.loc(), format!("snapshot `{}` is already used at {first}", snapshot.name))
-                            .with_hint("each snapshot needs its own name"),
+                        Diagnostic::error(
+                            at.loc(),
+                            format!("snapshot `{}` is already used at {first}", snapshot.name),
+                        )
+                        .with_hint("each snapshot needs its own name"),
                     );
                 }
             } else {
@@ -218,7 +232,8 @@ impl Checker<'_> {
             }
             for path in snapshot.redact.keys() {
                 if let Err(e) = crate::spec::values::parse_json_path(path) {
-                    self.diagnostics.push(Diagnostic::error(at.loc_of(&["redact", path]), e));
+                    self.diagnostics
+                        .push(Diagnostic::error(at.loc_of(&["redact", path]), e));
                 }
             }
         }
@@ -277,8 +292,67 @@ impl Checker<'_> {
                         "define it in `vars`, capture it in an earlier step, or pass `--var {name}=…`"
                     )),
                 };
-                let _ = self.opts;
                 self.diagnostics.push(d);
+            }
+        }
+    }
+}
+
+/// Warns about `.snap` files of this suite that no step uses any more.
+pub fn unused_snapshots(loaded: &LoadedSuite, diagnostics: &mut Vec<Diagnostic>) {
+    let Ok(entries) = std::fs::read_dir(&loaded.snapshot_dir) else {
+        return;
+    };
+    let prefix = format!("{}__", loaded.file_stem());
+    let mut used = std::collections::HashSet::new();
+    let mut collect = |steps: &[Step]| collect_snapshot_names(steps, &mut used);
+    collect(&loaded.suite.setup);
+    collect(&loaded.suite.teardown);
+    for s in &loaded.suite.scenarios {
+        collect(&s.steps);
+        collect(&s.teardown);
+    }
+    let mut unused: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| {
+            let snapshot = name
+                .strip_prefix(&prefix)?
+                .strip_suffix(".snap")?
+                .to_string();
+            (!used.contains(&snapshot)).then_some(name)
+        })
+        .collect();
+    unused.sort();
+    for name in unused {
+        let path = loaded.snapshot_dir.join(&name);
+        diagnostics.push(
+            Diagnostic::warning(
+                crate::spec::Loc {
+                    file: super::discover::display_path(&path),
+                    ..Default::default()
+                },
+                format!(
+                    "snapshot file {name} is not used by any step of {}",
+                    loaded.doc.display
+                ),
+            )
+            .with_hint("delete it if the step that used it is gone"),
+        );
+    }
+}
+
+fn collect_snapshot_names(steps: &[Step], out: &mut std::collections::HashSet<String>) {
+    for step in steps {
+        match &step.action {
+            Action::Http(h) => {
+                if let Some(s) = &h.expect.snapshot {
+                    out.insert(s.name.clone());
+                }
+            }
+            Action::Include(i) => {
+                if let Some(f) = &i.fragment {
+                    collect_snapshot_names(&f.steps, out);
+                }
             }
         }
     }

@@ -70,10 +70,7 @@ impl Diagnostic {
         if let Some(line) = &self.source_line {
             let num = self.loc.line.to_string();
             let pad = " ".repeat(num.len());
-            let caret = format!(
-                "{}^",
-                " ".repeat(self.loc.col.saturating_sub(1) as usize)
-            );
+            let caret = format!("{}^", " ".repeat(self.loc.col.saturating_sub(1) as usize));
             let _ = writeln!(out, "  {pad} {}", "|".blue());
             let _ = writeln!(out, "  {} {} {line}", num.blue(), "|".blue());
             let _ = writeln!(out, "  {pad} {} {}", "|".blue(), caret.red().bold());
@@ -114,17 +111,20 @@ pub fn from_yaml_error(err: &serde_yaml::Error, file: &str, source: &str) -> Dia
     );
     if let Some(hint) = did_you_mean(&message) {
         diag = diag.with_hint(hint);
-    } else if message.contains("did not find expected") || message.contains("mapping values are not allowed") {
-        diag = diag.with_hint("check the indentation and that `key: value` pairs have a space after the colon");
+    } else if message.contains("did not find expected")
+        || message.contains("mapping values are not allowed")
+    {
+        diag = diag.with_hint(
+            "check the indentation and that `key: value` pairs have a space after the colon",
+        );
     }
     diag.with_source(source)
 }
 
+/// serde_yaml repeats positions in its messages; the diagnostic shows them once, as file:line:col.
 fn strip_location(text: &str) -> String {
-    match text.rfind(" at line ") {
-        Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
-        _ => text.to_string(),
-    }
+    let re = regex::Regex::new(r" at line \d+ column \d+").expect("constant regex");
+    re.replace_all(text, "").into_owned()
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (and unknown variants), suggests
@@ -180,6 +180,9 @@ mod tests {
         assert_eq!((d.loc.line, d.loc.col), (3, 5));
         assert_eq!(d.hint.as_deref(), Some("did you mean `steps`?"));
         assert!(d.render().contains("3 |     stepz: []"), "{}", d.render());
-        assert!(d.one_line().starts_with("a.yaml:3:5: error: scenarios[0]: unknown field `stepz`"));
+        assert!(
+            d.one_line()
+                .starts_with("a.yaml:3:5: error: scenarios[0]: unknown field `stepz`")
+        );
     }
 }

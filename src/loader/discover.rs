@@ -10,7 +10,8 @@ pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         if path.is_file() {
             out.push(path.clone());
         } else if path.is_dir() {
-            walk(path, &mut out).map_err(|e| format!("cannot read folder {}: {e}", path.display()))?;
+            walk(path, &mut out)
+                .map_err(|e| format!("cannot read folder {}: {e}", path.display()))?;
         } else {
             return Err(format!(
                 "{} does not exist; pass spec files or folders (default: specs/)",
@@ -35,7 +36,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for path in entries {
         if path.is_dir() {
             walk(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             out.push(path);
         }
     }
@@ -51,6 +55,15 @@ pub fn display_path(path: &Path) -> String {
     shown.display().to_string()
 }
 
+/// An I/O error as a short reason: "no such file or directory", without the OS error number.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_lowercase(),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,7 +72,15 @@ mod tests {
     fn finds_suites_and_skips_fragments_and_snapshots() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        for f in ["b.yaml", "a.yml", "_partial.yaml", "notes.md", "sub/c.yaml", "_fragments/login.yaml", "__snapshots__/x.yaml"] {
+        for f in [
+            "b.yaml",
+            "a.yml",
+            "_partial.yaml",
+            "notes.md",
+            "sub/c.yaml",
+            "_fragments/login.yaml",
+            "__snapshots__/x.yaml",
+        ] {
             let p = d.join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "").unwrap();
@@ -70,6 +91,10 @@ mod tests {
             .map(|p| p.strip_prefix(d).unwrap().display().to_string())
             .collect();
         assert_eq!(found, ["a.yml", "b.yaml", "sub/c.yaml"]);
-        assert!(spec_files(&[d.join("missing")]).unwrap_err().contains("does not exist"));
+        assert!(
+            spec_files(&[d.join("missing")])
+                .unwrap_err()
+                .contains("does not exist")
+        );
     }
 }

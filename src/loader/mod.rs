@@ -102,7 +102,11 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
             None => continue,
         }
     }
+    for loaded in &suites {
+        crosscheck::unused_snapshots(loaded, &mut diagnostics);
+    }
     dedup(&mut diagnostics);
+    attach_source_lines(&mut diagnostics);
     Project {
         suites,
         schemas,
@@ -130,7 +134,10 @@ fn parse_file<T: serde::de::DeserializeOwned>(
         Ok(text) => text,
         Err(e) => {
             diagnostics.push(Diagnostic::error(
-                Loc { file: display, ..Loc::default() },
+                Loc {
+                    file: display,
+                    ..Loc::default()
+                },
                 format!("cannot read file: {e}"),
             ));
             return None;
@@ -163,12 +170,40 @@ fn parse_suite(
     let mut stack = vec![path.to_path_buf()];
     for (i, scenario) in suite.scenarios.iter_mut().enumerate() {
         let src = root.child("scenarios").child(i);
-        prepare_steps(&mut scenario.steps, &src.child("steps"), dir, fragments, &mut stack, diagnostics);
-        prepare_steps(&mut scenario.teardown, &src.child("teardown"), dir, fragments, &mut stack, diagnostics);
+        prepare_steps(
+            &mut scenario.steps,
+            &src.child("steps"),
+            dir,
+            fragments,
+            &mut stack,
+            diagnostics,
+        );
+        prepare_steps(
+            &mut scenario.teardown,
+            &src.child("teardown"),
+            dir,
+            fragments,
+            &mut stack,
+            diagnostics,
+        );
         scenario.src = src;
     }
-    prepare_steps(&mut suite.setup, &root.child("setup"), dir, fragments, &mut stack, diagnostics);
-    prepare_steps(&mut suite.teardown, &root.child("teardown"), dir, fragments, &mut stack, diagnostics);
+    prepare_steps(
+        &mut suite.setup,
+        &root.child("setup"),
+        dir,
+        fragments,
+        &mut stack,
+        diagnostics,
+    );
+    prepare_steps(
+        &mut suite.teardown,
+        &root.child("teardown"),
+        dir,
+        fragments,
+        &mut stack,
+        diagnostics,
+    );
     let name = suite.name.clone().unwrap_or_else(|| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -215,15 +250,21 @@ fn load_fragment(
 ) -> Option<Arc<Fragment>> {
     let Ok(canonical) = path.canonicalize() else {
         diagnostics.push(
-            Diagnostic::error(loc, format!("included file {} does not exist", path.display()))
-                .with_hint("`include` paths are relative to the file that includes them"),
+            Diagnostic::error(
+                loc,
+                format!("included file {} does not exist", path.display()),
+            )
+            .with_hint("`include` paths are relative to the file that includes them"),
         );
         return None;
     };
     if stack.contains(&canonical) {
         diagnostics.push(Diagnostic::error(
             loc,
-            format!("{} includes itself (through a chain of includes)", path.display()),
+            format!(
+                "{} includes itself (through a chain of includes)",
+                path.display()
+            ),
         ));
         return None;
     }
@@ -234,12 +275,35 @@ fn load_fragment(
         let dir = canonical.parent().unwrap_or(Path::new(".")).to_path_buf();
         stack.push(canonical.clone());
         let base = SourceRef::new(doc, String::new()).child("steps");
-        prepare_steps(&mut fragment.steps, &base, &dir, fragments, stack, diagnostics);
+        prepare_steps(
+            &mut fragment.steps,
+            &base,
+            &dir,
+            fragments,
+            stack,
+            diagnostics,
+        );
         stack.pop();
         Arc::new(fragment)
     });
     fragments.0.insert(canonical, loaded.clone());
     loaded
+}
+
+/// Shows the offending line under each diagnostic that points into a file.
+fn attach_source_lines(diagnostics: &mut [Diagnostic]) {
+    let mut files: HashMap<String, Option<String>> = HashMap::new();
+    for d in diagnostics
+        .iter_mut()
+        .filter(|d| d.source_line.is_none() && d.loc.line > 0)
+    {
+        let text = files
+            .entry(d.loc.file.clone())
+            .or_insert_with(|| std::fs::read_to_string(&d.loc.file).ok());
+        if let Some(text) = text {
+            *d = d.clone().with_source(text);
+        }
+    }
 }
 
 /// Setup steps are checked once per scenario; report each problem once.

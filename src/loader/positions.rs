@@ -15,7 +15,9 @@ enum Frame {
         key: Option<(String, Marker)>,
         first_key_of: Option<String>,
     },
-    Seq { index: usize },
+    Seq {
+        index: usize,
+    },
 }
 
 struct Indexer {
@@ -74,7 +76,13 @@ impl MarkedEventReceiver for Indexer {
                 let in_seq = matches!(self.stack.last(), Some((Frame::Seq { .. }, _)));
                 let pointer = self.node(mark, None).unwrap_or_default();
                 let first_key_of = in_seq.then(|| pointer.clone());
-                self.stack.push((Frame::Map { key: None, first_key_of }, pointer));
+                self.stack.push((
+                    Frame::Map {
+                        key: None,
+                        first_key_of,
+                    },
+                    pointer,
+                ));
             }
             Event::SequenceStart(..) => {
                 let pointer = self.node(mark, None).unwrap_or_default();

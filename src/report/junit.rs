@@ -36,16 +36,18 @@ pub fn render(report: &RunReport) -> Result<Vec<u8>, String> {
                     let detail = text::failure_details(s, Palette::PLAIN, false);
                     // The cause is written as the failure element's text (CDATA).
                     TestCaseBuilder::failure(&name, time, "check failed", &clean(&first))
-                        .set_trace(&clean(&format!("{}\n{detail}", s.loc)))
+                        .set_trace(&cdata(&format!("{}\n{detail}", s.loc)))
                         .build()
                 }
-                Outcome::Skipped(reason) => TestCase::skipped_with_cause(&name, "skipped", &clean(reason)),
+                Outcome::Skipped(reason) => {
+                    TestCase::skipped_with_cause(&name, "skipped", &clean(reason))
+                }
             };
             case.set_classname(&clean(&suite.name));
             case.set_filepath(&suite.file);
             let log = text::request_log(s);
             if !log.is_empty() {
-                case.set_system_out(&clean(&log));
+                case.set_system_out(&cdata(&log));
             }
             ts.add_testcase(case);
         }
@@ -59,10 +61,16 @@ pub fn render(report: &RunReport) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// XML 1.0 cannot carry most control characters, and CDATA cannot contain `]]>`.
+/// XML 1.0 cannot carry most control characters.
 fn clean(text: &str) -> String {
     text.chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}'))
-        .collect::<String>()
-        .replace("]]>", "]]&gt;")
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+        })
+        .collect()
+}
+
+/// Text for a CDATA section, which cannot contain `]]>`: split it across two sections.
+fn cdata(text: &str) -> String {
+    clean(text).replace("]]>", "]]]]><![CDATA[>")
 }

@@ -10,5 +10,6 @@ use std::path::Path;
 
 /// Writes a rendered report atomically.
 pub fn write(path: &Path, contents: &[u8]) -> Result<(), String> {
-    crate::atomic::write(path, contents).map_err(|e| format!("cannot write report {}: {e}", path.display()))
+    crate::atomic::write(path, contents)
+        .map_err(|e| format!("cannot write report {}: {e}", path.display()))
 }

@@ -155,7 +155,12 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub fn new(kind: CheckKind, subject: impl Into<String>, operator: impl Into<String>, loc: Loc) -> CheckReport {
+    pub fn new(
+        kind: CheckKind,
+        subject: impl Into<String>,
+        operator: impl Into<String>,
+        loc: Loc,
+    ) -> CheckReport {
         CheckReport {
             kind,
             subject: subject.into(),

@@ -38,11 +38,21 @@ impl Terminal {
         let p = self.palette;
         let mut out = String::new();
         if self.last_suite.as_deref() != Some(suite.file.as_str()) {
-            let _ = writeln!(out, "\n{} {}", p.bold(&suite.file), p.dim(&format!("— {}", suite.name)));
+            let _ = writeln!(
+                out,
+                "\n{} {}",
+                p.bold(&suite.file),
+                p.dim(&format!("— {}", suite.name))
+            );
             self.last_suite = Some(suite.file.clone());
         }
         let line = match &s.outcome {
-            Outcome::Passed => format!("  {} {}{}", p.paint("✓", Color::Green), s.title(), self.time(s.duration)),
+            Outcome::Passed => format!(
+                "  {} {}{}",
+                p.paint("✓", Color::Green),
+                s.title(),
+                self.time(s.duration)
+            ),
             Outcome::Failed => format!(
                 "  {} {}{}",
                 p.paint("✗", Color::Red),
@@ -114,15 +124,27 @@ impl Terminal {
         }
         let passed = p.paint(&format!("{} passed", t.passed), Color::Green);
         let failed_text = format!("{} failed", t.failed);
-        let failed = if t.failed > 0 { p.paint(&failed_text, Color::Red) } else { failed_text };
+        let failed = if t.failed > 0 {
+            p.paint(&failed_text, Color::Red)
+        } else {
+            failed_text
+        };
         let skipped_text = format!("{} skipped", t.skipped);
-        let skipped = if t.skipped > 0 { p.paint(&skipped_text, Color::Yellow) } else { skipped_text };
+        let skipped = if t.skipped > 0 {
+            p.paint(&skipped_text, Color::Yellow)
+        } else {
+            skipped_text
+        };
         let verdict = if t.failed > 0 {
             p.paint(&p.bold("FAILED"), Color::Red)
         } else {
             p.paint(&p.bold("PASSED"), Color::Green)
         };
-        let time = if self.timings { format!(" in {}", human(report.duration)) } else { String::new() };
+        let time = if self.timings {
+            format!(" in {}", human(report.duration))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "\n{verdict} {} scenarios: {passed}, {failed}, {skipped}{time}",

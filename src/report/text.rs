@@ -54,7 +54,13 @@ pub fn step_heading(step: &StepReport) -> String {
     } else {
         String::new()
     };
-    format!("{} {} \"{}\" ({}{attempts})", step.phase.label(), step.number, step.name, step.loc)
+    format!(
+        "{} {} \"{}\" ({}{attempts})",
+        step.phase.label(),
+        step.number,
+        step.name,
+        step.loc
+    )
 }
 
 pub fn step_details(out: &mut String, step: &StepReport, p: Palette, with_exchange: bool) {
@@ -83,7 +89,11 @@ pub fn check_details(out: &mut String, check: &CheckReport, p: Palette) {
         p.dim(&format!("({})", check.loc))
     );
     if let Some(expected) = &check.expected {
-        let _ = writeln!(out, "          expected: {}", p.paint(expected, Color::Green));
+        let _ = writeln!(
+            out,
+            "          expected: {}",
+            p.paint(expected, Color::Green)
+        );
     }
     if let Some(actual) = &check.actual {
         let _ = writeln!(out, "          actual:   {}", p.paint(actual, Color::Red));

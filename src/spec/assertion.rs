@@ -170,8 +170,20 @@ struct Operators {
 
 /// The operator names, for "did you mean" hints.
 pub const OPERATORS: &[&str] = &[
-    "equals", "not_equals", "exists", "absent", "type", "matches", "contains", "not_contains",
-    "length", "gt", "gte", "lt", "lte", "one_of",
+    "equals",
+    "not_equals",
+    "exists",
+    "absent",
+    "type",
+    "matches",
+    "contains",
+    "not_contains",
+    "length",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "one_of",
 ];
 
 impl Operators {
@@ -268,7 +280,10 @@ mod tests {
         assert_eq!(a.0.len(), 1);
         assert_eq!(a.0[0].operator(), "equals");
         assert_eq!(parse("[1, 2]").unwrap().0[0].operator(), "equals");
-        assert_eq!(parse("~").unwrap().0, vec![Assertion::Equals(JsonTemplate::Null)]);
+        assert_eq!(
+            parse("~").unwrap().0,
+            vec![Assertion::Equals(JsonTemplate::Null)]
+        );
     }
 
     #[test]
@@ -276,7 +291,10 @@ mod tests {
         let a = parse("{ type: array, length: 2, exists: true }").unwrap();
         let ops: Vec<_> = a.0.iter().map(Assertion::operator).collect();
         assert_eq!(ops, ["exists", "type", "length"]);
-        assert_eq!(parse("{ absent: true }").unwrap().0, vec![Assertion::Exists(false)]);
+        assert_eq!(
+            parse("{ absent: true }").unwrap().0,
+            vec![Assertion::Exists(false)]
+        );
         assert_eq!(
             parse("{ equals: null }").unwrap().0,
             vec![Assertion::Equals(JsonTemplate::Null)]
@@ -292,7 +310,12 @@ mod tests {
 
     #[test]
     fn bad_regex_and_type() {
-        assert!(parse("{ matches: '(' }").unwrap_err().to_string().contains("regular expression"));
+        assert!(
+            parse("{ matches: '(' }")
+                .unwrap_err()
+                .to_string()
+                .contains("regular expression")
+        );
         assert!(parse("{ type: text }").is_err());
         assert!(parse("{}").is_err());
     }

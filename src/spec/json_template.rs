@@ -129,7 +129,9 @@ impl<'de> de::Visitor<'de> for JsonTemplateVisitor {
             .ok_or_else(|| E::custom("NaN and infinity are not JSON numbers"))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<JsonTemplate, E> {
-        Template::parse(v).map(JsonTemplate::String).map_err(E::custom)
+        Template::parse(v)
+            .map(JsonTemplate::String)
+            .map_err(E::custom)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonTemplate, A::Error> {
         let mut items = Vec::new();
@@ -142,11 +144,10 @@ impl<'de> de::Visitor<'de> for JsonTemplateVisitor {
         let mut fields: Vec<(String, JsonTemplate)> = Vec::new();
         while let Some(key) = map.next_key::<KeyString>()? {
             let value = map.next_value()?;
-            if let Some(slot) = fields.iter_mut().find(|(k, _)| *k == key.0) {
-                slot.1 = value;
-            } else {
-                fields.push((key.0, value));
+            if fields.iter().any(|(k, _)| *k == key.0) {
+                return Err(de::Error::custom(format!("duplicate key `{}`", key.0)));
             }
+            fields.push((key.0, value));
         }
         Ok(JsonTemplate::Object(fields))
     }
@@ -198,9 +199,10 @@ mod tests {
 
     #[test]
     fn renders_nested_yaml_with_types_kept() {
-        let t: JsonTemplate =
-            serde_yaml::from_str("items: [{product_id: '{{id}}', quantity: 2}]\nnote: 'order {{id}}'\nok: true\nx: null")
-                .unwrap();
+        let t: JsonTemplate = serde_yaml::from_str(
+            "items: [{product_id: '{{id}}', quantity: 2}]\nnote: 'order {{id}}'\nok: true\nx: null",
+        )
+        .unwrap();
         assert_eq!(
             t.render(&One).unwrap(),
             json!({"items": [{"product_id": 42, "quantity": 2}], "note": "order 42", "ok": true, "x": null})

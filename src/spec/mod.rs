@@ -10,6 +10,7 @@ pub mod assertion;
 pub mod json_template;
 pub mod source;
 pub mod template;
+pub mod unique;
 pub mod values;
 
 use assertion::{JsonType, ValueAssertion};
@@ -39,7 +40,7 @@ pub struct Suite {
     #[serde(default)]
     pub serial: bool,
     /// Evaluated afresh for every scenario, so `{{unique_email}}` differs between scenarios.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique::map")]
     pub vars: Vars,
     /// Steps run before each scenario, in that scenario's variables and cookie jar.
     #[serde(default)]
@@ -61,7 +62,7 @@ pub struct Scenario {
     pub description: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique::map")]
     pub vars: Vars,
     pub steps: Vec<Step>,
     /// Runs after the scenario's steps (before the suite's teardown), even when a step failed.
@@ -156,9 +157,10 @@ struct RawStep {
     name: Option<String>,
     request: Option<Request>,
     include: Option<String>,
+    #[serde(default, deserialize_with = "unique::opt_map")]
     with: Option<Vars>,
     expect: Option<Expect>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique::map")]
     capture: IndexMap<String, Capture>,
     retry: Option<Retry>,
 }
@@ -193,7 +195,10 @@ impl TryFrom<RawStep> for Step {
                 return Err("a step has either `request` or `include`, not both".into());
             }
             (None, None) => {
-                return Err("a step needs `request` (send an HTTP request) or `include` (run a fragment)".into());
+                return Err(
+                    "a step needs `request` (send an HTTP request) or `include` (run a fragment)"
+                        .into(),
+                );
             }
         };
         Ok(Step {
@@ -256,15 +261,16 @@ impl fmt::Display for Method {
 pub struct Request {
     pub method: Method,
     pub url: Template,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique::map")]
     pub query: IndexMap<String, Template>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique::map")]
     pub headers: IndexMap<String, Template>,
     /// Shorthand for `Authorization: Bearer <token>`.
     pub bearer: Option<Template>,
     /// A JSON body (sets `Content-Type: application/json` unless a header says otherwise).
     pub json: Option<JsonTemplate>,
     /// A form body (`application/x-www-form-urlencoded`).
+    #[serde(default, deserialize_with = "unique::opt_map")]
     pub form: Option<IndexMap<String, Template>>,
     /// A raw text body, sent as written.
     pub body: Option<Template>,
@@ -278,10 +284,10 @@ pub struct Request {
 pub struct Expect {
     pub status: Option<StatusExpectation>,
     /// Header name (any case) → expected value or operators.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique::map")]
     pub headers: IndexMap<String, ValueAssertion>,
     /// JSONPath → expected value or operators.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique::map")]
     pub body: IndexMap<String, ValueAssertion>,
     /// Assertions on the raw body text (`contains`, `matches`, …).
     pub text: Option<ValueAssertion>,
@@ -318,7 +324,9 @@ impl<'de> Deserialize<'de> for Capture {
         impl<'de> de::Visitor<'de> for V {
             type Value = Capture;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSONPath such as `$.token`, or `{ header: Name }`, or `{ regex: '…' }`")
+                f.write_str(
+                    "a JSONPath such as `$.token`, or `{ header: Name }`, or `{ regex: '…' }`",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Capture, E> {
                 BodyPath::parse(v).map(Capture::Body).map_err(E::custom)
@@ -385,7 +393,7 @@ pub struct Redaction {
 #[serde(deny_unknown_fields)]
 struct RawSnapshot {
     name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique::map")]
     redact: IndexMap<String, RawRedaction>,
 }
 
@@ -402,7 +410,9 @@ impl<'de> Deserialize<'de> for SnapshotSpec {
         impl<'de> de::Visitor<'de> for V {
             type Value = SnapshotSpec;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a snapshot name, or `{ name: …, redact: { $.path: \"[placeholder]\" } }`")
+                f.write_str(
+                    "a snapshot name, or `{ name: …, redact: { $.path: \"[placeholder]\" } }`",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<SnapshotSpec, E> {
                 Ok(SnapshotSpec {
@@ -489,7 +499,10 @@ scenarios:
         assert_eq!(h.capture.len(), 3);
         assert_eq!(h.retry.unwrap().attempts, 3);
         let snap = h.expect.snapshot.as_ref().unwrap();
-        assert_eq!(snap.redact["$.order.order_date"].type_, Some(JsonType::String));
+        assert_eq!(
+            snap.redact["$.order.order_date"].type_,
+            Some(JsonType::String)
+        );
         assert!(matches!(sc.steps[1].action, Action::Include(_)));
         assert_eq!(sc.steps[1].display_name(), "include _fragments/login.yaml");
     }

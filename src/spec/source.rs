@@ -79,10 +79,7 @@ impl SourceRef {
 
     /// Shorthand for `self.child(a).child(b)….loc()`.
     pub fn loc_of(&self, segments: &[&str]) -> Loc {
-        segments
-            .iter()
-            .fold(self.clone(), |r, s| r.child(s))
-            .loc()
+        segments.iter().fold(self.clone(), |r, s| r.child(s)).loc()
     }
 }
 

@@ -95,7 +95,9 @@ pub enum TemplateSyntaxError {
     Unclosed(usize),
     #[error("empty placeholder `{{{{}}}}` at byte {0}")]
     Empty(usize),
-    #[error("`{{{{{0}}}}}` is not a valid placeholder: use letters, digits, `_` and `.` (e.g. `{{{{order.id}}}}`)")]
+    #[error(
+        "`{{{{{0}}}}}` is not a valid placeholder: use letters, digits, `_` and `.` (e.g. `{{{{order.id}}}}`)"
+    )]
     BadName(String),
 }
 
@@ -203,9 +205,12 @@ impl Template {
 }
 
 fn parse_placeholder(inner: &str) -> Result<Placeholder, TemplateSyntaxError> {
-    let valid = inner
-        .split('.')
-        .all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-'));
+    let valid = inner.split('.').all(|seg| {
+        !seg.is_empty()
+            && seg
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    });
     if !valid {
         return Err(TemplateSyntaxError::BadName(inner.to_string()));
     }
@@ -308,7 +313,10 @@ mod tests {
         Vars(HashMap::from([
             ("token".to_string(), json!("abc")),
             ("qty".to_string(), json!(3)),
-            ("order".to_string(), json!({"id": 7, "items": [{"sku": "GPU-1"}]})),
+            (
+                "order".to_string(),
+                json!({"id": 7, "items": [{"sku": "GPU-1"}]}),
+            ),
         ]))
     }
 
@@ -334,7 +342,10 @@ mod tests {
             Err(RenderError::Undefined("order_id".into()))
         );
         let t = Template::parse("{{order.nope}}").unwrap();
-        assert!(matches!(t.render(&vars()), Err(RenderError::NoField { .. })));
+        assert!(matches!(
+            t.render(&vars()),
+            Err(RenderError::NoField { .. })
+        ));
     }
 
     #[test]
@@ -345,21 +356,52 @@ mod tests {
             Template::parse("{{env.MISSING}}").unwrap().render(&vars()),
             Err(RenderError::EnvUnset("MISSING".into()))
         );
-        let a = Template::parse("{{unique_email}}").unwrap().render(&vars()).unwrap();
-        let b = Template::parse("{{unique_email}}").unwrap().render(&vars()).unwrap();
+        let a = Template::parse("{{unique_email}}")
+            .unwrap()
+            .render(&vars())
+            .unwrap();
+        let b = Template::parse("{{unique_email}}")
+            .unwrap()
+            .render(&vars())
+            .unwrap();
         assert_ne!(a, b);
         assert!(a.contains('@'));
-        assert_eq!(Template::parse("{{uuid}}").unwrap().render(&vars()).unwrap().len(), 36);
-        assert!(Template::parse("{{now}}").unwrap().render(&vars()).unwrap().ends_with('Z'));
+        assert_eq!(
+            Template::parse("{{uuid}}")
+                .unwrap()
+                .render(&vars())
+                .unwrap()
+                .len(),
+            36
+        );
+        assert!(
+            Template::parse("{{now}}")
+                .unwrap()
+                .render(&vars())
+                .unwrap()
+                .ends_with('Z')
+        );
     }
 
     #[test]
     fn syntax_errors() {
-        assert_eq!(Template::parse("a {{b"), Err(TemplateSyntaxError::Unclosed(2)));
+        assert_eq!(
+            Template::parse("a {{b"),
+            Err(TemplateSyntaxError::Unclosed(2))
+        );
         assert_eq!(Template::parse("{{ }}"), Err(TemplateSyntaxError::Empty(0)));
-        assert!(matches!(Template::parse("{{a b}}"), Err(TemplateSyntaxError::BadName(_))));
-        assert!(matches!(Template::parse("{{env}}"), Err(TemplateSyntaxError::BadName(_))));
-        assert!(matches!(Template::parse("{{env.a.b}}"), Err(TemplateSyntaxError::BadName(_))));
+        assert!(matches!(
+            Template::parse("{{a b}}"),
+            Err(TemplateSyntaxError::BadName(_))
+        ));
+        assert!(matches!(
+            Template::parse("{{env}}"),
+            Err(TemplateSyntaxError::BadName(_))
+        ));
+        assert!(matches!(
+            Template::parse("{{env.a.b}}"),
+            Err(TemplateSyntaxError::BadName(_))
+        ));
     }
 
     #[test]

@@ -30,10 +30,12 @@ impl SpecDuration {
                 ));
             }
         };
-        if !millis.is_finite() || millis < 0.0 || millis > 86_400_000.0 {
+        if !(0.0..=86_400_000.0).contains(&millis) {
             return Err(format!("duration `{text}` is out of range (0 to 24h)"));
         }
-        Ok(SpecDuration(Duration::from_micros((millis * 1000.0) as u64)))
+        Ok(SpecDuration(Duration::from_micros(
+            (millis * 1000.0) as u64,
+        )))
     }
 }
 
@@ -77,7 +79,7 @@ impl StatusPattern {
     fn parse(text: &str) -> Result<StatusPattern, String> {
         let t = text.trim().to_ascii_lowercase();
         if t.len() == 3 && t.ends_with("xx") {
-            if let Some(d @ 1..=5) = t[..1].parse::<u8>().ok() {
+            if let Ok(d @ 1..=5) = t[..1].parse::<u8>() {
                 return Ok(StatusPattern::Class(d));
             }
         } else if let Ok(code) = t.parse::<u16>() {
@@ -147,7 +149,10 @@ impl<'de> Deserialize<'de> for StatusExpectation {
                     .map(|p| StatusExpectation(vec![p]))
                     .map_err(E::custom)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusExpectation, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<StatusExpectation, A::Error> {
                 let mut out = Vec::new();
                 while let Some(one) = seq.next_element::<StatusExpectation>()? {
                     out.extend(one.0);
@@ -217,8 +222,13 @@ impl BodyPath {
 }
 
 pub fn parse_json_path(text: &str) -> Result<serde_json_path::JsonPath, String> {
-    serde_json_path::JsonPath::parse(text)
-        .map_err(|e| format!("invalid JSONPath `{text}`: {} (at character {})", e.message(), e.position()))
+    serde_json_path::JsonPath::parse(text).map_err(|e| {
+        format!(
+            "invalid JSONPath `{text}`: {} (at character {})",
+            e.message(),
+            e.position()
+        )
+    })
 }
 
 /// True when a JSONPath can select at most one node (RFC 9535 "singular query"): only
@@ -261,10 +271,19 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(SpecDuration::parse("250ms").unwrap().0, Duration::from_millis(250));
+        assert_eq!(
+            SpecDuration::parse("250ms").unwrap().0,
+            Duration::from_millis(250)
+        );
         assert_eq!(SpecDuration::parse("2s").unwrap().0, Duration::from_secs(2));
-        assert_eq!(SpecDuration::parse("1.5s").unwrap().0, Duration::from_millis(1500));
-        assert_eq!(SpecDuration::parse("100").unwrap().0, Duration::from_millis(100));
+        assert_eq!(
+            SpecDuration::parse("1.5s").unwrap().0,
+            Duration::from_millis(1500)
+        );
+        assert_eq!(
+            SpecDuration::parse("100").unwrap().0,
+            Duration::from_millis(100)
+        );
         assert!(SpecDuration::parse("2h").is_err());
         assert!(SpecDuration::parse("soon").is_err());
     }
@@ -283,8 +302,18 @@ mod tests {
 
     #[test]
     fn json_paths() {
-        assert!(BodyPath::parse("$.order.items[0].sku").unwrap().parsed.is_some());
-        assert!(BodyPath::parse("$.orders[?@.id == {{id}}]").unwrap().parsed.is_none());
+        assert!(
+            BodyPath::parse("$.order.items[0].sku")
+                .unwrap()
+                .parsed
+                .is_some()
+        );
+        assert!(
+            BodyPath::parse("$.orders[?@.id == {{id}}]")
+                .unwrap()
+                .parsed
+                .is_none()
+        );
         assert!(BodyPath::parse("order.id").is_err());
         assert!(BodyPath::parse("$.order[").is_err());
     }

@@ -67,12 +67,19 @@ async fn list_orders(State(shop): State<Arc<Shop>>, headers: HeaderMap) -> Respo
         .into_response()
 }
 
-async fn create_order(State(shop): State<Arc<Shop>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn create_order(
+    State(shop): State<Arc<Shop>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     if !authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "Token is missing");
     }
     let Some(items) = body["items"].as_array().filter(|i| !i.is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, "Order must contain at least one item");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Order must contain at least one item",
+        );
     };
     let mut orders = shop.orders.lock().unwrap();
     let id = 1000 + orders.len() as u64;
@@ -81,10 +88,18 @@ async fn create_order(State(shop): State<Arc<Shop>>, headers: HeaderMap, Json(bo
         "total": 399.99, "order_date": "2026-11-25T12:00:00Z", "items": items.clone()
     });
     orders.push(order.clone());
-    (StatusCode::CREATED, Json(json!({ "message": "Order created successfully", "order": order }))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({ "message": "Order created successfully", "order": order })),
+    )
+        .into_response()
 }
 
-async fn order_detail(State(shop): State<Arc<Shop>>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+async fn order_detail(
+    State(shop): State<Arc<Shop>>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+) -> Response {
     if !authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "Token is missing");
     }
@@ -95,7 +110,11 @@ async fn order_detail(State(shop): State<Arc<Shop>>, headers: HeaderMap, Path(id
     }
 }
 
-async fn cancel(State(shop): State<Arc<Shop>>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+async fn cancel(
+    State(shop): State<Arc<Shop>>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+) -> Response {
     if !authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "Token is missing");
     }
@@ -108,7 +127,10 @@ async fn cancel(State(shop): State<Arc<Shop>>, headers: HeaderMap, Path(id): Pat
         }
         Some(order) => {
             let status = order["status"].as_str().unwrap_or("?").to_string();
-            error(StatusCode::BAD_REQUEST, &format!("Cannot cancel order with status '{status}'"))
+            error(
+                StatusCode::BAD_REQUEST,
+                &format!("Cannot cancel order with status '{status}'"),
+            )
         }
         None => error(StatusCode::NOT_FOUND, "Order not found or access denied"),
     }
@@ -135,12 +157,20 @@ async fn slow() -> Json<Value> {
 }
 
 async fn html() -> Response {
-    (StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "text/html")], "<html><body>Traceback: boom</body></html>")
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [("content-type", "text/html")],
+        "<html><body>Traceback: boom</body></html>",
+    )
         .into_response()
 }
 
 async fn set_cookie() -> Response {
-    ([("set-cookie", "session=s3ss10n-value; Path=/")], Json(json!({ "ok": true }))).into_response()
+    (
+        [("set-cookie", "session=s3ss10n-value; Path=/")],
+        Json(json!({ "ok": true })),
+    )
+        .into_response()
 }
 
 async fn echo(headers: HeaderMap, body: String) -> Json<Value> {
@@ -164,10 +194,12 @@ pub fn router(shop: Arc<Shop>) -> Router {
         .route("/api/html", get(html))
         .route("/api/cookie", get(set_cookie))
         .route("/api/echo", get(echo).post(echo))
-        .layer(axum::middleware::from_fn(move |req, next: axum::middleware::Next| {
-            counted.requests.fetch_add(1, Ordering::SeqCst);
-            async move { next.run(req).await }
-        }))
+        .layer(axum::middleware::from_fn(
+            move |req, next: axum::middleware::Next| {
+                counted.requests.fetch_add(1, Ordering::SeqCst);
+                async move { next.run(req).await }
+            },
+        ))
         .with_state(shop)
 }
 
@@ -185,7 +217,11 @@ pub fn start() -> Server {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let app = router(shop.clone());
     runtime.spawn(async move { axum::serve(listener, app).await });
-    Server { url, shop, _runtime: runtime }
+    Server {
+        url,
+        shop,
+        _runtime: runtime,
+    }
 }
 
 /// A port nothing listens on.
@@ -268,7 +304,54 @@ pub fn stable(text: &str, server: Option<&Server>) -> String {
     let mut out = text.to_string();
     if let Some(s) = server {
         out = out.replace(&s.url, "http://127.0.0.1:[port]");
+        out = out.replace(s.url.trim_start_matches("http://"), "127.0.0.1:[port]");
     }
     let times = regex::Regex::new(r"\d+(\.\d+)? (ms|s)\b").unwrap();
     times.replace_all(&out, "[time]").into_owned()
+}
+
+/// The login fragment most specs include.
+pub const LOGIN_FRAGMENT: &str = r#"
+description: Log in and keep the token
+params: [email, password]
+steps:
+  - name: Log in
+    request:
+      method: POST
+      url: /api/auth/login
+      json: { email: "{{email}}", password: "{{password}}" }
+    expect:
+      status: 200
+      body:
+        $.user.email: "{{email}}"
+    capture:
+      token: $.token
+"#;
+
+pub const CREATED_ORDER_SCHEMA: &str = r#"{
+  "type": "object",
+  "required": ["message", "order"],
+  "properties": { "order": { "$ref": "order.json" }, "message": { "type": "string" } }
+}"#;
+
+pub const ORDER_SCHEMA: &str = r#"{
+  "type": "object",
+  "required": ["id", "status", "total"],
+  "properties": {
+    "id": { "type": "integer" },
+    "status": { "enum": ["pending", "processing", "shipped", "delivered", "cancelled"] },
+    "total": { "type": "number" },
+    "order_date": { "type": "string", "format": "date-time" }
+  }
+}"#;
+
+impl Project {
+    /// A project with the login fragment and the order schemas in place.
+    pub fn shop() -> Project {
+        let p = Project::new();
+        p.write("specs/_fragments/login.yaml", LOGIN_FRAGMENT)
+            .write("fixtures/schemas/created-order.json", CREATED_ORDER_SCHEMA)
+            .write("fixtures/schemas/order.json", ORDER_SCHEMA);
+        p
+    }
 }
