@@ -141,3 +141,18 @@ fn junit_survives_hostile_text() {
     let text: String = out.children().filter_map(|c| c.text()).collect();
     assert!(text.contains("> ]]>  <b>"), "{text}");
 }
+
+#[test]
+fn junit_content_is_pinned() {
+    let server = start();
+    let p = Project::new();
+    p.write("specs/history.yaml", SPEC);
+    let out = p.gigcheck(&["run", "--base-url", &server.url, "--jobs", "1"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let xml = p.read("reports/junit.xml");
+    let volatile = regex::Regex::new(r#"(timestamp|time)="[^"]*""#).unwrap();
+    let date = regex::Regex::new(r"(?m)^(\s*< date: ).*$").unwrap();
+    let xml = volatile.replace_all(&xml, r#"$1="[…]""#);
+    let xml = date.replace_all(&xml, "${1}[date]");
+    insta::assert_snapshot!(stable(&xml.replace("><", ">\n<"), Some(&server)));
+}

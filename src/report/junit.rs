@@ -27,7 +27,7 @@ pub fn render(report: &RunReport) -> Result<Vec<u8>, String> {
                                 .checks
                                 .iter()
                                 .find(|c| !c.passed)
-                                .map(|c| c.headline())
+                                .map(|c| c.summary())
                                 .or_else(|| step.error.clone())
                                 .unwrap_or_else(|| "failed".into());
                             format!("{} \"{}\": {what}", step.phase.label(), step.name)

@@ -175,6 +175,15 @@ impl CheckReport {
         }
     }
 
+    /// One line: the headline with expected and actual, or the message.
+    pub fn summary(&self) -> String {
+        match (&self.expected, &self.actual, &self.message) {
+            (Some(e), Some(a), _) => format!("{}: expected {e}, actual {a}", self.headline()),
+            (_, _, Some(m)) => format!("{}: {m}", self.headline()),
+            _ => self.headline(),
+        }
+    }
+
     pub fn headline(&self) -> String {
         let mut s = self.kind.label().to_string();
         if !self.subject.is_empty() {
