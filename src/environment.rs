@@ -31,6 +31,31 @@ pub struct EnvFile {
     pub hooks: IndexMap<String, String>,
 }
 
+/// Variables every target may provide, by the environment variable that provides them, and
+/// whether the value is a secret. Specs may use them; a scenario that uses one that is not set
+/// is skipped. The embedded default sets them all.
+pub const WELL_KNOWN_VARS: &[(&str, &str, bool)] = &[
+    ("stripe_url", "GIGCHECK_STRIPE_URL", false),
+    ("webhook_secret", "GIGCHECK_WEBHOOK_SECRET", true),
+    ("admin_email", "GIGCHECK_ADMIN_EMAIL", false),
+    ("admin_password", "GIGCHECK_ADMIN_PASSWORD", true),
+];
+
+/// Hooks every target may provide, by the environment variable holding their shell command.
+pub const WELL_KNOWN_HOOKS: &[(&str, &str)] = &[
+    ("db_down", "GIGCHECK_DB_DOWN_CMD"),
+    ("db_up", "GIGCHECK_DB_UP_CMD"),
+];
+
+/// A named action a spec can trigger with a `hook` step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hook {
+    /// A shell command (`sh -c`), e.g. `systemctl stop mariadb`.
+    Shell(String),
+    /// A JSON POST, used for the embedded sandbox's built-in hooks.
+    Post { url: String, body: Value },
+}
+
 /// Variables from outside the specs, after reading the environment.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
@@ -38,9 +63,9 @@ pub struct Environment {
     /// Plain and secret variables together; secret values are also in `secret_values`.
     pub vars: IndexMap<String, Value>,
     pub secret_values: Vec<String>,
-    /// Secret variables whose environment variable is not set: variable → env var name.
-    pub missing_secrets: IndexMap<String, String>,
-    pub hooks: IndexMap<String, String>,
+    /// Declared variables with no value: variable → the environment variable to set.
+    pub missing: IndexMap<String, String>,
+    pub hooks: IndexMap<String, Hook>,
 }
 
 impl EnvFile {
@@ -72,24 +97,55 @@ impl Environment {
         let mut env = Environment {
             base_url: file.base_url,
             vars: file.vars,
-            hooks: file.hooks,
+            hooks: file
+                .hooks
+                .into_iter()
+                .map(|(k, v)| (k, Hook::Shell(v)))
+                .collect(),
             ..Environment::default()
         };
+        let getenv = |name: &str| getenv(name).filter(|v| !v.is_empty());
         for (var, env_name) in file.secrets {
-            match getenv(&env_name).filter(|v| !v.is_empty()) {
-                Some(value) => {
-                    env.secret_values.push(value.clone());
-                    env.vars.insert(var, Value::String(value));
-                }
+            match getenv(&env_name) {
+                Some(value) => env.set_secret(&var, value),
                 None => {
-                    env.missing_secrets.insert(var, env_name);
+                    env.missing.insert(var, env_name);
                 }
             }
         }
+        for (var, env_name, secret) in WELL_KNOWN_VARS {
+            if env.vars.contains_key(*var) || env.missing.contains_key(*var) {
+                continue;
+            }
+            match getenv(env_name) {
+                Some(value) if *secret => env.set_secret(var, value),
+                Some(value) => {
+                    env.vars.insert(var.to_string(), Value::String(value));
+                }
+                None => {
+                    env.missing.insert(var.to_string(), env_name.to_string());
+                }
+            }
+        }
+        for (hook, env_name) in WELL_KNOWN_HOOKS {
+            if !env.hooks.contains_key(*hook)
+                && let Some(command) = getenv(env_name)
+            {
+                env.hooks.insert(hook.to_string(), Hook::Shell(command));
+            }
+        }
         for (k, v) in overrides {
+            env.missing.shift_remove(k);
             env.vars.insert(k.clone(), parse_cli_value(v));
         }
         env
+    }
+
+    /// Sets a variable whose value must never be shown.
+    pub fn set_secret(&mut self, name: &str, value: String) {
+        self.missing.shift_remove(name);
+        self.secret_values.push(value.clone());
+        self.vars.insert(name.to_string(), Value::String(value));
     }
 }
 
@@ -112,14 +168,25 @@ mod tests {
             "base_url: http://x\nvars: {a: 1, b: two}\nsecrets: {pw: PW_VAR, key: UNSET_VAR}\nhooks: {db_down: 'true'}\n",
         )
         .unwrap();
-        let getenv = |name: &str| (name == "PW_VAR").then(|| "pa55word".to_string());
+        let getenv = |name: &str| match name {
+            "PW_VAR" => Some("pa55word".to_string()),
+            "GIGCHECK_ADMIN_PASSWORD" => Some("adm1n-pass".to_string()),
+            "GIGCHECK_DB_UP_CMD" => Some("systemctl start mariadb".to_string()),
+            _ => None,
+        };
         let env = Environment::resolve(Some(file), &[("b".into(), "3".into())], &getenv);
         assert_eq!(env.base_url.as_deref(), Some("http://x"));
         assert_eq!(env.vars["pw"], json!("pa55word"));
         assert_eq!(env.vars["b"], json!(3));
-        assert_eq!(env.secret_values, ["pa55word"]);
-        assert_eq!(env.missing_secrets["key"], "UNSET_VAR");
-        assert_eq!(env.hooks["db_down"], "true");
+        assert_eq!(env.secret_values, ["pa55word", "adm1n-pass"]);
+        assert_eq!(env.missing["key"], "UNSET_VAR");
+        assert_eq!(env.missing["stripe_url"], "GIGCHECK_STRIPE_URL");
+        assert_eq!(env.vars["admin_password"], json!("adm1n-pass"));
+        assert_eq!(env.hooks["db_down"], Hook::Shell("true".into()));
+        assert_eq!(
+            env.hooks["db_up"],
+            Hook::Shell("systemctl start mariadb".into())
+        );
     }
 
     #[test]

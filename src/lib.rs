@@ -16,3 +16,4 @@ pub mod redact;
 pub mod report;
 pub mod servers;
 pub mod spec;
+pub mod webhook_signature;

@@ -45,7 +45,7 @@ fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
         .map(|s| s.to_string())
         .collect();
     external_vars.extend(env.vars.keys().cloned());
-    external_vars.extend(env.missing_secrets.keys().cloned());
+    external_vars.extend(env.missing.keys().cloned());
     let project = crate::loader::load(
         &specs.paths,
         &LoadOptions {

@@ -114,6 +114,30 @@ impl Http {
     }
 }
 
+impl Http {
+    /// POSTs a JSON body and expects a 2xx answer (built-in hooks).
+    pub async fn post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let response = self
+            .client
+            .post(url)
+            .json(body)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| format!("POST {url} failed: {}", root_cause(&e)))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("POST {url} answered {}", response.status()))
+        }
+    }
+}
+
 fn classify(e: &reqwest::Error, req: &Outgoing) -> SendError {
     let url = req.url.to_string();
     if e.is_timeout() {

@@ -5,11 +5,13 @@
 //! caller in spec order as soon as everything before them is done, so output is deterministic
 //! whatever the concurrency.
 
+pub mod hooks;
 pub mod http;
 pub mod request;
 pub mod scenario;
 pub mod scope;
 pub mod step;
+pub mod webhook;
 
 use crate::checks::snapshot::{SnapshotMode, Snapshots};
 use crate::environment::Environment;
@@ -61,6 +63,8 @@ pub struct Shared {
     pub getenv: GetEnv,
     pub base_url: Option<url::Url>,
     pub timeout: Duration,
+    /// How long a hook (a shell command, a built-in call) may take.
+    pub hook_timeout: Duration,
     stop: AtomicBool,
     fail_fast: bool,
 }
@@ -106,6 +110,7 @@ pub async fn run(
         getenv: opts.getenv.clone(),
         base_url: opts.base_url.clone(),
         timeout: opts.timeout,
+        hook_timeout: opts.timeout.max(Duration::from_secs(60)),
         stop: AtomicBool::new(false),
         fail_fast: opts.fail_fast,
     });

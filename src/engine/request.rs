@@ -5,8 +5,8 @@ use super::http::Outgoing;
 use super::scope::Scope;
 use crate::redact::Redactor;
 use crate::report::model::RequestLog;
-use crate::spec::Request;
 use crate::spec::template::{Lookup, RenderError};
+use crate::spec::{Call, Request};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +27,19 @@ fn render_err(field: &str) -> impl Fn(RenderError) -> BuildError + '_ {
     move |error| BuildError::Render {
         field: field.to_string(),
         error,
+    }
+}
+
+/// Renders a step's call, whatever it is, into a request.
+pub fn build_call(
+    call: &Call,
+    scope: &Scope,
+    base: Option<&url::Url>,
+    timeout: Duration,
+) -> Result<Outgoing, BuildError> {
+    match call {
+        Call::Request(req) => build(req, scope, base, timeout),
+        Call::Webhook(hook) => super::webhook::build(hook, scope, base, timeout),
     }
 }
 

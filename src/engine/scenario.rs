@@ -2,6 +2,7 @@
 //! teardowns run even when something before them failed, and their failures count.
 
 use super::Shared;
+use super::hooks;
 use super::scope::Scope;
 use super::step;
 use crate::loader::LoadedSuite;
@@ -18,6 +19,8 @@ struct Run<'a> {
     jar: Jar,
     scope: Scope,
     reports: Vec<StepReport>,
+    /// `_up` hooks owed for `_down` hooks that ran; run at the end whatever happened.
+    undo: Vec<String>,
 }
 
 pub async fn run(shared: &Shared, suite: &LoadedSuite, index: usize) -> ScenarioReport {
@@ -42,6 +45,7 @@ pub async fn run(shared: &Shared, suite: &LoadedSuite, index: usize) -> Scenario
         jar: Jar::default(),
         scope: Scope::new(shared.redactor.fork(), shared.getenv.clone()),
         reports: Vec::new(),
+        undo: Vec::new(),
     };
     for (name, value) in &shared.env.vars {
         run.scope.set(name, value.clone());
@@ -56,7 +60,8 @@ pub async fn run(shared: &Shared, suite: &LoadedSuite, index: usize) -> Scenario
     ok = ok && run.steps(&scenario.steps, Phase::Main, "").await;
     let scenario_teardown = run.steps(&scenario.teardown, Phase::Teardown, "").await;
     let suite_teardown = run.steps(&suite.suite.teardown, Phase::Teardown, "").await;
-    if !(ok && scenario_teardown && suite_teardown) {
+    let undone = run.undo_hooks().await;
+    if !(ok && scenario_teardown && suite_teardown && undone) {
         report.outcome = Outcome::Failed;
     }
     report.steps = run.reports;
@@ -70,8 +75,25 @@ fn missing_configuration(shared: &Shared, suite: &LoadedSuite, index: usize) -> 
     let needs = suite.requirements.get(index)?;
     let mut missing = Vec::new();
     for var in &needs.external_vars {
-        if let Some(env_name) = shared.env.missing_secrets.get(var) {
+        if let Some(env_name) = shared.env.missing.get(var) {
             missing.push(format!("`{var}` (set {env_name})"));
+        }
+    }
+    for hook in &needs.hooks {
+        let mut wanted = vec![hook.clone()];
+        wanted.extend(hooks::undo_of(hook));
+        for name in wanted {
+            if !shared.env.hooks.contains_key(&name)
+                && !missing.iter().any(|m| m.contains(&format!("`{name}`")))
+            {
+                let env_name = crate::environment::WELL_KNOWN_HOOKS
+                    .iter()
+                    .find(|(h, _)| *h == name)
+                    .map_or(String::new(), |(_, e)| format!("{e} or "));
+                missing.push(format!(
+                    "hook `{name}` (set {env_name}hooks.{name} in the --env file)"
+                ));
+            }
         }
     }
     for name in &needs.env_vars {
@@ -83,6 +105,65 @@ fn missing_configuration(shared: &Shared, suite: &LoadedSuite, index: usize) -> 
 }
 
 impl Run<'_> {
+    /// Runs the `_up` hooks owed for `_down` hooks the scenario ran and did not undo.
+    async fn undo_hooks(&mut self) -> bool {
+        let mut ok = true;
+        while let Some(name) = self.undo.pop() {
+            ok &= self
+                .hook(
+                    &name,
+                    &format!("{name} (undoing what the scenario took down)"),
+                    Phase::Teardown,
+                    None,
+                )
+                .await;
+        }
+        ok
+    }
+
+    async fn hook(
+        &mut self,
+        name: &str,
+        label: &str,
+        phase: Phase,
+        src: Option<&SourceRef>,
+    ) -> bool {
+        let number = self.reports.iter().filter(|r| r.phase == phase).count() + 1;
+        let started = Instant::now();
+        let result = match self.shared.env.hooks.get(name) {
+            Some(hook) => hooks::run(hook, &self.shared.http, self.shared.hook_timeout).await,
+            None => Err(format!("hook `{name}` is not configured")),
+        };
+        if result.is_ok() {
+            if let Some(up) = hooks::undo_of(name) {
+                self.undo.push(up);
+            } else {
+                self.undo.retain(|owed| owed != name);
+            }
+        }
+        let loc = src.map_or_else(
+            || SourceRef::new(self.suite.doc.clone(), String::new()).loc(),
+            SourceRef::loc,
+        );
+        self.reports.push(StepReport {
+            phase,
+            number,
+            name: format!("hook {label}"),
+            loc,
+            status: if result.is_ok() {
+                StepStatus::Passed
+            } else {
+                StepStatus::Failed
+            },
+            error: result.as_ref().err().map(|e| self.scope.redactor().text(e)),
+            checks: Vec::new(),
+            exchange: None,
+            attempts: 1,
+            duration: started.elapsed(),
+        });
+        result.is_ok()
+    }
+
     /// Evaluates `vars` in order; a failure becomes a failed setup step.
     fn define(&mut self, vars: &Vars, src: &SourceRef) -> bool {
         for (name, template) in vars {
@@ -155,6 +236,14 @@ impl Run<'_> {
                     duration: started.elapsed(),
                 });
                 passed
+            }
+            Action::Hook(hook) => {
+                let label = match &step.name {
+                    Some(n) => format!("{hook} ({n})"),
+                    None => hook.clone(),
+                };
+                let label = format!("{prefix}{label}");
+                self.hook(hook, &label, phase, Some(&step.src)).await
             }
             Action::Include(include) => {
                 let Some(fragment) = include.fragment.clone() else {

@@ -42,8 +42,8 @@ pub async fn run(
         if attempt > 1 {
             tokio::time::sleep(delay).await;
         }
-        let outgoing = match request::build(
-            &step.request,
+        let outgoing = match request::build_call(
+            &step.call,
             scope,
             shared.base_url.as_ref(),
             shared.timeout,

@@ -8,7 +8,7 @@ use super::{LoadOptions, LoadedSuite};
 use crate::checks::schema::SchemaStore;
 use crate::spec::json_template::JsonTemplate;
 use crate::spec::template::{Placeholder, Template};
-use crate::spec::{Action, HttpStep, SourceRef, Step, Vars};
+use crate::spec::{Action, Call, HttpStep, Request, SourceRef, Step, Vars, Webhook};
 use std::collections::{BTreeSet, HashMap};
 
 /// What a scenario uses from outside the specs.
@@ -18,6 +18,8 @@ pub struct Requirements {
     pub env_vars: BTreeSet<String>,
     /// Variables the scenario reads that no spec defines (they must come from outside).
     pub external_vars: BTreeSet<String>,
+    /// Hooks it calls.
+    pub hooks: BTreeSet<String>,
 }
 
 struct Checker<'a> {
@@ -92,6 +94,9 @@ impl Checker<'_> {
         for step in steps {
             match &step.action {
                 Action::Http(http) => self.http(http, &step.src, scope),
+                Action::Hook(name) => {
+                    scope.needs.hooks.insert(name.clone());
+                }
                 Action::Include(include) => {
                     let with = step.src.child("with");
                     for (name, value) in &include.with {
@@ -138,8 +143,32 @@ impl Checker<'_> {
     }
 
     fn http(&mut self, step: &HttpStep, src: &SourceRef, scope: &mut Scope) {
-        let req = &step.request;
-        let rsrc = src.child("request");
+        match &step.call {
+            Call::Request(req) => self.request(req, &src.child("request"), scope),
+            Call::Webhook(hook) => self.webhook(hook, &src.child("webhook"), scope),
+        }
+        self.expect(step, src, scope);
+    }
+
+    fn webhook(&mut self, hook: &Webhook, src: &SourceRef, scope: &mut Scope) {
+        self.json(&hook.object, &src.child("object"), scope);
+        self.template(&hook.url, &src.child("url"), scope);
+        if let Some(id) = &hook.id {
+            self.template(id, &src.child("id"), scope);
+        }
+        match &hook.secret {
+            Some(secret) => self.template(secret, &src.child("secret"), scope),
+            None => {
+                let implicit = Placeholder::Var {
+                    name: "webhook_secret".into(),
+                    fields: Vec::new(),
+                };
+                self.placeholder(&implicit, src, scope);
+            }
+        }
+    }
+
+    fn request(&mut self, req: &Request, rsrc: &SourceRef, scope: &mut Scope) {
         self.template(&req.url, &rsrc.child("url"), scope);
         for (k, v) in &req.query {
             self.template(v, &rsrc.child("query").child(k), scope);
@@ -171,7 +200,9 @@ impl Checker<'_> {
                 .with_hint("remove all but one of them"),
             );
         }
+    }
 
+    fn expect(&mut self, step: &HttpStep, src: &SourceRef, scope: &mut Scope) {
         let esrc = src.child("expect");
         let expect = &step.expect;
         for (path, assertion) in &expect.body {
@@ -354,6 +385,7 @@ fn collect_snapshot_names(steps: &[Step], out: &mut std::collections::HashSet<St
                     collect_snapshot_names(&f.steps, out);
                 }
             }
+            Action::Hook(_) => {}
         }
     }
 }

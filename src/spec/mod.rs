@@ -119,12 +119,22 @@ pub struct Step {
 pub enum Action {
     Http(Box<HttpStep>),
     Include(Include),
+    /// Run a named hook of the environment (`db_down`, `db_up`…).
+    Hook(String),
+}
+
+/// What an HTTP step sends.
+#[derive(Debug, Clone)]
+pub enum Call {
+    Request(Box<Request>),
+    /// A Stripe event, signed as Stripe signs, sent to the backend's webhook.
+    Webhook(Webhook),
 }
 
 /// Send a request, check the response, capture values.
 #[derive(Debug, Clone)]
 pub struct HttpStep {
-    pub request: Request,
+    pub call: Call,
     pub expect: Expect,
     pub capture: IndexMap<String, Capture>,
     pub retry: Option<Retry>,
@@ -156,6 +166,8 @@ pub struct Fragment {
 struct RawStep {
     name: Option<String>,
     request: Option<Request>,
+    webhook: Option<Webhook>,
+    hook: Option<String>,
     include: Option<String>,
     #[serde(default, deserialize_with = "unique::opt_map")]
     with: Option<Vars>,
@@ -169,37 +181,51 @@ impl TryFrom<RawStep> for Step {
     type Error = String;
 
     fn try_from(raw: RawStep) -> Result<Step, String> {
-        let action = match (raw.request, raw.include) {
-            (Some(request), None) => {
-                if raw.with.is_some() {
-                    return Err("`with` only goes with `include`".into());
-                }
-                Action::Http(Box::new(HttpStep {
-                    request,
-                    expect: raw.expect.unwrap_or_default(),
-                    capture: raw.capture,
-                    retry: raw.retry,
-                }))
-            }
-            (None, Some(path)) => {
-                if raw.expect.is_some() || !raw.capture.is_empty() || raw.retry.is_some() {
-                    return Err("an `include` step takes only `name` and `with`; put `expect`, `capture` and `retry` on the fragment's own steps".into());
-                }
-                Action::Include(Include {
-                    path,
-                    with: raw.with.unwrap_or_default(),
-                    fragment: None,
-                })
-            }
-            (Some(_), Some(_)) => {
-                return Err("a step has either `request` or `include`, not both".into());
-            }
-            (None, None) => {
+        let has_checks = raw.expect.is_some() || !raw.capture.is_empty() || raw.retry.is_some();
+        let actions = [
+            raw.request.is_some(),
+            raw.webhook.is_some(),
+            raw.hook.is_some(),
+            raw.include.is_some(),
+        ];
+        match actions.iter().filter(|a| **a).count() {
+            0 => return Err(
+                "a step needs one of `request` (send an HTTP request), `webhook` (send a signed Stripe event), `hook` (run a named hook) or `include` (run a fragment)".into(),
+            ),
+            1 => {}
+            _ => return Err("a step does one thing: `request`, `webhook`, `hook` or `include`".into()),
+        }
+        if raw.with.is_some() && raw.include.is_none() {
+            return Err("`with` only goes with `include`".into());
+        }
+        let http = |call| {
+            Action::Http(Box::new(HttpStep {
+                call,
+                expect: raw.expect.clone().unwrap_or_default(),
+                capture: raw.capture.clone(),
+                retry: raw.retry,
+            }))
+        };
+        let action = if let Some(request) = raw.request.clone() {
+            http(Call::Request(Box::new(request)))
+        } else if let Some(webhook) = raw.webhook.clone() {
+            http(Call::Webhook(webhook))
+        } else if let Some(hook) = raw.hook.clone() {
+            if has_checks {
                 return Err(
-                    "a step needs `request` (send an HTTP request) or `include` (run a fragment)"
-                        .into(),
+                    "a `hook` step takes only `name`; it passes when the hook succeeds".into(),
                 );
             }
+            Action::Hook(hook)
+        } else {
+            if has_checks {
+                return Err("an `include` step takes only `name` and `with`; put `expect`, `capture` and `retry` on the fragment's own steps".into());
+            }
+            Action::Include(Include {
+                path: raw.include.clone().unwrap_or_default(),
+                with: raw.with.clone().unwrap_or_default(),
+                fragment: None,
+            })
         };
         Ok(Step {
             name: raw.name,
@@ -216,8 +242,12 @@ impl Step {
             return name.clone();
         }
         match &self.action {
-            Action::Http(h) => format!("{} {}", h.request.method, h.request.url.raw()),
+            Action::Http(h) => match &h.call {
+                Call::Request(r) => format!("{} {}", r.method, r.url.raw()),
+                Call::Webhook(w) => format!("webhook {}", w.event_type),
+            },
             Action::Include(i) => format!("include {}", i.path),
+            Action::Hook(h) => format!("hook {h}"),
         }
     }
 }
@@ -276,6 +306,47 @@ pub struct Request {
     pub body: Option<Template>,
     /// Overrides `--timeout` for this request.
     pub timeout: Option<SpecDuration>,
+}
+
+/// A Stripe event sent to the backend's webhook endpoint, signed like Stripe signs
+/// (`Stripe-Signature: t=…,v1=…`), or deliberately signed wrong.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// The event type, e.g. `payment_intent.succeeded`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// `data.object` of the event.
+    pub object: JsonTemplate,
+    /// The event id; default a fresh `evt_…`. Send the same id twice to test idempotency.
+    pub id: Option<Template>,
+    /// Where to send it, relative to the base URL.
+    #[serde(default = "default_webhook_url")]
+    pub url: Template,
+    /// The signing secret; default the `webhook_secret` variable.
+    pub secret: Option<Template>,
+    /// `valid` (default), or a way of getting it wrong.
+    #[serde(default)]
+    pub signature: SignatureMode,
+}
+
+fn default_webhook_url() -> Template {
+    Template::literal("/api/payment/webhook")
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureMode {
+    #[default]
+    Valid,
+    /// Signed with a secret that is not the backend's.
+    WrongSecret,
+    /// Signed correctly, but the timestamp is 10 minutes old (past Stripe's 300 s tolerance).
+    Stale,
+    /// Signed correctly, then the body is changed.
+    Tampered,
+    /// No `Stripe-Signature` header at all.
+    Missing,
 }
 
 /// What the response must look like.
@@ -494,7 +565,10 @@ scenarios:
         let Action::Http(h) = &sc.steps[0].action else {
             panic!("expected an http step")
         };
-        assert_eq!(h.request.method, Method::Post);
+        let Call::Request(request) = &h.call else {
+            panic!("expected a request")
+        };
+        assert_eq!(request.method, Method::Post);
         assert_eq!(h.expect.body.len(), 2);
         assert_eq!(h.capture.len(), 3);
         assert_eq!(h.retry.unwrap().attempts, 3);
@@ -519,9 +593,33 @@ scenarios:
     fn a_step_needs_exactly_one_action() {
         let yaml = "scenarios:\n  - name: x\n    steps:\n      - name: nothing\n";
         let err = serde_yaml::from_str::<Suite>(yaml).unwrap_err().to_string();
-        assert!(err.contains("needs `request`"), "{err}");
+        assert!(err.contains("needs one of `request`"), "{err}");
+        let yaml = "scenarios:\n  - name: x\n    steps:\n      - hook: db_down\n        request: { method: GET, url: / }\n";
+        assert!(serde_yaml::from_str::<Suite>(yaml).is_err());
+        let yaml = "scenarios:\n  - name: x\n    steps:\n      - hook: db_down\n        expect: { status: 200 }\n";
+        assert!(serde_yaml::from_str::<Suite>(yaml).is_err());
         let yaml = "scenarios:\n  - name: x\n    steps:\n      - include: a.yaml\n        expect: { status: 200 }\n";
         assert!(serde_yaml::from_str::<Suite>(yaml).is_err());
+    }
+
+    #[test]
+    fn webhook_and_hook_steps() {
+        let yaml = "scenarios:\n  - name: x\n    steps:\n      - webhook: { type: payment_intent.succeeded, object: { id: pi_1 }, signature: stale }\n        expect: { status: 400 }\n      - hook: db_down\n";
+        let suite: Suite = serde_yaml::from_str(yaml).unwrap();
+        let Action::Http(h) = &suite.scenarios[0].steps[0].action else {
+            panic!()
+        };
+        let Call::Webhook(w) = &h.call else { panic!() };
+        assert_eq!(
+            (w.event_type.as_str(), w.signature, w.url.raw()),
+            (
+                "payment_intent.succeeded",
+                SignatureMode::Stale,
+                "/api/payment/webhook"
+            )
+        );
+        assert!(matches!(&suite.scenarios[0].steps[1].action, Action::Hook(h) if h == "db_down"));
+        assert_eq!(suite.scenarios[0].steps[1].display_name(), "hook db_down");
     }
 
     #[test]

@@ -181,6 +181,28 @@ async fn echo(headers: HeaderMap, body: String) -> Json<Value> {
     Json(json!({ "headers": h, "body": body }))
 }
 
+/// The webhook secret the shop verifies Stripe events with.
+pub const WEBHOOK_SECRET: &str = "whsec_shop_test_secret";
+
+async fn webhook(headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    match gigcheck::webhook_signature::verify(signature, &body, WEBHOOK_SECRET, now, 300) {
+        Ok(()) => {
+            let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            Json(json!({ "success": true, "type": event["type"], "object_id": event["data"]["object"]["id"] })).into_response()
+        }
+        Err(_) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "success": false, "error": "Invalid signature" })),
+        )
+            .into_response(),
+    }
+}
+
 pub fn router(shop: Arc<Shop>) -> Router {
     let counted = shop.clone();
     Router::new()
@@ -194,6 +216,7 @@ pub fn router(shop: Arc<Shop>) -> Router {
         .route("/api/html", get(html))
         .route("/api/cookie", get(set_cookie))
         .route("/api/echo", get(echo).post(echo))
+        .route("/api/payment/webhook", post(webhook))
         .layer(axum::middleware::from_fn(
             move |req, next: axum::middleware::Next| {
                 counted.requests.fetch_add(1, Ordering::SeqCst);

@@ -1,0 +1,147 @@
+//! The `webhook` and `hook` steps, and skipping what is not configured.
+
+mod common;
+use common::*;
+
+#[test]
+fn webhook_steps_sign_like_stripe_or_get_it_wrong_on_purpose() {
+    let server = start();
+    let p = Project::new();
+    p.write(
+        "specs/webhooks.yaml",
+        r#"
+vars:
+  object: { id: pi_123, object: payment_intent, status: succeeded, metadata: { order_id: "7" } }
+scenarios:
+  - id: "5.1"
+    name: a signed event is accepted
+    steps:
+      - webhook: { type: payment_intent.succeeded, object: "{{object}}" }
+        expect: { status: 200, body: { $.type: payment_intent.succeeded, $.object_id: pi_123 } }
+  - id: "5.x"
+    name: wrong signatures are refused
+    steps:
+      - webhook: { type: payment_intent.succeeded, object: "{{object}}", signature: wrong_secret }
+        expect: { status: 400 }
+      - webhook: { type: payment_intent.succeeded, object: "{{object}}", signature: stale }
+        expect: { status: 400 }
+      - webhook: { type: payment_intent.succeeded, object: "{{object}}", signature: tampered }
+        expect: { status: 400 }
+      - webhook: { type: payment_intent.succeeded, object: "{{object}}", signature: missing }
+        expect: { status: 400 }
+"#,
+    );
+    let out = p.gigcheck_env(
+        &["run", "--base-url", &server.url, "-v"],
+        &[("GIGCHECK_WEBHOOK_SECRET", WEBHOOK_SECRET)],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        !out.all().contains(WEBHOOK_SECRET),
+        "the webhook secret leaked"
+    );
+    assert!(
+        out.stdout.contains("Stripe-Signature: [redacted]"),
+        "{}",
+        out.stdout
+    );
+
+    // Without a webhook secret the scenarios cannot run: skipped, with what to set.
+    let out = p.gigcheck_env(
+        &["run", "--base-url", &server.url],
+        &[("GIGCHECK_WEBHOOK_SECRET", "")],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains(
+            "skipped: not configured: needs `webhook_secret` (set GIGCHECK_WEBHOOK_SECRET)"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_down_hook_is_undone_even_when_the_scenario_fails() {
+    let server = start();
+    let p = Project::new();
+    p.write(
+        "env.yaml",
+        &format!(
+            "base_url: {}\nhooks:\n  db_down: touch db-is-down\n  db_up: rm db-is-down\n",
+            server.url
+        ),
+    );
+    p.write(
+        "specs/outage.yaml",
+        r#"
+scenarios:
+  - id: "6.1"
+    name: database outage
+    steps:
+      - hook: db_down
+      - name: the marker exists while down
+        request: { method: GET, url: /api/echo }
+        expect: { status: 503 }
+"#,
+    );
+    let out = p.gigcheck(&["run", "--env", "env.yaml"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(!p.exists("db-is-down"), "db_up ran after the failure");
+    assert!(out.stdout.contains("FAILED 1 scenarios"), "{}", out.stdout);
+
+    // A scenario that brings it back itself owes nothing at the end.
+    p.write(
+        "specs/outage.yaml",
+        "scenarios:\n  - name: down and up\n    steps:\n      - hook: db_down\n      - hook: db_up\n      - request: { method: GET, url: /api/echo }\n",
+    );
+    let out = p.gigcheck(&["run", "--env", "env.yaml", "-v"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(!out.stdout.contains("undoing"), "{}", out.stdout);
+
+    // A failing hook fails the step with its message.
+    p.write(
+        "env.yaml",
+        &format!(
+            "base_url: {}\nhooks:\n  db_down: echo no permission >&2; exit 4\n  db_up: 'true'\n",
+            server.url
+        ),
+    );
+    let out = p.gigcheck(&["run", "--env", "env.yaml"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("failed (exit status: 4): no permission"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn hooks_come_from_the_environment_or_the_scenario_is_skipped() {
+    let server = start();
+    let p = Project::new();
+    p.write(
+        "specs/outage.yaml",
+        "scenarios:\n  - name: outage\n    steps:\n      - hook: db_down\n",
+    );
+    let out = p.gigcheck_env(
+        &["run", "--base-url", &server.url],
+        &[("GIGCHECK_DB_DOWN_CMD", ""), ("GIGCHECK_DB_UP_CMD", "")],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains("needs hook `db_down` (set GIGCHECK_DB_DOWN_CMD or hooks.db_down in the --env file), hook `db_up`"),
+        "{}",
+        out.stdout
+    );
+    let out = p.gigcheck_env(
+        &["run", "--base-url", &server.url],
+        &[
+            ("GIGCHECK_DB_DOWN_CMD", "true"),
+            ("GIGCHECK_DB_UP_CMD", "true"),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("1 passed"), "{}", out.stdout);
+}
