@@ -150,9 +150,14 @@ pub struct RunArgs {
     pub specs: SpecArgs,
     #[command(flatten)]
     pub select: SelectArgs,
-    /// The backend to test, e.g. http://127.0.0.1:5000 [default: base_url of the --env file].
+    /// The backend to test, e.g. http://127.0.0.1:5000 [default: base_url of the --env file,
+    /// else the embedded sandbox and Stripe emulator, started for this run].
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Also start the Stripe emulator on this port for an external backend (which must use it
+    /// as its Stripe API base); events go to the backend's /api/payment/webhook.
+    #[arg(long, value_name = "PORT")]
+    pub stripe_emulator: Option<u16>,
     /// Scenarios run at once [default: available parallelism].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

@@ -2,6 +2,7 @@
 //! Stripe emulator ([`stripe`]). Each is an axum router plus handlers plus state; this module
 //! only knows how to serve a router on a listener and stop it.
 
+pub mod embedded;
 pub mod sandbox;
 pub mod stripe;
 

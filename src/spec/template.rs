@@ -4,7 +4,9 @@
 //! `{{order.id}}` for a field of a captured object), an environment variable (`{{env.NAME}}`,
 //! always treated as a secret) or a generator (`{{uuid}}`, `{{unique_email}}`, `{{now}}`).
 //! A string that is exactly one placeholder keeps the variable's JSON type, so
-//! `quantity: "{{qty}}"` sends a number when `qty` holds one.
+//! `quantity: "{{qty}}"` sends a number when `qty` holds one. Filters convert a value:
+//! `{{total | cents}}` (dollars → integer cents, for Stripe amounts), `{{id | string}}`,
+//! `{{count | int}}`.
 
 use serde::de::{self, Deserialize, Deserializer};
 use serde_json::Value;
@@ -20,7 +22,65 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
     Text(String),
-    Placeholder(Placeholder),
+    Placeholder(Placeholder, Vec<Filter>),
+}
+
+/// A conversion applied to a placeholder's value: `{{total | cents}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// A decimal amount of dollars as integer cents: `399.99` → `39999`.
+    Cents,
+    /// A number or numeric string as an integer.
+    Int,
+    /// Any value as a string (JSON text for non-strings).
+    String,
+}
+
+impl Filter {
+    pub const ALL: [(&'static str, Filter); 3] = [
+        ("cents", Filter::Cents),
+        ("int", Filter::Int),
+        ("string", Filter::String),
+    ];
+
+    fn apply(self, value: Value, shown: &str) -> Result<Value, RenderError> {
+        let number = |v: &Value| match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        let fail = || RenderError::Filter {
+            placeholder: shown.to_string(),
+            message: format!("`{}` needs a number, got {value}", self.name()),
+        };
+        match self {
+            Filter::Cents => {
+                let n = number(&value).ok_or_else(fail)?;
+                Ok(Value::from((n * 100.0).round() as i64))
+            }
+            Filter::Int => {
+                let n = number(&value).ok_or_else(fail)?;
+                if n.fract() != 0.0 {
+                    return Err(RenderError::Filter {
+                        placeholder: shown.to_string(),
+                        message: format!("`int` needs a whole number, got {value}"),
+                    });
+                }
+                Ok(Value::from(n as i64))
+            }
+            Filter::String => Ok(match value {
+                Value::String(s) => Value::String(s),
+                other => Value::String(other.to_string()),
+            }),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("?", |(n, _)| n)
+    }
 }
 
 /// What a `{{…}}` refers to.
@@ -99,6 +159,8 @@ pub enum TemplateSyntaxError {
         "`{{{{{0}}}}}` is not a valid placeholder: use letters, digits, `_` and `.` (e.g. `{{{{order.id}}}}`)"
     )]
     BadName(String),
+    #[error("unknown filter `{0}`; filters are `cents`, `int` and `string`")]
+    BadFilter(String),
 }
 
 /// Looks values up while rendering.
@@ -120,6 +182,11 @@ pub enum RenderError {
     EnvUnset(String),
     #[error("`{placeholder}`: field `{field}` does not exist")]
     NoField { placeholder: String, field: String },
+    #[error("`{placeholder}`: {message}")]
+    Filter {
+        placeholder: String,
+        message: String,
+    },
 }
 
 impl Template {
@@ -139,7 +206,18 @@ impl Template {
             if inner.is_empty() {
                 return Err(TemplateSyntaxError::Empty(offset + start));
             }
-            parts.push(Part::Placeholder(parse_placeholder(inner)?));
+            let mut pieces = inner.split('|').map(str::trim);
+            let placeholder = parse_placeholder(pieces.next().unwrap_or_default())?;
+            let filters = pieces
+                .map(|name| {
+                    Filter::ALL
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, f)| *f)
+                        .ok_or_else(|| TemplateSyntaxError::BadFilter(name.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            parts.push(Part::Placeholder(placeholder, filters));
             let consumed = start + 2 + end + 2;
             offset += consumed;
             rest = &rest[consumed..];
@@ -175,7 +253,7 @@ impl Template {
 
     pub fn placeholders(&self) -> impl Iterator<Item = &Placeholder> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Placeholder(ph) => Some(ph),
+            Part::Placeholder(ph, _) => Some(ph),
             Part::Text(_) => None,
         })
     }
@@ -186,7 +264,7 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Placeholder(ph) => match resolve(ph, lookup)? {
+                Part::Placeholder(ph, filters) => match resolve_filtered(ph, filters, lookup)? {
                     Value::String(s) => out.push_str(&s),
                     other => out.push_str(&other.to_string()),
                 },
@@ -198,7 +276,7 @@ impl Template {
     /// Renders to a JSON value: a lone placeholder keeps its type, anything else is a string.
     pub fn render_value(&self, lookup: &dyn Lookup) -> Result<Value, RenderError> {
         match self.parts.as_slice() {
-            [Part::Placeholder(ph)] => resolve(ph, lookup),
+            [Part::Placeholder(ph, filters)] => resolve_filtered(ph, filters, lookup),
             _ => self.render(lookup).map(Value::String),
         }
     }
@@ -232,6 +310,18 @@ fn parse_placeholder(inner: &str) -> Result<Placeholder, TemplateSyntaxError> {
         name: first,
         fields,
     })
+}
+
+fn resolve_filtered(
+    ph: &Placeholder,
+    filters: &[Filter],
+    lookup: &dyn Lookup,
+) -> Result<Value, RenderError> {
+    let mut value = resolve(ph, lookup)?;
+    for filter in filters {
+        value = filter.apply(value, &ph.to_string())?;
+    }
+    Ok(value)
 }
 
 fn resolve(ph: &Placeholder, lookup: &dyn Lookup) -> Result<Value, RenderError> {
@@ -402,6 +492,25 @@ mod tests {
             Template::parse("{{env.a.b}}"),
             Err(TemplateSyntaxError::BadName(_))
         ));
+    }
+
+    #[test]
+    fn filters_convert_values() {
+        let mut v = vars();
+        v.0.insert("total".into(), json!(399.99));
+        v.0.insert("n".into(), json!("12"));
+        let r = |t: &str| Template::parse(t).unwrap().render_value(&v);
+        assert_eq!(r("{{total | cents}}").unwrap(), json!(39999));
+        assert_eq!(r("{{n|int}}").unwrap(), json!(12));
+        assert_eq!(r("{{qty | string}}").unwrap(), json!("3"));
+        assert!(matches!(
+            r("{{token | cents}}"),
+            Err(RenderError::Filter { .. })
+        ));
+        assert_eq!(
+            Template::parse("{{a | nope}}"),
+            Err(TemplateSyntaxError::BadFilter("nope".into()))
+        );
     }
 
     #[test]
