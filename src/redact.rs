@@ -25,13 +25,11 @@ static SECRET_FIELD: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static JWT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-        .expect("constant regex")
+    Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").expect("constant regex")
 });
 
 static STRIPE_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(sk|rk)_(test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9]+")
-        .expect("constant regex")
+    Regex::new(r"\b(sk|rk)_(test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9]+").expect("constant regex")
 });
 
 /// A set of secret values, shared by everything that renders output for one run or scenario.
@@ -178,7 +176,10 @@ mod tests {
         let r = Redactor::default();
         assert_eq!(r.header("Authorization", "Bearer x"), REDACTED);
         assert_eq!(r.header("Content-Type", "text/plain"), "text/plain");
-        assert_eq!(r.form("email=a&password=b"), "email=a&password=%5Bredacted%5D");
+        assert_eq!(
+            r.form("email=a&password=b"),
+            "email=a&password=%5Bredacted%5D"
+        );
     }
 
     #[test]
@@ -187,7 +188,10 @@ mod tests {
         base.add("global-secret");
         let scenario = base.fork();
         scenario.add("scenario-secret");
-        assert_eq!(scenario.text("global-secret scenario-secret"), "[redacted] [redacted]");
+        assert_eq!(
+            scenario.text("global-secret scenario-secret"),
+            "[redacted] [redacted]"
+        );
         assert_eq!(base.text("scenario-secret"), "scenario-secret");
     }
 }

@@ -1,8 +1,103 @@
 //! `gigcheck sandbox`: serve the reference GigGatek backend in the foreground until Ctrl-C.
 
 use crate::cli::{Exit, SandboxArgs};
+use crate::servers::sandbox::{self, DEFAULT_ADMIN_EMAIL, SandboxConfig};
+use crate::servers::{Running, bind};
 
-pub fn serve(_args: SandboxArgs) -> Exit {
-    eprintln!("error: the sandbox is not built yet");
-    Exit::Usage
+pub fn serve(args: SandboxArgs) -> Exit {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Exit::Usage;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: SandboxArgs) -> Exit {
+    // Generated secrets are printed (the user needs them); given ones never are.
+    let password_given = args.admin_password.is_some();
+    let secret_given = args.webhook_secret.is_some();
+    let admin_email = args
+        .admin_email
+        .unwrap_or_else(|| DEFAULT_ADMIN_EMAIL.to_string());
+    let admin_password = args
+        .admin_password
+        .unwrap_or_else(sandbox::generate_password);
+    let webhook_secret = args
+        .webhook_secret
+        .unwrap_or_else(sandbox::generate_webhook_secret);
+    if admin_password.is_empty() {
+        eprintln!(
+            "error: the admin password is empty; pass one with --admin-password or leave it out to generate one"
+        );
+        return Exit::Usage;
+    }
+    let config = SandboxConfig {
+        db: args.db.clone(),
+        stripe_api: args.stripe_api.clone(),
+        stripe_secret_key: args.stripe_secret_key,
+        webhook_secret: webhook_secret.clone(),
+        admin_email: admin_email.clone(),
+        admin_password: admin_password.clone(),
+        log_requests: true,
+        ..SandboxConfig::default()
+    };
+    let app = match sandbox::router(config) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+    let listener = match bind(args.port).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+    let running = match Running::spawn(listener, app) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+
+    println!("GigGatek sandbox listening on {}", running.url);
+    match &args.db {
+        Some(path) => println!("  database:       {} (kept)", path.display()),
+        None => println!("  database:       temporary (deleted at exit; keep data with --db PATH)"),
+    }
+    println!("  Stripe API:     {}", args.stripe_api);
+    if password_given {
+        println!("  admin:          {admin_email} (password as given)");
+    } else {
+        println!("  admin:          {admin_email} / {admin_password}");
+    }
+    if secret_given {
+        println!("  webhook secret: as given");
+    } else {
+        println!(
+            "  webhook secret: {webhook_secret} (give the same to `gigcheck stripe --webhook-secret`)"
+        );
+    }
+    println!("  webhook URL:    {}/api/payment/webhook", running.url);
+    println!(
+        "  DB outage:      POST {}/__sandbox/db {{\"available\": false}}",
+        running.url
+    );
+    println!("Press Ctrl-C to stop.");
+
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("error: cannot wait for Ctrl-C: {e}; stopping");
+    }
+    running.stop().await;
+    println!("sandbox stopped");
+    Exit::Passed
 }

@@ -54,7 +54,8 @@ pub async fn run(shared: &Shared, suite: &LoadedSuite, index: usize) -> Scenario
         run.scope.set(name, value.clone());
     }
     let root = SourceRef::new(suite.doc.clone(), String::new());
-    let mut ok = run.define(&suite.suite.vars, &root.child("vars"))
+    let mut ok = run.define(&suite.fixture_vars, &root.child("fixtures"))
+        && run.define(&suite.suite.vars, &root.child("vars"))
         && run.define(&scenario.vars, &scenario.src.child("vars"));
     ok = ok && run.steps(&suite.suite.setup, Phase::Setup, "").await;
     ok = ok && run.steps(&scenario.steps, Phase::Main, "").await;
@@ -164,9 +165,15 @@ impl Run<'_> {
         result.is_ok()
     }
 
-    /// Evaluates `vars` in order; a failure becomes a failed setup step.
+    /// Evaluates `vars` in order; a failure becomes a failed setup step. Variables given from
+    /// outside (environment file, `--var`, the runner) win over the specs' defaults.
     fn define(&mut self, vars: &Vars, src: &SourceRef) -> bool {
         for (name, template) in vars {
+            if self.shared.env.vars.contains_key(name)
+                || self.shared.builtins.iter().any(|(b, _)| b == name)
+            {
+                continue;
+            }
             match template.render(&self.scope) {
                 Ok(value) => self.scope.set(name, value),
                 Err(e) => {

@@ -65,6 +65,9 @@ pub fn check_suite(
             external: opts.external_vars.clone(),
             needs: Requirements::default(),
         };
+        for name in loaded.fixture_vars.keys() {
+            scope.define(name);
+        }
         checker.vars(&suite.vars, &root.child("vars"), &mut scope);
         checker.vars(&scenario.vars, &scenario.src.child("vars"), &mut scope);
         checker.steps(&suite.setup, &mut scope);

@@ -28,6 +28,8 @@ pub struct LoadedSuite {
     pub snapshot_dir: PathBuf,
     /// Per scenario, what it needs from outside (for skipping when not configured).
     pub requirements: Vec<crosscheck::Requirements>,
+    /// Variables from the suite's `fixtures` files, in order.
+    pub fixture_vars: crate::spec::Vars,
 }
 
 impl LoadedSuite {
@@ -84,17 +86,21 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
             .with_hint("spec files end in .yaml or .yml; names starting with `_` are fragments, not suites"),
         );
     }
+    let fixtures_dir = files
+        .first()
+        .and_then(|f| find_fixtures_dir(f))
+        .unwrap_or_else(|| PathBuf::from("fixtures"));
     let schemas_dir = opts
         .schemas_dir
         .clone()
-        .or_else(|| files.first().and_then(|f| find_schemas_dir(f)))
-        .unwrap_or_else(|| PathBuf::from("fixtures/schemas"));
+        .unwrap_or_else(|| fixtures_dir.join("schemas"));
     let mut schemas = SchemaStore::new(schemas_dir);
     let mut fragments = FragmentCache::default();
     let mut suites = Vec::new();
     for file in files {
         match parse_suite(&file, &mut fragments, &mut diagnostics) {
             Some(mut loaded) => {
+                loaded.fixture_vars = load_fixtures(&loaded, &fixtures_dir, &mut diagnostics);
                 loaded.requirements =
                     crosscheck::check_suite(&loaded, opts, &mut schemas, &mut diagnostics);
                 suites.push(loaded);
@@ -114,15 +120,50 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
     }
 }
 
-/// The nearest `fixtures/schemas` folder at or above the spec file's folder.
-fn find_schemas_dir(spec: &Path) -> Option<PathBuf> {
+/// The nearest `fixtures` folder at or above the spec file's folder.
+fn find_fixtures_dir(spec: &Path) -> Option<PathBuf> {
     let start = std::path::absolute(spec).ok()?;
     start
         .ancestors()
         .skip(1)
-        .map(|dir| dir.join("fixtures").join("schemas"))
+        .map(|dir| dir.join("fixtures"))
         .find(|dir| dir.is_dir())
 }
+
+/// Reads the suite's fixture files (mappings of variables) in order.
+fn load_fixtures(
+    loaded: &LoadedSuite,
+    dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> crate::spec::Vars {
+    let mut vars = crate::spec::Vars::new();
+    for (i, name) in loaded.suite.fixtures.iter().enumerate() {
+        let loc =
+            SourceRef::new(loaded.doc.clone(), String::new()).loc_of(&["fixtures", &i.to_string()]);
+        let path = dir.join(name);
+        if !path.is_file() {
+            diagnostics.push(
+                Diagnostic::error(
+                    loc,
+                    format!(
+                        "fixture file {} does not exist",
+                        discover::display_path(&path)
+                    ),
+                )
+                .with_hint("fixture names are relative to the fixtures/ folder"),
+            );
+            continue;
+        }
+        if let Some((file, _)) = parse_file::<FixtureFile>(&path, diagnostics) {
+            vars.extend(file.0);
+        }
+    }
+    vars
+}
+
+/// A fixture file: variable name → value.
+#[derive(serde::Deserialize)]
+struct FixtureFile(#[serde(deserialize_with = "crate::spec::unique::map")] crate::spec::Vars);
 
 /// Reads a YAML file into `T` and indexes its positions. Errors become diagnostics.
 fn parse_file<T: serde::de::DeserializeOwned>(
@@ -215,6 +256,7 @@ fn parse_suite(
         suite,
         name,
         requirements: Vec::new(),
+        fixture_vars: crate::spec::Vars::new(),
     })
 }
 

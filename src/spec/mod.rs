@@ -39,6 +39,10 @@ pub struct Suite {
     /// Run this suite's scenarios one after another, in file order.
     #[serde(default)]
     pub serial: bool,
+    /// Fixture files (in the `fixtures/` folder) whose top-level keys become variables, before
+    /// `vars`: shared test data such as users, addresses and carts.
+    #[serde(default)]
+    pub fixtures: Vec<String>,
     /// Evaluated afresh for every scenario, so `{{unique_email}}` differs between scenarios.
     #[serde(default, deserialize_with = "unique::map")]
     pub vars: Vars,
@@ -128,7 +132,7 @@ pub enum Action {
 pub enum Call {
     Request(Box<Request>),
     /// A Stripe event, signed as Stripe signs, sent to the backend's webhook.
-    Webhook(Webhook),
+    Webhook(Box<Webhook>),
 }
 
 /// Send a request, check the response, capture values.
@@ -209,7 +213,7 @@ impl TryFrom<RawStep> for Step {
         let action = if let Some(request) = raw.request.clone() {
             http(Call::Request(Box::new(request)))
         } else if let Some(webhook) = raw.webhook.clone() {
-            http(Call::Webhook(webhook))
+            http(Call::Webhook(Box::new(webhook)))
         } else if let Some(hook) = raw.hook.clone() {
             if has_checks {
                 return Err(

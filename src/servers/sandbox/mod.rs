@@ -1,19 +1,237 @@
-//! The reference GigGatek backend. Being written; see issue 3.
+//! The reference GigGatek backend: every route of `docs/giggatek-api-contract.md`, with the
+//! contract's status codes and messages, on SQLite, paying through the Stripe API it is given.
+//!
+//! | route | module |
+//! |---|---|
+//! | `POST /api/auth/register`, `POST /api/auth/login`, `GET /api/auth/me` | [`auth`] |
+//! | `GET /api/products`, `GET /api/products/<id>` | [`products`] |
+//! | `GET`/`POST /api/addresses` | [`addresses`] |
+//! | `GET /api/orders`, `GET /api/orders/<id>`, `GET /api/orders/stats` | [`orders`] |
+//! | `POST /api/orders` | [`checkout`] |
+//! | `POST /api/orders/<id>/cancel`, `PUT /api/orders/<id>/status` | [`cancel`] |
+//! | `POST /api/payment/create-payment-intent`, `…/confirm-payment-intent` | [`payments`] |
+//! | `POST /api/payment/webhook` | [`webhook`] |
+//! | `GET`/`POST /__sandbox/db` (not in the contract: the database outage switch) | [`control`] |
+//!
+//! The order list and create routes answer with and without a trailing slash. Business rules
+//! live in [`rules`]. Unknown routes answer 404 JSON, wrong methods 405 JSON.
+//!
+//! **Outage switch** for test runners (plan case 6.1, "DB down"): `POST /__sandbox/db` with
+//! `{"available": false}` makes every route that needs the database answer 503
+//! `{"error":"Service temporarily unavailable, please try again later"}` (payment routes add
+//! `"success": false`) and write nothing; `{"available": true}` brings it back with every
+//! earlier row. `GET /__sandbox/db` answers `{"available": true|false}`.
+//!
+//! Choices the contract leaves open: product list `limit` defaults to 20 (at most 100);
+//! `total_spent` in stats sums the orders currently `paid`; a cancellation's `refund.amount` is
+//! Stripe's, in cents; the JWT secret is kept in the database, so tokens survive a restart on a
+//! kept `--db` file; the admin account gets the configured (or generated) password at every start.
+
+pub mod addresses;
+pub mod auth;
+pub mod cancel;
+pub mod checkout;
+pub mod control;
+pub mod db;
+pub mod errors;
+pub mod extract;
+pub mod log;
+pub mod orders;
+pub mod payments;
+pub mod products;
+pub mod rules;
+pub mod state;
+pub mod stripe_client;
+pub mod webhook;
+
+use axum::Router;
+use axum::routing::{get, post, put};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The admin account's email when none is configured.
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@giggatek.test";
 
 /// Settings of the sandbox.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct SandboxConfig {
-    /// SQLite file; `None` for a temporary one.
+    /// SQLite file; `None` for a temporary one, removed when the router is dropped.
     pub db: Option<std::path::PathBuf>,
     /// Base URL of the Stripe API the sandbox calls (the emulator, or Stripe test mode).
     pub stripe_api: String,
     pub stripe_secret_key: String,
+    /// The webhook endpoint secret (`whsec_…`); empty → a random one nobody knows.
     pub webhook_secret: String,
+    /// Empty → [`DEFAULT_ADMIN_EMAIL`].
     pub admin_email: String,
+    /// Empty → a random one nobody knows; see [`generate_password`] to make one you can print.
     pub admin_password: String,
+    /// One line per request to stderr.
+    pub log_requests: bool,
+    /// How long a Stripe call may take before the route answers 502.
+    pub stripe_timeout: Duration,
+    /// The HS256 key of tokens; `None` → one generated and kept in the database.
+    pub jwt_secret: Option<String>,
 }
 
-/// The sandbox's router.
-pub fn router(_config: SandboxConfig) -> Result<axum::Router, String> {
-    Ok(axum::Router::new())
+impl Default for SandboxConfig {
+    fn default() -> SandboxConfig {
+        SandboxConfig {
+            db: None,
+            stripe_api: "http://127.0.0.1:12111".into(),
+            stripe_secret_key: "sk_test_gigcheck_sandbox".into(),
+            webhook_secret: String::new(),
+            admin_email: String::new(),
+            admin_password: String::new(),
+            log_requests: false,
+            stripe_timeout: Duration::from_secs(5),
+            jwt_secret: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |s: &str| if s.is_empty() { "" } else { "[hidden]" };
+        f.debug_struct("SandboxConfig")
+            .field("db", &self.db)
+            .field("stripe_api", &self.stripe_api)
+            .field("stripe_secret_key", &hidden(&self.stripe_secret_key))
+            .field("webhook_secret", &hidden(&self.webhook_secret))
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &hidden(&self.admin_password))
+            .field("log_requests", &self.log_requests)
+            .field("stripe_timeout", &self.stripe_timeout)
+            .field("jwt_secret", &self.jwt_secret.as_deref().map(hidden))
+            .finish()
+    }
+}
+
+fn random_hex(len: usize) -> String {
+    let mut out = String::new();
+    while out.len() < len {
+        out.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    }
+    out.truncate(len);
+    out
+}
+
+/// A strong random password that meets the registration rules (upper, lower, digit, special).
+pub fn generate_password() -> String {
+    format!("Gg7!{}", random_hex(20))
+}
+
+/// A random webhook endpoint secret, `whsec_…`.
+pub fn generate_webhook_secret() -> String {
+    format!("whsec_{}", random_hex(32))
+}
+
+fn check_config(config: &SandboxConfig) -> Result<(), String> {
+    let url_ok = url::Url::parse(&config.stripe_api)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    if !url_ok {
+        return Err(format!(
+            "the Stripe API URL '{}' is not an http(s) URL; pass one like --stripe-api http://127.0.0.1:12111",
+            config.stripe_api
+        ));
+    }
+    if config.stripe_secret_key.trim().is_empty() {
+        return Err("the Stripe secret key is empty; pass one with --stripe-secret-key".into());
+    }
+    if config.stripe_timeout.is_zero() {
+        return Err("the Stripe timeout must be more than zero".into());
+    }
+    if !config.admin_email.is_empty() && !auth::email_is_valid(&config.admin_email) {
+        return Err(format!(
+            "the admin email '{}' is not an email address; pass one like --admin-email admin@giggatek.test",
+            config.admin_email
+        ));
+    }
+    Ok(())
+}
+
+/// The sandbox's router: opens (or creates) the database, seeds it if empty, makes sure the
+/// admin account exists with the configured password. `Err` says what to change.
+pub fn router(config: SandboxConfig) -> Result<Router, String> {
+    check_config(&config)?;
+    let admin_email = if config.admin_email.is_empty() {
+        DEFAULT_ADMIN_EMAIL.to_string()
+    } else {
+        config.admin_email.to_lowercase()
+    };
+    let admin_password = if config.admin_password.is_empty() {
+        generate_password()
+    } else {
+        config.admin_password.clone()
+    };
+    let admin_hash = auth::hash_password(&admin_password)
+        .map_err(|e| format!("cannot hash the admin password: {e}"))?;
+    let webhook_secret = if config.webhook_secret.is_empty() {
+        generate_webhook_secret()
+    } else {
+        config.webhook_secret.clone()
+    };
+
+    let db = db::Db::open(config.db.as_deref())?;
+    let stored_jwt_secret = db.write_now(|tx| {
+        db::seed_catalogue(tx)?;
+        db::upsert_admin(tx, &admin_email, &admin_hash)?;
+        db::meta_value(tx, "jwt_secret", || random_hex(64))
+    })?;
+    let jwt_secret = config.jwt_secret.clone().unwrap_or(stored_jwt_secret);
+    let stripe = stripe_client::StripeClient::new(
+        &config.stripe_api,
+        &config.stripe_secret_key,
+        config.stripe_timeout,
+    )?;
+
+    let state: state::AppState = Arc::new(state::State {
+        db,
+        jwt: auth::JwtKeys::new(jwt_secret.as_bytes()),
+        stripe,
+        webhook_secret,
+        log_requests: config.log_requests,
+        order_locks: state::OrderLocks::default(),
+    });
+
+    Ok(Router::new()
+        .route("/api/auth/register", post(auth::register))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/products", get(products::list))
+        .route("/api/products/{id}", get(products::get))
+        .route(
+            "/api/addresses",
+            get(addresses::list).post(addresses::create),
+        )
+        .route(
+            "/api/addresses/",
+            get(addresses::list).post(addresses::create),
+        )
+        .route("/api/orders", get(orders::list).post(checkout::create))
+        .route("/api/orders/", get(orders::list).post(checkout::create))
+        .route("/api/orders/stats", get(orders::stats))
+        .route("/api/orders/{id}", get(orders::get))
+        .route("/api/orders/{id}/cancel", post(cancel::cancel))
+        .route("/api/orders/{id}/status", put(cancel::update_status))
+        .route(
+            "/api/payment/create-payment-intent",
+            post(payments::create_intent),
+        )
+        .route(
+            "/api/payment/confirm-payment-intent",
+            post(payments::confirm_intent),
+        )
+        .route("/api/payment/webhook", post(webhook::receive))
+        .route(
+            "/__sandbox/db",
+            get(control::db_status).post(control::set_db),
+        )
+        .fallback(extract::not_found)
+        .method_not_allowed_fallback(extract::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            log::layer,
+        ))
+        .with_state(state))
 }

@@ -1,0 +1,456 @@
+//! Accounts and tokens: `POST /api/auth/register`, `POST /api/auth/login`, `GET /api/auth/me`;
+//! HS256 JWTs (claims `user_id`, `is_admin`, `exp` one hour ahead, `iat`) with the
+//! `jsonwebtoken` crate, which accepts only the HS256 algorithm (so `alg: none` is refused);
+//! argon2id password hashes with light parameters; and the [`AuthUser`] extractor that every
+//! protected route starts with: missing → 401 `Token is missing`, expired → `Token has
+//! expired`, anything else wrong (or a user that no longer exists) → `Invalid token`.
+
+use super::db::{self, Db};
+use super::errors::ApiError;
+use super::extract::{Fields, JsonBody, missing};
+use super::state::AppState;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+/// How long a token lives.
+pub const TOKEN_TTL_SECS: u64 = 3600;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub user_id: i64,
+    pub is_admin: bool,
+    pub exp: u64,
+    pub iat: u64,
+}
+
+/// Signs and checks tokens with one HS256 secret.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8]) -> JwtKeys {
+        let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp"]);
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    pub fn issue(&self, user_id: i64, is_admin: bool) -> Result<String, ApiError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            user_id,
+            is_admin,
+            exp: now + TOKEN_TTL_SECS,
+            iat: now,
+        };
+        jsonwebtoken::encode(
+            &Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )
+        .map_err(|e| ApiError::internal(format!("cannot sign a token: {e}")))
+    }
+
+    /// The claims of a valid token; the signature is checked before the expiry, so a forged
+    /// expired token is `Invalid token`, not `Token has expired`.
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
+            Ok(data) => Ok(data.claims),
+            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
+                Err(ApiError::Unauthorized("Token has expired"))
+            }
+            Err(_) => Err(ApiError::Unauthorized("Invalid token")),
+        }
+    }
+}
+
+fn hasher() -> Argon2<'static> {
+    // Light on purpose: a sandbox for tests, not a vault. Verification reads the parameters
+    // stored in each hash.
+    let params = Params::new(1024, 1, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes())
+        .map_err(|e| ApiError::internal(format!("salt: {e}")))?;
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("password hashing: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A hash to check against when the email is unknown, so both failures take as long.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default())
+}
+
+/// Rule: 8+ characters with an upper-case letter, a lower-case letter, a digit and a
+/// character that is none of those.
+pub fn password_is_strong(password: &str) -> bool {
+    password.chars().count() >= 8
+        && password.chars().any(|c| c.is_uppercase())
+        && password.chars().any(|c| c.is_lowercase())
+        && password.chars().any(|c| c.is_ascii_digit())
+        && password.chars().any(|c| !c.is_alphanumeric())
+}
+
+pub const WEAK_PASSWORD: &str = "Password must be at least 8 characters long and contain an uppercase letter, \
+     a lowercase letter, a digit and a special character";
+
+/// Rule: `local@domain.tld`, no spaces, one `@`.
+pub fn email_is_valid(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !email.chars().any(char::is_whitespace)
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|part| !part.is_empty())
+}
+
+/// The caller, from a valid token whose user still exists.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_admin: bool,
+}
+
+impl AuthUser {
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id, "email": self.email, "first_name": self.first_name,
+            "last_name": self.last_name, "is_admin": self.is_admin
+        })
+    }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::Unauthorized("Token is missing"));
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("Invalid token"))?
+        .trim();
+    if value.is_empty() {
+        return Err(ApiError::Unauthorized("Token is missing"));
+    }
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized("Invalid token"));
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(ApiError::Unauthorized("Token is missing"));
+    }
+    Ok(token)
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<AuthUser, ApiError> {
+        let claims = state.jwt.verify(bearer_token(parts)?)?;
+        load_user(&state.db, claims.user_id)
+            .await?
+            .ok_or(ApiError::Unauthorized("Invalid token"))
+    }
+}
+
+async fn load_user(db: &Db, id: i64) -> Result<Option<AuthUser>, ApiError> {
+    db.read(move |conn| {
+        Ok(conn
+            .query_row(
+                "SELECT id, email, first_name, last_name, is_admin FROM users WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(AuthUser {
+                        id: r.get(0)?,
+                        email: r.get(1)?,
+                        first_name: r.get(2)?,
+                        last_name: r.get(3)?,
+                        is_admin: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    })
+    .await
+}
+
+/// A password field: required, not trimmed, bounded.
+fn password_field(fields: &Fields) -> Result<String, ApiError> {
+    match fields.get("password") {
+        None => Err(missing("password")),
+        Some(Value::String(s)) if s.is_empty() => Err(missing("password")),
+        Some(Value::String(s)) if s.chars().count() > 128 => Err(ApiError::bad_request(
+            "Password is too long (at most 128 characters)",
+        )),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(ApiError::bad_request("Field 'password' must be a string")),
+    }
+}
+
+/// `POST /api/auth/register`
+pub async fn register(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let f = Fields(&body);
+    let email = f.required_str("email")?.to_lowercase();
+    let password = password_field(&f)?;
+    let first_name = f.required_str("first_name")?.to_string();
+    let last_name = f.required_str("last_name")?.to_string();
+    if !email_is_valid(&email) {
+        return Err(ApiError::bad_request("Invalid email format"));
+    }
+    if !password_is_strong(&password) {
+        return Err(ApiError::bad_request(WEAK_PASSWORD));
+    }
+    let hash = hash_password(&password)?;
+    let (e, fnm, lnm) = (email.clone(), first_name.clone(), last_name.clone());
+    let id = state
+        .db
+        .write(move |tx| {
+            let taken: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)", [&e], |r| r.get(0))?;
+            if taken {
+                return Err(ApiError::Conflict("Email already registered".into()));
+            }
+            tx.execute(
+                "INSERT INTO users (email, password_hash, first_name, last_name, is_admin, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                params![e, hash, fnm, lnm, db::now()],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+        .await?;
+    let token = state.jwt.issue(id, false)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "message": "User registered successfully",
+            "token": token,
+            "user": { "id": id, "email": email, "first_name": first_name, "last_name": last_name }
+        })),
+    ))
+}
+
+/// `POST /api/auth/login`
+pub async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let f = Fields(&body);
+    let email = f.required_str("email")?.to_lowercase();
+    let password = password_field(&f)?;
+    let found = state
+        .db
+        .read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, email, first_name, last_name, is_admin, password_hash FROM users WHERE email = ?1",
+                    [&email],
+                    |r| {
+                        let user = AuthUser {
+                            id: r.get(0)?,
+                            email: r.get(1)?,
+                            first_name: r.get(2)?,
+                            last_name: r.get(3)?,
+                            is_admin: r.get(4)?,
+                        };
+                        Ok((user, r.get::<_, String>(5)?))
+                    },
+                )
+                .optional()?)
+        })
+        .await?;
+    let user = match found {
+        Some((user, hash)) if verify_password(&password, &hash) => user,
+        Some(_) => return Err(ApiError::Unauthorized("Invalid email or password")),
+        None => {
+            let _ = verify_password(&password, dummy_hash());
+            return Err(ApiError::Unauthorized("Invalid email or password"));
+        }
+    };
+    let token = state.jwt.issue(user.id, user.is_admin)?;
+    Ok(Json(
+        json!({ "message": "Login successful", "token": token, "user": user.json() }),
+    ))
+}
+
+/// `GET /api/auth/me`
+pub async fn me(user: AuthUser) -> Json<Value> {
+    Json(json!({ "user": user.json() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(b"test-secret")
+    }
+
+    fn raw(header: &str, claims: &Value, signature: &str) -> String {
+        format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims.to_string()),
+            signature
+        )
+    }
+
+    #[test]
+    fn issued_tokens_verify() {
+        let k = keys();
+        let claims = k.verify(&k.issue(42, true).unwrap()).unwrap();
+        assert_eq!((claims.user_id, claims.is_admin), (42, true));
+        assert!(claims.exp > claims.iat);
+    }
+
+    #[test]
+    fn alg_none_is_invalid() {
+        let exp = jsonwebtoken::get_current_timestamp() + 600;
+        let token = raw(
+            r#"{"alg":"none","typ":"JWT"}"#,
+            &json!({"user_id": 1, "is_admin": true, "exp": exp, "iat": 0}),
+            "",
+        );
+        assert_eq!(
+            keys().verify(&token).unwrap_err(),
+            ApiError::Unauthorized("Invalid token")
+        );
+    }
+
+    #[test]
+    fn tampered_and_foreign_tokens_are_invalid() {
+        let k = keys();
+        let token = k.issue(1, false).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let exp = jsonwebtoken::get_current_timestamp() + 600;
+        let forged_claims = URL_SAFE_NO_PAD
+            .encode(json!({"user_id": 1, "is_admin": true, "exp": exp, "iat": 0}).to_string());
+        let tampered = format!("{}.{}.{}", parts[0], forged_claims, parts[2]);
+        assert_eq!(
+            k.verify(&tampered).unwrap_err(),
+            ApiError::Unauthorized("Invalid token")
+        );
+        let other = JwtKeys::new(b"another-secret").issue(1, false).unwrap();
+        assert_eq!(
+            k.verify(&other).unwrap_err(),
+            ApiError::Unauthorized("Invalid token")
+        );
+        for junk in ["", "abc", "a.b.c", "....", "ü.ü.ü"] {
+            assert_eq!(
+                k.verify(junk).unwrap_err(),
+                ApiError::Unauthorized("Invalid token"),
+                "{junk}"
+            );
+        }
+    }
+
+    #[test]
+    fn expired_tokens_say_so() {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            user_id: 1,
+            is_admin: false,
+            exp: now - 10,
+            iat: now - 3610,
+        };
+        let token = jsonwebtoken::encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(b"test-secret"),
+        )
+        .unwrap();
+        assert_eq!(
+            keys().verify(&token).unwrap_err(),
+            ApiError::Unauthorized("Token has expired")
+        );
+        // Expired and signed with another key: the signature is what is wrong.
+        let forged =
+            jsonwebtoken::encode(&Header::default(), &claims, &EncodingKey::from_secret(b"x"))
+                .unwrap();
+        assert_eq!(
+            keys().verify(&forged).unwrap_err(),
+            ApiError::Unauthorized("Invalid token")
+        );
+    }
+
+    #[test]
+    fn tokens_without_exp_are_invalid() {
+        let token = jsonwebtoken::encode(
+            &Header::default(),
+            &json!({"user_id": 1, "is_admin": false}),
+            &EncodingKey::from_secret(b"test-secret"),
+        )
+        .unwrap();
+        assert_eq!(
+            keys().verify(&token).unwrap_err(),
+            ApiError::Unauthorized("Invalid token")
+        );
+    }
+
+    #[test]
+    fn passwords() {
+        let hash = hash_password("Sup3r$ecret").unwrap();
+        assert!(verify_password("Sup3r$ecret", &hash));
+        assert!(!verify_password("Sup3r$ecreT", &hash));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(password_is_strong("Sup3r$ecret"));
+        for weak in [
+            "Sh0rt$",
+            "alllower1$",
+            "ALLUPPER1$",
+            "NoDigits$$",
+            "NoSpecial11",
+        ] {
+            assert!(!password_is_strong(weak), "{weak}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        assert!(email_is_valid("a@b.co"));
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@@b.co", "a b@c.de", "a@b..c", "a@.b",
+        ] {
+            assert!(!email_is_valid(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! Placing an order: `POST /api/orders`. The body is checked (400), then priced against the
+//! catalogue (404 unknown product, 409 short stock, 400 foreign address). With a
+//! `payment_intent_id` the intent must be one the caller created here, unused, and Stripe must
+//! say it `succeeded` for exactly the total in USD (else 402 `Payment not completed: …`, or 502
+//! if Stripe cannot tell). Then one transaction re-checks everything, decrements stock and
+//! writes the order, its items, its history and its payment. Nothing is written on any error.
+
+use super::auth::AuthUser;
+use super::db;
+use super::errors::ApiError;
+use super::extract::{Fields, JsonBody, missing, positive_int};
+use super::orders::{self, record_status};
+use super::rules;
+use super::state::AppState;
+use super::stripe_client::{StripeError, is_intent_id};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const MAX_LINES: usize = 100;
+
+/// A validated order request.
+#[derive(Debug, Clone)]
+struct Request {
+    /// product id → quantity, duplicates merged (so two lines cannot oversell one product).
+    lines: BTreeMap<i64, i64>,
+    shipping_address_id: i64,
+    billing_address_id: i64,
+    shipping_method: String,
+    payment_intent_id: Option<String>,
+}
+
+/// A request priced against the catalogue.
+#[derive(Debug, Clone)]
+struct Priced {
+    /// (product id, name, sku, unit price in cents, quantity)
+    lines: Vec<(i64, String, String, i64, i64)>,
+    total_cents: i64,
+}
+
+fn item_error(n: usize, what: &str) -> ApiError {
+    ApiError::bad_request(format!("Item {n}: {what}"))
+}
+
+fn parse(body: &serde_json::Map<String, Value>) -> Result<Request, ApiError> {
+    let f = Fields(body);
+    for name in [
+        "items",
+        "shipping_address_id",
+        "billing_address_id",
+        "shipping_method",
+    ] {
+        if !f.has(name) {
+            return Err(missing(name));
+        }
+    }
+    let items = match f.get("items") {
+        Some(Value::Array(items)) if !items.is_empty() => items,
+        Some(Value::Array(_)) => {
+            return Err(ApiError::bad_request(
+                "Order must contain at least one item",
+            ));
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "Field 'items' must be a list of {product_id, quantity}",
+            ));
+        }
+    };
+    if items.len() > MAX_LINES {
+        return Err(ApiError::bad_request(format!(
+            "An order has at most {MAX_LINES} items"
+        )));
+    }
+    let mut lines = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let n = i + 1;
+        let Some(item) = item.as_object() else {
+            return Err(item_error(
+                n,
+                "must be an object with product_id and quantity",
+            ));
+        };
+        let product_id = match item.get("product_id").filter(|v| !v.is_null()) {
+            None => return Err(item_error(n, "missing product_id")),
+            Some(v) => positive_int(v)
+                .ok_or_else(|| item_error(n, "product_id must be a positive integer"))?,
+        };
+        let quantity = match item.get("quantity").filter(|v| !v.is_null()) {
+            None => return Err(item_error(n, "missing quantity")),
+            Some(v) => match v.as_i64() {
+                Some(q) if q >= 1 => q,
+                Some(_) => return Err(item_error(n, "quantity must be at least 1")),
+                None if v.as_f64().is_some_and(|q| q < 1.0) => {
+                    return Err(item_error(n, "quantity must be at least 1"));
+                }
+                None => return Err(item_error(n, "quantity must be a whole number")),
+            },
+        };
+        let entry: &mut i64 = lines.entry(product_id).or_insert(0);
+        *entry = entry.saturating_add(quantity);
+    }
+    let payment_intent_id = match f.get("payment_intent_id") {
+        None => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "Field 'payment_intent_id' must be a string",
+            ));
+        }
+    };
+    Ok(Request {
+        lines,
+        shipping_address_id: f.required_id("shipping_address_id")?,
+        billing_address_id: f.required_id("billing_address_id")?,
+        shipping_method: f.required_str("shipping_method")?.to_string(),
+        payment_intent_id,
+    })
+}
+
+fn payment_not_completed(reason: &str) -> ApiError {
+    ApiError::PaymentRequired(format!("Payment not completed: {reason}"))
+}
+
+/// Addresses, products, stock and the intent's link, as the database has them now.
+fn price(conn: &Connection, user_id: i64, req: &Request) -> Result<Priced, ApiError> {
+    for (id, which) in [
+        (req.shipping_address_id, "shipping"),
+        (req.billing_address_id, "billing"),
+    ] {
+        let owned: bool = conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM addresses WHERE id = ?1 AND user_id = ?2)",
+            params![id, user_id],
+            |r| r.get(0),
+        )?;
+        if !owned {
+            return Err(ApiError::bad_request(format!(
+                "Invalid {which} address: no such address on your account"
+            )));
+        }
+    }
+    let mut lines = Vec::with_capacity(req.lines.len());
+    for (&product_id, &quantity) in &req.lines {
+        let product = conn
+            .query_row(
+                "SELECT name, sku, price_cents, stock_quantity FROM products WHERE product_id = ?1",
+                [product_id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((name, sku, price_cents, stock)) = product else {
+            return Err(ApiError::NotFound(format!(
+                "Product not found: {product_id}"
+            )));
+        };
+        if quantity > stock {
+            return Err(ApiError::Conflict(format!(
+                "Insufficient stock for {name}: requested {quantity}, available {stock}"
+            )));
+        }
+        lines.push((product_id, name, sku, price_cents, quantity));
+    }
+    let total_cents = rules::total_cents(&lines.iter().map(|l| (l.3, l.4)).collect::<Vec<_>>())
+        .ok_or_else(|| ApiError::bad_request("Order total is too large"))?;
+    if let Some(pi) = &req.payment_intent_id {
+        check_intent_link(conn, user_id, pi)?;
+    }
+    Ok(Priced { lines, total_cents })
+}
+
+/// The intent must have been created here by this caller and not have paid an order yet.
+fn check_intent_link(conn: &Connection, user_id: i64, pi: &str) -> Result<(), ApiError> {
+    let link: Option<Option<i64>> = conn
+        .query_row(
+            "SELECT order_id FROM payment_intents WHERE id = ?1 AND user_id = ?2",
+            params![pi, user_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let used: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM orders WHERE payment_intent_id = ?1)
+             OR EXISTS(SELECT 1 FROM payments WHERE transaction_id = ?1)",
+        [pi],
+        |r| r.get(0),
+    )?;
+    match link {
+        None => Err(payment_not_completed("payment intent not found")),
+        Some(Some(_)) => Err(payment_not_completed(
+            "payment intent belongs to another order",
+        )),
+        Some(None) if used => Err(payment_not_completed(
+            "payment intent already used for another order",
+        )),
+        Some(None) => Ok(()),
+    }
+}
+
+/// Asks Stripe whether the intent paid `total_cents`.
+async fn verify_with_stripe(state: &AppState, pi: &str, total_cents: i64) -> Result<(), ApiError> {
+    let intent = match state.stripe.retrieve_payment_intent(pi).await {
+        Ok(intent) => intent,
+        Err(StripeError::Api { status: 404, .. }) => {
+            return Err(payment_not_completed("payment intent not found"));
+        }
+        Err(e) => return Err(ApiError::BadGateway(e.cause())),
+    };
+    let status = intent["status"].as_str().unwrap_or("unknown");
+    let amount = intent["amount"].as_i64().unwrap_or(-1);
+    let currency = intent["currency"].as_str().unwrap_or("");
+    match rules::intent_problem(status, amount, currency, total_cents) {
+        Some(reason) => Err(payment_not_completed(&reason)),
+        None => Ok(()),
+    }
+}
+
+/// Writes the order; `price` runs again inside the transaction, so a concurrent order that
+/// took the stock meanwhile makes this one a 409.
+fn insert(conn: &Connection, user_id: i64, req: &Request) -> Result<i64, ApiError> {
+    let priced = price(conn, user_id, req)?;
+    let now = db::now();
+    let paid = req.payment_intent_id.is_some();
+    let (status, payment_status) = if paid {
+        ("processing", "paid")
+    } else {
+        ("pending", "pending")
+    };
+    for (product_id, name, _, _, quantity) in &priced.lines {
+        let changed = conn.execute(
+            "UPDATE products SET stock_quantity = stock_quantity - ?1 WHERE product_id = ?2 AND stock_quantity >= ?1",
+            params![quantity, product_id],
+        )?;
+        if changed != 1 {
+            return Err(ApiError::Conflict(format!("Insufficient stock for {name}")));
+        }
+    }
+    conn.execute(
+        "INSERT INTO orders (user_id, order_date, updated_at, total_cents, status, payment_status,
+                             shipping_address_id, billing_address_id, shipping_method, payment_intent_id)
+         VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            user_id,
+            now,
+            priced.total_cents,
+            status,
+            payment_status,
+            req.shipping_address_id,
+            req.billing_address_id,
+            req.shipping_method,
+            req.payment_intent_id
+        ],
+    )?;
+    let order_id = conn.last_insert_rowid();
+    for (product_id, name, sku, price_cents, quantity) in &priced.lines {
+        conn.execute(
+            "INSERT INTO order_items (order_id, product_id, product_name, sku, quantity, price_cents)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![order_id, product_id, name, sku, quantity, price_cents],
+        )?;
+    }
+    record_status(
+        conn,
+        order_id,
+        "pending",
+        Some("Order placed"),
+        Some(user_id),
+    )?;
+    if let Some(pi) = &req.payment_intent_id {
+        conn.execute(
+            "INSERT INTO payments (order_id, payment_method, amount_cents, status, transaction_id, created_at)
+             VALUES (?1, 'card', ?2, 'completed', ?3, ?4)",
+            params![order_id, priced.total_cents, pi, now],
+        )?;
+        conn.execute(
+            "UPDATE payment_intents SET order_id = ?1, status = 'succeeded' WHERE id = ?2",
+            params![order_id, pi],
+        )?;
+        record_status(
+            conn,
+            order_id,
+            "processing",
+            Some("Payment received"),
+            Some(user_id),
+        )?;
+    }
+    Ok(order_id)
+}
+
+/// `POST /api/orders`
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let req = parse(&body)?;
+    if let Some(pi) = &req.payment_intent_id
+        && !is_intent_id(pi)
+    {
+        return Err(payment_not_completed("payment intent not found"));
+    }
+    let user_id = user.id;
+    // Check first, so that a bad request never calls Stripe.
+    let check = req.clone();
+    let priced = state
+        .db
+        .read(move |conn| price(conn, user_id, &check))
+        .await?;
+    if let Some(pi) = &req.payment_intent_id {
+        verify_with_stripe(&state, pi, priced.total_cents).await?;
+    }
+    let order = state
+        .db
+        .write(move |tx| {
+            let id = insert(tx, user_id, &req)?;
+            let mut order = tx.query_row(
+                &format!("SELECT {} FROM orders WHERE id = ?1", orders::COLUMNS),
+                [id],
+                orders::summary,
+            )?;
+            order["items"] = json!(orders::items(tx, id)?);
+            Ok(order)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "message": "Order created successfully", "order": order })),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn valid() -> Value {
+        json!({"items": [{"product_id": 1, "quantity": 1}], "shipping_address_id": 1,
+               "billing_address_id": 1, "shipping_method": "standard"})
+    }
+
+    #[test]
+    fn parses_and_merges_duplicates() {
+        let mut v = valid();
+        v["items"] = json!([{"product_id": 9, "quantity": 1}, {"product_id": 9, "quantity": 1}]);
+        let req = parse(&body(v)).unwrap();
+        assert_eq!(req.lines.get(&9), Some(&2));
+        assert_eq!(req.payment_intent_id, None);
+    }
+
+    #[test]
+    fn rejects_bad_requests() {
+        let cases = [
+            ("items", json!(null), "Missing required field: items"),
+            ("items", json!([]), "Order must contain at least one item"),
+            (
+                "items",
+                json!("x"),
+                "Field 'items' must be a list of {product_id, quantity}",
+            ),
+            (
+                "items",
+                json!([1]),
+                "Item 1: must be an object with product_id and quantity",
+            ),
+            (
+                "items",
+                json!([{"quantity": 1}]),
+                "Item 1: missing product_id",
+            ),
+            (
+                "items",
+                json!([{"product_id": "1", "quantity": 1}]),
+                "Item 1: product_id must be a positive integer",
+            ),
+            (
+                "items",
+                json!([{"product_id": 1}]),
+                "Item 1: missing quantity",
+            ),
+            (
+                "items",
+                json!([{"product_id": 1, "quantity": 0}]),
+                "Item 1: quantity must be at least 1",
+            ),
+            (
+                "items",
+                json!([{"product_id": 1, "quantity": -3}]),
+                "Item 1: quantity must be at least 1",
+            ),
+            (
+                "items",
+                json!([{"product_id": 1, "quantity": 1.5}]),
+                "Item 1: quantity must be a whole number",
+            ),
+            (
+                "shipping_method",
+                json!(""),
+                "Missing required field: shipping_method",
+            ),
+            (
+                "shipping_address_id",
+                json!("x"),
+                "Field 'shipping_address_id' must be a positive integer",
+            ),
+            (
+                "payment_intent_id",
+                json!(5),
+                "Field 'payment_intent_id' must be a string",
+            ),
+        ];
+        for (field, value, message) in cases {
+            let mut v = valid();
+            v[field] = value;
+            assert_eq!(
+                parse(&body(v)).unwrap_err(),
+                ApiError::bad_request(message),
+                "{field}"
+            );
+        }
+    }
+}

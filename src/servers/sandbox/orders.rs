@@ -1,0 +1,280 @@
+//! Reading orders: `GET /api/orders?status&page&per_page` (the caller's, newest first, with
+//! items), `GET /api/orders/<id>` (with items, addresses, payments and status history) and
+//! `GET /api/orders/stats`. Also the queries the other order modules share. Another user's
+//! order is answered exactly like a missing one.
+
+use super::addresses;
+use super::auth::AuthUser;
+use super::db::dollars;
+use super::errors::ApiError;
+use super::extract::{QueryParams, limit_offset, page_count};
+use super::rules;
+use super::state::AppState;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::{Map, Value, json};
+
+/// The columns [`summary`] reads, in its order.
+pub const COLUMNS: &str = "id, user_id, order_date, total_cents, status, payment_status, shipping_address_id, \
+                           billing_address_id, shipping_method, payment_intent_id, updated_at";
+
+/// An order as the contract shows it (without items).
+pub fn summary(r: &Row) -> rusqlite::Result<Value> {
+    Ok(json!({
+        "id": r.get::<_, i64>(0)?,
+        "user_id": r.get::<_, i64>(1)?,
+        "order_date": r.get::<_, String>(2)?,
+        "total": dollars(r.get(3)?),
+        "status": r.get::<_, String>(4)?,
+        "payment_status": r.get::<_, String>(5)?,
+        "shipping_address_id": r.get::<_, i64>(6)?,
+        "billing_address_id": r.get::<_, i64>(7)?,
+        "shipping_method": r.get::<_, String>(8)?,
+        "payment_intent_id": r.get::<_, Option<String>>(9)?,
+        "updated_at": r.get::<_, String>(10)?,
+    }))
+}
+
+/// What the order logic needs to know about one order.
+#[derive(Debug, Clone)]
+pub struct OrderRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub total_cents: i64,
+    pub status: String,
+    pub payment_status: String,
+    /// The intent that paid it (given at creation, or recorded by the webhook).
+    pub paid_by: Option<String>,
+}
+
+/// Order `id`, whoever owns it.
+pub fn load(conn: &Connection, id: i64) -> rusqlite::Result<Option<OrderRow>> {
+    conn.query_row(
+        "SELECT o.id, o.user_id, o.total_cents, o.status, o.payment_status,
+                COALESCE(o.payment_intent_id,
+                         (SELECT p.transaction_id FROM payments p WHERE p.order_id = o.id ORDER BY p.id DESC LIMIT 1))
+         FROM orders o WHERE o.id = ?1",
+        [id],
+        |r| {
+            Ok(OrderRow {
+                id: r.get(0)?,
+                user_id: r.get(1)?,
+                total_cents: r.get(2)?,
+                status: r.get(3)?,
+                payment_status: r.get(4)?,
+                paid_by: r.get(5)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Order `id` if it is `user_id`'s; otherwise the contract's 404.
+pub fn load_owned(conn: &Connection, user_id: i64, id: i64) -> Result<OrderRow, ApiError> {
+    match load(conn, id)? {
+        Some(order) if order.user_id == user_id => Ok(order),
+        _ => Err(ApiError::order_not_found()),
+    }
+}
+
+/// A path id; anything that is not a number is a missing order.
+pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(ApiError::order_not_found)
+}
+
+pub fn items(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<Value>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, product_id, product_name, sku, quantity, price_cents FROM order_items WHERE order_id = ?1 ORDER BY id",
+    )?;
+    stmt.query_map([order_id], |r| {
+        let quantity: i64 = r.get(4)?;
+        let price: i64 = r.get(5)?;
+        Ok(json!({
+            "id": r.get::<_, i64>(0)?,
+            "product_id": r.get::<_, i64>(1)?,
+            "product_name": r.get::<_, String>(2)?,
+            "sku": r.get::<_, String>(3)?,
+            "quantity": quantity,
+            "price": dollars(price),
+            "subtotal": dollars(price.saturating_mul(quantity)),
+        }))
+    })?
+    .collect()
+}
+
+fn payments(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<Value>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, payment_method, amount_cents, status, transaction_id, created_at FROM payments
+         WHERE order_id = ?1 ORDER BY id",
+    )?;
+    stmt.query_map([order_id], |r| {
+        Ok(json!({
+            "id": r.get::<_, i64>(0)?,
+            "payment_method": r.get::<_, String>(1)?,
+            "amount": dollars(r.get(2)?),
+            "status": r.get::<_, String>(3)?,
+            "transaction_id": r.get::<_, String>(4)?,
+            "created_at": r.get::<_, String>(5)?,
+        }))
+    })?
+    .collect()
+}
+
+fn history(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<Value>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, notes, created_at, created_by FROM order_status_history WHERE order_id = ?1 ORDER BY id",
+    )?;
+    stmt.query_map([order_id], |r| {
+        Ok(json!({
+            "status": r.get::<_, String>(0)?,
+            "notes": r.get::<_, Option<String>>(1)?,
+            "created_at": r.get::<_, String>(2)?,
+            "created_by": r.get::<_, Option<i64>>(3)?,
+        }))
+    })?
+    .collect()
+}
+
+/// Appends a status-history row.
+pub fn record_status(
+    conn: &Connection,
+    order_id: i64,
+    status: &str,
+    notes: Option<&str>,
+    by: Option<i64>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO order_status_history (order_id, status, notes, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![order_id, status, notes, super::db::now(), by],
+    )?;
+    Ok(())
+}
+
+/// `GET /api/orders`
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = QueryParams::parse(raw.as_deref());
+    let page = q.positive("page", 1)?;
+    let per_page = q
+        .positive("per_page", rules::PER_PAGE_DEFAULT)?
+        .min(rules::PER_PAGE_MAX);
+    let status = q.get("status").map(str::to_string);
+    if let Some(s) = &status
+        && !rules::is_order_status(s)
+    {
+        return Err(ApiError::bad_request(format!(
+            "Invalid status filter. Must be one of: {}",
+            rules::ORDER_STATUSES.join(", ")
+        )));
+    }
+    let (limit, offset) = limit_offset(page, per_page);
+    let (orders, total) = state
+        .db
+        .read(move |conn| {
+            let filter = "user_id = ?1 AND (?2 IS NULL OR status = ?2)";
+            let total: i64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM orders WHERE {filter}"),
+                params![user.id, status],
+                |r| r.get(0),
+            )?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM orders WHERE {filter} ORDER BY order_date DESC, id DESC LIMIT ?3 OFFSET ?4"
+            ))?;
+            let mut orders = stmt
+                .query_map(params![user.id, status, limit, offset], summary)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for order in &mut orders {
+                let id = order["id"].as_i64().unwrap_or_default();
+                order["items"] = json!(items(conn, id)?);
+            }
+            Ok((orders, total))
+        })
+        .await?;
+    Ok(Json(json!({
+        "orders": orders,
+        "pagination": {
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "total_pages": page_count(total, per_page),
+        }
+    })))
+}
+
+/// `GET /api/orders/<id>`
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let order = state
+        .db
+        .read(move |conn| {
+            load_owned(conn, user.id, id)?;
+            let mut order = conn.query_row(
+                &format!("SELECT {COLUMNS} FROM orders WHERE id = ?1"),
+                [id],
+                summary,
+            )?;
+            let shipping = order["shipping_address_id"].as_i64().unwrap_or_default();
+            let billing = order["billing_address_id"].as_i64().unwrap_or_default();
+            order["items"] = json!(items(conn, id)?);
+            order["shipping_address"] = json!(addresses::owned(conn, user.id, shipping)?);
+            order["billing_address"] = json!(addresses::owned(conn, user.id, billing)?);
+            order["payments"] = json!(payments(conn, id)?);
+            order["status_history"] = json!(history(conn, id)?);
+            Ok(order)
+        })
+        .await?;
+    Ok(Json(json!({ "order": order })))
+}
+
+/// `GET /api/orders/stats`: the caller's orders only.
+pub async fn stats(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
+    let stats = state
+        .db
+        .read(move |conn| {
+            let mut counts = Map::new();
+            for s in rules::ORDER_STATUSES {
+                counts.insert(s.to_string(), json!(0));
+            }
+            let mut total_orders = 0i64;
+            let mut spent_cents = 0i64;
+            let mut stmt = conn.prepare("SELECT status, payment_status, total_cents FROM orders WHERE user_id = ?1")?;
+            let rows = stmt.query_map([user.id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            })?;
+            for row in rows {
+                let (status, payment_status, total) = row?;
+                total_orders += 1;
+                let n = counts.get(&status).and_then(Value::as_i64).unwrap_or(0);
+                counts.insert(status, json!(n + 1));
+                if rules::counts_as_spent(&payment_status) {
+                    spent_cents = spent_cents.saturating_add(total);
+                }
+            }
+            let most_recent = conn
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM orders WHERE user_id = ?1 ORDER BY order_date DESC, id DESC LIMIT 1"),
+                    [user.id],
+                    summary,
+                )
+                .optional()?;
+            Ok(json!({
+                "total_orders": total_orders,
+                "status_counts": counts,
+                "total_spent": dollars(spent_cents),
+                "most_recent_order": most_recent,
+            }))
+        })
+        .await?;
+    Ok(Json(stats))
+}

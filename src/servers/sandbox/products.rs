@@ -1,0 +1,96 @@
+//! The catalogue: `GET /api/products?page&limit&category` (public, paginated, newest id last)
+//! and `GET /api/products/<id>`. Prices are the catalogue's, in dollars.
+
+use super::db::dollars;
+use super::errors::ApiError;
+use super::extract::{QueryParams, limit_offset, page_count};
+use super::state::AppState;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use rusqlite::{OptionalExtension, Row};
+use serde_json::{Value, json};
+
+const LIMIT_DEFAULT: u64 = 20;
+const LIMIT_MAX: u64 = 100;
+const COLUMNS: &str = "product_id, name, category, price_cents, stock_quantity, condition_rating, primary_image, \
+                       sku, description, specifications";
+
+fn summary(r: &Row) -> rusqlite::Result<Value> {
+    Ok(json!({
+        "product_id": r.get::<_, i64>(0)?,
+        "name": r.get::<_, String>(1)?,
+        "category": r.get::<_, String>(2)?,
+        "purchase_price": dollars(r.get(3)?),
+        "stock_quantity": r.get::<_, i64>(4)?,
+        "condition_rating": r.get::<_, String>(5)?,
+        "primary_image": r.get::<_, String>(6)?,
+    }))
+}
+
+fn detail(r: &Row) -> rusqlite::Result<Value> {
+    let mut v = summary(r)?;
+    let specs: String = r.get(9)?;
+    v["sku"] = json!(r.get::<_, String>(7)?);
+    v["description"] = json!(r.get::<_, String>(8)?);
+    v["specifications"] = serde_json::from_str(&specs).unwrap_or_else(|_| json!({}));
+    Ok(v)
+}
+
+/// `GET /api/products`
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = QueryParams::parse(raw.as_deref());
+    let page = q.positive("page", 1)?;
+    let limit = q.positive("limit", LIMIT_DEFAULT)?.min(LIMIT_MAX);
+    let category = q.get("category").map(str::to_lowercase);
+    let (sql_limit, offset) = limit_offset(page, limit);
+    let (products, total) = state
+        .db
+        .read(move |conn| {
+            let filter = "(?1 IS NULL OR lower(category) = ?1)";
+            let total: i64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM products WHERE {filter}"),
+                [&category],
+                |r| r.get(0),
+            )?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM products WHERE {filter} ORDER BY product_id LIMIT ?2 OFFSET ?3"
+            ))?;
+            let rows = stmt
+                .query_map(rusqlite::params![category, sql_limit, offset], summary)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((rows, total))
+        })
+        .await?;
+    Ok(Json(json!({
+        "products": products,
+        "total": total,
+        "page": page,
+        "limit": limit,
+        "pages": page_count(total, limit),
+    })))
+}
+
+/// `GET /api/products/<id>`
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::NotFound("Product not found".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let product = state
+        .db
+        .read(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM products WHERE product_id = ?1"),
+                    [id],
+                    detail,
+                )
+                .optional()?)
+        })
+        .await?;
+    product.map(Json).ok_or_else(not_found)
+}

@@ -1,0 +1,68 @@
+//! What every handler shares: the database, the JWT keys, the Stripe client, the webhook
+//! secret, and one lock per order so that operations which call Stripe between two database
+//! transactions (a refunding cancellation) never run twice for the same order at once.
+
+use super::auth::JwtKeys;
+use super::db::Db;
+use super::stripe_client::StripeClient;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub type AppState = Arc<State>;
+
+pub struct State {
+    pub db: Db,
+    pub jwt: JwtKeys,
+    pub stripe: StripeClient,
+    pub webhook_secret: String,
+    pub log_requests: bool,
+    pub order_locks: OrderLocks,
+}
+
+/// One async mutex per order id, created on demand and forgotten when nobody holds it.
+#[derive(Default)]
+pub struct OrderLocks(Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>);
+
+impl OrderLocks {
+    /// Waits until no other operation holds `order_id`, then holds it until the guard drops.
+    pub async fn lock(&self, order_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            // Entries only the map refers to are free: drop them so the map stays small.
+            map.retain(|_, m| Arc::strong_count(m) > 1);
+            map.entry(order_id).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_holder_per_order() {
+        let locks = Arc::new(OrderLocks::default());
+        let inside = Arc::new(AtomicUsize::new(0));
+        let max = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (locks, inside, max) = (locks.clone(), inside.clone(), max.clone());
+            tasks.push(tokio::spawn(async move {
+                let _g = locks.lock(7).await;
+                let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                inside.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(max.load(Ordering::SeqCst), 1);
+        // Another order is not blocked by order 7.
+        let _a = locks.lock(7).await;
+        let _b = locks.lock(8).await;
+    }
+}
