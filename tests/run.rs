@@ -232,6 +232,23 @@ fn a_serial_suite_runs_one_scenario_at_a_time() {
 }
 
 #[test]
+fn an_exclusive_scenario_runs_with_nothing_else_running() {
+    let server = start();
+    let p = Project::new();
+    let mut suite = busy_suite(false, 6);
+    suite.push_str("  - name: alone\n    exclusive: true\n    steps:\n      - request: { method: GET, url: /api/alone }\n      - request: { method: GET, url: /api/alone }\n");
+    suite.push_str(&busy_suite(false, 6).replace("serial: false\nscenarios:\n", ""));
+    p.write("specs/busy.yaml", &suite);
+    let out = p.gigcheck(&["run", "--base-url", &server.url, "--jobs", "4"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        server.shop.max_in_flight.load(Ordering::SeqCst) >= 2,
+        "others did run in parallel"
+    );
+    assert_eq!(server.shop.company_seen.load(Ordering::SeqCst), 0);
+}
+
+#[test]
 fn fail_fast_stops_starting_scenarios() {
     let server = start();
     let p = Project::new();

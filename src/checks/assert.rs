@@ -81,6 +81,20 @@ pub fn check(
                 _ => Err(fail(format!("a match for /{}/", pattern.0.as_str()), None)),
             }
         }
+        Assertion::NotMatches(pattern) => match actual.map(as_text) {
+            Some(t) if pattern.0.is_match(&t) => {
+                let found = pattern
+                    .0
+                    .find(&t)
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default();
+                Err(fail(
+                    format!("no match for /{}/", pattern.0.as_str()),
+                    Some(format!("found `{found}`")),
+                ))
+            }
+            _ => Ok(()),
+        },
         Assertion::Contains(t) | Assertion::NotContains(t) => {
             let wanted = render(t)?;
             let negate = matches!(assertion, Assertion::NotContains(_));
@@ -256,6 +270,19 @@ mod tests {
         assert!(run("{ not_contains: SQL }", Some(json!("Order not found"))).is_ok());
         assert!(run("{ contains: id }", Some(json!({"id": 1}))).is_ok());
         assert!(run("{ matches: '^pi_' }", Some(json!("pi_123"))).is_ok());
+        assert!(
+            run(
+                "{ not_matches: '(?i)select .* from' }",
+                Some(json!("Order not found"))
+            )
+            .is_ok()
+        );
+        let m = run(
+            "{ not_matches: '(?i)sqlite' }",
+            Some(json!("SQLite error: no such table")),
+        )
+        .unwrap_err();
+        assert_eq!(m.message.as_deref(), Some("found `SQLite`"));
         assert!(run("{ gt: 0, lte: 50 }", Some(json!(50))).is_ok());
         assert!(run("{ lt: 10 }", Some(json!(10))).is_err());
         assert!(

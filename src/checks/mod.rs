@@ -70,13 +70,23 @@ pub struct CheckContext<'a> {
     pub with_snapshot: bool,
 }
 
+/// The checks of a step's `expect` (found under `src`'s `expect` key).
 pub fn run(
     expect: &Expect,
     response: &Response,
     src: &SourceRef,
     ctx: &CheckContext,
 ) -> Vec<CheckReport> {
-    let esrc = src.child("expect");
+    run_block(expect, response, &src.child("expect"), ctx)
+}
+
+/// The checks of an `expect`-shaped block written at `esrc`.
+pub fn run_block(
+    expect: &Expect,
+    response: &Response,
+    esrc: &SourceRef,
+    ctx: &CheckContext,
+) -> Vec<CheckReport> {
     let mut out = Vec::new();
     if let Some(status) = &expect.status {
         let mut r = CheckReport::new(CheckKind::Status, "", "", esrc.loc_of(&["status"]));

@@ -5,6 +5,7 @@
 //! caller in spec order as soon as everything before them is done, so output is deterministic
 //! whatever the concurrency.
 
+pub mod concurrent;
 pub mod hooks;
 pub mod http;
 pub mod request;
@@ -65,6 +66,8 @@ pub struct Shared {
     pub timeout: Duration,
     /// How long a hook (a shell command, a built-in call) may take.
     pub hook_timeout: Duration,
+    /// Held shared by every running scenario, exclusively by an `exclusive: true` one.
+    alone: tokio::sync::RwLock<()>,
     stop: AtomicBool,
     fail_fast: bool,
 }
@@ -111,6 +114,7 @@ pub async fn run(
         base_url: opts.base_url.clone(),
         timeout: opts.timeout,
         hook_timeout: opts.timeout.max(Duration::from_secs(60)),
+        alone: tokio::sync::RwLock::new(()),
         stop: AtomicBool::new(false),
         fail_fast: opts.fail_fast,
     });
@@ -157,7 +161,11 @@ pub async fn run(
                 let suite = &shared.project.suites[unit.suite];
                 let report = if shared.stop.load(Ordering::SeqCst) {
                     not_run(suite, ci)
+                } else if suite.suite.scenarios[ci].exclusive {
+                    let _alone = shared.alone.write().await;
+                    scenario::run(&shared, suite, ci).await
                 } else {
+                    let _shared = shared.alone.read().await;
                     scenario::run(&shared, suite, ci).await
                 };
                 if report.outcome == Outcome::Failed && shared.fail_fast {

@@ -14,16 +14,20 @@ use std::pin::Pin;
 use std::time::Instant;
 
 struct Run<'a> {
-    shared: &'a Shared,
+    shared: &'a std::sync::Arc<Shared>,
     suite: &'a LoadedSuite,
-    jar: Jar,
+    jar: std::sync::Arc<Jar>,
     scope: Scope,
     reports: Vec<StepReport>,
     /// `_up` hooks owed for `_down` hooks that ran; run at the end whatever happened.
     undo: Vec<String>,
 }
 
-pub async fn run(shared: &Shared, suite: &LoadedSuite, index: usize) -> ScenarioReport {
+pub async fn run(
+    shared: &std::sync::Arc<Shared>,
+    suite: &LoadedSuite,
+    index: usize,
+) -> ScenarioReport {
     let scenario = &suite.suite.scenarios[index];
     let started = Instant::now();
     let mut report = ScenarioReport {
@@ -42,7 +46,7 @@ pub async fn run(shared: &Shared, suite: &LoadedSuite, index: usize) -> Scenario
     let mut run = Run {
         shared,
         suite,
-        jar: Jar::default(),
+        jar: std::sync::Arc::new(Jar::default()),
         scope: Scope::new(shared.redactor.fork(), shared.getenv.clone()),
         reports: Vec::new(),
         undo: Vec::new(),
@@ -240,6 +244,30 @@ impl Run<'_> {
                     checks: outcome.checks,
                     exchange: outcome.exchange,
                     attempts: outcome.attempts,
+                    duration: started.elapsed(),
+                });
+                passed
+            }
+            Action::Concurrent(concurrent) => {
+                let outcome = super::concurrent::run(
+                    self.shared,
+                    concurrent,
+                    &step.src,
+                    &self.scope,
+                    &self.jar,
+                )
+                .await;
+                let passed = outcome.status == StepStatus::Passed;
+                self.reports.push(StepReport {
+                    phase,
+                    number,
+                    name,
+                    loc: step.src.loc(),
+                    status: outcome.status,
+                    error: outcome.error,
+                    checks: outcome.checks,
+                    exchange: outcome.exchange,
+                    attempts: 1,
                     duration: started.elapsed(),
                 });
                 passed

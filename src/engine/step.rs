@@ -96,6 +96,18 @@ pub async fn run(
             with_snapshot,
         };
         let mut results = checks::run(&step.expect, &response, src, &make_ctx(false));
+        if let Some(shared_checks) = &suite.suite.error_responses
+            && response.status >= 400
+            && from_target(&outgoing.url, shared.base_url.as_ref())
+        {
+            let root = SourceRef::new(suite.doc.clone(), String::new());
+            results.extend(checks::run_block(
+                shared_checks,
+                &response,
+                &root.child("error_responses"),
+                &make_ctx(false),
+            ));
+        }
         let mut captured = Vec::new();
         for (name, capture) in &step.capture {
             let mut r =
@@ -131,6 +143,22 @@ pub async fn run(
         outcome.checks = results;
     }
     outcome
+}
+
+/// Whether a request went to the backend under test (not, say, to the Stripe API).
+fn from_target(url: &url::Url, base: Option<&url::Url>) -> bool {
+    base.is_some_and(|b| url.origin() == b.origin())
+}
+
+/// The shown form of a raw response (used where no checks ran on it).
+pub fn incoming_log(incoming: &super::http::Incoming, scope: &Scope) -> ResponseLog {
+    let response = Response::new(
+        incoming.status,
+        incoming.headers.clone(),
+        &incoming.body,
+        incoming.elapsed,
+    );
+    response_log(&response, incoming.body.len(), scope)
 }
 
 fn response_log(response: &Response, bytes: usize, scope: &Scope) -> ResponseLog {

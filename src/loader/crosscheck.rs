@@ -8,7 +8,7 @@ use super::{LoadOptions, LoadedSuite};
 use crate::checks::schema::SchemaStore;
 use crate::spec::json_template::JsonTemplate;
 use crate::spec::template::{Placeholder, Template};
-use crate::spec::{Action, Call, HttpStep, Request, SourceRef, Step, Vars, Webhook};
+use crate::spec::{Action, Call, Expect, HttpStep, Request, SourceRef, Step, Vars, Webhook};
 use std::collections::{BTreeSet, HashMap};
 
 /// What a scenario uses from outside the specs.
@@ -70,6 +70,15 @@ pub fn check_suite(
         }
         checker.vars(&suite.vars, &root.child("vars"), &mut scope);
         checker.vars(&scenario.vars, &scenario.src.child("vars"), &mut scope);
+        if let Some(expect) = &suite.error_responses {
+            if expect.snapshot.is_some() {
+                checker.diagnostics.push(Diagnostic::error(
+                    root.loc_of(&["error_responses", "snapshot"]),
+                    "`error_responses` cannot take a snapshot: it applies to many responses",
+                ));
+            }
+            checker.checks(expect, &root.child("error_responses"), &mut scope.clone());
+        }
         checker.steps(&suite.setup, &mut scope);
         checker.steps(&scenario.steps, &mut scope);
         checker.steps(&scenario.teardown, &mut scope);
@@ -99,6 +108,18 @@ impl Checker<'_> {
                 Action::Http(http) => self.http(http, &step.src, scope),
                 Action::Hook(name) => {
                     scope.needs.hooks.insert(name.clone());
+                }
+                Action::Concurrent(c) => {
+                    let at = step.src.child("concurrent");
+                    for (i, req) in c.requests.iter().enumerate() {
+                        let src = if c.requests.len() > 1 && at.child("requests").loc() != at.loc()
+                        {
+                            at.child("requests").child(i)
+                        } else {
+                            at.child("request")
+                        };
+                        self.request(req, &src, scope);
+                    }
                 }
                 Action::Include(include) => {
                     let with = step.src.child("with");
@@ -206,8 +227,31 @@ impl Checker<'_> {
     }
 
     fn expect(&mut self, step: &HttpStep, src: &SourceRef, scope: &mut Scope) {
-        let esrc = src.child("expect");
-        let expect = &step.expect;
+        self.checks(&step.expect, &src.child("expect"), scope);
+        if let Some(retry) = &step.retry
+            && retry.attempts == 0
+        {
+            self.diagnostics.push(Diagnostic::error(
+                src.loc_of(&["retry", "attempts"]),
+                "`attempts` counts every try, so it must be at least 1",
+            ));
+        }
+        for name in step.capture.keys() {
+            scope.define(name);
+        }
+    }
+
+    /// An `expect` block: templates, schema, snapshot.
+    fn checks(&mut self, expect: &Expect, esrc: &SourceRef, scope: &mut Scope) {
+        if expect.statuses.is_some() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    esrc.loc_of(&["statuses"]),
+                    "`statuses` counts the answers of a `concurrent` step",
+                )
+                .with_hint("for one request use `status`"),
+            );
+        }
         for (path, assertion) in &expect.body {
             let at = esrc.child("body").child(path);
             match crate::spec::values::BodyPath::parse(path) {
@@ -270,17 +314,6 @@ impl Checker<'_> {
                         .push(Diagnostic::error(at.loc_of(&["redact", path]), e));
                 }
             }
-        }
-        if let Some(retry) = &step.retry
-            && retry.attempts == 0
-        {
-            self.diagnostics.push(Diagnostic::error(
-                src.loc_of(&["retry", "attempts"]),
-                "`attempts` counts every try, so it must be at least 1",
-            ));
-        }
-        for name in step.capture.keys() {
-            scope.define(name);
         }
     }
 
@@ -388,7 +421,7 @@ fn collect_snapshot_names(steps: &[Step], out: &mut std::collections::HashSet<St
                     collect_snapshot_names(&f.steps, out);
                 }
             }
-            Action::Hook(_) => {}
+            Action::Hook(_) | Action::Concurrent(_) => {}
         }
     }
 }

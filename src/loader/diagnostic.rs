@@ -111,6 +111,12 @@ pub fn from_yaml_error(err: &serde_yaml::Error, file: &str, source: &str) -> Dia
     );
     if let Some(hint) = did_you_mean(&message) {
         diag = diag.with_hint(hint);
+    } else if message.contains("while scanning an alias")
+        || message.contains("while parsing a flow")
+    {
+        diag = diag.with_hint(
+            "inside `{ … }` or `[ … ]`, quote text with `[`, `]`, `*`, `{` or `,` — e.g. '$.orders[*].status' — or use one key per line",
+        );
     } else if message.contains("did not find expected")
         || message.contains("mapping values are not allowed")
     {

@@ -93,6 +93,7 @@ pub enum Assertion {
     Exists(bool),
     Type(JsonType),
     Matches(Pattern),
+    NotMatches(Pattern),
     Contains(JsonTemplate),
     NotContains(JsonTemplate),
     Length(usize),
@@ -110,6 +111,7 @@ impl Assertion {
             Assertion::Exists(false) => "absent",
             Assertion::Type(_) => "type",
             Assertion::Matches(_) => "matches",
+            Assertion::NotMatches(_) => "not_matches",
             Assertion::Contains(_) => "contains",
             Assertion::NotContains(_) => "not_contains",
             Assertion::Length(_) => "length",
@@ -156,6 +158,7 @@ struct Operators {
     #[serde(rename = "type")]
     type_: Option<JsonType>,
     matches: Option<Pattern>,
+    not_matches: Option<Pattern>,
     #[serde(default, deserialize_with = "present")]
     contains: Option<JsonTemplate>,
     #[serde(default, deserialize_with = "present")]
@@ -176,6 +179,7 @@ pub const OPERATORS: &[&str] = &[
     "absent",
     "type",
     "matches",
+    "not_matches",
     "contains",
     "not_contains",
     "length",
@@ -200,6 +204,7 @@ impl Operators {
         out.extend(self.not_equals.map(Assertion::NotEquals));
         out.extend(self.one_of.map(Assertion::OneOf));
         out.extend(self.matches.map(Assertion::Matches));
+        out.extend(self.not_matches.map(Assertion::NotMatches));
         out.extend(self.contains.map(Assertion::Contains));
         out.extend(self.not_contains.map(Assertion::NotContains));
         out.extend(self.length.map(Assertion::Length));

@@ -52,6 +52,9 @@ pub struct Suite {
     /// Steps run after each scenario, even when it failed.
     #[serde(default)]
     pub teardown: Vec<Step>,
+    /// Checks every error response (4xx/5xx) from the target must pass too, whatever the step:
+    /// e.g. the error body's schema and "no internals in the message".
+    pub error_responses: Option<Expect>,
     pub scenarios: Vec<Scenario>,
 }
 
@@ -66,6 +69,10 @@ pub struct Scenario {
     pub description: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Run with nothing else running: for scenarios that change what every scenario shares
+    /// (a database outage, faults at the payment provider).
+    #[serde(default)]
+    pub exclusive: bool,
     #[serde(default, deserialize_with = "unique::map")]
     pub vars: Vars,
     pub steps: Vec<Step>,
@@ -125,7 +132,30 @@ pub enum Action {
     Include(Include),
     /// Run a named hook of the environment (`db_down`, `db_up`…).
     Hook(String),
+    /// Send several requests at the same moment and count the answers.
+    Concurrent(Box<ConcurrentStep>),
 }
+
+/// Requests sent all at once, for races: "10 cancels of one order → exactly one 200".
+#[derive(Debug, Clone)]
+pub struct ConcurrentStep {
+    pub requests: Vec<Request>,
+    /// How many answers of each status are expected: `{ 200: 1, 400: 9 }` (classes like `4xx`
+    /// allowed). Statuses not listed must not occur.
+    pub statuses: IndexMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConcurrent {
+    /// Send `request` this many times at once…
+    times: Option<usize>,
+    request: Option<Request>,
+    /// …or these requests at once.
+    requests: Option<Vec<Request>>,
+}
+
+/// What a concurrent step expects.
 
 /// What an HTTP step sends.
 #[derive(Debug, Clone)]
@@ -165,13 +195,14 @@ pub struct Fragment {
     pub steps: Vec<Step>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStep {
     name: Option<String>,
     request: Option<Request>,
     webhook: Option<Webhook>,
     hook: Option<String>,
+    concurrent: Option<RawConcurrent>,
     include: Option<String>,
     #[serde(default, deserialize_with = "unique::opt_map")]
     with: Option<Vars>,
@@ -190,6 +221,7 @@ impl TryFrom<RawStep> for Step {
             raw.request.is_some(),
             raw.webhook.is_some(),
             raw.hook.is_some(),
+            raw.concurrent.is_some(),
             raw.include.is_some(),
         ];
         match actions.iter().filter(|a| **a).count() {
@@ -210,7 +242,9 @@ impl TryFrom<RawStep> for Step {
                 retry: raw.retry,
             }))
         };
-        let action = if let Some(request) = raw.request.clone() {
+        let action = if let Some(concurrent) = raw.concurrent.clone() {
+            concurrent_step(concurrent, &raw)?
+        } else if let Some(request) = raw.request.clone() {
             http(Call::Request(Box::new(request)))
         } else if let Some(webhook) = raw.webhook.clone() {
             http(Call::Webhook(Box::new(webhook)))
@@ -239,6 +273,48 @@ impl TryFrom<RawStep> for Step {
     }
 }
 
+fn concurrent_step(raw: RawConcurrent, step: &RawStep) -> Result<Action, String> {
+    let requests = match (raw.times, raw.request, raw.requests) {
+        (Some(times), Some(request), None) if (2..=1000).contains(&times) => vec![request; times],
+        (Some(_), Some(_), None) => return Err("`times` is between 2 and 1000".into()),
+        (None, None, Some(requests)) if requests.len() >= 2 => requests,
+        _ => {
+            return Err(
+                "`concurrent` takes `times` with `request` (the same request N times), or `requests` (a list of at least 2)".into(),
+            );
+        }
+    };
+    if !step.capture.is_empty() || step.retry.is_some() {
+        return Err("a `concurrent` step takes no `capture` or `retry`".into());
+    }
+    let Some(expect) = &step.expect else {
+        return Err("a `concurrent` step needs `expect: { statuses: { 200: 1, 409: 4 } }`".into());
+    };
+    if expect.status.is_some()
+        || !expect.headers.is_empty()
+        || !expect.body.is_empty()
+        || expect.text.is_some()
+        || expect.schema.is_some()
+        || expect.snapshot.is_some()
+        || expect.faster_than.is_some()
+    {
+        return Err(
+            "a `concurrent` step checks only `statuses` (how many answers of each status)".into(),
+        );
+    }
+    let statuses = expect.statuses.clone().unwrap_or_default();
+    if statuses.is_empty() {
+        return Err("a `concurrent` step needs `expect: { statuses: { 200: 1, 409: 4 } }`".into());
+    }
+    for key in statuses.keys() {
+        values::StatusPattern::parse(key)?;
+    }
+    Ok(Action::Concurrent(Box::new(ConcurrentStep {
+        requests,
+        statuses,
+    })))
+}
+
 impl Step {
     /// A name for output: the given name, else the request line or the fragment.
     pub fn display_name(&self) -> String {
@@ -252,6 +328,12 @@ impl Step {
             },
             Action::Include(i) => format!("include {}", i.path),
             Action::Hook(h) => format!("hook {h}"),
+            Action::Concurrent(c) => format!(
+                "{} requests at once: {} {}",
+                c.requests.len(),
+                c.requests[0].method,
+                c.requests[0].url.raw()
+            ),
         }
     }
 }
@@ -371,6 +453,9 @@ pub struct Expect {
     pub snapshot: Option<SnapshotSpec>,
     /// The response must arrive within this time.
     pub faster_than: Option<SpecDuration>,
+    /// Only for `concurrent` steps: how many answers of each status.
+    #[serde(default, deserialize_with = "unique::opt_map")]
+    pub statuses: Option<IndexMap<String, usize>>,
 }
 
 /// Where a captured value comes from.

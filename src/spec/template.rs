@@ -28,6 +28,8 @@ enum Part {
 /// A conversion applied to a placeholder's value: `{{total | cents}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
+    /// The value as text, repeated N times: `{{filler | repeat(1100000)}}` for an oversize body.
+    Repeat(usize),
     /// A decimal amount of dollars as integer cents: `399.99` → `39999`.
     Cents,
     /// A number or numeric string as an integer.
@@ -42,6 +44,22 @@ impl Filter {
         ("int", Filter::Int),
         ("string", Filter::String),
     ];
+
+    /// `cents`, `int`, `string`, or `repeat(N)` with N at most 64 Mi.
+    fn parse(text: &str) -> Option<Filter> {
+        if let Some(n) = text
+            .strip_prefix("repeat(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            return n
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 64 << 20)
+                .map(Filter::Repeat);
+        }
+        Self::ALL.iter().find(|(n, _)| *n == text).map(|(_, f)| *f)
+    }
 
     fn apply(self, value: Value, shown: &str) -> Result<Value, RenderError> {
         let number = |v: &Value| match v {
@@ -67,6 +85,13 @@ impl Filter {
                     });
                 }
                 Ok(Value::from(n as i64))
+            }
+            Filter::Repeat(n) => {
+                let text = match value {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                Ok(Value::String(text.repeat(n)))
             }
             Filter::String => Ok(match value {
                 Value::String(s) => Value::String(s),
@@ -159,7 +184,7 @@ pub enum TemplateSyntaxError {
         "`{{{{{0}}}}}` is not a valid placeholder: use letters, digits, `_` and `.` (e.g. `{{{{order.id}}}}`)"
     )]
     BadName(String),
-    #[error("unknown filter `{0}`; filters are `cents`, `int` and `string`")]
+    #[error("unknown filter `{0}`; filters are `cents`, `int`, `string` and `repeat(N)`")]
     BadFilter(String),
 }
 
@@ -210,10 +235,7 @@ impl Template {
             let placeholder = parse_placeholder(pieces.next().unwrap_or_default())?;
             let filters = pieces
                 .map(|name| {
-                    Filter::ALL
-                        .iter()
-                        .find(|(n, _)| *n == name)
-                        .map(|(_, f)| *f)
+                    Filter::parse(name)
                         .ok_or_else(|| TemplateSyntaxError::BadFilter(name.to_string()))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -503,6 +525,8 @@ mod tests {
         assert_eq!(r("{{total | cents}}").unwrap(), json!(39999));
         assert_eq!(r("{{n|int}}").unwrap(), json!(12));
         assert_eq!(r("{{qty | string}}").unwrap(), json!("3"));
+        assert_eq!(r("{{qty | repeat(3)}}").unwrap(), json!("333"));
+        assert!(Template::parse("{{qty | repeat(x)}}").is_err());
         assert!(matches!(
             r("{{token | cents}}"),
             Err(RenderError::Filter { .. })

@@ -76,7 +76,7 @@ pub enum StatusPattern {
 }
 
 impl StatusPattern {
-    fn parse(text: &str) -> Result<StatusPattern, String> {
+    pub fn parse(text: &str) -> Result<StatusPattern, String> {
         let t = text.trim().to_ascii_lowercase();
         if t.len() == 3 && t.ends_with("xx") {
             if let Ok(d @ 1..=5) = t[..1].parse::<u8>() {

@@ -25,6 +25,8 @@ pub struct Shop {
     pub in_flight: AtomicUsize,
     pub max_in_flight: AtomicUsize,
     pub requests: AtomicUsize,
+    /// The most requests in flight seen by /api/alone on arrival (itself excluded).
+    pub company_seen: AtomicUsize,
 }
 
 pub struct Server {
@@ -151,6 +153,13 @@ async fn busy(State(shop): State<Arc<Shop>>) -> Json<Value> {
     Json(json!({ "ok": true }))
 }
 
+/// Like /api/busy, but records how many other requests were in flight when it arrived.
+async fn alone(State(shop): State<Arc<Shop>>) -> Json<Value> {
+    let others = shop.in_flight.load(Ordering::SeqCst);
+    shop.company_seen.fetch_max(others, Ordering::SeqCst);
+    busy(State(shop)).await
+}
+
 async fn slow() -> Json<Value> {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     Json(json!({ "ok": true }))
@@ -212,6 +221,7 @@ pub fn router(shop: Arc<Shop>) -> Router {
         .route("/api/orders/{id}/cancel", post(cancel))
         .route("/api/eventually", get(eventually))
         .route("/api/busy", get(busy))
+        .route("/api/alone", get(alone))
         .route("/api/slow", get(slow))
         .route("/api/html", get(html))
         .route("/api/cookie", get(set_cookie))
