@@ -4,7 +4,7 @@
 use super::Shared;
 use super::request;
 use super::scope::Scope;
-use crate::report::model::{CheckKind, CheckReport, Exchange, StepStatus};
+use crate::report::model::{CheckKind, CheckReport, Exchange, StepStatus, Traffic};
 use crate::spec::values::StatusPattern;
 use crate::spec::{ConcurrentStep, SourceRef};
 use reqwest::cookie::Jar;
@@ -16,6 +16,7 @@ pub struct ConcurrentOutcome {
     pub error: Option<String>,
     pub checks: Vec<CheckReport>,
     pub exchange: Option<Exchange>,
+    pub traffic: Vec<Traffic>,
 }
 
 pub async fn run(
@@ -35,6 +36,7 @@ pub async fn run(
                     error: Some(scope.redactor().text(&e.to_string())),
                     checks: Vec::new(),
                     exchange: None,
+                    traffic: Vec::new(),
                 };
             }
         }
@@ -94,15 +96,21 @@ pub async fn run(
         request: request::log(req, scope.redactor()),
         response: shown.map(|a| super::step::incoming_log(a, scope)),
     });
+    let traffic = outgoing
+        .iter()
+        .zip(&answers)
+        .map(|(req, answer)| Traffic {
+            method: req.method.to_string(),
+            url: req.url.to_string(),
+            status: answer.as_ref().and_then(|a| a.as_ref().ok()).map(|a| a.status),
+        })
+        .collect();
     ConcurrentOutcome {
-        status: if check.passed {
-            StepStatus::Passed
-        } else {
-            StepStatus::Failed
-        },
+        status: if check.passed { StepStatus::Passed } else { StepStatus::Failed },
         error: None,
         checks: vec![check],
         exchange,
+        traffic,
     }
 }
 

@@ -163,6 +163,7 @@ impl Run<'_> {
             error: result.as_ref().err().map(|e| self.scope.redactor().text(e)),
             checks: Vec::new(),
             exchange: None,
+            traffic: Vec::new(),
             attempts: 1,
             duration: started.elapsed(),
         });
@@ -191,6 +192,7 @@ impl Run<'_> {
                         error: Some(self.scope.redactor().text(&e.to_string())),
                         checks: Vec::new(),
                         exchange: None,
+                        traffic: Vec::new(),
                         attempts: 0,
                         duration: Default::default(),
                     });
@@ -243,6 +245,7 @@ impl Run<'_> {
                     error: outcome.error,
                     checks: outcome.checks,
                     exchange: outcome.exchange,
+                    traffic: outcome.traffic,
                     attempts: outcome.attempts,
                     duration: started.elapsed(),
                 });
@@ -267,6 +270,7 @@ impl Run<'_> {
                     error: outcome.error,
                     checks: outcome.checks,
                     exchange: outcome.exchange,
+                    traffic: outcome.traffic,
                     attempts: 1,
                     duration: started.elapsed(),
                 });
@@ -304,6 +308,7 @@ impl Run<'_> {
                                 ),
                                 checks: Vec::new(),
                                 exchange: None,
+                                traffic: Vec::new(),
                                 attempts: 0,
                                 duration: started.elapsed(),
                             });

@@ -6,7 +6,7 @@ use super::request;
 use super::scope::Scope;
 use crate::checks::{self, CheckContext, Response};
 use crate::loader::LoadedSuite;
-use crate::report::model::{CheckKind, CheckReport, Exchange, ResponseLog, StepStatus};
+use crate::report::model::{CheckKind, CheckReport, Exchange, ResponseLog, StepStatus, Traffic};
 use crate::spec::{HttpStep, SourceRef};
 use reqwest::cookie::Jar;
 use std::time::Duration;
@@ -17,6 +17,7 @@ pub struct HttpOutcome {
     pub error: Option<String>,
     pub checks: Vec<CheckReport>,
     pub exchange: Option<Exchange>,
+    pub traffic: Vec<Traffic>,
     pub attempts: u32,
 }
 
@@ -35,6 +36,7 @@ pub async fn run(
         error: None,
         checks: Vec::new(),
         exchange: None,
+        traffic: Vec::new(),
         attempts: 0,
     };
     for attempt in 1..=attempts {
@@ -56,7 +58,13 @@ pub async fn run(
             }
         };
         let request_log = request::log(&outgoing, scope.redactor());
-        let incoming = match shared.http.send(jar, &outgoing).await {
+        let sent = shared.http.send(jar, &outgoing).await;
+        outcome.traffic.push(Traffic {
+            method: outgoing.method.to_string(),
+            url: outgoing.url.to_string(),
+            status: sent.as_ref().ok().map(|i| i.status),
+        });
+        let incoming = match sent {
             Ok(i) => i,
             Err(e) => {
                 outcome.error = Some(scope.redactor().text(&e.to_string()));

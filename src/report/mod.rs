@@ -1,6 +1,7 @@
 //! Reports over one result model ([`model`]): the terminal ([`terminal`]) and JUnit XML
-//! ([`junit`]). Each format is a small module that only renders; writing files is [`write`].
+//! ([`junit`]), plus traceability to the plan and the contract ([`coverage`]). Each format is a small module that only renders; writing files is [`write`].
 
+pub mod coverage;
 pub mod junit;
 pub mod model;
 pub mod terminal;

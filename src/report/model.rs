@@ -104,8 +104,18 @@ pub struct StepReport {
     pub checks: Vec<CheckReport>,
     /// The last attempt's request and response.
     pub exchange: Option<Exchange>,
+    /// Every request the step sent (all attempts, all concurrent requests), for coverage.
+    pub traffic: Vec<Traffic>,
     pub attempts: u32,
     pub duration: Duration,
+}
+
+/// One request sent and the status it got (`None`: no answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Traffic {
+    pub method: String,
+    pub url: String,
+    pub status: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

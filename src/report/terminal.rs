@@ -1,6 +1,7 @@
 //! The terminal report: a line per scenario as results arrive, then each failure in full, then
 //! the totals.
 
+use super::coverage::{ContractCoverage, plan_cases};
 use super::model::{Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteReport};
 use super::text::{self, Palette};
 use colored::Color;
@@ -102,6 +103,41 @@ impl Terminal {
                 p.dim(&s.loc.to_string())
             );
             out.push_str(&text::failure_details(s, p, true));
+        }
+        out
+    }
+
+    /// The plan coverage table, and the contract's route × status pairs seen and not seen.
+    pub fn coverage(&self, report: &RunReport, contract: Option<&ContractCoverage>) -> String {
+        let p = self.palette;
+        let mut out = String::new();
+        let cases = plan_cases(report);
+        if !cases.is_empty() {
+            let _ = writeln!(out, "\n{}", p.bold("Plan coverage"));
+            for case in &cases {
+                let total = case.passed + case.failed + case.skipped;
+                let verdict = if case.failed > 0 {
+                    p.paint(&format!("✗ {} failed", case.failed), Color::Red)
+                } else if case.passed == 0 {
+                    p.paint("- not run", Color::Yellow)
+                } else {
+                    p.paint("✓ passed", Color::Green)
+                };
+                let skipped = if case.skipped > 0 { format!(", {} skipped", case.skipped) } else { String::new() };
+                let _ = writeln!(out, "  {:<6} {total:>2} scenario(s)  {verdict}{skipped}", case.id);
+            }
+        }
+        if let Some(c) = contract {
+            let total = c.exercised.len() + c.missing.len();
+            let _ = writeln!(
+                out,
+                "\n{} {}/{total} documented route × status pairs exercised",
+                p.bold("Contract coverage:"),
+                c.exercised.len()
+            );
+            if !c.missing.is_empty() {
+                let _ = writeln!(out, "  {} {}", p.dim("never exercised:"), c.missing.join(", "));
+            }
         }
         out
     }

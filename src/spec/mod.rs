@@ -155,8 +155,6 @@ struct RawConcurrent {
     requests: Option<Vec<Request>>,
 }
 
-/// What a concurrent step expects.
-
 /// What an HTTP step sends.
 #[derive(Debug, Clone)]
 pub enum Call {
