@@ -1,6 +1,8 @@
 //! Command-line interface: arguments (clap derive) and exit codes. Each subcommand's work is
 //! in [`crate::commands`].
 
+use crate::servers::sandbox::Defect;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -47,6 +49,9 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Serve the stateful Stripe API emulator on 127.0.0.1.
     Stripe(StripeArgs),
+    /// Prove the specs catch bugs: run them against the embedded sandbox, clean and then with
+    /// each deliberate defect switched on, and show which scenarios caught which defect.
+    Mutants(MutantsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +102,9 @@ pub struct SandboxArgs {
         hide_env_values = true
     )]
     pub admin_password: Option<String>,
+    /// Switch on a deliberate bug (repeatable), to see whether a suite notices it.
+    #[arg(long = "defect", value_name = "NAME", value_parser = defect_parser())]
+    pub defects: Vec<Defect>,
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +166,14 @@ pub struct RunArgs {
     /// as its Stripe API base); events go to the backend's /api/payment/webhook.
     #[arg(long, value_name = "PORT")]
     pub stripe_emulator: Option<u16>,
+    /// Start the embedded sandbox with this deliberate bug switched on (repeatable).
+    #[arg(
+        long = "sandbox-defect",
+        value_name = "NAME",
+        value_parser = defect_parser(),
+        conflicts_with = "base_url"
+    )]
+    pub sandbox_defects: Vec<Defect>,
     /// Scenarios run at once [default: available parallelism].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -182,6 +198,24 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MutantsArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Only this defect (repeatable) [default: every defect].
+    #[arg(long = "defect", value_name = "NAME", value_parser = defect_parser())]
+    pub defects: Vec<Defect>,
+    /// Scenarios at once over all runs; several runs go at once when this allows
+    /// [default: twice the available parallelism].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Per-request timeout in seconds (a step's `timeout` overrides it).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub specs: SpecArgs,
@@ -193,6 +227,11 @@ pub struct ListArgs {
     pub specs: SpecArgs,
     #[command(flatten)]
     pub select: SelectArgs,
+}
+
+/// A defect name; an unknown one is a usage error that lists the names.
+fn defect_parser() -> impl TypedValueParser<Value = Defect> {
+    PossibleValuesParser::new(Defect::names()).try_map(|name| name.parse::<Defect>())
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -250,5 +289,54 @@ mod tests {
         assert!(Cli::try_parse_from(["gigcheck", "run", "--ci", "--update-snapshots"]).is_err());
         assert!(Cli::try_parse_from(["gigcheck", "run", "--jobs", "0"]).is_err());
         assert!(Cli::try_parse_from(["gigcheck", "run", "--var", "novalue"]).is_err());
+    }
+
+    #[test]
+    fn parses_defects() {
+        let cli = Cli::try_parse_from([
+            "gigcheck",
+            "run",
+            "--sandbox-defect",
+            "oversell-race",
+            "--sandbox-defect",
+            "no-admin-check",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            run.sandbox_defects,
+            [Defect::OversellRace, Defect::NoAdminCheck]
+        );
+        let conflict = Cli::try_parse_from([
+            "gigcheck",
+            "run",
+            "--base-url",
+            "http://x",
+            "--sandbox-defect",
+            "oversell-race",
+        ]);
+        assert!(conflict.is_err());
+        let unknown = Cli::try_parse_from(["gigcheck", "sandbox", "--defect", "nope"]).unwrap_err();
+        assert_eq!(unknown.exit_code(), 2);
+        assert!(
+            unknown.to_string().contains("cancel-when-shipped"),
+            "{unknown}"
+        );
+        let cli = Cli::try_parse_from([
+            "gigcheck",
+            "mutants",
+            "--defect",
+            "webhook-unverified",
+            "-j",
+            "3",
+        ])
+        .unwrap();
+        let Command::Mutants(m) = cli.command else {
+            panic!()
+        };
+        assert_eq!(m.defects, [Defect::WebhookUnverified]);
+        assert_eq!(m.jobs, Some(3));
     }
 }

@@ -28,3 +28,23 @@ fn the_whole_plan_passes_against_the_embedded_default() {
         );
     }
 }
+
+#[test]
+fn the_plan_catches_every_planted_defect() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new(env!("CARGO_BIN_EXE_gigcheck"))
+        .args(["mutants", "--no-color"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let last = stdout.lines().last().unwrap_or_default();
+    let (caught, total) = last
+        .strip_prefix("caught ")
+        .and_then(|s| s.split_once('/'))
+        .unwrap_or_else(|| panic!("no score line:\n{stdout}"));
+    assert_eq!(caught, total, "{stdout}");
+    assert!(total.parse::<usize>().unwrap() >= 15, "{stdout}");
+}

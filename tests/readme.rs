@@ -26,7 +26,10 @@ fn the_readme_example_validates() {
     let out = p.gigcheck(&["validate"]);
     assert_eq!(out.code, 0, "{}", out.all());
 
-    let env = blocks.iter().find(|b| b.contains("secrets:")).expect("an environment file example");
+    let env = blocks
+        .iter()
+        .find(|b| b.contains("secrets:"))
+        .expect("an environment file example");
     p.write("env.yaml", env);
     let out = p.gigcheck(&["validate", "--env", "env.yaml"]);
     assert_eq!(out.code, 0, "{}", out.all());
@@ -34,9 +37,16 @@ fn the_readme_example_validates() {
     // The step examples (webhook, concurrent) are valid steps too.
     for block in blocks.iter().filter(|b| b.starts_with("- ")) {
         let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
-        let spec = format!("vars: {{ intent_id: pi_1, order_id: 1, token: t }}\nscenarios:\n  - name: example\n    steps:\n{indented}");
+        let spec = format!(
+            "vars: {{ intent_id: pi_1, order_id: 1, token: t }}\nscenarios:\n  - name: example\n    steps:\n{indented}"
+        );
         p.write("specs/orders.yaml", &spec);
-        let out = p.gigcheck(&["validate", "specs/orders.yaml", "--var", "webhook_secret=whsec_x"]);
+        let out = p.gigcheck(&[
+            "validate",
+            "specs/orders.yaml",
+            "--var",
+            "webhook_secret=whsec_x",
+        ]);
         assert_eq!(out.code, 0, "{spec}\n{}", out.all());
     }
 }

@@ -212,7 +212,7 @@ fn scenarios_run_concurrently_up_to_jobs_and_report_in_order() {
     assert_eq!(out.code, 0, "{}", out.all());
     let max = server.shop.max_in_flight.load(Ordering::SeqCst);
     assert!((2..=4).contains(&max), "max in flight {max}");
-    let order: Vec<&str> = out.stdout.lines().filter(|l| l.contains("✓")).collect();
+    let order: Vec<&str> = out.stdout.lines().filter(|l| l.contains("✓ [")).collect();
     let expected: Vec<String> = (0..8).map(|i| format!("  ✓ [{i}] busy {i}")).collect();
     let stripped: Vec<String> = order
         .iter()

@@ -1,6 +1,7 @@
 //! One module per subcommand; each turns parsed arguments into work and an [`Exit`] code.
 
 pub mod list;
+pub mod mutants;
 pub mod run;
 pub mod sandbox;
 pub mod stripe;
@@ -24,6 +25,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::List(args) => list::list(args),
         Command::Sandbox(args) => sandbox::serve(args),
         Command::Stripe(args) => stripe::serve(args),
+        Command::Mutants(args) => mutants::mutants(args, color),
     }
 }
 

@@ -1,16 +1,78 @@
 //! `gigcheck run`: load, select, pick the target (an external backend, or the embedded sandbox
 //! and Stripe emulator), run, report.
+//!
+//! The middle of it — start the target, run the scenarios, stop what was started — is
+//! [`execute`], which prints nothing, so that other commands (`gigcheck mutants`) run suites
+//! the same way; what a caller wants to hear along the way comes through [`Progress`].
 
 use crate::checks::snapshot::SnapshotMode;
 use crate::cli::{Exit, RunArgs};
 use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
+use crate::loader::Project;
+use crate::report::coverage::Contract;
+use crate::report::model::{RunReport, ScenarioReport, SuiteReport};
 use crate::report::{self, junit, terminal::Terminal, text::Palette};
 use crate::servers::embedded::{self, Embedded};
+use crate::servers::sandbox::{Defect, Defects};
 use crate::servers::{Running, bind, stripe};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What a run talks to.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A backend that is already running, and, if a port is given, the Stripe emulator started
+    /// on it for that backend.
+    External {
+        base: url::Url,
+        stripe_emulator: Option<u16>,
+    },
+    /// The embedded sandbox and Stripe emulator, started for the run, with these defects on.
+    Embedded { defects: Vec<Defect> },
+}
+
+/// How a run goes, besides where.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Scenarios at once.
+    pub jobs: usize,
+    pub timeout: Duration,
+    pub fail_fast: bool,
+    pub snapshot_mode: SnapshotMode,
+    /// `(suite index, scenario index)` pairs to run, in order.
+    pub selected: Vec<(usize, usize)>,
+}
+
+/// Why a run produced no report, and the exit code that says so.
+#[derive(Debug, Clone)]
+pub struct RunError {
+    pub message: String,
+    pub exit: Exit,
+}
+
+impl RunError {
+    fn new(message: impl Into<String>, exit: Exit) -> RunError {
+        RunError {
+            message: message.into(),
+            exit,
+        }
+    }
+}
+
+/// What a caller hears while a run goes. Both default to silence.
+pub trait Progress {
+    /// The target is up; `what` names it for people.
+    fn started(&mut self, _what: &str) {}
+    /// A scenario finished (called in spec order).
+    fn scenario(&mut self, _suite: &SuiteReport, _scenario: &ScenarioReport) {}
+}
+
+/// A [`Progress`] that says nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {}
 
 /// Servers this run started, stopped when it ends.
 #[derive(Default)]
@@ -30,8 +92,77 @@ impl Started {
     }
 }
 
+/// Runs the selected scenarios of a loaded project against `target`: starts what the target
+/// needs (filling `env` with what it provides), runs, stops what it started. Prints nothing.
+pub async fn execute(
+    project: Arc<Project>,
+    mut env: Environment,
+    target: Target,
+    settings: Settings,
+    progress: &mut impl Progress,
+) -> Result<RunReport, RunError> {
+    let (base_url, started, what) = start(target, &mut env, settings.timeout).await?;
+    progress.started(&what);
+    let opts = RunOptions {
+        base_url: Some(base_url),
+        jobs: settings.jobs,
+        timeout: settings.timeout,
+        fail_fast: settings.fail_fast,
+        snapshot_mode: settings.snapshot_mode,
+        selected: settings.selected,
+        getenv: Arc::new(|name| std::env::var(name).ok()),
+    };
+    let report = engine::run(project, env, opts, |suite, scenario| {
+        progress.scenario(suite, scenario)
+    })
+    .await;
+    started.stop().await;
+    report.map_err(|message| RunError::new(message, Exit::Failed))
+}
+
+/// Prints the banner and each scenario's line as the run goes.
+struct Printer {
+    term: Terminal,
+    palette: Palette,
+    total: usize,
+    jobs: usize,
+}
+
+impl Progress for Printer {
+    fn started(&mut self, what: &str) {
+        println!(
+            "{} {} scenario(s) against {what} with {} job(s)",
+            self.palette.bold("gigcheck"),
+            self.total,
+            self.jobs
+        );
+    }
+
+    fn scenario(&mut self, suite: &SuiteReport, scenario: &ScenarioReport) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(self.term.scenario(suite, scenario).as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// The number of scenarios at once when `--jobs` is not given.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get())
+}
+
+/// A multi-threaded runtime, or the message to print.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            Exit::Usage
+        })
+}
+
 pub fn run(args: RunArgs, color: bool) -> Exit {
-    let (mut env, project) = match super::load(&args.specs) {
+    let (env, project) = match super::load(&args.specs) {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
@@ -58,6 +189,21 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         );
         return Exit::Usage;
     }
+    let target = match external {
+        Some(base) if !args.sandbox_defects.is_empty() => {
+            eprintln!(
+                "error: --sandbox-defect is for the embedded sandbox, but this run targets {base} (the --env file's base_url)"
+            );
+            return Exit::Usage;
+        }
+        Some(base) => Target::External {
+            base,
+            stripe_emulator: args.stripe_emulator,
+        },
+        None => Target::Embedded {
+            defects: args.sandbox_defects.clone(),
+        },
+    };
     let selected = super::select(&project, &args.select);
     if selected.is_empty() {
         eprintln!(
@@ -65,69 +211,54 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         );
         return Exit::Usage;
     }
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(4, |n| n.get()),
-        usize::from,
-    );
+    let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     let timeout = Duration::from_secs_f64(args.timeout);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return Exit::Usage;
-        }
+        Err(exit) => return exit,
     };
     let palette = Palette { color };
-    let (base_url, started, what) =
-        match runtime.block_on(target(external, args.stripe_emulator, &mut env, timeout)) {
-            Ok(t) => t,
-            Err((message, exit)) => {
-                eprintln!("error: {message}");
-                return exit;
-            }
-        };
-    let mode = if args.ci {
+    let snapshot_mode = if args.ci {
         SnapshotMode::Ci
     } else if args.update_snapshots {
         SnapshotMode::Update
     } else {
         SnapshotMode::Normal
     };
-    let total = selected.len();
-    let opts = RunOptions {
-        base_url: Some(base_url),
+    let mut printer = Printer {
+        term: Terminal::new(palette, args.verbose),
+        palette,
+        total: selected.len(),
+        jobs,
+    };
+    let settings = Settings {
         jobs,
         timeout,
         fail_fast: args.fail_fast,
-        snapshot_mode: mode,
+        snapshot_mode,
         selected,
-        getenv: Arc::new(|name| std::env::var(name).ok()),
     };
-    let mut term = Terminal::new(palette, args.verbose);
-    println!(
-        "{} {total} scenario(s) against {what} with {jobs} job(s)",
-        palette.bold("gigcheck")
-    );
-    let result = runtime.block_on(async {
-        let report = engine::run(Arc::new(project), env, opts, |suite, scenario| {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(term.scenario(suite, scenario).as_bytes());
-            let _ = out.flush();
-        })
-        .await;
-        started.stop().await;
-        report
-    });
+    let contract = load_contract(&project.fixtures_dir);
+    if matches!(target, Target::Embedded { .. }) {
+        // The embedded sandbox's notes ("webhook for an unknown order ignored") would interleave
+        // with the results; the run's own report says what matters.
+        crate::servers::sandbox::log::silence_notes();
+    }
+    let result = runtime.block_on(execute(
+        Arc::new(project),
+        env,
+        target,
+        settings,
+        &mut printer,
+    ));
     let report = match result {
         Ok(r) => r,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Failed;
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            return e.exit;
         }
     };
+    let term = printer.term;
     print!("{}", term.failures(&report));
     let mut written = Vec::new();
     let mut exit = if report.all_passed() {
@@ -142,38 +273,69 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
             exit = Exit::Failed;
         }
     }
+    let coverage = contract
+        .as_ref()
+        .zip(report.target.as_deref())
+        .map(|(c, base)| c.coverage(&report, base));
+    print!("{}", term.coverage(&report, coverage.as_ref()));
     print!("{}", term.summary(&report, &written));
     exit
 }
 
-/// Decides what the run talks to, starting servers when needed. Returns the base URL, what was
-/// started, and how to name the target in the banner.
-async fn target(
-    external: Option<url::Url>,
-    emulator_port: Option<u16>,
+/// The contract's route list (`fixtures/contract.yaml`), if the project has one.
+fn load_contract(fixtures: &std::path::Path) -> Option<Contract> {
+    let path = fixtures.join("contract.yaml");
+    if !path.is_file() {
+        return None;
+    }
+    match Contract::load(&path) {
+        Ok(c) => Some(c),
+        Err(message) => {
+            eprintln!("warning: {message}; the run goes on without contract coverage");
+            None
+        }
+    }
+}
+
+/// Starts what `target` needs. Returns the base URL, what was started, and how to name the
+/// target in the banner.
+async fn start(
+    target: Target,
     env: &mut Environment,
     timeout: Duration,
-) -> Result<(url::Url, Started, String), (String, Exit)> {
+) -> Result<(url::Url, Started, String), RunError> {
     let mut started = Started::default();
-    let Some(base) = external else {
-        let servers = Embedded::start().await.map_err(|e| {
-            (
-                format!("cannot start the embedded sandbox: {e}"),
-                Exit::Usage,
-            )
-        })?;
-        servers.provide(env);
-        let url =
-            url::Url::parse(&servers.sandbox.url).map_err(|e| (e.to_string(), Exit::Usage))?;
-        let what = format!("the embedded sandbox ({})", servers.sandbox.url);
-        started.embedded = Some(servers);
-        return Ok((url, started, what));
+    let (base, emulator_port) = match target {
+        Target::Embedded { defects } => {
+            let servers = Embedded::start_with(&defects).await.map_err(|e| {
+                RunError::new(
+                    format!("cannot start the embedded sandbox: {e}"),
+                    Exit::Usage,
+                )
+            })?;
+            servers.provide(env);
+            let url = url::Url::parse(&servers.sandbox.url)
+                .map_err(|e| RunError::new(e.to_string(), Exit::Usage))?;
+            let mut what = format!("the embedded sandbox ({})", servers.sandbox.url);
+            let defects: Defects = defects.into_iter().collect();
+            if !defects.is_empty() {
+                what.push_str(&format!(" with defects: {defects}"));
+            }
+            started.embedded = Some(servers);
+            return Ok((url, started, what));
+        }
+        Target::External {
+            base,
+            stripe_emulator,
+        } => (base, stripe_emulator),
     };
     engine::http::probe(&base, timeout.min(Duration::from_secs(5)))
         .await
-        .map_err(|message| (message, Exit::Unreachable))?;
+        .map_err(|message| RunError::new(message, Exit::Unreachable))?;
     if let Some(port) = emulator_port {
-        let listener = bind(port).await.map_err(|e| (e, Exit::Usage))?;
+        let listener = bind(port)
+            .await
+            .map_err(|e| RunError::new(e, Exit::Usage))?;
         let secret = match env.vars.get("webhook_secret").and_then(|v| v.as_str()) {
             Some(s) => s.to_string(),
             None => {
@@ -194,8 +356,8 @@ async fn target(
             webhook_secret: secret,
             ..stripe::StripeConfig::default()
         };
-        let running =
-            Running::spawn(listener, stripe::router(config)).map_err(|e| (e, Exit::Usage))?;
+        let running = Running::spawn(listener, stripe::router(config))
+            .map_err(|e| RunError::new(e, Exit::Usage))?;
         env.vars.insert(
             "stripe_url".into(),
             serde_json::Value::String(running.url.clone()),

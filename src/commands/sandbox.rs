@@ -1,7 +1,8 @@
-//! `gigcheck sandbox`: serve the reference GigGatek backend in the foreground until Ctrl-C.
+//! `gigcheck sandbox`: serve the reference GigGatek backend in the foreground until Ctrl-C,
+//! optionally with deliberate defects switched on (`--defect NAME`, repeatable).
 
 use crate::cli::{Exit, SandboxArgs};
-use crate::servers::sandbox::{self, DEFAULT_ADMIN_EMAIL, SandboxConfig};
+use crate::servers::sandbox::{self, DEFAULT_ADMIN_EMAIL, Defect, Defects, SandboxConfig};
 use crate::servers::{Running, bind};
 
 pub fn serve(args: SandboxArgs) -> Exit {
@@ -45,6 +46,7 @@ async fn run(args: SandboxArgs) -> Exit {
         admin_email: admin_email.clone(),
         admin_password: admin_password.clone(),
         log_requests: true,
+        defects: args.defects.clone(),
         ..SandboxConfig::default()
     };
     let app = match sandbox::router(config) {
@@ -92,6 +94,13 @@ async fn run(args: SandboxArgs) -> Exit {
         "  DB outage:      POST {}/__sandbox/db {{\"available\": false}}",
         running.url
     );
+    let defects: Defects = args.defects.iter().copied().collect();
+    if !defects.is_empty() {
+        println!("  DEFECTS ON:     {defects} (deliberate bugs; not the reference behaviour)");
+        for d in defects.iter() {
+            println!("                  {d}: {}", Defect::summary(d));
+        }
+    }
     println!("Press Ctrl-C to stop.");
 
     if let Err(e) = tokio::signal::ctrl_c().await {

@@ -102,11 +102,18 @@ pub async fn run(
         .map(|(req, answer)| Traffic {
             method: req.method.to_string(),
             url: req.url.to_string(),
-            status: answer.as_ref().and_then(|a| a.as_ref().ok()).map(|a| a.status),
+            status: answer
+                .as_ref()
+                .and_then(|a| a.as_ref().ok())
+                .map(|a| a.status),
         })
         .collect();
     ConcurrentOutcome {
-        status: if check.passed { StepStatus::Passed } else { StepStatus::Failed },
+        status: if check.passed {
+            StepStatus::Passed
+        } else {
+            StepStatus::Failed
+        },
         error: None,
         checks: vec![check],
         exchange,

@@ -46,6 +46,8 @@ impl LoadedSuite {
 /// Everything a run or `validate` needs, plus what went wrong while loading.
 pub struct Project {
     pub suites: Vec<LoadedSuite>,
+    /// The `fixtures/` folder the specs use (test data, schemas, the contract's route list).
+    pub fixtures_dir: PathBuf,
     pub schemas: SchemaStore,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -115,6 +117,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
     attach_source_lines(&mut diagnostics);
     Project {
         suites,
+        fixtures_dir,
         schemas,
         diagnostics,
     }

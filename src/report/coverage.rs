@@ -53,7 +53,8 @@ pub struct ContractCoverage {
 
 impl Contract {
     pub fn load(path: &std::path::Path) -> Result<Contract, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -61,21 +62,29 @@ impl Contract {
     fn route_of(&self, method: &str, path: &str) -> Option<&str> {
         let path = path.trim_end_matches('/');
         self.routes.keys().map(String::as_str).find(|route| {
-            let Some((m, pattern)) = route.split_once(' ') else { return false };
+            let Some((m, pattern)) = route.split_once(' ') else {
+                return false;
+            };
             if m != method {
                 return false;
             }
             let want: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
             let got: Vec<&str> = path.split('/').collect();
             want.len() == got.len()
-                && want.iter().zip(&got).all(|(w, g)| (w.starts_with('{') && !g.is_empty()) || w == g)
+                && want
+                    .iter()
+                    .zip(&got)
+                    .all(|(w, g)| (w.starts_with('{') && !g.is_empty()) || w == g)
         })
     }
 
     /// Compares the requests the run sent to `base_url` with the documented pairs.
     pub fn coverage(&self, report: &RunReport, base_url: &str) -> ContractCoverage {
         let base = url::Url::parse(base_url).ok();
-        let base_path = base.as_ref().map(|b| b.path().trim_end_matches('/').to_string()).unwrap_or_default();
+        let base_path = base
+            .as_ref()
+            .map(|b| b.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let traffic = report
             .suites
@@ -84,7 +93,10 @@ impl Contract {
             .flat_map(|s| &s.steps)
             .flat_map(|s| &s.traffic);
         for t in traffic {
-            let (Ok(url), Some(base), Some(status)) = (url::Url::parse(&t.url), &base, t.status) else { continue };
+            let (Ok(url), Some(base), Some(status)) = (url::Url::parse(&t.url), &base, t.status)
+            else {
+                continue;
+            };
             if url.origin() != base.origin() {
                 continue;
             }
@@ -125,7 +137,11 @@ mod tests {
             exchange: None,
             traffic: traffic
                 .into_iter()
-                .map(|(m, u, s)| Traffic { method: m.into(), url: u.into(), status: s })
+                .map(|(m, u, s)| Traffic {
+                    method: m.into(),
+                    url: u.into(),
+                    status: s,
+                })
                 .collect(),
             attempts: 1,
             duration: Default::default(),
@@ -142,14 +158,36 @@ mod tests {
                 duration: Default::default(),
             })
             .collect();
-        RunReport { suites: vec![SuiteReport { name: "s".into(), file: "f".into(), scenarios }], ..Default::default() }
+        RunReport {
+            suites: vec![SuiteReport {
+                name: "s".into(),
+                file: "f".into(),
+                scenarios,
+            }],
+            ..Default::default()
+        }
     }
 
     #[test]
     fn plan_cases_count_outcomes_in_order() {
-        let r = report(vec![], &[("1.1", Outcome::Passed), ("1.2", Outcome::Failed), ("1.1", Outcome::Skipped("x".into()))]);
+        let r = report(
+            vec![],
+            &[
+                ("1.1", Outcome::Passed),
+                ("1.2", Outcome::Failed),
+                ("1.1", Outcome::Skipped("x".into())),
+            ],
+        );
         let cases = plan_cases(&r);
-        assert_eq!(cases[0], PlanCase { id: "1.1".into(), passed: 1, failed: 0, skipped: 1 });
+        assert_eq!(
+            cases[0],
+            PlanCase {
+                id: "1.1".into(),
+                passed: 1,
+                failed: 0,
+                skipped: 1
+            }
+        );
         assert_eq!(cases[1].failed, 1);
     }
 
@@ -170,7 +208,20 @@ mod tests {
             &[("3.1", Outcome::Passed)],
         );
         let c = contract.coverage(&r, "http://h:1/v1");
-        assert_eq!(c.exercised, ["GET /api/orders/stats 200", "GET /api/orders/{id} 200", "POST /api/orders/{id}/cancel 400"]);
-        assert_eq!(c.missing, ["GET /api/orders/{id} 404", "POST /api/orders/{id}/cancel 200"]);
+        assert_eq!(
+            c.exercised,
+            [
+                "GET /api/orders/stats 200",
+                "GET /api/orders/{id} 200",
+                "POST /api/orders/{id}/cancel 400"
+            ]
+        );
+        assert_eq!(
+            c.missing,
+            [
+                "GET /api/orders/{id} 404",
+                "POST /api/orders/{id}/cancel 200"
+            ]
+        );
     }
 }

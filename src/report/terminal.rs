@@ -123,8 +123,16 @@ impl Terminal {
                 } else {
                     p.paint("✓ passed", Color::Green)
                 };
-                let skipped = if case.skipped > 0 { format!(", {} skipped", case.skipped) } else { String::new() };
-                let _ = writeln!(out, "  {:<6} {total:>2} scenario(s)  {verdict}{skipped}", case.id);
+                let skipped = if case.skipped > 0 {
+                    format!(", {} skipped", case.skipped)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<6} {total:>2} scenario(s)  {verdict}{skipped}",
+                    case.id
+                );
             }
         }
         if let Some(c) = contract {
@@ -136,7 +144,12 @@ impl Terminal {
                 c.exercised.len()
             );
             if !c.missing.is_empty() {
-                let _ = writeln!(out, "  {} {}", p.dim("never exercised:"), c.missing.join(", "));
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    p.dim("never exercised:"),
+                    c.missing.join(", ")
+                );
             }
         }
         out

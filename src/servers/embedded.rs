@@ -1,8 +1,9 @@
 //! The embedded default target: the Stripe emulator and the sandbox started in this process on
 //! ephemeral 127.0.0.1 ports and wired together — the sandbox calls the emulator's API, the
 //! emulator delivers events to the sandbox's webhook, both share one generated webhook secret.
+//! The sandbox may be started with deliberate defects ([`sandbox::defects`]).
 
-use super::sandbox::{self, SandboxConfig};
+use super::sandbox::{self, Defect, SandboxConfig};
 use super::stripe::{self, StripeConfig};
 use super::{Running, bind};
 use crate::environment::{Environment, Hook};
@@ -25,7 +26,13 @@ pub fn generate_secret(prefix: &str) -> String {
 }
 
 impl Embedded {
+    /// The servers, with the reference sandbox.
     pub async fn start() -> Result<Embedded, String> {
+        Embedded::start_with(&[]).await
+    }
+
+    /// The servers, with these defects switched on in the sandbox.
+    pub async fn start_with(defects: &[Defect]) -> Result<Embedded, String> {
         let stripe_listener = bind(0).await?;
         let sandbox_listener = bind(0).await?;
         let address = |l: &tokio::net::TcpListener| {
@@ -53,6 +60,10 @@ impl Embedded {
             webhook_secret: webhook_secret.clone(),
             admin_email: admin_email.clone(),
             admin_password: admin_password.clone(),
+            defects: defects.to_vec(),
+            // The emulator answers in microseconds; a short limit keeps the "Stripe hangs"
+            // scenarios quick without changing what they prove.
+            stripe_timeout: std::time::Duration::from_secs(1),
             ..SandboxConfig::default()
         })?;
         let sandbox = Running::spawn(sandbox_listener, app)?;

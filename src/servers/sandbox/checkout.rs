@@ -4,9 +4,15 @@
 //! say it `succeeded` for exactly the total in USD (else 402 `Payment not completed: …`, or 502
 //! if Stripe cannot tell). Then one transaction re-checks everything, decrements stock and
 //! writes the order, its items, its history and its payment. Nothing is written on any error.
+//!
+//! Four defects live here ([`super::defects`]): `client-price-trusted` (in `parse`),
+//! `order-despite-declined-payment` (in `verify_with_stripe`), `stock-not-decremented` (in
+//! `insert`), and `oversell-race` (in [`create`]: the stock read in the first transaction is
+//! written back, minus the quantity, in a second one, without a re-check or a lock).
 
 use super::auth::AuthUser;
 use super::db;
+use super::defects::{Defect, Defects};
 use super::errors::ApiError;
 use super::extract::{Fields, JsonBody, missing, positive_int};
 use super::orders::{self, record_status};
@@ -19,8 +25,13 @@ use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 const MAX_LINES: usize = 100;
+
+/// With `oversell-race`, the time between the stock check and the stock write: the work a real
+/// handler does there (a fraud or tax call). The race is real without it, but microseconds wide.
+const RACE_WINDOW: Duration = Duration::from_millis(25);
 
 /// A validated order request.
 #[derive(Debug, Clone)]
@@ -31,13 +42,26 @@ struct Request {
     billing_address_id: i64,
     shipping_method: String,
     payment_intent_id: Option<String>,
+    /// Unit prices in cents the client sent, by product id; only `client-price-trusted` reads them.
+    claimed_prices: BTreeMap<i64, i64>,
+}
+
+/// One line of an order, priced against the catalogue.
+#[derive(Debug, Clone)]
+struct Line {
+    product_id: i64,
+    name: String,
+    sku: String,
+    price_cents: i64,
+    quantity: i64,
+    /// The stock when it was priced.
+    stock: i64,
 }
 
 /// A request priced against the catalogue.
 #[derive(Debug, Clone)]
 struct Priced {
-    /// (product id, name, sku, unit price in cents, quantity)
-    lines: Vec<(i64, String, String, i64, i64)>,
+    lines: Vec<Line>,
     total_cents: i64,
 }
 
@@ -45,7 +69,7 @@ fn item_error(n: usize, what: &str) -> ApiError {
     ApiError::bad_request(format!("Item {n}: {what}"))
 }
 
-fn parse(body: &serde_json::Map<String, Value>) -> Result<Request, ApiError> {
+fn parse(body: &serde_json::Map<String, Value>, defects: Defects) -> Result<Request, ApiError> {
     let f = Fields(body);
     for name in [
         "items",
@@ -76,6 +100,7 @@ fn parse(body: &serde_json::Map<String, Value>) -> Result<Request, ApiError> {
         )));
     }
     let mut lines = BTreeMap::new();
+    let mut claimed_prices = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         let n = i + 1;
         let Some(item) = item.as_object() else {
@@ -102,6 +127,14 @@ fn parse(body: &serde_json::Map<String, Value>) -> Result<Request, ApiError> {
         };
         let entry: &mut i64 = lines.entry(product_id).or_insert(0);
         *entry = entry.saturating_add(quantity);
+        // Defect `client-price-trusted`: `item.get('price', product.price)`.
+        if defects.has(Defect::ClientPriceTrusted)
+            && let Some(dollars) = item.get("price").and_then(Value::as_f64)
+            && dollars.is_finite()
+            && dollars >= 0.0
+        {
+            claimed_prices.insert(product_id, (dollars * 100.0).round() as i64);
+        }
     }
     let payment_intent_id = match f.get("payment_intent_id") {
         None => None,
@@ -119,6 +152,7 @@ fn parse(body: &serde_json::Map<String, Value>) -> Result<Request, ApiError> {
         billing_address_id: f.required_id("billing_address_id")?,
         shipping_method: f.required_str("shipping_method")?.to_string(),
         payment_intent_id,
+        claimed_prices,
     })
 }
 
@@ -169,9 +203,22 @@ fn price(conn: &Connection, user_id: i64, req: &Request) -> Result<Priced, ApiEr
                 "Insufficient stock for {name}: requested {quantity}, available {stock}"
             )));
         }
-        lines.push((product_id, name, sku, price_cents, quantity));
+        let price_cents = req
+            .claimed_prices
+            .get(&product_id)
+            .copied()
+            .unwrap_or(price_cents);
+        lines.push(Line {
+            product_id,
+            name,
+            sku,
+            price_cents,
+            quantity,
+            stock,
+        });
     }
-    let total_cents = rules::total_cents(&lines.iter().map(|l| (l.3, l.4)).collect::<Vec<_>>())
+    let amounts: Vec<(i64, i64)> = lines.iter().map(|l| (l.price_cents, l.quantity)).collect();
+    let total_cents = rules::total_cents(&amounts)
         .ok_or_else(|| ApiError::bad_request("Order total is too large"))?;
     if let Some(pi) = &req.payment_intent_id {
         check_intent_link(conn, user_id, pi)?;
@@ -215,6 +262,10 @@ async fn verify_with_stripe(state: &AppState, pi: &str, total_cents: i64) -> Res
         }
         Err(e) => return Err(ApiError::BadGateway(e.cause())),
     };
+    if state.defects.has(Defect::OrderDespiteDeclinedPayment) {
+        // The bug: the intent exists, so the order is taken as paid; its outcome is never read.
+        return Ok(());
+    }
     let status = intent["status"].as_str().unwrap_or("unknown");
     let amount = intent["amount"].as_i64().unwrap_or(-1);
     let currency = intent["currency"].as_str().unwrap_or("");
@@ -224,10 +275,28 @@ async fn verify_with_stripe(state: &AppState, pi: &str, total_cents: i64) -> Res
     }
 }
 
-/// Writes the order; `price` runs again inside the transaction, so a concurrent order that
-/// took the stock meanwhile makes this one a 409.
-fn insert(conn: &Connection, user_id: i64, req: &Request) -> Result<i64, ApiError> {
-    let priced = price(conn, user_id, req)?;
+/// How [`insert`] takes the stock.
+enum StockCheck<'a> {
+    /// `price` runs again inside the transaction, and each decrement is guarded, so a
+    /// concurrent order that took the stock meanwhile makes this one a 409.
+    Recheck,
+    /// `oversell-race`: the lines priced in an earlier transaction are trusted, and the stock
+    /// they saw is written back minus the quantity (a lost update when orders interleave).
+    Trust(&'a Priced),
+}
+
+/// Writes the order.
+fn insert(
+    conn: &Connection,
+    user_id: i64,
+    req: &Request,
+    check: StockCheck,
+    defects: Defects,
+) -> Result<i64, ApiError> {
+    let priced = match check {
+        StockCheck::Recheck => price(conn, user_id, req)?,
+        StockCheck::Trust(seen) => seen.clone(),
+    };
     let now = db::now();
     let paid = req.payment_intent_id.is_some();
     let (status, payment_status) = if paid {
@@ -235,13 +304,27 @@ fn insert(conn: &Connection, user_id: i64, req: &Request) -> Result<i64, ApiErro
     } else {
         ("pending", "pending")
     };
-    for (product_id, name, _, _, quantity) in &priced.lines {
+    for line in &priced.lines {
+        if defects.has(Defect::StockNotDecremented) {
+            // The bug: the inventory update dropped from checkout.
+            continue;
+        }
+        if let StockCheck::Trust(_) = check {
+            conn.execute(
+                "UPDATE products SET stock_quantity = ?1 WHERE product_id = ?2",
+                params![line.stock - line.quantity, line.product_id],
+            )?;
+            continue;
+        }
         let changed = conn.execute(
             "UPDATE products SET stock_quantity = stock_quantity - ?1 WHERE product_id = ?2 AND stock_quantity >= ?1",
-            params![quantity, product_id],
+            params![line.quantity, line.product_id],
         )?;
         if changed != 1 {
-            return Err(ApiError::Conflict(format!("Insufficient stock for {name}")));
+            return Err(ApiError::Conflict(format!(
+                "Insufficient stock for {}",
+                line.name
+            )));
         }
     }
     conn.execute(
@@ -261,11 +344,18 @@ fn insert(conn: &Connection, user_id: i64, req: &Request) -> Result<i64, ApiErro
         ],
     )?;
     let order_id = conn.last_insert_rowid();
-    for (product_id, name, sku, price_cents, quantity) in &priced.lines {
+    for line in &priced.lines {
         conn.execute(
             "INSERT INTO order_items (order_id, product_id, product_name, sku, quantity, price_cents)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![order_id, product_id, name, sku, quantity, price_cents],
+            params![
+                order_id,
+                line.product_id,
+                line.name,
+                line.sku,
+                line.quantity,
+                line.price_cents
+            ],
         )?;
     }
     record_status(
@@ -302,7 +392,8 @@ pub async fn create(
     user: AuthUser,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let req = parse(&body)?;
+    let defects = state.defects;
+    let req = parse(&body, defects)?;
     if let Some(pi) = &req.payment_intent_id
         && !is_intent_id(pi)
     {
@@ -318,10 +409,19 @@ pub async fn create(
     if let Some(pi) = &req.payment_intent_id {
         verify_with_stripe(&state, pi, priced.total_cents).await?;
     }
+    let racy = defects.has(Defect::OversellRace);
+    if racy {
+        tokio::time::sleep(RACE_WINDOW).await;
+    }
     let order = state
         .db
         .write(move |tx| {
-            let id = insert(tx, user_id, &req)?;
+            let check = if racy {
+                StockCheck::Trust(&priced)
+            } else {
+                StockCheck::Recheck
+            };
+            let id = insert(tx, user_id, &req, check, defects)?;
             let mut order = tx.query_row(
                 &format!("SELECT {} FROM orders WHERE id = ?1", orders::COLUMNS),
                 [id],
@@ -354,9 +454,23 @@ mod tests {
     fn parses_and_merges_duplicates() {
         let mut v = valid();
         v["items"] = json!([{"product_id": 9, "quantity": 1}, {"product_id": 9, "quantity": 1}]);
-        let req = parse(&body(v)).unwrap();
+        let req = parse(&body(v), Defects::NONE).unwrap();
         assert_eq!(req.lines.get(&9), Some(&2));
         assert_eq!(req.payment_intent_id, None);
+    }
+
+    #[test]
+    fn a_claimed_price_is_read_only_by_the_defect() {
+        let mut v = valid();
+        v["items"] = json!([{"product_id": 1, "quantity": 1, "price": 0.01}]);
+        assert!(
+            parse(&body(v.clone()), Defects::NONE)
+                .unwrap()
+                .claimed_prices
+                .is_empty()
+        );
+        let trusted = parse(&body(v), Defect::ClientPriceTrusted.into()).unwrap();
+        assert_eq!(trusted.claimed_prices.get(&1), Some(&1));
     }
 
     #[test]
@@ -424,7 +538,7 @@ mod tests {
             let mut v = valid();
             v[field] = value;
             assert_eq!(
-                parse(&body(v)).unwrap_err(),
+                parse(&body(v), Defects::NONE).unwrap_err(),
                 ApiError::bad_request(message),
                 "{field}"
             );

@@ -9,6 +9,7 @@
 
 use super::errors::ApiError;
 use super::extract::JsonBody;
+use super::log::note;
 use super::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -30,13 +31,13 @@ pub async fn set_db(
         ));
     };
     state.db.set_available(available);
-    eprintln!(
-        "sandbox: database switched {}",
+    note(format_args!(
+        "database switched {}",
         if available {
             "back on"
         } else {
             "off (every route that needs it answers 503)"
         }
-    );
+    ));
     Ok(Json(json!({ "available": available })))
 }

@@ -5,7 +5,13 @@
 //! answers 503 and nothing is read or written; switching back finds all earlier data.
 //!
 //! Money is stored in integer cents and shown in dollars; timestamps are RFC 3339 text.
+//!
+//! How an outage is answered is where two defects live ([`super::defects`]):
+//! `db-outage-500-trace` answers it 500 with the stack trace of the failure, and
+//! `sql-in-error-body` runs the route's statements against a hollow copy of the schema (so they
+//! really fail in the driver) and hands the driver's message, SQL included, to the client.
 
+use super::defects::{Defect, Defects};
 use super::errors::ApiError;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
@@ -16,6 +22,7 @@ use std::time::Duration;
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
     available: Arc<AtomicBool>,
+    defects: Defects,
     /// Where the file is; for a temporary database, the folder that is removed with it.
     pub path: PathBuf,
     _temp: Option<tempfile::TempDir>,
@@ -52,9 +59,16 @@ impl Db {
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
             available: Arc::new(AtomicBool::new(true)),
+            defects: Defects::NONE,
             path: file,
             _temp: temp,
         })
+    }
+
+    /// The same database, answering outages as `defects` say.
+    pub fn with_defects(mut self, defects: Defects) -> Db {
+        self.defects = defects;
+        self
     }
 
     pub fn is_temporary(&self) -> bool {
@@ -78,10 +92,14 @@ impl Db {
     {
         let conn = self.conn.clone();
         let available = self.available.clone();
+        let defects = self.defects;
         tokio::task::spawn_blocking(move || {
             let guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if !available.load(Ordering::SeqCst) {
-                return Err(ApiError::Unavailable);
+                return Err(outage(defects, || {
+                    let hollow = hollow_copy(&guard)?;
+                    f(&hollow).map(drop)
+                }));
             }
             f(&guard)
         })
@@ -98,10 +116,15 @@ impl Db {
     {
         let conn = self.conn.clone();
         let available = self.available.clone();
+        let defects = self.defects;
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if !available.load(Ordering::SeqCst) {
-                return Err(ApiError::Unavailable);
+                return Err(outage(defects, || {
+                    let mut hollow = hollow_copy(&guard)?;
+                    let tx = hollow.transaction()?;
+                    f(&tx).map(drop)
+                }));
             }
             let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let value = f(&tx)?; // dropping `tx` on error rolls back
@@ -129,6 +152,46 @@ impl Db {
         };
         run().map_err(|e| format!("cannot write to database {}: {e}", self.path.display()))
     }
+}
+
+/// The answer to a request while the database is down: 503 with the contract's sentence. With
+/// `db-outage-500-trace`, the failure escapes as a 500 carrying its stack trace; with
+/// `sql-in-error-body`, `attempt` runs the route's work against an empty database (so it fails
+/// at its first statement, for real) and the driver's message, SQL included, is the answer.
+fn outage(defects: Defects, attempt: impl FnOnce() -> Result<(), ApiError>) -> ApiError {
+    if defects.has(Defect::DbOutage500Trace) {
+        let trace = std::backtrace::Backtrace::force_capture();
+        return ApiError::Leaked {
+            status: 500,
+            message: "database unavailable: unable to open database file".into(),
+            trace: Some(trace.to_string()),
+        };
+    }
+    if defects.has(Defect::SqlInErrorBody)
+        && let Err(ApiError::Internal(cause)) = attempt()
+    {
+        let driver = cause.strip_prefix("database: ").unwrap_or(&cause);
+        return ApiError::Leaked {
+            status: 503,
+            message: format!("Database error: {driver}"),
+            trace: None,
+        };
+    }
+    ApiError::Unavailable
+}
+
+/// An in-memory database with the tables of `conn`, each with one column nobody queries: a
+/// route's statements fail on it in the driver, as they would on a database that is gone.
+fn hollow_copy(conn: &Connection) -> rusqlite::Result<Connection> {
+    let hollow = Connection::open_in_memory()?;
+    let mut tables = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )?;
+    for name in tables.query_map([], |r| r.get::<_, String>(0))? {
+        let name = name?.replace('"', "");
+        hollow.execute_batch(&format!("CREATE TABLE \"{name}\" (unavailable)"))?;
+    }
+    Ok(hollow)
 }
 
 /// Now, as RFC 3339 (UTC, whole seconds).
@@ -481,6 +544,60 @@ mod tests {
         for p in CATALOGUE {
             let v: serde_json::Value = serde_json::from_str(p.specifications).unwrap();
             assert!(v.is_object(), "{}", p.sku);
+        }
+    }
+
+    #[tokio::test]
+    async fn outages_as_the_defects_answer_them() {
+        let query = |conn: &Connection| -> Result<i64, ApiError> {
+            Ok(
+                conn.query_row("SELECT COUNT(*) FROM orders WHERE user_id = ?1", [1], |r| {
+                    r.get(0)
+                })?,
+            )
+        };
+        let clean = Db::open(None).unwrap();
+        clean.set_available(false);
+        assert_eq!(clean.read(query).await, Err(ApiError::Unavailable));
+        assert_eq!(
+            clean
+                .write(|tx| Ok(tx.execute("DELETE FROM orders", [])?))
+                .await,
+            Err(ApiError::Unavailable)
+        );
+
+        let leaky = Db::open(None)
+            .unwrap()
+            .with_defects(Defect::SqlInErrorBody.into());
+        leaky.set_available(false);
+        match leaky.read(query).await {
+            Err(ApiError::Leaked {
+                status: 503,
+                message,
+                trace: None,
+            }) => assert_eq!(
+                message,
+                "Database error: no such column: user_id in SELECT COUNT(*) FROM orders WHERE user_id = ?1 at offset 34"
+            ),
+            other => panic!("{other:?}"),
+        }
+        leaky.set_available(true);
+        assert_eq!(leaky.read(query).await, Ok(0));
+
+        let tracing = Db::open(None)
+            .unwrap()
+            .with_defects(Defect::DbOutage500Trace.into());
+        tracing.set_available(false);
+        match tracing
+            .write(|tx| Ok(tx.execute("DELETE FROM orders", [])?))
+            .await
+        {
+            Err(ApiError::Leaked {
+                status: 500,
+                trace: Some(trace),
+                ..
+            }) => assert!(!trace.is_empty()),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -1,8 +1,10 @@
 //! One error type for every route: each variant is a status code plus a message for a person,
 //! rendered as `{"error": "..."}`. Payment routes wrap it in [`PaymentError`], which adds
 //! `"success": false`. A 500 never shows its cause: the cause goes to stderr, the client gets
-//! a generic sentence. Database failures become 503, as the contract asks.
+//! a generic sentence. Database failures become 503, as the contract asks. The one exception is
+//! [`ApiError::Leaked`], which only a deliberate defect builds ([`super::defects`]).
 
+use super::log::note;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -41,6 +43,14 @@ pub enum ApiError {
     /// Something that should not happen; the payload is the cause, for the log only.
     #[error("Internal server error")]
     Internal(String),
+    /// What a buggy backend answers when it hands a failure to the client as it is: the
+    /// failure's own text and, if there is one, its stack trace. Only defects build it.
+    #[error("{message}")]
+    Leaked {
+        status: u16,
+        message: String,
+        trace: Option<String>,
+    },
 }
 
 impl ApiError {
@@ -71,25 +81,34 @@ impl ApiError {
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Leaked { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 
     /// Logs what the client must not see.
     fn log_cause(&self) {
         match self {
-            ApiError::Internal(cause) => eprintln!("sandbox: internal error: {cause}"),
-            ApiError::BadGateway(cause) => eprintln!("sandbox: Stripe call failed: {cause}"),
+            ApiError::Internal(cause) => note(format_args!("internal error: {cause}")),
+            ApiError::BadGateway(cause) => note(format_args!("Stripe call failed: {cause}")),
             _ => {}
         }
     }
 
     fn into_response_with(self, success_flag: bool) -> Response {
         self.log_cause();
-        let body = if success_flag {
+        let mut body = if success_flag {
             json!({ "success": false, "error": self.to_string() })
         } else {
             json!({ "error": self.to_string() })
         };
+        if let ApiError::Leaked {
+            trace: Some(trace), ..
+        } = &self
+        {
+            body["trace"] = json!(trace);
+        }
         (self.status(), Json(body)).into_response()
     }
 }
@@ -116,7 +135,7 @@ impl From<rusqlite::Error> for ApiError {
                 | C::DiskFull
                 | C::ReadOnly,
             ) => {
-                eprintln!("sandbox: database unavailable: {e}");
+                note(format_args!("database unavailable: {e}"));
                 ApiError::Unavailable
             }
             _ => ApiError::Internal(format!("database: {e}")),

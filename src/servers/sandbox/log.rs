@@ -3,6 +3,10 @@
 //! becomes a generic 500 JSON answer instead of a dropped connection, and an error that did not
 //! come from our own error type (say, axum rejecting a path that is not UTF-8) is rewritten as
 //! `{"error": "<reason>"}`, so that every error body is JSON.
+//!
+//! Also the sandbox's notes to the operator (an internal error's cause, a failed Stripe call,
+//! an ignored webhook…), through [`note`]: on stderr unless this process [`silence_notes`]
+//! (`gigcheck mutants` runs many sandboxes whose notes would drown its own progress).
 
 use super::errors::ApiError;
 use super::state::AppState;
@@ -14,8 +18,23 @@ use axum::response::{IntoResponse, Response};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
+
+static SILENT: AtomicBool = AtomicBool::new(false);
+
+/// Stops every sandbox of this process from writing notes (request logs are their config's).
+pub fn silence_notes() {
+    SILENT.store(true, Ordering::SeqCst);
+}
+
+/// A note for the operator: `sandbox: <text>` on stderr, unless silenced.
+pub fn note(text: std::fmt::Arguments) {
+    if !SILENT.load(Ordering::SeqCst) {
+        eprintln!("sandbox: {text}");
+    }
+}
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();

@@ -26,6 +26,9 @@
 //! `total_spent` in stats sums the orders currently `paid`; a cancellation's `refund.amount` is
 //! Stripe's, in cents; the JWT secret is kept in the database, so tokens survive a restart on a
 //! kept `--db` file; the admin account gets the configured (or generated) password at every start.
+//!
+//! **Defects**: [`SandboxConfig::defects`] switches on deliberate bugs ([`defects`]), one rule
+//! each, so that a spec suite can be shown to catch them (`gigcheck mutants`). Empty by default.
 
 pub mod addresses;
 pub mod auth;
@@ -33,6 +36,7 @@ pub mod cancel;
 pub mod checkout;
 pub mod control;
 pub mod db;
+pub mod defects;
 pub mod errors;
 pub mod extract;
 pub mod log;
@@ -43,6 +47,8 @@ pub mod rules;
 pub mod state;
 pub mod stripe_client;
 pub mod webhook;
+
+pub use defects::{Defect, Defects};
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -72,6 +78,8 @@ pub struct SandboxConfig {
     pub stripe_timeout: Duration,
     /// The HS256 key of tokens; `None` → one generated and kept in the database.
     pub jwt_secret: Option<String>,
+    /// Deliberate bugs to switch on (see [`defects`]); empty for the reference behaviour.
+    pub defects: Vec<Defect>,
 }
 
 impl Default for SandboxConfig {
@@ -86,6 +94,7 @@ impl Default for SandboxConfig {
             log_requests: false,
             stripe_timeout: Duration::from_secs(5),
             jwt_secret: None,
+            defects: Vec::new(),
         }
     }
 }
@@ -103,6 +112,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("log_requests", &self.log_requests)
             .field("stripe_timeout", &self.stripe_timeout)
             .field("jwt_secret", &self.jwt_secret.as_deref().map(hidden))
+            .field("defects", &self.defects)
             .finish()
     }
 }
@@ -172,7 +182,8 @@ pub fn router(config: SandboxConfig) -> Result<Router, String> {
         config.webhook_secret.clone()
     };
 
-    let db = db::Db::open(config.db.as_deref())?;
+    let defects: Defects = config.defects.iter().copied().collect();
+    let db = db::Db::open(config.db.as_deref())?.with_defects(defects);
     let stored_jwt_secret = db.write_now(|tx| {
         db::seed_catalogue(tx)?;
         db::upsert_admin(tx, &admin_email, &admin_hash)?;
@@ -192,6 +203,7 @@ pub fn router(config: SandboxConfig) -> Result<Router, String> {
         webhook_secret,
         log_requests: config.log_requests,
         order_locks: state::OrderLocks::default(),
+        defects,
     });
 
     Ok(Router::new()

@@ -2,12 +2,17 @@
 //! items), `GET /api/orders/<id>` (with items, addresses, payments and status history) and
 //! `GET /api/orders/stats`. Also the queries the other order modules share. Another user's
 //! order is answered exactly like a missing one.
+//!
+//! Defects here ([`super::defects`]): `order-readable-by-others` (the detail skips the owner
+//! check), `non-numeric-page-500` (the list parses `page` without validating it); the list's
+//! paging rules, which two more defects break, are in [`super::rules`].
 
 use super::addresses;
 use super::auth::AuthUser;
 use super::db::dollars;
+use super::defects::Defect;
 use super::errors::ApiError;
-use super::extract::{QueryParams, limit_offset, page_count};
+use super::extract::{QueryParams, page_count};
 use super::rules;
 use super::state::AppState;
 use axum::Json;
@@ -161,10 +166,20 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = QueryParams::parse(raw.as_deref());
-    let page = q.positive("page", 1)?;
-    let per_page = q
-        .positive("per_page", rules::PER_PAGE_DEFAULT)?
-        .min(rules::PER_PAGE_MAX);
+    let page = if state.defects.has(Defect::NonNumericPage500) {
+        // The bug: `int(request.args.get('page', 1))` with no `try`; a word is a crash (500).
+        match q.get("page").map(str::parse::<u64>) {
+            None => 1,
+            Some(Ok(n)) => n.max(1),
+            Some(Err(e)) => return Err(ApiError::internal(format!("page parameter: {e}"))),
+        }
+    } else {
+        q.positive("page", 1)?
+    };
+    let per_page = rules::per_page(
+        q.positive("per_page", rules::PER_PAGE_DEFAULT)?,
+        state.defects,
+    );
     let status = q.get("status").map(str::to_string);
     if let Some(s) = &status
         && !rules::is_order_status(s)
@@ -174,7 +189,7 @@ pub async fn list(
             rules::ORDER_STATUSES.join(", ")
         )));
     }
-    let (limit, offset) = limit_offset(page, per_page);
+    let (limit, offset) = rules::page_window(page, per_page, state.defects);
     let (orders, total) = state
         .db
         .read(move |conn| {
@@ -215,10 +230,16 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
+    let readable_by_anyone = state.defects.has(Defect::OrderReadableByOthers);
     let order = state
         .db
         .read(move |conn| {
-            load_owned(conn, user.id, id)?;
+            if readable_by_anyone {
+                // The bug (IDOR): the order is fetched by id alone, whoever asks.
+                load(conn, id)?.ok_or_else(ApiError::order_not_found)?;
+            } else {
+                load_owned(conn, user.id, id)?;
+            }
             let mut order = conn.query_row(
                 &format!("SELECT {COLUMNS} FROM orders WHERE id = ?1"),
                 [id],

@@ -1,9 +1,11 @@
 //! The business rules of orders, each a small named function, so that a rule can be read,
-//! tested and (later) deliberately broken in one place: which statuses exist, who may cancel
-//! what, which admin moves are allowed, when a refund is due, what a payment does to a
-//! status, and what counts as money spent.
+//! tested and deliberately broken in one place: which statuses exist, who may cancel what,
+//! which admin moves are allowed, when a refund is due, what a payment does to a status, how
+//! the order list pages, and what counts as money spent. Rules that a [`Defect`] can break take
+//! the sandbox's [`Defects`] and say, beside the flip, what the broken version does.
 
 use super::auth::AuthUser;
+use super::defects::{Defect, Defects};
 use super::errors::ApiError;
 
 /// Order statuses, in their usual order.
@@ -27,12 +29,20 @@ pub fn unknown_status() -> ApiError {
 }
 
 /// Rule: a customer may cancel an order only while it is `pending` or `processing`.
-pub fn customer_can_cancel(status: &str) -> bool {
+pub fn customer_can_cancel(status: &str, defects: Defects) -> bool {
+    if defects.has(Defect::CancelWhenShipped) {
+        // The bug: "cancellable until it is delivered", so a parcel already on its way is too.
+        return !matches!(status, "delivered" | "cancelled");
+    }
     matches!(status, "pending" | "processing")
 }
 
 /// Rule: an admin may set any status except out of `delivered` or `cancelled` (both final).
-pub fn admin_can_move(from: &str, _to: &str) -> bool {
+pub fn admin_can_move(from: &str, _to: &str, defects: Defects) -> bool {
+    if defects.has(Defect::AdminReopensFinalOrder) {
+        // The bug: a status setter with no transition table.
+        return true;
+    }
     !matches!(from, "delivered" | "cancelled")
 }
 
@@ -46,8 +56,31 @@ pub fn ensure_admin(user: &AuthUser) -> Result<(), ApiError> {
 }
 
 /// Rule: cancelling a paid order refunds its full amount.
-pub fn refund_due(payment_status: &str) -> bool {
+pub fn refund_due(payment_status: &str, defects: Defects) -> bool {
+    if defects.has(Defect::CancelWithoutRefund) {
+        // The bug: the refund is "handled later" by nobody; the order is cancelled but stays paid.
+        return false;
+    }
     payment_status == "paid"
+}
+
+/// Rule: the order list's `per_page` is what was asked for, at most [`PER_PAGE_MAX`].
+pub fn per_page(requested: u64, defects: Defects) -> u64 {
+    if defects.has(Defect::PerPageUncapped) {
+        // The bug: the cap forgotten, so one request can pull a whole table.
+        return requested;
+    }
+    requested.min(PER_PAGE_MAX)
+}
+
+/// Rule: page `page` (1-based) of `per_page` rows is `(LIMIT, OFFSET)` =
+/// `(per_page, (page - 1) * per_page)`, never overflowing.
+pub fn page_window(page: u64, per_page: u64, defects: Defects) -> (i64, i64) {
+    if defects.has(Defect::PaginationOffByOne) {
+        // The bug: the 1-based page used as if it were 0-based, so page 1 skips a page.
+        return super::extract::limit_offset(page.saturating_add(1), per_page);
+    }
+    super::extract::limit_offset(page, per_page)
 }
 
 /// Rule: a confirmed payment moves a `pending` order to `processing`; other statuses stay.
@@ -96,29 +129,63 @@ pub fn total_cents(lines: &[(i64, i64)]) -> Option<i64> {
 mod tests {
     use super::*;
 
+    const CLEAN: Defects = Defects::NONE;
+
     #[test]
     fn cancellation() {
-        assert!(customer_can_cancel("pending"));
-        assert!(customer_can_cancel("processing"));
+        assert!(customer_can_cancel("pending", CLEAN));
+        assert!(customer_can_cancel("processing", CLEAN));
         for s in ["shipped", "delivered", "cancelled"] {
-            assert!(!customer_can_cancel(s));
+            assert!(!customer_can_cancel(s, CLEAN));
         }
     }
 
     #[test]
+    fn defect_cancel_when_shipped() {
+        let d = Defects::from(Defect::CancelWhenShipped);
+        assert!(customer_can_cancel("shipped", d));
+        assert!(customer_can_cancel("pending", d));
+        assert!(!customer_can_cancel("delivered", d));
+    }
+
+    #[test]
     fn admin_moves() {
-        assert!(admin_can_move("pending", "shipped"));
-        assert!(admin_can_move("shipped", "cancelled"));
-        assert!(!admin_can_move("delivered", "processing"));
-        assert!(!admin_can_move("cancelled", "pending"));
+        assert!(admin_can_move("pending", "shipped", CLEAN));
+        assert!(admin_can_move("shipped", "cancelled", CLEAN));
+        assert!(!admin_can_move("delivered", "processing", CLEAN));
+        assert!(!admin_can_move("cancelled", "pending", CLEAN));
+    }
+
+    #[test]
+    fn defect_admin_reopens_final_order() {
+        let d = Defects::from(Defect::AdminReopensFinalOrder);
+        assert!(admin_can_move("delivered", "processing", d));
+        assert!(admin_can_move("cancelled", "pending", d));
+    }
+
+    #[test]
+    fn defect_cancel_without_refund() {
+        assert!(!refund_due("paid", Defect::CancelWithoutRefund.into()));
+    }
+
+    #[test]
+    fn order_list_pages() {
+        assert_eq!(per_page(10, CLEAN), 10);
+        assert_eq!(per_page(1000, CLEAN), PER_PAGE_MAX);
+        assert_eq!(per_page(1000, Defect::PerPageUncapped.into()), 1000);
+        assert_eq!(page_window(1, 10, CLEAN), (10, 0));
+        assert_eq!(page_window(3, 10, CLEAN), (10, 20));
+        let off_by_one = Defects::from(Defect::PaginationOffByOne);
+        assert_eq!(page_window(1, 10, off_by_one), (10, 10));
+        assert_eq!(page_window(u64::MAX, 10, off_by_one).1, i64::MAX);
     }
 
     #[test]
     fn payments_and_totals() {
         assert_eq!(status_after_payment("pending"), "processing");
         assert_eq!(status_after_payment("shipped"), "shipped");
-        assert!(refund_due("paid"));
-        assert!(!refund_due("pending"));
+        assert!(refund_due("paid", CLEAN));
+        assert!(!refund_due("pending", CLEAN));
         assert_eq!(total_cents(&[(39999, 2), (100, 1)]), Some(80098));
         assert_eq!(total_cents(&[(i64::MAX, 2)]), None);
         assert_eq!(intent_problem("succeeded", 100, "usd", 100), None);

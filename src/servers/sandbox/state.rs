@@ -1,9 +1,10 @@
 //! What every handler shares: the database, the JWT keys, the Stripe client, the webhook
-//! secret, and one lock per order so that operations which call Stripe between two database
+//! secret, the deliberate [`Defects`] switched on (none, normally), and one lock per order so that operations which call Stripe between two database
 //! transactions (a refunding cancellation) never run twice for the same order at once.
 
 use super::auth::JwtKeys;
 use super::db::Db;
+use super::defects::Defects;
 use super::stripe_client::StripeClient;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,8 @@ pub struct State {
     pub webhook_secret: String,
     pub log_requests: bool,
     pub order_locks: OrderLocks,
+    /// The bugs this sandbox was started with (see [`super::defects`]).
+    pub defects: Defects,
 }
 
 /// One async mutex per order id, created on demand and forgotten when nobody holds it.
