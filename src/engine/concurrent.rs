@@ -4,6 +4,7 @@
 use super::Shared;
 use super::request;
 use super::scope::Scope;
+use super::step::StepOutcome;
 use crate::report::model::{CheckKind, CheckReport, Exchange, StepStatus, Traffic};
 use crate::spec::values::StatusPattern;
 use crate::spec::{ConcurrentStep, SourceRef};
@@ -11,32 +12,25 @@ use reqwest::cookie::Jar;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub struct ConcurrentOutcome {
-    pub status: StepStatus,
-    pub error: Option<String>,
-    pub checks: Vec<CheckReport>,
-    pub exchange: Option<Exchange>,
-    pub traffic: Vec<Traffic>,
-}
-
 pub async fn run(
     shared: &Arc<Shared>,
     step: &ConcurrentStep,
     src: &SourceRef,
     scope: &Scope,
     jar: &Arc<Jar>,
-) -> ConcurrentOutcome {
+) -> StepOutcome {
     let mut outgoing = Vec::with_capacity(step.requests.len());
     for req in &step.requests {
         match request::build(req, scope, shared.base_url.as_ref(), shared.timeout) {
             Ok(o) => outgoing.push(o),
             Err(e) => {
-                return ConcurrentOutcome {
+                return StepOutcome {
                     status: StepStatus::Failed,
                     error: Some(scope.redactor().text(&e.to_string())),
                     checks: Vec::new(),
                     exchange: None,
                     traffic: Vec::new(),
+                    attempts: 1,
                 };
             }
         }
@@ -108,7 +102,7 @@ pub async fn run(
                 .map(|a| a.status),
         })
         .collect();
-    ConcurrentOutcome {
+    StepOutcome {
         status: if check.passed {
             StepStatus::Passed
         } else {
@@ -118,6 +112,7 @@ pub async fn run(
         checks: vec![check],
         exchange,
         traffic,
+        attempts: 1,
     }
 }
 

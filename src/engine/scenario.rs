@@ -110,6 +110,33 @@ fn missing_configuration(shared: &Shared, suite: &LoadedSuite, index: usize) -> 
 }
 
 impl Run<'_> {
+    /// Adds a sending step's report; returns whether it passed.
+    fn record(
+        &mut self,
+        step: &Step,
+        phase: Phase,
+        number: usize,
+        name: String,
+        started: Instant,
+        outcome: step::StepOutcome,
+    ) -> bool {
+        let passed = outcome.status == StepStatus::Passed;
+        self.reports.push(StepReport {
+            phase,
+            number,
+            name,
+            loc: step.src.loc(),
+            status: outcome.status,
+            error: outcome.error,
+            checks: outcome.checks,
+            exchange: outcome.exchange,
+            traffic: outcome.traffic,
+            attempts: outcome.attempts,
+            duration: started.elapsed(),
+        });
+        passed
+    }
+
     /// Runs the `_up` hooks owed for `_down` hooks the scenario ran and did not undo.
     async fn undo_hooks(&mut self) -> bool {
         let mut ok = true;
@@ -235,21 +262,7 @@ impl Run<'_> {
                     &self.jar,
                 )
                 .await;
-                let passed = outcome.status == StepStatus::Passed;
-                self.reports.push(StepReport {
-                    phase,
-                    number,
-                    name,
-                    loc: step.src.loc(),
-                    status: outcome.status,
-                    error: outcome.error,
-                    checks: outcome.checks,
-                    exchange: outcome.exchange,
-                    traffic: outcome.traffic,
-                    attempts: outcome.attempts,
-                    duration: started.elapsed(),
-                });
-                passed
+                self.record(step, phase, number, name, started, outcome)
             }
             Action::Concurrent(concurrent) => {
                 let outcome = super::concurrent::run(
@@ -260,21 +273,7 @@ impl Run<'_> {
                     &self.jar,
                 )
                 .await;
-                let passed = outcome.status == StepStatus::Passed;
-                self.reports.push(StepReport {
-                    phase,
-                    number,
-                    name,
-                    loc: step.src.loc(),
-                    status: outcome.status,
-                    error: outcome.error,
-                    checks: outcome.checks,
-                    exchange: outcome.exchange,
-                    traffic: outcome.traffic,
-                    attempts: 1,
-                    duration: started.elapsed(),
-                });
-                passed
+                self.record(step, phase, number, name, started, outcome)
             }
             Action::Hook(hook) => {
                 let label = match &step.name {

@@ -11,8 +11,8 @@ use crate::spec::{HttpStep, SourceRef};
 use reqwest::cookie::Jar;
 use std::time::Duration;
 
-/// The outcome of an HTTP step, before it is placed in a scenario's report.
-pub struct HttpOutcome {
+/// The outcome of a step that sends requests, before it is placed in a scenario's report.
+pub struct StepOutcome {
     pub status: StepStatus,
     pub error: Option<String>,
     pub checks: Vec<CheckReport>,
@@ -28,10 +28,10 @@ pub async fn run(
     src: &SourceRef,
     scope: &mut Scope,
     jar: &Jar,
-) -> HttpOutcome {
+) -> StepOutcome {
     let attempts = step.retry.map_or(1, |r| r.attempts.max(1));
     let delay = step.retry.map_or(Duration::ZERO, |r| r.delay.0);
-    let mut outcome = HttpOutcome {
+    let mut outcome = StepOutcome {
         status: StepStatus::Failed,
         error: None,
         checks: Vec::new(),
