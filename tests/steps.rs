@@ -145,3 +145,55 @@ fn hooks_come_from_the_environment_or_the_scenario_is_skipped() {
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stdout.contains("1 passed"), "{}", out.stdout);
 }
+
+#[test]
+fn stripe_emulator_runs_beside_an_external_backend() {
+    let server = start();
+    let p = Project::new();
+    p.write(
+        "specs/emulator.yaml",
+        r#"
+scenarios:
+  - name: the emulator is there and signs for the backend's webhook route
+    steps:
+      - request: { method: GET, url: "{{stripe_url}}/__emulator/health" }
+        expect: { status: 200, body: { $.status: ok } }
+      - name: An intent the backend could create
+        request:
+          method: POST
+          url: "{{stripe_url}}/v1/payment_intents"
+          bearer: sk_test_gigcheck
+          form: { amount: "1999", currency: usd, confirm: "true", payment_method: pm_card_visa }
+        expect: { status: 200, body: { $.status: succeeded } }
+      - name: Its events reach the backend's /api/payment/webhook, validly signed
+        request:
+          method: GET
+          url: "{{stripe_url}}/__emulator/deliveries"
+          query: { type: payment_intent.succeeded }
+        expect:
+          body:
+            "$.data[0].attempts[0].status": 200
+        retry: { attempts: 40, delay: 50ms }
+"#,
+    );
+    let out = p.gigcheck_env(
+        &["run", "--base-url", &server.url, "--stripe-emulator", "0"],
+        &[
+            ("GIGCHECK_WEBHOOK_SECRET", WEBHOOK_SECRET),
+            ("GIGCHECK_STRIPE_URL", ""),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    // Without --stripe-emulator there is no stripe_url: skipped, with what to set.
+    let out = p.gigcheck_env(
+        &["run", "--base-url", &server.url],
+        &[("GIGCHECK_STRIPE_URL", "")],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("needs `stripe_url` (set GIGCHECK_STRIPE_URL)"),
+        "{}",
+        out.stdout
+    );
+}
