@@ -3,7 +3,11 @@
 //! The pipeline, one module per stage:
 //! [`spec`] (the model) → [`loader`] (YAML files → model, with positions and cross-checks) →
 //! [`engine`] (HTTP, scenarios, concurrency) → [`checks`] (status, values, schemas, snapshots) →
-//! [`report`] (terminal, JUnit). [`cli`] and [`commands`] tie them to the command line.
+//! [`report`] (terminal, JUnit, coverage). [`cli`] and [`commands`] tie them to the command line.
+//!
+//! Beside the pipeline: [`servers`] (the embedded GigGatek sandbox and Stripe emulator),
+//! [`environment`] (what a target provides: variables, secrets, hooks), [`redact`] (secrets out
+//! of every output), [`webhook_signature`] (Stripe's signing scheme) and [`atomic`] (file writes).
 
 pub mod atomic;
 pub mod checks;

@@ -171,25 +171,6 @@ struct Operators {
     one_of: Option<Vec<JsonTemplate>>,
 }
 
-/// The operator names, for "did you mean" hints.
-pub const OPERATORS: &[&str] = &[
-    "equals",
-    "not_equals",
-    "exists",
-    "absent",
-    "type",
-    "matches",
-    "not_matches",
-    "contains",
-    "not_contains",
-    "length",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "one_of",
-];
-
 impl Operators {
     fn into_assertions(self) -> Vec<Assertion> {
         let mut out = Vec::new();
