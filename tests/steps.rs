@@ -197,3 +197,50 @@ scenarios:
         out.stdout
     );
 }
+
+#[test]
+fn concurrent_steps_send_at_once_and_count_the_answers() {
+    let server = start();
+    let p = Project::new();
+    let spec = |count: &str| {
+        format!(
+            "scenarios:\n  - name: at once\n    steps:\n      - concurrent:\n          times: 6\n          request: {{ method: GET, url: /api/busy }}\n        expect:\n          statuses: {{ {count} }}\n"
+        )
+    };
+    p.write("specs/c.yaml", &spec("200: 6"));
+    let out = p.gigcheck(&["run", "--base-url", &server.url]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        server
+            .shop
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 2,
+        "sent together"
+    );
+
+    p.write("specs/c.yaml", &spec("200: 5, 4xx: 1"));
+    let out = p.gigcheck(&["run", "--base-url", &server.url]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("expected: 5× 200, 1× 4xx"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("actual:   6× 200"), "{}", out.stdout);
+
+    // A mistake in one of several requests is pointed at precisely.
+    p.write(
+        "specs/c.yaml",
+        "scenarios:\n  - name: at once\n    steps:\n      - concurrent:\n          requests:\n            - { method: GET, url: /api/busy }\n            - { method: GET, url: \"/api/{{nope}}\" }\n        expect: { statuses: { 200: 2 } }\n",
+    );
+    let out = p.gigcheck(&["validate"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("specs/c.yaml:7:"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("variable `nope` is used before it is defined"),
+        "{}",
+        out.stderr
+    );
+}

@@ -58,6 +58,31 @@ fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
     Ok((env, project))
 }
 
+/// The selected scenarios, as `(suite index, scenario index)` in spec order.
+type Selection = Vec<(usize, usize)>;
+
+/// What `run` and `mutants` start from: the environment, specs without errors (warnings are
+/// printed), and the selected scenarios. Anything else is a usage error: nothing is sent.
+fn load_runnable(
+    specs: &SpecArgs,
+    selection: &SelectArgs,
+) -> Result<(Environment, Project, Selection), Exit> {
+    let (env, project) = load(specs)?;
+    print_diagnostics(&project.diagnostics);
+    if project.has_errors() {
+        eprintln!("error: the specs have errors (above); nothing was sent");
+        return Err(Exit::Usage);
+    }
+    let selected = select(&project, selection);
+    if selected.is_empty() {
+        eprintln!(
+            "error: no scenario matches the --tag/--filter given; `gigcheck list` shows what there is"
+        );
+        return Err(Exit::Usage);
+    }
+    Ok((env, project, selected))
+}
+
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     for d in diagnostics {
         eprint!("{}", d.render());
@@ -65,7 +90,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 }
 
 /// The `(suite, scenario)` pairs matching `--tag` and `--filter`, in spec order.
-fn select(project: &Project, select: &SelectArgs) -> Vec<(usize, usize)> {
+fn select(project: &Project, select: &SelectArgs) -> Selection {
     let needle = select.filter.as_ref().map(|f| f.to_lowercase());
     let mut out = Vec::new();
     for (si, loaded) in project.suites.iter().enumerate() {

@@ -177,22 +177,10 @@ fn chosen(defects: &[Defect]) -> Vec<Defect> {
 }
 
 pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
-    let (env, project) = match super::load(&args.specs) {
+    let (env, project, selected) = match super::load_runnable(&args.specs, &args.select) {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
-    super::print_diagnostics(&project.diagnostics);
-    if project.has_errors() {
-        eprintln!("error: the specs have errors (above); nothing was sent");
-        return Exit::Usage;
-    }
-    let selected = super::select(&project, &args.select);
-    if selected.is_empty() {
-        eprintln!(
-            "error: no scenario matches the --tag/--filter given; `gigcheck list` shows what there is"
-        );
-        return Exit::Usage;
-    }
     if let Some(base) = &env.base_url {
         eprintln!(
             "note: the --env file's base_url ({base}) is not used: mutants always runs the embedded sandbox"

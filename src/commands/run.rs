@@ -162,15 +162,10 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
 }
 
 pub fn run(args: RunArgs, color: bool) -> Exit {
-    let (env, project) = match super::load(&args.specs) {
+    let (env, project, selected) = match super::load_runnable(&args.specs, &args.select) {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
-    super::print_diagnostics(&project.diagnostics);
-    if project.has_errors() {
-        eprintln!("error: the specs have errors (above); nothing was sent");
-        return Exit::Usage;
-    }
     let external = match args.base_url.clone().or_else(|| env.base_url.clone()) {
         Some(base) => match url::Url::parse(&base) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
@@ -204,13 +199,6 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
             defects: args.sandbox_defects.clone(),
         },
     };
-    let selected = super::select(&project, &args.select);
-    if selected.is_empty() {
-        eprintln!(
-            "error: no scenario matches the --tag/--filter given; `gigcheck list` shows what there is"
-        );
-        return Exit::Usage;
-    }
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     let timeout = Duration::from_secs_f64(args.timeout);
     let runtime = match runtime() {

@@ -111,14 +111,12 @@ impl Checker<'_> {
                 }
                 Action::Concurrent(c) => {
                     let at = step.src.child("concurrent");
-                    for (i, req) in c.requests.iter().enumerate() {
-                        let src = if c.requests.len() > 1 && at.child("requests").loc() != at.loc()
-                        {
-                            at.child("requests").child(i)
-                        } else {
-                            at.child("request")
-                        };
-                        self.request(req, &src, scope);
+                    if c.repeated {
+                        self.request(&c.requests[0], &at.child("request"), scope);
+                    } else {
+                        for (i, req) in c.requests.iter().enumerate() {
+                            self.request(req, &at.child("requests").child(i), scope);
+                        }
                     }
                 }
                 Action::Include(include) => {

@@ -140,6 +140,8 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub struct ConcurrentStep {
     pub requests: Vec<Request>,
+    /// Written as one `request` sent `times` times (rather than a list of `requests`).
+    pub repeated: bool,
     /// How many answers of each status are expected: `{ 200: 1, 400: 9 }` (classes like `4xx`
     /// allowed). Statuses not listed must not occur.
     pub statuses: IndexMap<String, usize>,
@@ -272,6 +274,7 @@ impl TryFrom<RawStep> for Step {
 }
 
 fn concurrent_step(raw: RawConcurrent, step: &RawStep) -> Result<Action, String> {
+    let repeated = raw.request.is_some();
     let requests = match (raw.times, raw.request, raw.requests) {
         (Some(times), Some(request), None) if (2..=1000).contains(&times) => vec![request; times],
         (Some(_), Some(_), None) => return Err("`times` is between 2 and 1000".into()),
@@ -309,6 +312,7 @@ fn concurrent_step(raw: RawConcurrent, step: &RawStep) -> Result<Action, String>
     }
     Ok(Action::Concurrent(Box::new(ConcurrentStep {
         requests,
+        repeated,
         statuses,
     })))
 }
