@@ -568,14 +568,7 @@ async fn others_orders_are_invisible() {
     for token in [&stranger.token, &admin] {
         let r = s.get(&format!("/api/orders/{id}"), token).await;
         assert_eq!((r.status, r.error()), not_found);
-        let r = s
-            .call(
-                "POST",
-                &format!("/api/orders/{id}/cancel"),
-                Some(token),
-                None,
-            )
-            .await;
+        let r = s.cancel(token, id).await;
         assert_eq!((r.status, r.error()), not_found);
     }
     for missing in ["99999", "abc", "0", "-4"] {
@@ -598,14 +591,7 @@ async fn cancellation_rules() {
 
     let id = s.order_ok(&user, address, 6, 2).await;
     assert_eq!(s.stock(6).await, before - 2);
-    let r = s
-        .call(
-            "POST",
-            &format!("/api/orders/{id}/cancel"),
-            Some(&user.token),
-            None,
-        )
-        .await;
+    let r = s.cancel(&user.token, id).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["message"], "Order cancelled successfully");
     assert_eq!(
@@ -624,14 +610,7 @@ async fn cancellation_rules() {
         .collect();
     assert_eq!(history, ["pending", "cancelled"]);
 
-    let r = s
-        .call(
-            "POST",
-            &format!("/api/orders/{id}/cancel"),
-            Some(&user.token),
-            None,
-        )
-        .await;
+    let r = s.cancel(&user.token, id).await;
     assert_eq!(
         (r.status, r.error()),
         (400, "Cannot cancel order with status 'cancelled'")
@@ -661,14 +640,7 @@ async fn cancellation_rules() {
                 .await;
             assert_eq!(r.status, 200, "{r:?}");
         }
-        let r = s
-            .call(
-                "POST",
-                &format!("/api/orders/{id}/cancel"),
-                Some(&user.token),
-                None,
-            )
-            .await;
+        let r = s.cancel(&user.token, id).await;
         if cancellable {
             assert_eq!(r.status, 200, "{status}: {r:?}");
         } else {

@@ -41,13 +41,7 @@ async fn set_status(s: &Sandbox, token: &str, id: i64, status: &str) -> Resp {
 }
 
 async fn cancel(s: &Sandbox, user: &User, id: i64) -> Resp {
-    s.call(
-        "POST",
-        &format!("/api/orders/{id}/cancel"),
-        Some(&user.token),
-        None,
-    )
-    .await
+    s.cancel(&user.token, id).await
 }
 
 /// A `payment_intent.succeeded` for the pending order `id` of 399.99 (product 1).

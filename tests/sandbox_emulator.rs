@@ -82,25 +82,11 @@ async fn pay_later_through_the_webhook_then_cancel_with_a_refund() {
         .await
         .unwrap();
     assert!(fault.status().is_success());
-    let r = s
-        .call(
-            "POST",
-            &format!("/api/orders/{id}/cancel"),
-            Some(&user.token),
-            None,
-        )
-        .await;
+    let r = s.cancel(&user.token, id).await;
     assert_eq!(r.status, 502, "{r:?}");
     assert_eq!(s.order_detail(&user, id).await["payment_status"], "paid");
 
-    let r = s
-        .call(
-            "POST",
-            &format!("/api/orders/{id}/cancel"),
-            Some(&user.token),
-            None,
-        )
-        .await;
+    let r = s.cancel(&user.token, id).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["order"]["payment_status"], "refunded");
     assert_eq!(r.body["refund"]["amount"], 39999);

@@ -335,14 +335,7 @@ async fn cancelling_a_paid_order_refunds_it() {
 
     // The refund fails: nothing changes.
     s.fake.set_mode(Mode::Fail);
-    let r = s
-        .call(
-            "POST",
-            &format!("/api/orders/{id}/cancel"),
-            Some(&user.token),
-            None,
-        )
-        .await;
+    let r = s.cancel(&user.token, id).await;
     assert_eq!((r.status, r.error()), (502, PROVIDER_DOWN));
     s.fake.set_mode(Mode::Normal);
     let detail = s.order_detail(&user, id).await;
@@ -353,14 +346,7 @@ async fn cancelling_a_paid_order_refunds_it() {
     assert_eq!(s.stock(4).await, stock);
     assert_eq!(s.fake.refund_count(), 0);
 
-    let r = s
-        .call(
-            "POST",
-            &format!("/api/orders/{id}/cancel"),
-            Some(&user.token),
-            None,
-        )
-        .await;
+    let r = s.cancel(&user.token, id).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(
         r.body["order"],
@@ -459,14 +445,7 @@ async fn webhook_effects_and_idempotency() {
 
     // Paid through the webhook, then cancelled: refunded through the recorded intent.
     s.fake.succeed(&pi);
-    let r = s
-        .call(
-            "POST",
-            &format!("/api/orders/{id}/cancel"),
-            Some(&user.token),
-            None,
-        )
-        .await;
+    let r = s.cancel(&user.token, id).await;
     assert_eq!(
         (r.status, r.body["order"]["payment_status"].as_str()),
         (200, Some("refunded")),
@@ -600,29 +579,8 @@ async fn ten_concurrent_cancellations_refund_once() {
     let (user, address) = s.customer().await;
     let (id, _) = s.paid_order(&user, address, 7, 89999).await;
     let stock = s.stock(7).await;
-    let path = format!("/api/orders/{id}/cancel");
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let (http, url, token) = (
-            s.http.clone(),
-            format!("{}{path}", s.url),
-            user.token.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            http.post(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
-    statuses.sort();
+    let cancel = (format!("/api/orders/{id}/cancel"), user.token.clone(), None);
+    let statuses = s.post_at_once(vec![cancel; 10]).await;
     assert_eq!(statuses, [200, 400, 400, 400, 400, 400, 400, 400, 400, 400]);
     assert_eq!(s.fake.refund_count(), 1);
     let refund_calls = s
@@ -658,34 +616,17 @@ async fn five_buyers_one_unit() {
     for _ in 0..5 {
         buyers.push(s.customer().await);
     }
-    let mut tasks = Vec::new();
-    for (user, address) in &buyers {
-        let body = support::Sandbox::order_body(
-            *address,
-            json!([{"product_id": LAST_ONE, "quantity": 1}]),
-        );
-        let (http, url, token) = (
-            s.http.clone(),
-            format!("{}/api/orders", s.url),
-            user.token.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            http.post(url)
-                .bearer_auth(token)
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(&body).unwrap())
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
-    statuses.sort();
+    let orders = buyers
+        .iter()
+        .map(|(user, address)| {
+            let body = support::Sandbox::order_body(
+                *address,
+                json!([{"product_id": LAST_ONE, "quantity": 1}]),
+            );
+            ("/api/orders".to_string(), user.token.clone(), Some(body))
+        })
+        .collect();
+    let statuses = s.post_at_once(orders).await;
     assert_eq!(statuses, [201, 409, 409, 409, 409]);
     assert_eq!(s.stock(LAST_ONE).await, 0);
     let mut orders = 0;
@@ -723,7 +664,7 @@ async fn database_outage_switch() {
         s.get("/api/orders", &user.token).await,
         s.get(&format!("/api/orders/{id}"), &user.token).await,
         s.order(&user, address, json!([{"product_id": 1, "quantity": 1}])).await,
-        s.call("POST", &format!("/api/orders/{id}/cancel"), Some(&user.token), None).await,
+        s.cancel(&user.token, id).await,
         s.get("/api/orders/stats", &user.token).await,
         s.get("/api/addresses", &user.token).await,
     ];

@@ -452,6 +452,42 @@ impl Sandbox {
         self.call("POST", path, Some(token), Some(body)).await
     }
 
+    /// POSTs every `(path, token, body)` at the same moment; the statuses, sorted.
+    pub async fn post_at_once(&self, requests: Vec<(String, String, Option<Value>)>) -> Vec<u16> {
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|(path, token, body)| {
+                let mut request = self
+                    .http
+                    .post(format!("{}{path}", self.url))
+                    .bearer_auth(token);
+                if let Some(body) = body {
+                    request = request
+                        .header("content-type", "application/json")
+                        .body(serde_json::to_vec(&body).unwrap());
+                }
+                tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        statuses.sort();
+        statuses
+    }
+
+    /// `POST /api/orders/{id}/cancel` as the token's owner.
+    pub async fn cancel(&self, token: &str, id: i64) -> Resp {
+        self.call(
+            "POST",
+            &format!("/api/orders/{id}/cancel"),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
     pub async fn register(&self) -> User {
         let email = unique_email();
         let r = self
