@@ -147,3 +147,17 @@ fn unused_snapshot_files_are_reported_by_validate() {
         out.stderr
     );
 }
+
+#[test]
+fn retries_snapshot_only_the_final_state() {
+    let server = start();
+    let p = Project::new();
+    p.write(
+        "specs/late.yaml",
+        "scenarios:\n  - name: paid later\n    steps:\n      - request: { method: GET, url: /api/eventually }\n        expect:\n          body: { $.payment_status: paid }\n          snapshot: payment\n        retry: { attempts: 5, delay: 10ms }\n",
+    );
+    let out = p.gigcheck(&["run", "--base-url", &server.url]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(p.read("specs/__snapshots__/late__payment.snap").contains("\"paid\""));
+    assert!(!p.exists("specs/__snapshots__/late__payment.snap.new"));
+}

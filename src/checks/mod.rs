@@ -65,12 +65,28 @@ pub struct CheckContext<'a> {
     pub place: snapshot::SnapshotPlace<'a>,
     pub redactor: &'a Redactor,
     pub lookup: &'a dyn Lookup,
-    /// Whether to run the snapshot check (only once a step's other checks pass, so retries
-    /// do not write `.snap.new` files for intermediate states).
-    pub with_snapshot: bool,
 }
 
-/// The checks of a step's `expect` (found under `src`'s `expect` key).
+/// The step's snapshot check, if it has one. Kept apart from [`run`] because it writes files:
+/// a step runs it once its other checks pass, so retries leave no `.snap.new` for states that
+/// were still changing.
+pub fn snapshot(
+    expect: &Expect,
+    response: &Response,
+    src: &SourceRef,
+    ctx: &CheckContext,
+) -> Option<CheckReport> {
+    let spec = expect.snapshot.as_ref()?;
+    let redacted = response.json.as_ref().ok().map(|j| ctx.redactor.json(j));
+    Some(ctx.snapshots.check(
+        spec,
+        redacted.as_ref(),
+        &ctx.place,
+        src.loc_of(&["expect", "snapshot"]),
+    ))
+}
+
+/// The checks of a step's `expect` (found under `src`'s `expect` key), all but the snapshot.
 pub fn run(
     expect: &Expect,
     response: &Response,
@@ -200,17 +216,6 @@ pub fn run_block(
             r.actual = Some(format!("{} ms", response.elapsed.as_millis()));
         }
         out.push(r);
-    }
-    if ctx.with_snapshot
-        && let Some(spec) = &expect.snapshot
-    {
-        let redacted = response.json.as_ref().ok().map(|j| ctx.redactor.json(j));
-        out.push(ctx.snapshots.check(
-            spec,
-            redacted.as_ref(),
-            &ctx.place,
-            esrc.loc_of(&["snapshot"]),
-        ));
     }
     out
 }

@@ -91,7 +91,7 @@ pub async fn run(
             response: Some(response_log(&response, incoming.body.len(), scope)),
         });
         let stem = suite.file_stem();
-        let make_ctx = |with_snapshot| CheckContext {
+        let ctx = CheckContext {
             schemas: &shared.project.schemas,
             snapshots: &shared.snapshots,
             place: checks::snapshot::SnapshotPlace {
@@ -101,9 +101,8 @@ pub async fn run(
             },
             redactor: scope.redactor(),
             lookup: scope,
-            with_snapshot,
         };
-        let mut results = checks::run(&step.expect, &response, src, &make_ctx(false));
+        let mut results = checks::run(&step.expect, &response, src, &ctx);
         if let Some(shared_checks) = &suite.suite.error_responses
             && response.status >= 400
             && from_target(&outgoing.url, shared.base_url.as_ref())
@@ -113,7 +112,7 @@ pub async fn run(
                 shared_checks,
                 &response,
                 &root.child("error_responses"),
-                &make_ctx(false),
+                &ctx,
             ));
         }
         let mut captured = Vec::new();
@@ -131,12 +130,8 @@ pub async fn run(
         }
         let passed = results.iter().all(|c| c.passed);
         if passed || attempt == attempts {
-            if passed && step.expect.snapshot.is_some() {
-                let snapshot_only = crate::spec::Expect {
-                    snapshot: step.expect.snapshot.clone(),
-                    ..Default::default()
-                };
-                results.extend(checks::run(&snapshot_only, &response, src, &make_ctx(true)));
+            if passed {
+                results.extend(checks::snapshot(&step.expect, &response, src, &ctx));
             }
             let passed = results.iter().all(|c| c.passed);
             if passed {
