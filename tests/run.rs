@@ -408,3 +408,72 @@ scenarios:
     }
     assert!(out.stdout.contains("[redacted]"));
 }
+
+#[test]
+fn fixtures_give_variables_and_outside_values_win() {
+    let server = start();
+    let p = Project::new();
+    p.write(
+        "fixtures/people.yaml",
+        "greeting: hello\nperson: { name: Ada }\n",
+    );
+    p.write(
+        "specs/f.yaml",
+        r#"
+fixtures: [people.yaml]
+vars:
+  farewell: bye
+scenarios:
+  - name: fixture and spec values reach the request
+    steps:
+      - request: { method: POST, url: /api/echo, json: { g: "{{greeting}}", n: "{{person.name}}", f: "{{farewell}}" } }
+        expect:
+          body:
+            $.body: '{"g":"{{expected_greeting}}","n":"Ada","f":"{{expected_farewell}}"}'
+"#,
+    );
+    let defaults = [
+        "--var",
+        "expected_greeting=hello",
+        "--var",
+        "expected_farewell=bye",
+    ];
+    let mut args = vec!["run", "--base-url", &server.url];
+    args.extend(defaults);
+    let out = p.gigcheck(&args);
+    assert_eq!(out.code, 0, "{}", out.all());
+
+    let overridden = [
+        "run",
+        "--base-url",
+        &server.url,
+        "--var",
+        "greeting=hi",
+        "--var",
+        "farewell=ciao",
+        "--var",
+        "expected_greeting=hi",
+        "--var",
+        "expected_farewell=ciao",
+    ];
+    let out = p.gigcheck(&overridden);
+    assert_eq!(
+        out.code,
+        0,
+        "--var beats fixtures and spec vars: {}",
+        out.all()
+    );
+
+    p.write(
+        "specs/f.yaml",
+        &p.read("specs/f.yaml").replace("people.yaml", "nobody.yaml"),
+    );
+    let out = p.gigcheck(&["validate"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("fixture file fixtures/nobody.yaml does not exist"),
+        "{}",
+        out.stderr
+    );
+}

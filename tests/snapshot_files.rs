@@ -158,6 +158,9 @@ fn retries_snapshot_only_the_final_state() {
     );
     let out = p.gigcheck(&["run", "--base-url", &server.url]);
     assert_eq!(out.code, 0, "{}", out.all());
-    assert!(p.read("specs/__snapshots__/late__payment.snap").contains("\"paid\""));
+    assert!(
+        p.read("specs/__snapshots__/late__payment.snap")
+            .contains("\"paid\"")
+    );
     assert!(!p.exists("specs/__snapshots__/late__payment.snap.new"));
 }
