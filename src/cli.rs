@@ -52,6 +52,118 @@ pub enum Command {
     /// Prove the specs catch bugs: run them against the embedded sandbox, clean and then with
     /// each deliberate defect switched on, and show which scenarios caught which defect.
     Mutants(MutantsArgs),
+    /// Send one request and show the answer, like Postman; `--save` keeps it as a spec step.
+    Request(RequestArgs),
+    /// Turn another tool's collection into gigcheck specs.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print the JSON Schema of the spec format, for editors (yaml-language-server).
+    Schema,
+    /// Work with saved JSON reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Convert a Postman v2.1 collection: folders become spec files, requests become steps.
+    Postman(PostmanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PostmanArgs {
+    /// The exported collection (Collection v2.1 JSON).
+    #[arg(value_name = "COLLECTION.json")]
+    pub collection: PathBuf,
+    /// A Postman environment export whose values become variables (secrets stay out of the specs).
+    #[arg(long, value_name = "ENV.json")]
+    pub environment: Option<PathBuf>,
+    /// Folder to write the specs into.
+    #[arg(long, value_name = "DIR", default_value = "specs/imported")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Compare two JSON reports: what newly fails, what newly passes, what got slower.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run's JSON report.
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later run's JSON report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// A scenario counts as slower when it took this many times as long, and at least
+    /// --slower-by-ms more.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.5)]
+    pub slower_factor: f64,
+    /// Ignore slow-downs smaller than this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub slower_by_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// HTTP method, e.g. GET or POST.
+    #[arg(value_name = "METHOD")]
+    pub method: String,
+    /// Absolute URL, or a path relative to the base URL (e.g. /api/orders).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// A request header (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// A JSON body, inline or `@file`.
+    #[arg(long, value_name = "JSON|@FILE", conflicts_with = "form")]
+    pub json: Option<String>,
+    /// A form field (repeatable), sent as application/x-www-form-urlencoded.
+    #[arg(long = "form", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub form: Vec<(String, String)>,
+    /// An environment file: base_url, vars, secrets, hooks.
+    #[arg(long, value_name = "FILE")]
+    pub env: Option<PathBuf>,
+    /// Set a variable (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub vars: Vec<(String, String)>,
+    /// Base URL for relative URLs [default: the --env file's base_url].
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Log in first with the environment's credentials: `admin` (GIGCHECK_ADMIN_EMAIL /
+    /// GIGCHECK_ADMIN_PASSWORD) or `user` (GIGCHECK_USER_EMAIL / GIGCHECK_USER_PASSWORD).
+    #[arg(long = "as", value_name = "USER", value_parser = ["admin", "user"])]
+    pub login_as: Option<String>,
+    /// Append the request as a step (with the observed status as its expectation) to this spec.
+    #[arg(long, value_name = "SPEC_FILE")]
+    pub save: Option<PathBuf>,
+    /// Also print the request as a curl command.
+    #[arg(long)]
+    pub curl: bool,
+    /// Print secrets in clear (in the terminal only).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+}
+
+/// The report formats `--report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportKind {
+    Junit,
+    Json,
+    Html,
+    Markdown,
+}
+
+/// One `--report KIND=PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub kind: ReportKind,
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +307,16 @@ pub struct RunArgs {
     /// Show every request and response, not only failing ones.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Also write this report (repeatable): junit, json, html or markdown, e.g.
+    /// `--report html=reports/run.html`. The JUnit report is written either way.
+    #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportTarget>,
+    /// Print each request as a curl command as it is sent.
+    #[arg(long)]
+    pub curl: bool,
+    /// Print secrets in clear in the terminal (never in report files).
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 #[derive(Debug, Args)]
@@ -239,6 +361,24 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("`{text}` is not KEY=VALUE")),
     }
+}
+
+fn parse_report(text: &str) -> Result<ReportTarget, String> {
+    use clap::ValueEnum;
+    let Some((kind, path)) = text.split_once('=') else {
+        return Err(format!(
+            "`{text}` is not KIND=PATH, e.g. html=reports/run.html (kinds: junit, json, html, markdown)"
+        ));
+    };
+    let kind = ReportKind::from_str(kind.trim(), true)
+        .map_err(|_| format!("`{kind}` is not a report kind: use junit, json, html or markdown"))?;
+    if path.trim().is_empty() {
+        return Err(format!("`{text}` names no file after `=`"));
+    }
+    Ok(ReportTarget {
+        kind,
+        path: PathBuf::from(path),
+    })
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {

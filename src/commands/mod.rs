@@ -1,13 +1,17 @@
 //! One module per subcommand; each turns parsed arguments into work and an [`Exit`] code.
 
+pub mod import;
 pub mod list;
 pub mod mutants;
+pub mod report;
+pub mod request;
 pub mod run;
 pub mod sandbox;
+pub mod schema;
 pub mod stripe;
 pub mod validate;
 
-use crate::cli::{Cli, Command, Exit, SelectArgs, SpecArgs};
+use crate::cli::{Cli, Command, Exit, ImportCommand, ReportCommand, SelectArgs, SpecArgs};
 use crate::environment::{EnvFile, Environment};
 use crate::loader::diagnostic::Diagnostic;
 use crate::loader::{LoadOptions, Project};
@@ -26,6 +30,10 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Sandbox(args) => sandbox::serve(args),
         Command::Stripe(args) => stripe::serve(args),
         Command::Mutants(args) => mutants::mutants(args, color),
+        Command::Request(args) => request::request(args, color),
+        Command::Import(ImportCommand::Postman(args)) => import::postman(args),
+        Command::Schema => schema::schema(),
+        Command::Report(ReportCommand::Diff(args)) => report::diff(args, color),
     }
 }
 

@@ -103,6 +103,11 @@ pub async fn execute(
 ) -> Result<RunReport, RunError> {
     let (base_url, started, what) = start(target, &mut env, settings.timeout).await?;
     progress.started(&what);
+    let stripe_url = env
+        .vars
+        .get("stripe_url")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
     let opts = RunOptions {
         base_url: Some(base_url),
         jobs: settings.jobs,
@@ -117,7 +122,12 @@ pub async fn execute(
     })
     .await;
     started.stop().await;
-    report.map_err(|message| RunError::new(message, Exit::Failed))
+    report
+        .map(|report| RunReport {
+            stripe_url,
+            ..report
+        })
+        .map_err(|message| RunError::new(message, Exit::Failed))
 }
 
 /// Prints the banner and each scenario's line as the run goes.

@@ -100,6 +100,7 @@ pub async fn run(
                 .as_ref()
                 .and_then(|a| a.as_ref().ok())
                 .map(|a| a.status),
+            webhook: false,
         })
         .collect();
     StepOutcome {

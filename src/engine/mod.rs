@@ -204,6 +204,8 @@ pub async fn run(
         duration: started.elapsed(),
         started_at: Some(started_at),
         snapshot_writes: shared.snapshots.writes(),
+        stripe_url: None,
+        interrupted: false,
     })
 }
 

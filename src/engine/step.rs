@@ -7,7 +7,7 @@ use super::scope::Scope;
 use crate::checks::{self, CheckContext, Response};
 use crate::loader::LoadedSuite;
 use crate::report::model::{CheckKind, CheckReport, Exchange, ResponseLog, StepStatus, Traffic};
-use crate::spec::{HttpStep, SourceRef};
+use crate::spec::{Call, HttpStep, SourceRef};
 use reqwest::cookie::Jar;
 use std::time::Duration;
 
@@ -63,6 +63,7 @@ pub async fn run(
             method: outgoing.method.to_string(),
             url: outgoing.url.to_string(),
             status: sent.as_ref().ok().map(|i| i.status),
+            webhook: matches!(step.call, Call::Webhook(_)),
         });
         let incoming = match sent {
             Ok(i) => i,

@@ -141,6 +141,7 @@ mod tests {
                     method: m.into(),
                     url: u.into(),
                     status: s,
+                    webhook: false,
                 })
                 .collect(),
             attempts: 1,

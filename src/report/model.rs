@@ -13,6 +13,11 @@ pub struct RunReport {
     pub started_at: Option<time::OffsetDateTime>,
     /// Snapshot files created, updated, or written as `.snap.new`.
     pub snapshot_writes: Vec<SnapshotWrite>,
+    /// Base URL of the Stripe API the run used (the emulator), when it had one: sequence
+    /// diagrams draw requests to it as their own lane.
+    pub stripe_url: Option<String>,
+    /// The run stopped early (Ctrl-C): scenarios after that point are missing or not run.
+    pub interrupted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +121,8 @@ pub struct Traffic {
     pub method: String,
     pub url: String,
     pub status: Option<u16>,
+    /// Sent as a webhook delivery (signed the way Stripe signs), not as a client call.
+    pub webhook: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
