@@ -6,13 +6,13 @@
 //! the same way; what a caller wants to hear along the way comes through [`Progress`].
 
 use crate::checks::snapshot::SnapshotMode;
-use crate::cli::{Exit, RunArgs};
+use crate::cli::{Exit, ReportKind, ReportTarget, RunArgs};
 use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
 use crate::loader::Project;
 use crate::report::coverage::Contract;
 use crate::report::model::{RunReport, ScenarioReport, SuiteReport};
-use crate::report::{self, junit, terminal::Terminal, text::Palette};
+use crate::report::{self, terminal::Terminal, text::Palette};
 use crate::servers::embedded::{self, Embedded};
 use crate::servers::sandbox::{Defect, Defects};
 use crate::servers::{Running, bind, stripe};
@@ -258,23 +258,32 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     };
     let term = printer.term;
     print!("{}", term.failures(&report));
-    let mut written = Vec::new();
     let mut exit = if report.all_passed() {
         Exit::Passed
     } else {
         Exit::Failed
     };
-    match junit::render(&report).and_then(|xml| report::write(&args.junit, &xml)) {
-        Ok(()) => written.push(args.junit.display().to_string()),
-        Err(message) => {
-            eprintln!("error: {message}");
-            exit = Exit::Failed;
-        }
-    }
     let coverage = contract
         .as_ref()
         .zip(report.target.as_deref())
         .map(|(c, base)| c.coverage(&report, base));
+    let mut targets = vec![ReportTarget {
+        kind: ReportKind::Junit,
+        path: args.junit.clone(),
+    }];
+    targets.extend(args.reports.iter().cloned());
+    let mut written = Vec::new();
+    for target in &targets {
+        match report::render(target.kind, &report, coverage.as_ref())
+            .and_then(|bytes| report::write(&target.path, &bytes))
+        {
+            Ok(()) => written.push(target.path.display().to_string()),
+            Err(message) => {
+                eprintln!("error: {message}");
+                exit = Exit::Failed;
+            }
+        }
+    }
     print!("{}", term.coverage(&report, coverage.as_ref()));
     print!("{}", term.summary(&report, &written));
     exit

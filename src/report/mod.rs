@@ -1,13 +1,37 @@
-//! Reports over one result model ([`model`]): the terminal ([`terminal`]) and JUnit XML
-//! ([`junit`]), plus traceability to the plan and the contract ([`coverage`]). Each format is a small module that only renders; writing files is [`write`].
+//! Reports over one result model ([`model`]): the terminal ([`terminal`]), JUnit XML
+//! ([`junit`]), JSON ([`json`]), HTML ([`html`]) and Markdown ([`markdown`]), plus
+//! traceability to the plan and the contract ([`coverage`]) and traffic as sequence diagrams
+//! ([`sequence`]). Each format is a small module that only renders; [`render`] picks one and
+//! [`write`] writes files.
 
 pub mod coverage;
+pub mod html;
+pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod model;
+pub mod sequence;
 pub mod terminal;
 pub mod text;
 
+use crate::cli::ReportKind;
+use coverage::ContractCoverage;
+use model::RunReport;
 use std::path::Path;
+
+/// A report file's contents.
+pub fn render(
+    kind: ReportKind,
+    report: &RunReport,
+    contract: Option<&ContractCoverage>,
+) -> Result<Vec<u8>, String> {
+    match kind {
+        ReportKind::Junit => junit::render(report),
+        ReportKind::Json => json::JsonReport::of(report, contract).render(),
+        ReportKind::Html => Ok(html::render(report, contract).into_bytes()),
+        ReportKind::Markdown => Ok(markdown::render(report, contract).into_bytes()),
+    }
+}
 
 /// Writes a rendered report atomically.
 pub fn write(path: &Path, contents: &[u8]) -> Result<(), String> {

@@ -1,0 +1,482 @@
+//! The JSON report: the complete result of a run in a documented, versioned shape
+//! ([`JsonReport`]), for machines — `gigcheck report diff` compares two of them.
+//!
+//! The shape is its own set of types rather than the internal model, so the model can change
+//! without breaking readers; [`FORMAT`] and [`VERSION`] say what a file holds. Times are
+//! milliseconds as numbers; locations are `file:line:column` strings.
+
+use super::coverage::{ContractCoverage, plan_cases};
+use super::model::{
+    CheckReport, Exchange, Outcome, RunReport, ScenarioReport, SnapshotWriteKind, StepReport,
+    StepStatus,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The `format` field of every JSON report.
+pub const FORMAT: &str = "gigcheck-report";
+/// The version of the shape; a reader refuses versions it does not know.
+pub const VERSION: u32 = 1;
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonReport {
+    /// Always `gigcheck-report`.
+    pub format: String,
+    /// The shape's version: 1.
+    pub version: u32,
+    /// The backend's base URL.
+    pub target: Option<String>,
+    /// The Stripe API base URL the run used, if any.
+    pub stripe_url: Option<String>,
+    /// When the run started (RFC 3339).
+    pub started_at: Option<String>,
+    pub duration_ms: f64,
+    /// Whether the run was stopped before the end (Ctrl-C).
+    pub interrupted: bool,
+    pub totals: JsonTotals,
+    /// Plan cases (scenario ids) in the order they first appear.
+    pub plan: Vec<JsonPlanCase>,
+    /// The contract's documented route × status pairs, exercised or not.
+    pub contract: Option<JsonContract>,
+    /// Snapshot files the run wrote.
+    pub snapshots: Vec<JsonSnapshotWrite>,
+    pub suites: Vec<JsonSuite>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonTotals {
+    pub scenarios: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonPlanCase {
+    /// The plan's test case, e.g. `4.2`.
+    pub id: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonContract {
+    /// `POST /api/orders 201`: documented and seen.
+    pub exercised: Vec<String>,
+    /// Documented, never seen.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSnapshotWrite {
+    pub path: String,
+    /// `created`, `updated` or `pending` (a `.snap.new` to review).
+    pub kind: String,
+}
+
+/// One spec file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSuite {
+    pub name: String,
+    /// The spec file.
+    pub file: String,
+    pub scenarios: Vec<JsonScenario>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonOutcome {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonScenario {
+    /// The plan's test case id, if the scenario has one.
+    pub id: Option<String>,
+    pub name: String,
+    /// `[id] name`: what identifies the scenario within its file across runs.
+    pub title: String,
+    pub tags: Vec<String>,
+    /// `file:line:column` of the scenario.
+    pub location: String,
+    pub outcome: JsonOutcome,
+    /// Why it was skipped.
+    pub skip_reason: Option<String>,
+    pub duration_ms: f64,
+    pub steps: Vec<JsonStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonStep {
+    /// `setup`, `step` or `teardown`.
+    pub phase: String,
+    /// 1-based position within its phase.
+    pub number: usize,
+    pub name: String,
+    pub location: String,
+    pub passed: bool,
+    /// Why the step could not run its checks (connection refused, template error…).
+    pub error: Option<String>,
+    pub attempts: u32,
+    pub duration_ms: f64,
+    pub checks: Vec<JsonCheck>,
+    /// The last attempt's request and response, redacted.
+    pub exchange: Option<JsonExchange>,
+    /// Every request the step sent.
+    pub traffic: Vec<JsonTraffic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCheck {
+    /// status, header, body, text, schema, snapshot, time or capture.
+    pub kind: String,
+    /// What was checked: a JSONPath, a header name, a schema file…
+    pub subject: String,
+    pub operator: String,
+    pub location: String,
+    pub passed: bool,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    pub message: Option<String>,
+    /// Schema violations, one per entry.
+    pub details: Vec<String>,
+    /// A unified diff (snapshots).
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonExchange {
+    pub request: JsonRequest,
+    /// Absent when no answer came.
+    pub response: Option<JsonResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRequest {
+    pub method: String,
+    pub url: String,
+    /// `[name, value]` pairs in the order sent.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body, cut to a readable size.
+    pub body: String,
+    /// The whole body's size.
+    pub body_bytes: usize,
+    pub duration_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonTraffic {
+    pub method: String,
+    pub url: String,
+    /// Absent when no answer came.
+    pub status: Option<u16>,
+    /// Sent as a signed webhook delivery.
+    pub webhook: bool,
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+impl JsonReport {
+    /// The report of a finished run.
+    pub fn of(report: &RunReport, contract: Option<&ContractCoverage>) -> JsonReport {
+        let t = report.totals();
+        JsonReport {
+            format: FORMAT.into(),
+            version: VERSION,
+            target: report.target.clone(),
+            stripe_url: report.stripe_url.clone(),
+            started_at: report.started_at.and_then(|at| {
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            }),
+            duration_ms: ms(report.duration),
+            interrupted: report.interrupted,
+            totals: JsonTotals {
+                scenarios: t.total(),
+                passed: t.passed,
+                failed: t.failed,
+                skipped: t.skipped,
+            },
+            plan: plan_cases(report)
+                .into_iter()
+                .map(|c| JsonPlanCase {
+                    id: c.id,
+                    passed: c.passed,
+                    failed: c.failed,
+                    skipped: c.skipped,
+                })
+                .collect(),
+            contract: contract.map(|c| JsonContract {
+                exercised: c.exercised.clone(),
+                missing: c.missing.clone(),
+            }),
+            snapshots: report
+                .snapshot_writes
+                .iter()
+                .map(|w| JsonSnapshotWrite {
+                    path: w.path.clone(),
+                    kind: match w.kind {
+                        SnapshotWriteKind::Created => "created",
+                        SnapshotWriteKind::Updated => "updated",
+                        SnapshotWriteKind::Pending => "pending",
+                    }
+                    .into(),
+                })
+                .collect(),
+            suites: report
+                .suites
+                .iter()
+                .map(|s| JsonSuite {
+                    name: s.name.clone(),
+                    file: s.file.clone(),
+                    scenarios: s.scenarios.iter().map(scenario).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Pretty JSON, ending in a newline.
+    pub fn render(&self) -> Result<Vec<u8>, String> {
+        let mut out = serde_json::to_vec_pretty(self)
+            .map_err(|e| format!("cannot render the JSON report: {e}"))?;
+        out.push(b'\n');
+        Ok(out)
+    }
+
+    /// Reads a JSON report written by gigcheck.
+    pub fn load(path: &std::path::Path) -> Result<JsonReport, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::loader::discover::io_reason(&e)
+            )
+        })?;
+        JsonReport::parse(&text).map_err(|e| format!("{}{e}", path.display()))
+    }
+
+    /// Parses a report; the error starts with `:line:column` when the JSON itself is broken.
+    pub fn parse(text: &str) -> Result<JsonReport, String> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            format!(
+                ":{}:{}: not JSON: {e}; is this a file written by `gigcheck run --report json=…`?",
+                e.line(),
+                e.column()
+            )
+        })?;
+        let format = value.get("format").and_then(|f| f.as_str());
+        let version = value.get("version").and_then(|v| v.as_u64());
+        if format != Some(FORMAT) {
+            return Err(format!(
+                ": not a gigcheck JSON report (no \"format\": \"{FORMAT}\"); write one with `gigcheck run --report json=PATH`"
+            ));
+        }
+        if version != Some(u64::from(VERSION)) {
+            return Err(format!(
+                ": report version {} is not one this gigcheck reads (it reads version {VERSION}); use the gigcheck that wrote it",
+                version.map_or_else(|| "(none)".to_string(), |v| v.to_string())
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| format!(": not a valid gigcheck report: {e}"))
+    }
+
+    /// The JSON Schema of the report shape.
+    pub fn schema() -> schemars::Schema {
+        schemars::schema_for!(JsonReport)
+    }
+}
+
+fn scenario(s: &ScenarioReport) -> JsonScenario {
+    let (outcome, skip_reason) = match &s.outcome {
+        Outcome::Passed => (JsonOutcome::Passed, None),
+        Outcome::Failed => (JsonOutcome::Failed, None),
+        Outcome::Skipped(reason) => (JsonOutcome::Skipped, Some(reason.clone())),
+    };
+    JsonScenario {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        title: s.title(),
+        tags: s.tags.clone(),
+        location: s.loc.to_string(),
+        outcome,
+        skip_reason,
+        duration_ms: ms(s.duration),
+        steps: s.steps.iter().map(step).collect(),
+    }
+}
+
+fn step(s: &StepReport) -> JsonStep {
+    JsonStep {
+        phase: s.phase.label().into(),
+        number: s.number,
+        name: s.name.clone(),
+        location: s.loc.to_string(),
+        passed: s.status == StepStatus::Passed,
+        error: s.error.clone(),
+        attempts: s.attempts,
+        duration_ms: ms(s.duration),
+        checks: s.checks.iter().map(check).collect(),
+        exchange: s.exchange.as_ref().map(exchange),
+        traffic: s
+            .traffic
+            .iter()
+            .map(|t| JsonTraffic {
+                method: t.method.clone(),
+                url: t.url.clone(),
+                status: t.status,
+                webhook: t.webhook,
+            })
+            .collect(),
+    }
+}
+
+fn check(c: &CheckReport) -> JsonCheck {
+    JsonCheck {
+        kind: c.kind.label().into(),
+        subject: c.subject.clone(),
+        operator: c.operator.clone(),
+        location: c.loc.to_string(),
+        passed: c.passed,
+        expected: c.expected.clone(),
+        actual: c.actual.clone(),
+        message: c.message.clone(),
+        details: c.details.clone(),
+        diff: c.diff.clone(),
+    }
+}
+
+fn exchange(e: &Exchange) -> JsonExchange {
+    JsonExchange {
+        request: JsonRequest {
+            method: e.request.method.clone(),
+            url: e.request.url.clone(),
+            headers: e.request.headers.clone(),
+            body: e.request.body.clone(),
+        },
+        response: e.response.as_ref().map(|r| JsonResponse {
+            status: r.status,
+            headers: r.headers.clone(),
+            body: r.body.clone(),
+            body_bytes: r.body_bytes,
+            duration_ms: ms(r.duration),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::*;
+    use crate::spec::Loc;
+
+    fn sample() -> RunReport {
+        let mut check = CheckReport::new(CheckKind::Body, "$.status", "equals", Loc::default());
+        check.passed = false;
+        check.expected = Some("\"pending\"".into());
+        check.actual = Some("\"paid\"".into());
+        RunReport {
+            target: Some("http://127.0.0.1:5000/".into()),
+            duration: Duration::from_micros(1500),
+            suites: vec![SuiteReport {
+                name: "Orders".into(),
+                file: "specs/a.yaml".into(),
+                scenarios: vec![ScenarioReport {
+                    id: Some("1.1".into()),
+                    name: "create".into(),
+                    tags: vec!["orders".into()],
+                    loc: Loc {
+                        file: "specs/a.yaml".into(),
+                        line: 3,
+                        col: 5,
+                    },
+                    outcome: Outcome::Failed,
+                    steps: vec![StepReport {
+                        phase: Phase::Main,
+                        number: 1,
+                        name: "create".into(),
+                        loc: Loc::default(),
+                        status: StepStatus::Failed,
+                        error: None,
+                        checks: vec![check],
+                        exchange: None,
+                        traffic: vec![Traffic {
+                            method: "POST".into(),
+                            url: "http://127.0.0.1:5000/api/orders".into(),
+                            status: Some(201),
+                            webhook: false,
+                        }],
+                        attempts: 1,
+                        duration: Duration::from_millis(2),
+                    }],
+                    duration: Duration::from_millis(2),
+                }],
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_report_survives_a_round_trip() {
+        let json = JsonReport::of(&sample(), None);
+        assert_eq!(json.totals.failed, 1);
+        assert_eq!(json.duration_ms, 1.5);
+        assert_eq!(json.suites[0].scenarios[0].title, "[1.1] create");
+        assert_eq!(json.suites[0].scenarios[0].location, "specs/a.yaml:3:5");
+        let text = String::from_utf8(json.render().unwrap()).unwrap();
+        assert_eq!(JsonReport::parse(&text).unwrap(), json);
+    }
+
+    #[test]
+    fn the_schema_accepts_what_is_written() {
+        let json = serde_json::to_value(JsonReport::of(&sample(), None)).unwrap();
+        let schema = serde_json::to_value(JsonReport::schema()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn foreign_files_are_refused_with_the_reason() {
+        assert!(JsonReport::parse("{").unwrap_err().starts_with(":1:"));
+        assert!(
+            JsonReport::parse(r#"{"a":1}"#)
+                .unwrap_err()
+                .contains("not a gigcheck JSON report")
+        );
+        assert!(
+            JsonReport::parse(r#"{"format":"gigcheck-report","version":9}"#)
+                .unwrap_err()
+                .contains("version 9")
+        );
+    }
+}
