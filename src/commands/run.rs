@@ -11,12 +11,12 @@ use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
 use crate::loader::Project;
 use crate::report::coverage::Contract;
-use crate::report::model::{RunReport, ScenarioReport, SuiteReport};
-use crate::report::{self, terminal::Terminal, text::Palette};
+use crate::report::model::{Outcome, RunReport, ScenarioReport, SuiteReport};
+use crate::report::live::{self, Live};
+use crate::report::{self, curl, terminal::Terminal, text::Palette};
 use crate::servers::embedded::{self, Embedded};
 use crate::servers::sandbox::{Defect, Defects};
 use crate::servers::{Running, bind, stripe};
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ pub enum Target {
 }
 
 /// How a run goes, besides where.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// Scenarios at once.
     pub jobs: usize,
@@ -43,6 +43,8 @@ pub struct Settings {
     pub snapshot_mode: SnapshotMode,
     /// `(suite index, scenario index)` pairs to run, in order.
     pub selected: Vec<(usize, usize)>,
+    /// Told of every request before it is sent.
+    pub on_send: Option<engine::OnSend>,
 }
 
 /// Why a run produced no report, and the exit code that says so.
@@ -116,6 +118,7 @@ pub async fn execute(
         snapshot_mode: settings.snapshot_mode,
         selected: settings.selected,
         getenv: Arc::new(|name| std::env::var(name).ok()),
+        on_send: settings.on_send,
     };
     let report = engine::run(project, env, opts, |suite, scenario| {
         progress.scenario(suite, scenario)
@@ -130,29 +133,38 @@ pub async fn execute(
         .map_err(|message| RunError::new(message, Exit::Failed))
 }
 
-/// Prints the banner and each scenario's line as the run goes.
+/// Prints the banner and each scenario's line as the run goes, under a live progress line at
+/// a terminal.
 struct Printer {
     term: Terminal,
     palette: Palette,
+    live: Arc<Live>,
     total: usize,
     jobs: usize,
 }
 
 impl Progress for Printer {
     fn started(&mut self, what: &str) {
-        println!(
-            "{} {} scenario(s) against {what} with {} job(s)",
+        self.live.print(&format!(
+            "{} {} scenario(s) against {what} with {} job(s)\n",
             self.palette.bold("gigcheck"),
             self.total,
             self.jobs
-        );
+        ));
     }
 
     fn scenario(&mut self, suite: &SuiteReport, scenario: &ScenarioReport) {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(self.term.scenario(suite, scenario).as_bytes());
-        let _ = out.flush();
+        self.live.print(&self.term.scenario(suite, scenario));
+        self.live.advance(scenario.outcome == Outcome::Failed);
     }
+}
+
+/// `--curl`: each request as a curl command, printed as it leaves.
+fn curl_printer(live: Arc<Live>, palette: Palette, show_secrets: bool) -> engine::OnSend {
+    Arc::new(move |req, redactor| {
+        let line = curl::command(req, (!show_secrets).then_some(redactor));
+        live.print(&format!("{}\n", palette.dim(&line)));
+    })
 }
 
 /// The number of scenarios at once when `--jobs` is not given.
@@ -223,9 +235,14 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     } else {
         SnapshotMode::Normal
     };
+    let live = Arc::new(Live::new(selected.len(), live::wanted()));
+    let on_send = args
+        .curl
+        .then(|| curl_printer(live.clone(), palette, args.show_secrets));
     let mut printer = Printer {
         term: Terminal::new(palette, args.verbose),
         palette,
+        live: live.clone(),
         total: selected.len(),
         jobs,
     };
@@ -235,6 +252,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         fail_fast: args.fail_fast,
         snapshot_mode,
         selected,
+        on_send,
     };
     let contract = load_contract(&project.fixtures_dir);
     if matches!(target, Target::Embedded { .. }) {
@@ -249,6 +267,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         settings,
         &mut printer,
     ));
+    live.finish();
     let report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -285,6 +304,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         }
     }
     print!("{}", term.coverage(&report, coverage.as_ref()));
+    print!("{}", term.slowest(&report, 5));
     print!("{}", term.summary(&report, &written));
     exit
 }

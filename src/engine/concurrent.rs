@@ -36,6 +36,9 @@ pub async fn run(
         }
     }
     // Everything is rendered before anything is sent, so the requests leave together.
+    for req in &outgoing {
+        shared.sending(req, scope.redactor());
+    }
     let mut tasks = tokio::task::JoinSet::new();
     for (i, req) in outgoing.iter().cloned().enumerate() {
         let shared = shared.clone();

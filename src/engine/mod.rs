@@ -50,7 +50,12 @@ pub struct RunOptions {
     /// `(suite index, scenario index)` pairs to run, in order.
     pub selected: Vec<(usize, usize)>,
     pub getenv: GetEnv,
+    /// Told of every request just before it is sent, with what redacts it (`--curl`).
+    pub on_send: Option<OnSend>,
 }
+
+/// A watcher of outgoing requests.
+pub type OnSend = Arc<dyn Fn(&http::Outgoing, &Redactor) + Send + Sync>;
 
 /// What every scenario of a run shares.
 pub struct Shared {
@@ -70,6 +75,16 @@ pub struct Shared {
     alone: tokio::sync::RwLock<()>,
     stop: AtomicBool,
     fail_fast: bool,
+    on_send: Option<OnSend>,
+}
+
+impl Shared {
+    /// Tells the watcher, if any, that `req` is about to leave.
+    pub fn sending(&self, req: &http::Outgoing, redactor: &Redactor) {
+        if let Some(watch) = &self.on_send {
+            watch(req, redactor);
+        }
+    }
 }
 
 /// Variables every run defines, whatever the specs say.
@@ -117,6 +132,7 @@ pub async fn run(
         alone: tokio::sync::RwLock::new(()),
         stop: AtomicBool::new(false),
         fail_fast: opts.fail_fast,
+        on_send: opts.on_send.clone(),
     });
 
     // Slots in report order; `position` maps (suite, scenario) to its slot.

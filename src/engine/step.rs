@@ -58,6 +58,7 @@ pub async fn run(
             }
         };
         let request_log = request::log(&outgoing, scope.redactor());
+        shared.sending(&outgoing, scope.redactor());
         let sent = shared.http.send(jar, &outgoing).await;
         outcome.traffic.push(Traffic {
             method: outgoing.method.to_string(),

@@ -1,8 +1,334 @@
-//! The Markdown report, for CI job summaries.
+//! The Markdown report, for CI job summaries (`$GITHUB_STEP_SUMMARY`, GitLab): the verdict and
+//! totals, plan and contract coverage, and each failure with its checks, diffs, the exchange
+//! and a Mermaid `sequenceDiagram` of its traffic.
+//!
+//! GitHub renders Mermaid code blocks and `<details>`; other readers still get plain text.
 
-use super::coverage::ContractCoverage;
-use super::model::RunReport;
+use super::coverage::{ContractCoverage, plan_cases};
+use super::model::{Outcome, RunReport, ScenarioReport};
+use super::sequence::{self, Diagram, Lane};
+use super::terminal::human;
+use super::text::{self, Palette};
+use std::fmt::Write as _;
 
-pub fn render(_report: &RunReport, _contract: Option<&ContractCoverage>) -> String {
-    String::from("The Markdown report is not built yet.\n")
+pub fn render(report: &RunReport, contract: Option<&ContractCoverage>) -> String {
+    let mut out = String::new();
+    heading(&mut out, report);
+    plan(&mut out, report);
+    if let Some(c) = contract {
+        contract_coverage(&mut out, c);
+    }
+    failures(&mut out, report);
+    skipped(&mut out, report);
+    out
+}
+
+fn heading(out: &mut String, report: &RunReport) {
+    let t = report.totals();
+    let verdict = if report.interrupted {
+        "⚠️ gigcheck: interrupted"
+    } else if t.failed > 0 {
+        "❌ gigcheck: failed"
+    } else {
+        "✅ gigcheck: passed"
+    };
+    let _ = writeln!(out, "## {verdict}\n");
+    let _ = writeln!(
+        out,
+        "**{} scenarios**: {} passed, {} failed, {} skipped in {}",
+        t.total(),
+        t.passed,
+        t.failed,
+        t.skipped,
+        human(report.duration)
+    );
+    if let Some(target) = &report.target {
+        let _ = writeln!(out, "against `{}`", inline_code(target));
+    }
+    out.push('\n');
+}
+
+fn plan(out: &mut String, report: &RunReport) {
+    let cases = plan_cases(report);
+    if cases.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Plan coverage\n");
+    let _ = writeln!(
+        out,
+        "| Case | Scenarios | Passed | Failed | Skipped | Verdict |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
+    for c in cases {
+        let verdict = if c.failed > 0 {
+            "❌ failed"
+        } else if c.passed == 0 {
+            "➖ not run"
+        } else {
+            "✅ passed"
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {verdict} |",
+            cell(&c.id),
+            c.passed + c.failed + c.skipped,
+            c.passed,
+            c.failed,
+            c.skipped
+        );
+    }
+    out.push('\n');
+}
+
+fn contract_coverage(out: &mut String, c: &ContractCoverage) {
+    let total = c.exercised.len() + c.missing.len();
+    let _ = writeln!(
+        out,
+        "### Contract coverage\n\n{}/{total} documented route × status pairs exercised.\n",
+        c.exercised.len()
+    );
+    if !c.missing.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>Never exercised ({})</summary>\n",
+            c.missing.len()
+        );
+        for m in &c.missing {
+            let _ = writeln!(out, "- `{}`", inline_code(m));
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+}
+
+fn failures(out: &mut String, report: &RunReport) {
+    let failed: Vec<(&str, &ScenarioReport)> = report
+        .suites
+        .iter()
+        .flat_map(|s| s.scenarios.iter().map(move |c| (s.file.as_str(), c)))
+        .filter(|(_, s)| s.outcome == Outcome::Failed)
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Failures\n");
+    for (_, s) in failed {
+        let _ = writeln!(
+            out,
+            "#### ❌ {}\n\n`{}` · {}\n",
+            escape(&s.title()),
+            inline_code(&s.loc.to_string()),
+            human(s.duration)
+        );
+        for step in s.failed_steps() {
+            let _ = writeln!(out, "- **{}**", escape(&text::step_heading(step)));
+            if let Some(e) = &step.error {
+                let _ = writeln!(out, "  - {}", escape(e));
+            }
+            for c in step.checks.iter().filter(|c| !c.passed) {
+                let _ = writeln!(out, "  - {}", escape(&c.summary()));
+                for d in &c.details {
+                    let _ = writeln!(out, "    - {}", escape(d));
+                }
+            }
+            for diff in step.checks.iter().filter_map(|c| c.diff.as_deref()) {
+                out.push('\n');
+                code_block(out, "diff", diff);
+            }
+        }
+        let details = text::failure_details(s, Palette::PLAIN, true);
+        if !details.trim().is_empty() {
+            let _ = writeln!(
+                out,
+                "\n<details><summary>Requests and responses</summary>\n"
+            );
+            code_block(out, "text", &details);
+            let _ = writeln!(out, "</details>");
+        }
+        let diagram = sequence::diagram(report, s);
+        if !diagram.messages.is_empty() {
+            out.push('\n');
+            code_block(out, "mermaid", &mermaid(&diagram));
+        }
+        out.push('\n');
+    }
+}
+
+fn skipped(out: &mut String, report: &RunReport) {
+    let skipped: Vec<(&ScenarioReport, &str)> = report
+        .suites
+        .iter()
+        .flat_map(|s| &s.scenarios)
+        .filter_map(|s| match &s.outcome {
+            Outcome::Skipped(reason) => Some((s, reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>Skipped ({})</summary>\n",
+        skipped.len()
+    );
+    for (s, reason) in skipped {
+        let _ = writeln!(out, "- {}: {}", escape(&s.title()), escape(reason));
+    }
+    let _ = writeln!(out, "\n</details>\n");
+}
+
+/// A Mermaid `sequenceDiagram` of one scenario's traffic.
+pub fn mermaid(d: &Diagram) -> String {
+    let mut out = String::from("sequenceDiagram\n");
+    let id = |lane: &Lane| {
+        let i = d.lanes.iter().position(|l| l == lane).unwrap_or(0);
+        format!("P{i}")
+    };
+    for lane in &d.lanes {
+        let _ = writeln!(
+            out,
+            "    participant {} as {}",
+            id(lane),
+            mermaid_text(lane.label())
+        );
+    }
+    let mut last_step = None;
+    for m in &d.messages {
+        if last_step != Some(&m.step) {
+            let mark = if m.failed_step { " ✗" } else { "" };
+            let _ = writeln!(
+                out,
+                "    Note over {},{}: {}{mark}",
+                id(&Lane::Client),
+                id(d.lanes.last().unwrap_or(&Lane::Client)),
+                mermaid_text(&m.step)
+            );
+            last_step = Some(&m.step);
+        }
+        let (from, to) = (id(&m.from), id(&m.to));
+        let _ = writeln!(out, "    {from}->>{to}: {}", mermaid_text(&m.request));
+        let answer = if m.error {
+            format!("{} ✗", m.answer)
+        } else {
+            m.answer.clone()
+        };
+        let _ = writeln!(out, "    {to}-->>{from}: {}", mermaid_text(&answer));
+    }
+    out
+}
+
+/// Text Mermaid shows as is: `#` and `;` start entities and statements there.
+fn mermaid_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '#' => out.push_str("#35;"),
+            ';' => out.push_str("#59;"),
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A fenced block whose fence is longer than any backtick run inside it.
+fn code_block(out: &mut String, lang: &str, body: &str) {
+    let longest = body
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let _ = writeln!(out, "{fence}{lang}\n{}\n{fence}", body.trim_end());
+}
+
+/// Text inside single backticks: backticks in it would end the code span.
+fn inline_code(text: &str) -> String {
+    text.replace('`', "'")
+}
+
+/// Markdown and HTML that a summary would otherwise interpret.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A table cell.
+fn cell(text: &str) -> String {
+    escape(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sequence::Message;
+
+    #[test]
+    fn code_fences_outgrow_backticks_in_the_body() {
+        let mut out = String::new();
+        code_block(&mut out, "text", "a ```` b");
+        assert!(out.starts_with("`````text\n"), "{out}");
+        assert!(out.trim_end().ends_with("`````"));
+    }
+
+    #[test]
+    fn text_cannot_break_out_of_its_place() {
+        assert_eq!(
+            escape("<script>|x|*y*\n`z`"),
+            "&lt;script&gt;\\|x\\|\\*y\\* \\`z\\`"
+        );
+        assert_eq!(mermaid_text("GET /a?x=1;b#c"), "GET /a?x=1#59;b#35;c");
+    }
+
+    #[test]
+    fn mermaid_draws_requests_and_answers() {
+        let d = Diagram {
+            lanes: vec![Lane::Client, Lane::Backend, Lane::Webhooks],
+            messages: vec![
+                Message {
+                    from: Lane::Client,
+                    to: Lane::Backend,
+                    request: "POST /api/orders".into(),
+                    answer: "201".into(),
+                    error: false,
+                    step: "step 1".into(),
+                    failed_step: false,
+                },
+                Message {
+                    from: Lane::Webhooks,
+                    to: Lane::Backend,
+                    request: "POST /api/payment/webhook".into(),
+                    answer: "400".into(),
+                    error: true,
+                    step: "step 2".into(),
+                    failed_step: true,
+                },
+            ],
+        };
+        insta::assert_snapshot!(mermaid(&d), @r"
+        sequenceDiagram
+            participant P0 as gigcheck
+            participant P1 as backend
+            participant P2 as Stripe webhooks
+            Note over P0,P2: step 1
+            P0->>P1: POST /api/orders
+            P1-->>P0: 201
+            Note over P0,P2: step 2 ✗
+            P2->>P1: POST /api/payment/webhook
+            P1-->>P2: 400 ✗
+        ");
+    }
 }

@@ -1,13 +1,16 @@
 //! Reports over one result model ([`model`]): the terminal ([`terminal`]), JUnit XML
-//! ([`junit`]), JSON ([`json`]), HTML ([`html`]) and Markdown ([`markdown`]), plus
+//! ([`junit`]) with its live progress line ([`live`]), JSON ([`json`]), HTML ([`html`]) and Markdown ([`markdown`]), plus
 //! traceability to the plan and the contract ([`coverage`]) and traffic as sequence diagrams
-//! ([`sequence`]). Each format is a small module that only renders; [`render`] picks one and
+//! ([`sequence`]), requests as curl commands ([`curl`]), and comparing two JSON reports ([`diff`]). Each format is a small module that only renders; [`render`] picks one and
 //! [`write`] writes files.
 
 pub mod coverage;
+pub mod curl;
+pub mod diff;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod live;
 pub mod markdown;
 pub mod model;
 pub mod sequence;

@@ -155,6 +155,32 @@ impl Terminal {
         out
     }
 
+    /// The `n` slowest scenarios that ran (nothing when times are off).
+    pub fn slowest(&self, report: &RunReport, n: usize) -> String {
+        let mut ran: Vec<&ScenarioReport> = report
+            .suites
+            .iter()
+            .flat_map(|s| &s.scenarios)
+            .filter(|s| !matches!(s.outcome, Outcome::Skipped(_)))
+            .collect();
+        if !self.timings || ran.len() < 2 {
+            return String::new();
+        }
+        ran.sort_by(|a, b| b.duration.cmp(&a.duration));
+        let p = self.palette;
+        let mut out = format!("\n{}\n", p.bold("Slowest"));
+        for s in ran.into_iter().take(n) {
+            let _ = writeln!(
+                out,
+                "  {:>9}  {}  {}",
+                human(s.duration),
+                s.title(),
+                p.dim(&s.loc.to_string())
+            );
+        }
+        out
+    }
+
     /// Totals, snapshot files written, and where the reports went.
     pub fn summary(&self, report: &RunReport, reports_written: &[String]) -> String {
         let p = self.palette;
