@@ -13,7 +13,9 @@ pub fn command(req: &Outgoing, redactor: Option<&Redactor>) -> String {
         parts.push(req.method.to_string());
     }
     let url = req.url.as_str();
-    parts.push(quote(&redactor.map_or_else(|| url.to_string(), |r| r.text(url))));
+    parts.push(quote(
+        &redactor.map_or_else(|| url.to_string(), |r| r.text(url)),
+    ));
     let mut is_form = false;
     for (name, value) in &req.headers {
         if name.eq_ignore_ascii_case("content-type") {

@@ -56,7 +56,12 @@ fn index(report: &JsonReport) -> IndexMap<(String, String), &JsonScenario> {
 fn cause(s: &JsonScenario) -> Option<String> {
     s.steps.iter().filter(|st| !st.passed).find_map(|st| {
         let what = st.checks.iter().find(|c| !c.passed).map(|c| {
-            let mut line = format!("{} {} {}", c.kind, c.subject, c.operator);
+            let mut line = [c.kind.as_str(), c.subject.as_str(), c.operator.as_str()]
+                .iter()
+                .filter(|part| !part.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
             match (&c.expected, &c.actual, &c.message) {
                 (Some(e), Some(a), _) => {
                     let _ = write!(line, ": expected {e}, actual {a}");
@@ -82,13 +87,14 @@ pub fn diff(old: &JsonReport, new: &JsonReport, slower: Slower) -> Diff {
         new_totals: totals(new),
         ..Diff::default()
     };
-    let entry = |key: &(String, String), o: Option<&JsonScenario>, n: Option<&JsonScenario>| Entry {
-        file: key.0.clone(),
-        title: key.1.clone(),
-        cause: n.and_then(cause),
-        old_ms: o.map(|s| s.duration_ms),
-        new_ms: n.map(|s| s.duration_ms),
-    };
+    let entry =
+        |key: &(String, String), o: Option<&JsonScenario>, n: Option<&JsonScenario>| Entry {
+            file: key.0.clone(),
+            title: key.1.clone(),
+            cause: n.and_then(cause),
+            old_ms: o.map(|s| s.duration_ms),
+            new_ms: n.map(|s| s.duration_ms),
+        };
     for (key, n) in &after {
         let Some(o) = before.get(key) else {
             d.added.push(entry(key, None, Some(n)));

@@ -233,11 +233,7 @@ fn mermaid_text(text: &str) -> String {
 
 /// A fenced block whose fence is longer than any backtick run inside it.
 fn code_block(out: &mut String, lang: &str, body: &str) {
-    let longest = body
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let _ = writeln!(out, "{fence}{lang}\n{}\n{fence}", body.trim_end());
 }

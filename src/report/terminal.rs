@@ -166,7 +166,7 @@ impl Terminal {
         if !self.timings || ran.len() < 2 {
             return String::new();
         }
-        ran.sort_by(|a, b| b.duration.cmp(&a.duration));
+        ran.sort_by_key(|s| std::cmp::Reverse(s.duration));
         let p = self.palette;
         let mut out = format!("\n{}\n", p.bold("Slowest"));
         for s in ran.into_iter().take(n) {

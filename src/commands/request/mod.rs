@@ -1,0 +1,342 @@
+//! `gigcheck request`: one request, shown in full — the Postman habit at a terminal. The URL
+//! may be relative to the environment's base URL, templates and variables work as in specs,
+//! `--as admin|user` logs in first, `--curl` prints the command to reproduce it, and `--save`
+//! keeps it as a spec step ([`save`]).
+//!
+//! Exit codes: 0 when an answer came (whatever its status), 2 for bad input, 3 when the target
+//! could not be reached.
+
+pub mod save;
+
+use crate::cli::{Exit, RequestArgs};
+use crate::engine::http::{Http, Incoming, SendError};
+use crate::engine::request::build;
+use crate::engine::scope::Scope;
+use crate::environment::{EnvFile, Environment};
+use crate::redact::Redactor;
+use crate::report::text::Palette;
+use crate::report::{curl, pretty};
+use crate::spec::Request;
+use reqwest::cookie::Jar;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A failure, printed as one line, and its exit code.
+struct Stop(String, Exit);
+
+fn usage(message: impl Into<String>) -> Stop {
+    Stop(message.into(), Exit::Usage)
+}
+
+pub fn request(args: RequestArgs, color: bool) -> Exit {
+    match run(args, Palette { color }) {
+        Ok(exit) => exit,
+        Err(Stop(message, exit)) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            exit
+        }
+    }
+}
+
+fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
+    let env = environment(&args)?;
+    let base = base_url(&args, &env)?;
+    let typed = typed(&args)?;
+    let req = spec_request(&typed)?;
+    let redactor = Redactor::default();
+    for secret in &env.secret_values {
+        redactor.add(secret);
+    }
+    let mut scope = Scope::new(redactor.clone(), Arc::new(|name| std::env::var(name).ok()));
+    for (k, v) in &env.vars {
+        scope.set(k, v.clone());
+    }
+    if let Some(b) = &base {
+        scope.set(
+            "base_url",
+            Value::String(b.as_str().trim_end_matches('/').to_string()),
+        );
+    }
+    let runtime = super::run::runtime().map_err(|exit| Stop(String::new(), exit))?;
+    runtime.block_on(async {
+        let http = Http::new().map_err(usage)?;
+        let jar = Jar::default();
+        let timeout = Duration::from_secs_f64(args.timeout);
+        let show = |req: &crate::engine::http::Outgoing| {
+            if args.curl {
+                let redact = (!args.show_secrets).then_some(&redactor);
+                println!("{}", p.dim(&curl::command(req, redact)));
+            }
+        };
+        let mut req = req;
+        if let Some(who) = &typed.login_as {
+            let token = login(who, &env, &http, &jar, base.as_ref(), timeout, &show).await?;
+            redactor.add(&token);
+            scope.set(&format!("{who}_token"), Value::String(token));
+            if !typed
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            {
+                req = spec_request(&Typed {
+                    bearer: Some(format!("{{{{{who}_token}}}}")),
+                    ..typed.clone()
+                })?;
+            }
+        }
+        let outgoing = build(&req, &scope, base.as_ref(), timeout).map_err(|e| {
+            usage(format!(
+                "{e}; define it with --var NAME=VALUE or in the --env file"
+            ))
+        })?;
+        show(&outgoing);
+        let incoming = http.send(&jar, &outgoing).await.map_err(sent_error)?;
+        print_response(&incoming, &redactor, args.show_secrets, p);
+        if let Some(path) = &args.save {
+            let saved = save::save(path, &typed.saved(), incoming.status)
+                .map_err(|e| usage(format!("{e}; the request was sent, but not saved")))?;
+            let verb = if saved.created {
+                "created"
+            } else {
+                "appended to"
+            };
+            eprintln!(
+                "saved: {verb} {} (expects status {})",
+                path.display(),
+                incoming.status
+            );
+            if !saved.needs_env.is_empty() {
+                eprintln!(
+                    "note: secrets were saved as references; set {} before running it",
+                    saved.needs_env.join(", ")
+                );
+            }
+        }
+        Ok(Exit::Passed)
+    })
+}
+
+fn environment(args: &RequestArgs) -> Result<Environment, Stop> {
+    let file = match &args.env {
+        Some(path) => Some(EnvFile::load(path).map_err(|d| Stop(d.one_line(), Exit::Usage))?),
+        None => None,
+    };
+    Ok(Environment::resolve(file, &args.vars, &|name| {
+        std::env::var(name).ok()
+    }))
+}
+
+fn base_url(args: &RequestArgs, env: &Environment) -> Result<Option<url::Url>, Stop> {
+    let Some(base) = args.base_url.clone().or_else(|| env.base_url.clone()) else {
+        return Ok(None);
+    };
+    match url::Url::parse(&base) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(u)),
+        _ => Err(usage(format!(
+            "base URL `{base}` is not an http(s) URL, e.g. http://127.0.0.1:5000"
+        ))),
+    }
+}
+
+/// What was typed, with the request parts checked.
+#[derive(Debug, Clone, Default)]
+struct Typed {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    json: Option<Value>,
+    form: Vec<(String, String)>,
+    login_as: Option<String>,
+    bearer: Option<String>,
+}
+
+impl Typed {
+    fn saved(&self) -> save::Typed {
+        save::Typed {
+            method: self.method.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            json: self.json.clone(),
+            form: self.form.clone(),
+            login_as: self.login_as.clone(),
+        }
+    }
+}
+
+fn typed(args: &RequestArgs) -> Result<Typed, Stop> {
+    let method = args.method.to_uppercase();
+    if reqwest::Method::from_bytes(method.as_bytes()).is_err() || method.is_empty() {
+        return Err(usage(format!(
+            "`{}` is not an HTTP method, e.g. GET, POST, PUT, DELETE",
+            args.method
+        )));
+    }
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        match h.split_once(':') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                headers.push((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => {
+                return Err(usage(format!(
+                    "-H `{h}` is not NAME: VALUE, e.g. -H 'Accept: application/json'"
+                )));
+            }
+        }
+    }
+    let json = args.json.as_deref().map(json_argument).transpose()?;
+    Ok(Typed {
+        method,
+        url: args.url.clone(),
+        headers,
+        json,
+        form: args.form.clone(),
+        login_as: args.login_as.clone(),
+        bearer: None,
+    })
+}
+
+/// `--json '{…}'` or `--json @file.json`.
+fn json_argument(arg: &str) -> Result<Value, Stop> {
+    let (text, from) = match arg.strip_prefix('@') {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| {
+                usage(format!(
+                    "--json @{path}: cannot read it: {}",
+                    crate::loader::discover::io_reason(&e)
+                ))
+            })?,
+            path.to_string(),
+        ),
+        None => (arg.to_string(), "--json".to_string()),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        usage(format!(
+            "{from}:{}:{}: not JSON: {e} (use @FILE to read a file)",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// The typed request as a spec [`Request`], so templates render exactly as in specs.
+fn spec_request(t: &Typed) -> Result<Request, Stop> {
+    let mut req = Map::new();
+    req.insert("method".into(), Value::String(t.method.clone()));
+    req.insert("url".into(), Value::String(t.url.clone()));
+    if !t.headers.is_empty() {
+        let headers: Map<String, Value> = t
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        req.insert("headers".into(), Value::Object(headers));
+    }
+    if let Some(b) = &t.bearer {
+        req.insert("bearer".into(), Value::String(b.clone()));
+    }
+    if let Some(j) = &t.json {
+        req.insert("json".into(), j.clone());
+    }
+    if !t.form.is_empty() {
+        let form: Map<String, Value> = t
+            .form
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        req.insert("form".into(), Value::Object(form));
+    }
+    serde_json::from_value(Value::Object(req)).map_err(|e| usage(e.to_string()))
+}
+
+/// Logs in with the environment's credentials for `who` and returns the token.
+async fn login(
+    who: &str,
+    env: &Environment,
+    http: &Http,
+    jar: &Jar,
+    base: Option<&url::Url>,
+    timeout: Duration,
+    show: &impl Fn(&crate::engine::http::Outgoing),
+) -> Result<String, Stop> {
+    let upper = who.to_uppercase();
+    let var = |name: &str, env_name: &str| {
+        env.vars
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .or_else(|| std::env::var(env_name).ok().filter(|v| !v.is_empty()))
+    };
+    let (Some(email), Some(password)) = (
+        var(&format!("{who}_email"), &format!("GIGCHECK_{upper}_EMAIL")),
+        var(
+            &format!("{who}_password"),
+            &format!("GIGCHECK_{upper}_PASSWORD"),
+        ),
+    ) else {
+        return Err(usage(format!(
+            "--as {who} needs {who}_email and {who}_password: set GIGCHECK_{upper}_EMAIL and GIGCHECK_{upper}_PASSWORD, or give them in the --env file"
+        )));
+    };
+    let redactor = Redactor::default();
+    redactor.add(&password);
+    let mut scope = Scope::new(redactor, Arc::new(|_| None));
+    scope.set("email", Value::String(email));
+    scope.set("password", Value::String(password));
+    let req: Request = serde_json::from_value(serde_json::json!({
+        "method": "POST",
+        "url": "/api/auth/login",
+        "json": {"email": "{{email}}", "password": "{{password}}"}
+    }))
+    .map_err(|e| usage(e.to_string()))?;
+    let outgoing = build(&req, &scope, base, timeout).map_err(|e| usage(e.to_string()))?;
+    show(&outgoing);
+    let answer = http.send(jar, &outgoing).await.map_err(sent_error)?;
+    let token = serde_json::from_slice::<Value>(&answer.body)
+        .ok()
+        .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_string));
+    match (answer.status, token) {
+        (200, Some(token)) => Ok(token),
+        (status, _) => Err(Stop(
+            format!(
+                "--as {who}: logging in at {} answered {status} without a token; check the {who} credentials",
+                outgoing.url
+            ),
+            Exit::Failed,
+        )),
+    }
+}
+
+fn sent_error(e: SendError) -> Stop {
+    let exit = match e {
+        SendError::Connect { .. } => Exit::Unreachable,
+        _ => Exit::Failed,
+    };
+    Stop(e.to_string(), exit)
+}
+
+fn print_response(incoming: &Incoming, redactor: &Redactor, show_secrets: bool, p: Palette) {
+    let text = String::from_utf8_lossy(&incoming.body);
+    let (headers, body): (Vec<(String, String)>, String) = if show_secrets {
+        (incoming.headers.clone(), text.into_owned())
+    } else {
+        (
+            incoming
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), redactor.header(k, v)))
+                .collect(),
+            redactor.body(&text),
+        )
+    };
+    println!(
+        "{}",
+        pretty::status_line(incoming.status, incoming.elapsed, incoming.body.len(), p)
+    );
+    print!("{}", pretty::headers(&headers, p));
+    println!();
+    print!("{}", pretty::body(&body, p));
+}
