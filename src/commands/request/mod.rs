@@ -10,7 +10,7 @@ pub mod save;
 
 use crate::cli::{Exit, RequestArgs};
 use crate::engine::http::{Http, Incoming, SendError};
-use crate::engine::request::build;
+use crate::engine::request::{BuildError, build};
 use crate::engine::scope::Scope;
 use crate::environment::{EnvFile, Environment};
 use crate::redact::Redactor;
@@ -87,10 +87,11 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
                 })?;
             }
         }
-        let outgoing = build(&req, &scope, base.as_ref(), timeout).map_err(|e| {
-            usage(format!(
+        let outgoing = build(&req, &scope, base.as_ref(), timeout).map_err(|e| match e {
+            BuildError::Render { .. } => usage(format!(
                 "{e}; define it with --var NAME=VALUE or in the --env file"
-            ))
+            )),
+            _ => usage(e.to_string()),
         })?;
         show(&outgoing);
         let incoming = http.send(&jar, &outgoing).await.map_err(sent_error)?;

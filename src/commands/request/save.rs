@@ -50,7 +50,7 @@ pub fn save(path: &Path, typed: &Typed, status: u16) -> Result<Saved, String> {
             .as_deref()
             .is_some_and(|t| t.contains(&format!("{var}:")));
         if !already {
-            steps.push(login_step(who, var));
+            steps.push(login_step(who, var, &mut needs_env));
         }
     }
     steps.push(request_step(
@@ -71,16 +71,32 @@ pub fn save(path: &Path, typed: &Typed, status: u16) -> Result<Saved, String> {
     Ok(Saved { created, needs_env })
 }
 
-fn login_step(who: &str, token_var: &str) -> Value {
+/// The login `--as` did. The admin's credentials are variables every target provides
+/// (`admin_email`, `admin_password`); a user's come from `GIGCHECK_USER_*` variables.
+fn login_step(who: &str, token_var: &str, needs_env: &mut Vec<String>) -> Value {
+    let (email, password) = if who == "admin" {
+        (
+            "{{admin_email}}".to_string(),
+            "{{admin_password}}".to_string(),
+        )
+    } else {
+        let upper = who.to_uppercase();
+        let vars = [
+            format!("GIGCHECK_{upper}_EMAIL"),
+            format!("GIGCHECK_{upper}_PASSWORD"),
+        ];
+        needs_env.extend(vars.iter().cloned());
+        (
+            format!("{{{{env.{}}}}}", vars[0]),
+            format!("{{{{env.{}}}}}", vars[1]),
+        )
+    };
     serde_json::json!({
         "name": format!("Log in as {who}"),
         "request": {
             "method": "POST",
             "url": "/api/auth/login",
-            "json": {
-                "email": format!("{{{{{who}_email}}}}"),
-                "password": format!("{{{{{who}_password}}}}"),
-            }
+            "json": { "email": email, "password": password }
         },
         "expect": { "status": 200 },
         "capture": { token_var: "$.token" }
