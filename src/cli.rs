@@ -87,6 +87,19 @@ pub struct PostmanArgs {
 pub enum ReportCommand {
     /// Compare two JSON reports: what newly fails, what newly passes, what got slower.
     Diff(DiffArgs),
+    /// Join the reports of a sharded run (`run --shard K/N`) into one: JUnit (.xml) or JSON
+    /// (.json), picked by OUT's extension.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The merged report to write: a .xml (JUnit) or .json file.
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// The slices' reports, all of OUT's kind.
+    #[arg(value_name = "IN", required = true)]
+    pub inputs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -262,6 +275,10 @@ pub struct SelectArgs {
     /// Only scenarios whose id or name contains this text (case-insensitive).
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
+    /// Only slice K of N (e.g. 2/4), for spreading a run over N CI machines: the slices are
+    /// disjoint, even, the same on every machine, and together cover the selection.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::selection::Shard>,
 }
 
 #[derive(Debug, Args)]

@@ -2,8 +2,8 @@
 //!
 //! The pipeline, one module per stage:
 //! [`spec`] (the model) → [`loader`] (YAML files → model, with positions and cross-checks) →
-//! [`engine`] (HTTP, scenarios, concurrency) → [`checks`] (status, values, schemas, snapshots) →
-//! [`report`] (terminal, JUnit, coverage). [`cli`] and [`commands`] tie them to the command line.
+//! [`selection`] (tags, filter, shards) → [`engine`] (HTTP, scenarios, concurrency) → [`checks`] (status, values, schemas, snapshots) →
+//! [`report`] (terminal, JUnit, JSON, HTML, Markdown, coverage). [`cli`] and [`commands`] tie them to the command line.
 //!
 //! Beside the pipeline: [`servers`] (the embedded GigGatek sandbox and Stripe emulator),
 //! [`environment`] (what a target provides: variables, secrets, hooks), [`redact`] (secrets out
@@ -18,6 +18,7 @@ pub mod environment;
 pub mod loader;
 pub mod redact;
 pub mod report;
+pub mod selection;
 pub mod servers;
 pub mod spec;
 pub mod webhook_signature;

@@ -34,6 +34,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Import(ImportCommand::Postman(args)) => import::postman(args),
         Command::Schema => schema::schema(),
         Command::Report(ReportCommand::Diff(args)) => report::diff(args, color),
+        Command::Report(ReportCommand::Merge(args)) => report::merge(args),
     }
 }
 
@@ -66,8 +67,7 @@ fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
     Ok((env, project))
 }
 
-/// The selected scenarios, as `(suite index, scenario index)` in spec order.
-type Selection = Vec<(usize, usize)>;
+use crate::selection::{self, Selection};
 
 /// What `run` and `mutants` start from: the environment, specs without errors (warnings are
 /// printed), and the selected scenarios. Anything else is a usage error: nothing is sent.
@@ -81,12 +81,16 @@ fn load_runnable(
         eprintln!("error: the specs have errors (above); nothing was sent");
         return Err(Exit::Usage);
     }
-    let selected = select(&project, selection);
-    if selected.is_empty() {
+    if selection::matching(&project, &criteria(selection)).is_empty() {
         eprintln!(
             "error: no scenario matches the --tag/--filter given; `gigcheck list` shows what there is"
         );
         return Err(Exit::Usage);
+    }
+    let selected = select(&project, selection);
+    if let (true, Some(shard)) = (selected.is_empty(), selection.shard) {
+        // More slices than scenarios: this one has nothing to do, which is not an error.
+        eprintln!("note: shard {shard} has no scenarios; its reports will be empty");
     }
     Ok((env, project, selected))
 }
@@ -97,24 +101,19 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
-/// The `(suite, scenario)` pairs matching `--tag` and `--filter`, in spec order.
-fn select(project: &Project, select: &SelectArgs) -> Selection {
-    let needle = select.filter.as_ref().map(|f| f.to_lowercase());
-    let mut out = Vec::new();
-    for (si, loaded) in project.suites.iter().enumerate() {
-        for (ci, scenario) in loaded.suite.scenarios.iter().enumerate() {
-            let tagged = select.tags.is_empty()
-                || select
-                    .tags
-                    .iter()
-                    .any(|t| scenario.tags.contains(t) || loaded.suite.tags.contains(t));
-            let matched = needle
-                .as_ref()
-                .is_none_or(|n| scenario.title().to_lowercase().contains(n));
-            if tagged && matched {
-                out.push((si, ci));
-            }
-        }
+/// The `(suite, scenario)` pairs matching `--tag` and `--filter`, in spec order, and of those
+/// the ones in `--shard`, if given.
+fn select(project: &Project, args: &SelectArgs) -> Selection {
+    let all = selection::matching(project, &criteria(args));
+    match args.shard {
+        Some(shard) => selection::shard(project, &all, shard),
+        None => all,
     }
-    out
+}
+
+fn criteria(args: &SelectArgs) -> selection::Criteria {
+    selection::Criteria {
+        tags: args.tags.clone(),
+        filter: args.filter.clone(),
+    }
 }

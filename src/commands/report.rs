@@ -1,8 +1,10 @@
-//! `gigcheck report …`: works on saved JSON reports.
+//! `gigcheck report …`: works on saved reports: `diff` compares two JSON reports, `merge`
+//! joins the slices of a sharded run.
 
-use crate::cli::{DiffArgs, Exit};
+use crate::cli::{DiffArgs, Exit, MergeArgs};
 use crate::report::diff::{self, Slower};
 use crate::report::json::JsonReport;
+use crate::report::merge::{self, Input};
 use crate::report::text::Palette;
 use std::time::Duration;
 
@@ -40,5 +42,57 @@ pub fn diff(args: DiffArgs, color: bool) -> Exit {
         Exit::Failed
     } else {
         Exit::Passed
+    }
+}
+
+/// `gigcheck report merge OUT IN...`: exits 0 when the merged report was written.
+pub fn merge(args: MergeArgs) -> Exit {
+    match merged(&args).and_then(|bytes| crate::report::write(&args.out, &bytes)) {
+        Ok(()) => {
+            println!(
+                "merged {} report(s) into {}",
+                args.inputs.len(),
+                args.out.display()
+            );
+            Exit::Passed
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            Exit::Usage
+        }
+    }
+}
+
+fn merged(args: &MergeArgs) -> Result<Vec<u8>, String> {
+    match args.out.extension().and_then(|e| e.to_str()) {
+        Some("xml") => {
+            let mut inputs = Vec::new();
+            for path in &args.inputs {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    format!(
+                        "cannot read {}: {}",
+                        path.display(),
+                        crate::loader::discover::io_reason(&e)
+                    )
+                })?;
+                inputs.push(Input {
+                    name: path.display().to_string(),
+                    text,
+                });
+            }
+            merge::junit(&inputs).map(String::into_bytes)
+        }
+        Some("json") => {
+            let reports = args
+                .inputs
+                .iter()
+                .map(|p| JsonReport::load(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            merge::json(reports)?.render()
+        }
+        _ => Err(format!(
+            "{}: name the merged report .xml (JUnit) or .json, so gigcheck knows which kind to merge",
+            args.out.display()
+        )),
     }
 }

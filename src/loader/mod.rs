@@ -62,6 +62,7 @@ impl Project {
     }
 }
 
+#[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// `--schemas`; by default `fixtures/schemas` in the nearest folder above the specs that has one.
     pub schemas_dir: Option<PathBuf>,

@@ -1,7 +1,7 @@
 //! Reports over one result model ([`model`]): the terminal ([`terminal`]), JUnit XML
 //! ([`junit`]) with its live progress line ([`live`]), JSON ([`json`]), HTML ([`html`]) and Markdown ([`markdown`]), plus
 //! traceability to the plan and the contract ([`coverage`]) and traffic as sequence diagrams
-//! ([`sequence`]), requests as curl commands ([`curl`]), a single response for people ([`pretty`]), and comparing two JSON reports ([`diff`]). Each format is a small module that only renders; [`render`] picks one and
+//! ([`sequence`]), requests as curl commands ([`curl`]), a single response for people ([`pretty`]), comparing two JSON reports ([`diff`]) and joining shards' reports ([`merge`]). Each format is a small module that only renders; [`render`] picks one and
 //! [`write`] writes files.
 
 pub mod coverage;
@@ -12,6 +12,7 @@ pub mod json;
 pub mod junit;
 pub mod live;
 pub mod markdown;
+pub mod merge;
 pub mod model;
 pub mod pretty;
 pub mod sequence;
