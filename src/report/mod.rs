@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod model;
 pub mod pretty;
 pub mod sequence;
+pub mod svg;
 pub mod terminal;
 pub mod text;
 
