@@ -1,8 +1,1121 @@
-//! The HTML report: one self-contained page (no external resources) for people.
+//! The HTML report: one self-contained page for people (`--report html=PATH`).
+//!
+//! This module owns the page: the header with the verdict and totals, plan and contract
+//! coverage, then the scenarios — failed ones first and open, with their failed checks, a
+//! sequence diagram ([`super::svg`]) and every step's request and response, then passed and
+//! skipped ones collapsed. Everything from the model goes through [`escape`]. The page loads
+//! nothing: inline CSS, one tiny inline script (expand/collapse all, optional), and a
+//! Content-Security-Policy that allows only that script (by hash) and inline styles.
 
-use super::coverage::ContractCoverage;
-use super::model::RunReport;
+use super::coverage::{ContractCoverage, plan_cases};
+use super::model::{
+    CheckReport, Exchange, Outcome, RequestLog, ResponseLog, RunReport, ScenarioReport,
+    SnapshotWriteKind, StepReport, StepStatus, SuiteReport,
+};
+use super::terminal::human;
+use super::{sequence, svg};
+use base64::Engine as _;
+use sha2::Digest as _;
+use std::fmt::Write as _;
 
-pub fn render(_report: &RunReport, _contract: Option<&ContractCoverage>) -> String {
-    String::from("<!doctype html><title>gigcheck</title><p>The HTML report is not built yet.</p>\n")
+/// Text made safe for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The whole page.
+pub fn render(report: &RunReport, contract: Option<&ContractCoverage>) -> String {
+    let mut out = String::new();
+    head(&mut out, report);
+    header(&mut out, report);
+    out.push_str("<main class=\"wrap\">\n");
+    if report.interrupted {
+        out.push_str("<p class=\"banner\">The run was interrupted: scenarios after that point are missing or were not run.</p>\n");
+    }
+    overview(&mut out, report, contract);
+    let groups = [Group::Failed, Group::Passed, Group::Skipped];
+    for group in groups {
+        scenario_group(&mut out, report, group);
+    }
+    snapshot_writes(&mut out, report);
+    out.push_str("</main>\n");
+    let _ = write!(
+        out,
+        "<footer class=\"wrap\">gigcheck {} · this page loads nothing from the network</footer>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    out
+}
+
+/// Shows the expand/collapse buttons and makes them work; without JavaScript they stay hidden.
+const SCRIPT: &str = "for(const b of document.querySelectorAll('button[data-open]')){b.hidden=false;b.addEventListener('click',()=>{for(const d of document.querySelectorAll('details.scenario'))d.open=b.dataset.open==='1'})}";
+
+fn script_hash() -> String {
+    let digest = sha2::Sha256::digest(SCRIPT.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(digest)
+}
+
+fn head(out: &mut String, report: &RunReport) {
+    let t = report.totals();
+    let title = format!(
+        "gigcheck {}: {} passed, {} failed, {} skipped",
+        verdict(report).0,
+        t.passed,
+        t.failed,
+        t.skipped
+    );
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{hash}'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        hash = script_hash(),
+        title = escape(&title),
+    );
+}
+
+/// The verdict's word and its CSS class.
+fn verdict(report: &RunReport) -> (&'static str, &'static str) {
+    if report.interrupted {
+        ("INTERRUPTED", "warn")
+    } else if report.all_passed() {
+        ("PASSED", "pass")
+    } else {
+        ("FAILED", "fail")
+    }
+}
+
+fn header(out: &mut String, report: &RunReport) {
+    let t = report.totals();
+    let (word, class) = verdict(report);
+    let _ = write!(
+        out,
+        "<header class=\"top {class}\"><div class=\"wrap\">\n<div class=\"title\"><span class=\"verdict {class}\">{word}</span><h1>gigcheck run report</h1></div>\n<dl class=\"meta\">"
+    );
+    meta(out, "Target", report.target.as_deref().unwrap_or("—"), true);
+    if let Some(stripe) = &report.stripe_url {
+        meta(out, "Stripe API", stripe, true);
+    }
+    let started = report
+        .started_at
+        .and_then(|at| at.format(START_FORMAT).ok())
+        .unwrap_or_else(|| "—".to_string());
+    meta(out, "Started", &started, false);
+    meta(out, "Duration", &human(report.duration), false);
+    out.push_str("</dl>\n<div class=\"totals\">");
+    stat(out, "total", "Scenarios", t.total(), "");
+    stat(out, "pass", "Passed", t.passed, "#passed");
+    stat(out, "fail", "Failed", t.failed, "#failed");
+    stat(out, "skip", "Skipped", t.skipped, "#skipped");
+    out.push_str(
+        "<div class=\"tools\"><button type=\"button\" data-open=\"1\" hidden>Expand all</button><button type=\"button\" data-open=\"0\" hidden>Collapse all</button></div>",
+    );
+    out.push_str("</div>\n</div></header>\n");
+}
+
+const START_FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day] [hour]:[minute]:[second] UTC[offset_hour sign:mandatory]:[offset_minute]"
+);
+
+fn meta(out: &mut String, name: &str, value: &str, code: bool) {
+    let value = if code {
+        format!("<code>{}</code>", escape(value))
+    } else {
+        escape(value)
+    };
+    let _ = write!(out, "<div><dt>{name}</dt><dd>{value}</dd></div>");
+}
+
+fn stat(out: &mut String, class: &str, label: &str, n: usize, anchor: &str) {
+    let zero = if n == 0 { " zero" } else { "" };
+    let (open, close) = if anchor.is_empty() || n == 0 {
+        ("<div", "</div>")
+    } else {
+        ("<a", "</a>")
+    };
+    let href = if open == "<a" {
+        format!(" href=\"{anchor}\"")
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        out,
+        "{open} class=\"stat {class}{zero}\"{href}><b>{n}</b><span>{label}</span>{close}"
+    );
+}
+
+/// Plan coverage and contract coverage, side by side on wide screens.
+fn overview(out: &mut String, report: &RunReport, contract: Option<&ContractCoverage>) {
+    let cases = plan_cases(report);
+    if cases.is_empty() && contract.is_none() {
+        return;
+    }
+    out.push_str("<div class=\"overview\">\n");
+    if !cases.is_empty() {
+        plan_table(out, report, &cases);
+    }
+    if let Some(c) = contract {
+        contract_card(out, c);
+    }
+    out.push_str("</div>\n");
+}
+
+fn plan_table(out: &mut String, report: &RunReport, cases: &[super::coverage::PlanCase]) {
+    out.push_str("<section class=\"card plan\"><h2>Plan coverage</h2>\n<table class=\"grid\"><thead><tr><th>Case</th><th>Scenarios</th><th class=\"n\">Passed</th><th class=\"n\">Failed</th><th class=\"n\">Skipped</th><th>Verdict</th></tr></thead><tbody>\n");
+    for case in cases {
+        let (badge, class) = if case.failed > 0 {
+            ("✗ failed", "fail")
+        } else if case.passed == 0 {
+            ("– not run", "skip")
+        } else {
+            ("✓ passed", "pass")
+        };
+        let members: Vec<(String, &ScenarioReport)> = scenarios(report)
+            .filter(|(_, s)| s.id.as_deref() == Some(case.id.as_str()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<tr class=\"{class}\"><td class=\"case\">{}</td><td class=\"names\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td><td><span class=\"badge {class}\">{badge}</span></td></tr>",
+            escape(&case.id),
+            case_scenarios(&members),
+            case.passed,
+            if case.failed > 0 { " bad" } else { "" },
+            case.failed,
+            case.skipped,
+        );
+    }
+    out.push_str("</tbody></table></section>\n");
+}
+
+/// A plan case's scenarios: a numbered pip each (linked, named in its tooltip), and the names
+/// of those that did not pass.
+fn case_scenarios(members: &[(String, &ScenarioReport)]) -> String {
+    let mut out = String::from("<span class=\"pips\">");
+    for (n, (anchor, s)) in members.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<a class=\"pip {}\" href=\"#{anchor}\" title=\"{}\">{}</a>",
+            outcome_class(&s.outcome),
+            escape(&s.name),
+            n + 1
+        );
+    }
+    out.push_str("</span>");
+    for (anchor, s) in members.iter().filter(|(_, s)| s.outcome != Outcome::Passed) {
+        let _ = write!(
+            out,
+            "<a class=\"why {}\" href=\"#{anchor}\">{}</a>",
+            outcome_class(&s.outcome),
+            escape(&s.name)
+        );
+    }
+    out
+}
+
+fn contract_card(out: &mut String, c: &ContractCoverage) {
+    let total = c.exercised.len() + c.missing.len();
+    let percent = (c.exercised.len() * 100).checked_div(total).unwrap_or(100);
+    let class = if c.missing.is_empty() { "pass" } else { "warn" };
+    let _ = write!(
+        out,
+        "<section class=\"card contract\"><h2>Contract coverage</h2>\n<p class=\"ratio {class}\"><b>{}/{total}</b> documented route × status pairs exercised <span class=\"muted\">({percent}%)</span></p>\n<div class=\"bar\"><span class=\"{class}\" style=\"width:{percent}%\"></span></div>\n",
+        c.exercised.len()
+    );
+    if c.missing.is_empty() {
+        out.push_str("<p class=\"muted\">Every documented pair was exercised.</p>\n");
+    } else {
+        out.push_str("<h3>Never exercised</h3>\n");
+        pair_list(out, &c.missing, "missing");
+    }
+    if !c.exercised.is_empty() {
+        let _ = write!(
+            out,
+            "<details class=\"pairs-box\"><summary>Exercised ({})</summary>",
+            c.exercised.len()
+        );
+        pair_list(out, &c.exercised, "seen");
+        out.push_str("</details>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+fn pair_list(out: &mut String, pairs: &[String], class: &str) {
+    let _ = write!(out, "<ul class=\"pairs {class}\">");
+    for p in pairs {
+        let _ = write!(out, "<li><code>{}</code></li>", escape(p));
+    }
+    out.push_str("</ul>\n");
+}
+
+/// Every scenario with its anchor, in run order.
+fn scenarios(report: &RunReport) -> impl Iterator<Item = (String, &ScenarioReport)> {
+    report.suites.iter().enumerate().flat_map(|(i, suite)| {
+        suite
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(move |(j, s)| (format!("s-{i}-{j}"), s))
+    })
+}
+
+fn outcome_class(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Passed => "pass",
+        Outcome::Failed => "fail",
+        Outcome::Skipped(_) => "skip",
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Failed,
+    Passed,
+    Skipped,
+}
+
+impl Group {
+    fn of(o: &Outcome) -> Group {
+        match o {
+            Outcome::Passed => Group::Passed,
+            Outcome::Failed => Group::Failed,
+            Outcome::Skipped(_) => Group::Skipped,
+        }
+    }
+
+    /// Section id, heading and CSS class.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Group::Failed => ("failed", "Failed", "fail"),
+            Group::Passed => ("passed", "Passed", "pass"),
+            Group::Skipped => ("skipped", "Skipped", "skip"),
+        }
+    }
+}
+
+fn scenario_group(out: &mut String, report: &RunReport, group: Group) {
+    let members: Vec<(String, &SuiteReport, &ScenarioReport)> = report
+        .suites
+        .iter()
+        .enumerate()
+        .flat_map(|(i, suite)| {
+            suite
+                .scenarios
+                .iter()
+                .enumerate()
+                .map(move |(j, s)| (format!("s-{i}-{j}"), suite, s))
+        })
+        .filter(|(_, _, s)| Group::of(&s.outcome) == group)
+        .collect();
+    if members.is_empty() {
+        return;
+    }
+    let (id, heading, class) = group.names();
+    let _ = writeln!(
+        out,
+        "<section class=\"group\" id=\"{id}\"><h2 class=\"{class}\">{heading} <span class=\"count\">{}</span></h2>",
+        members.len()
+    );
+    for (anchor, suite, s) in members {
+        scenario(out, report, suite, s, &anchor);
+    }
+    out.push_str("</section>\n");
+}
+
+fn scenario(
+    out: &mut String,
+    report: &RunReport,
+    suite: &SuiteReport,
+    s: &ScenarioReport,
+    anchor: &str,
+) {
+    let class = outcome_class(&s.outcome);
+    let failed = s.outcome == Outcome::Failed;
+    let open = if failed { " open" } else { "" };
+    let mark = match s.outcome {
+        Outcome::Passed => "✓",
+        Outcome::Failed => "✗",
+        Outcome::Skipped(_) => "–",
+    };
+    let id =
+        s.id.as_deref()
+            .map(|id| format!("<span class=\"sid\">{}</span>", escape(id)))
+            .unwrap_or_default();
+    let _ = write!(
+        out,
+        "<details class=\"scenario {class}\" id=\"{anchor}\"{open}><summary><span class=\"mark\">{mark}</span>{id}<span class=\"sname\">{}</span><span class=\"grow\"></span><span class=\"sfile\">{}</span>{}</summary>\n<div class=\"content\">\n",
+        escape(&s.name),
+        escape(&suite.file),
+        summary_end(s),
+    );
+    scenario_info(out, suite, s);
+    if let Outcome::Skipped(reason) = &s.outcome {
+        let _ = writeln!(out, "<p class=\"skipped\">Skipped: {}</p>", escape(reason));
+    }
+    for step in s.failed_steps() {
+        failure(out, step);
+    }
+    let diagram = sequence::diagram(report, s);
+    if !diagram.messages.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details class=\"seq\"{open}><summary>Sequence diagram <span class=\"muted\">· {} request(s)</span></summary><div class=\"svgbox\">{}</div></details>",
+            diagram.messages.len(),
+            svg::render(&diagram)
+        );
+    }
+    if !s.steps.is_empty() {
+        out.push_str("<h3>Steps</h3>\n<div class=\"steps\">\n");
+        for step in &s.steps {
+            step_block(out, step);
+        }
+        out.push_str("</div>\n");
+    }
+    out.push_str("</div></details>\n");
+}
+
+/// The end of a scenario's summary line: its duration, or why it was skipped.
+fn summary_end(s: &ScenarioReport) -> String {
+    match &s.outcome {
+        Outcome::Skipped(reason) => format!(
+            "<span class=\"skipwhy\" title=\"{0}\">{0}</span>",
+            escape(reason)
+        ),
+        _ => format!("<span class=\"dur\">{}</span>", human(s.duration)),
+    }
+}
+
+fn scenario_info(out: &mut String, suite: &SuiteReport, s: &ScenarioReport) {
+    let _ = write!(
+        out,
+        "<div class=\"info\"><span><span class=\"k\">location</span> <code>{}</code></span><span><span class=\"k\">suite</span> {}</span>",
+        escape(&s.loc.to_string()),
+        escape(&suite.name)
+    );
+    if !s.tags.is_empty() {
+        out.push_str("<span><span class=\"k\">tags</span> ");
+        for tag in &s.tags {
+            let _ = write!(out, "<span class=\"tag\">{}</span>", escape(tag));
+        }
+        out.push_str("</span>");
+    }
+    out.push_str("</div>\n");
+}
+
+/// A failed step's story: its error and each failed check in full.
+fn failure(out: &mut String, step: &StepReport) {
+    let _ = writeln!(
+        out,
+        "<div class=\"failure\"><div class=\"ftitle\"><span class=\"mark\">✗</span> {}</div>",
+        step_title(step)
+    );
+    if let Some(error) = &step.error {
+        let _ = writeln!(out, "<pre class=\"error\">{}</pre>", escape(error));
+    }
+    for check in step.checks.iter().filter(|c| !c.passed) {
+        failed_check(out, check);
+    }
+    out.push_str("</div>\n");
+}
+
+fn step_title(step: &StepReport) -> String {
+    let attempts = if step.attempts > 1 {
+        format!(" <span class=\"muted\">· {} attempts</span>", step.attempts)
+    } else {
+        String::new()
+    };
+    format!(
+        "<span class=\"phase\">{} {}</span> <span class=\"stname\">{}</span> <code class=\"loc\">{}</code>{attempts}",
+        step.phase.label(),
+        step.number,
+        escape(&step.name),
+        escape(&step.loc.to_string()),
+    )
+}
+
+fn failed_check(out: &mut String, check: &CheckReport) {
+    let _ = writeln!(
+        out,
+        "<div class=\"check\"><div class=\"chead\"><span class=\"kind\">{}</span> <code>{}</code> <span class=\"op\">{}</span> <code class=\"loc\">{}</code></div>",
+        check.kind.label(),
+        escape(&check.subject),
+        escape(&check.operator),
+        escape(&check.loc.to_string())
+    );
+    if check.expected.is_some() || check.actual.is_some() {
+        out.push_str("<dl class=\"ea\">");
+        if let Some(e) = &check.expected {
+            let _ = write!(
+                out,
+                "<dt>expected</dt><dd class=\"exp\"><pre>{}</pre></dd>",
+                escape(e)
+            );
+        }
+        if let Some(a) = &check.actual {
+            let _ = write!(
+                out,
+                "<dt>actual</dt><dd class=\"act\"><pre>{}</pre></dd>",
+                escape(a)
+            );
+        }
+        out.push_str("</dl>\n");
+    }
+    if let Some(m) = &check.message {
+        let _ = writeln!(out, "<p class=\"msg\">{}</p>", escape(m));
+    }
+    if !check.details.is_empty() {
+        out.push_str("<ul class=\"violations\">");
+        for d in &check.details {
+            let _ = write!(out, "<li>{}</li>", escape(d));
+        }
+        out.push_str("</ul>\n");
+    }
+    if let Some(diff) = &check.diff {
+        diff_block(out, diff);
+    }
+    out.push_str("</div>\n");
+}
+
+/// A unified diff, a coloured line each.
+fn diff_block(out: &mut String, diff: &str) {
+    out.push_str("<pre class=\"diff\">");
+    for line in diff.lines() {
+        let class = if line.starts_with("+++") || line.starts_with("---") {
+            "hdr"
+        } else if line.starts_with('+') {
+            "add"
+        } else if line.starts_with('-') {
+            "del"
+        } else if line.starts_with("@@") {
+            "hunk"
+        } else {
+            "ctx"
+        };
+        let text = if line.is_empty() { " " } else { line };
+        let _ = write!(out, "<span class=\"{class}\">{}</span>", escape(text));
+    }
+    out.push_str("</pre>\n");
+}
+
+/// One step, collapsible: checks in a line each, then the request and the response.
+fn step_block(out: &mut String, step: &StepReport) {
+    let failed = step.status == StepStatus::Failed;
+    let (class, mark, open) = if failed {
+        ("fail", "✗", " open")
+    } else {
+        ("pass", "✓", "")
+    };
+    let request = step
+        .exchange
+        .as_ref()
+        .map(exchange_summary)
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "<details class=\"step {class}\"{open}><summary><span class=\"mark\">{mark}</span> {}{request}<span class=\"grow\"></span><span class=\"dur\">{}</span></summary>\n<div class=\"sbody\">",
+        step_title(step),
+        human(step.duration)
+    );
+    if let Some(error) = &step.error {
+        let _ = writeln!(out, "<pre class=\"error\">{}</pre>", escape(error));
+    }
+    if !step.checks.is_empty() {
+        out.push_str("<ul class=\"checks\">");
+        for c in &step.checks {
+            let (cls, m) = if c.passed {
+                ("pass", "✓")
+            } else {
+                ("fail", "✗")
+            };
+            let _ = write!(
+                out,
+                "<li class=\"{cls}\"><span class=\"mark\">{m}</span> {}</li>",
+                escape(&c.summary())
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    match &step.exchange {
+        Some(x) => exchange(out, x),
+        None => out.push_str("<p class=\"muted\">No request was sent.</p>\n"),
+    }
+    out.push_str("</div></details>\n");
+}
+
+/// `POST /api/orders → 201` for a step's summary line.
+fn exchange_summary(x: &Exchange) -> String {
+    let status = match &x.response {
+        Some(r) => format!(
+            "<span class=\"status {}\">{}</span>",
+            status_class(r.status),
+            r.status
+        ),
+        None => "<span class=\"status s5\">no answer</span>".to_string(),
+    };
+    format!(
+        " <code class=\"req\">{} {}</code> {status}",
+        escape(&x.request.method),
+        escape(&path_of(&x.request.url))
+    )
+}
+
+fn path_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        200..=299 => "s2",
+        300..=399 => "s3",
+        400..=499 => "s4",
+        _ => "s5",
+    }
+}
+
+fn exchange(out: &mut String, x: &Exchange) {
+    out.push_str("<div class=\"exchange\">");
+    request(out, &x.request);
+    match &x.response {
+        Some(r) => response(out, r),
+        None => out.push_str(
+            "<div class=\"http res\"><div class=\"hhead\"><span class=\"dir\">Response</span> <span class=\"status s5\">no answer</span></div></div>",
+        ),
+    }
+    out.push_str("</div>\n");
+}
+
+fn request(out: &mut String, r: &RequestLog) {
+    let _ = write!(
+        out,
+        "<div class=\"http req\"><div class=\"hhead\"><span class=\"dir\">Request</span> <b>{}</b> <code class=\"url\">{}</code></div>",
+        escape(&r.method),
+        escape(&r.url)
+    );
+    headers(out, &r.headers);
+    if let Some(body) = &r.body {
+        body_block(out, body);
+    }
+    out.push_str("</div>");
+}
+
+fn response(out: &mut String, r: &ResponseLog) {
+    let _ = write!(
+        out,
+        "<div class=\"http res\"><div class=\"hhead\"><span class=\"dir\">Response</span> <span class=\"status {}\">{}</span> <span class=\"muted\">{} ms · {} bytes</span></div>",
+        status_class(r.status),
+        r.status,
+        r.duration.as_millis(),
+        r.body_bytes
+    );
+    headers(out, &r.headers);
+    if !r.body.is_empty() {
+        body_block(out, &r.body);
+    }
+    out.push_str("</div>");
+}
+
+fn headers(out: &mut String, headers: &[(String, String)]) {
+    if headers.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<details class=\"headers\"><summary>Headers ({})</summary><table>",
+        headers.len()
+    );
+    for (k, v) in headers {
+        let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(v));
+    }
+    out.push_str("</table></details>");
+}
+
+fn body_block(out: &mut String, body: &str) {
+    let _ = write!(out, "<pre class=\"body\">{}</pre>", escape(&pretty(body)));
+}
+
+/// A compact JSON body indented for reading, when that changes nothing but whitespace;
+/// anything else as it is.
+fn pretty(body: &str) -> String {
+    let trimmed = body.trim();
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        return body.to_string();
+    }
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) else {
+        return body.to_string();
+    };
+    match (
+        serde_json::to_string(&value),
+        serde_json::to_string_pretty(&value),
+    ) {
+        (Ok(compact), Ok(pretty)) if compact == minify(trimmed) => pretty,
+        _ => body.to_string(),
+    }
+}
+
+/// JSON text without the whitespace between tokens.
+fn minify(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn snapshot_writes(out: &mut String, report: &RunReport) {
+    if report.snapshot_writes.is_empty() {
+        return;
+    }
+    out.push_str("<section class=\"card snapshots\"><h2>Snapshot files</h2><ul>");
+    for w in &report.snapshot_writes {
+        let (what, class) = match w.kind {
+            SnapshotWriteKind::Created => ("created", "pass"),
+            SnapshotWriteKind::Updated => ("updated", "pass"),
+            SnapshotWriteKind::Pending => ("to review", "warn"),
+        };
+        let _ = write!(
+            out,
+            "<li><span class=\"badge {class}\">{what}</span> <code>{}</code></li>",
+            escape(&w.path)
+        );
+    }
+    out.push_str("</ul></section>\n");
+}
+
+const CSS: &str = r#"
+:root{--bg:#f6f8fa;--card:#fff;--ink:#1f2328;--muted:#59636e;--line:#d0d7de;--soft:#eaeef2;
+--red:#cf222e;--red-bg:#ffebe9;--green:#1a7f37;--green-bg:#dafbe1;--amber:#9a6700;--amber-bg:#fff8c5;
+--blue:#0969da;--mono:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono","Liberation Mono",monospace}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
+a{color:var(--blue);text-decoration:none}a:hover{text-decoration:underline}
+code,pre{font-family:var(--mono);font-size:12.5px}
+pre{margin:0;white-space:pre-wrap;word-break:break-word}
+.wrap{max-width:1200px;margin:0 auto;padding:0 24px}
+.muted{color:var(--muted)}
+header.top{background:var(--card);border-top:5px solid var(--muted);border-bottom:1px solid var(--line);margin-bottom:20px}
+header.top.fail{border-top-color:var(--red)}header.top.pass{border-top-color:var(--green)}header.top.warn{border-top-color:var(--amber)}
+header.top .wrap{padding-top:18px;padding-bottom:18px}
+.title{display:flex;align-items:center;gap:12px}
+h1{font-size:22px;margin:0;font-weight:600}
+.verdict{padding:3px 12px;border-radius:999px;font-weight:700;font-size:13px;letter-spacing:.06em;color:#fff;background:var(--muted)}
+.verdict.fail{background:var(--red)}.verdict.pass{background:var(--green)}.verdict.warn{background:var(--amber)}
+dl.meta{display:flex;flex-wrap:wrap;gap:6px 28px;margin:12px 0 0}
+dl.meta div{display:flex;gap:8px;align-items:baseline}
+dl.meta dt{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+dl.meta dd{margin:0}
+.totals{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px;align-items:stretch}
+.stat{display:flex;flex-direction:column;min-width:120px;padding:8px 16px;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--ink);border-left-width:4px}
+a.stat:hover{text-decoration:none;background:var(--bg)}
+.stat b{font-size:24px;line-height:1.2}.stat span{color:var(--muted);font-size:12px}
+.stat.pass{border-left-color:var(--green)}.stat.fail{border-left-color:var(--red)}.stat.skip{border-left-color:var(--amber)}
+.stat.fail:not(.zero) b{color:var(--red)}.stat.pass:not(.zero) b{color:var(--green)}.stat.skip:not(.zero) b{color:var(--amber)}
+.stat.zero b{color:var(--muted)}
+.tools{margin-left:auto;display:flex;gap:8px;align-items:center}
+.tools button{font:inherit;font-size:12px;padding:4px 10px;border:1px solid var(--line);border-radius:6px;background:var(--bg);cursor:pointer}
+.banner{background:var(--amber-bg);border:1px solid #d4a72c;border-radius:8px;padding:10px 14px}
+.overview{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:20px;align-items:start;margin-bottom:24px}
+.overview>:only-child{grid-column:1/-1}
+@media (max-width:900px){.overview{grid-template-columns:1fr}}
+.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 18px}
+.card h2{font-size:16px;margin:0 0 10px}
+h3{font-size:13px;margin:16px 0 8px;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
+table.grid{border-collapse:collapse;width:100%}
+.grid th,.grid td{padding:5px 8px;border-bottom:1px solid var(--soft);text-align:left;vertical-align:top}
+.grid th{font-size:12px;color:var(--muted);font-weight:600}
+.grid .n{text-align:right;font-variant-numeric:tabular-nums}
+.grid td.bad{color:var(--red);font-weight:700}
+.grid td.case{font-family:var(--mono);font-weight:600;white-space:nowrap}
+.pips{display:inline-flex;flex-wrap:wrap;gap:3px}
+a.pip{display:inline-block;min-width:20px;height:20px;line-height:20px;text-align:center;border-radius:4px;font-size:11px;font-weight:600;color:#fff}
+a.pip:hover{text-decoration:none;outline:2px solid var(--ink)}
+a.pip.pass{background:#2da44e}a.pip.fail{background:var(--red)}a.pip.skip{background:#d4a72c}
+a.why{display:block;font-size:13px;margin-top:2px}a.why.fail{color:var(--red)}a.why.skip{color:var(--amber)}
+.grid tr.fail{background:#fff8f7}
+.badge{display:inline-block;padding:0 8px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
+.badge.pass{background:var(--green-bg);color:var(--green)}.badge.fail{background:var(--red-bg);color:var(--red)}.badge.skip,.badge.warn{background:var(--amber-bg);color:var(--amber)}
+.ratio{margin:0 0 6px}.ratio b{font-size:20px}
+.bar{height:8px;background:var(--soft);border-radius:4px;overflow:hidden}
+.bar span{display:block;height:100%;background:var(--green)}.bar span.warn{background:#d4a72c}
+ul.pairs{list-style:none;padding:0;margin:6px 0;display:flex;flex-wrap:wrap;gap:6px}
+ul.pairs li code{display:inline-block;padding:1px 8px;border-radius:6px;background:var(--bg);border:1px solid var(--line)}
+ul.pairs.missing li code{background:var(--amber-bg);border-color:#eac54f}
+.pairs-box{margin-top:10px}.pairs-box summary{cursor:pointer;color:var(--muted)}
+section.group{margin:26px 0}
+section.group>h2{font-size:17px;margin:0 0 10px;display:flex;align-items:center;gap:8px}
+section.group>h2 .count{font-size:12px;padding:1px 8px;border-radius:999px;background:var(--soft);color:var(--ink)}
+section.group>h2.fail{color:var(--red)}section.group>h2.pass{color:var(--green)}section.group>h2.skip{color:var(--amber)}
+details>summary{cursor:pointer}
+details.scenario{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--line);border-radius:8px;margin:8px 0}
+details.scenario.fail{border-left-color:var(--red)}details.scenario.pass{border-left-color:var(--green)}details.scenario.skip{border-left-color:var(--amber)}
+details.scenario>summary{display:flex;align-items:center;gap:10px;padding:9px 14px;list-style:none}
+details.scenario>summary::-webkit-details-marker{display:none}
+details.scenario>summary::before{content:"▸";color:var(--muted);width:10px}
+details.scenario[open]>summary::before{content:"▾"}
+details.scenario[open]>summary{border-bottom:1px solid var(--soft)}
+.mark{font-weight:700}
+.fail>summary>.mark,li.fail>.mark,.failure .mark{color:var(--red)}
+.pass>summary>.mark,li.pass>.mark{color:var(--green)}
+.skip>summary>.mark{color:var(--amber)}
+.sid{font-family:var(--mono);font-weight:700;font-size:12px;padding:1px 7px;border-radius:6px;background:var(--soft)}
+.fail .sid{background:var(--red-bg);color:var(--red)}
+.sname{font-weight:600}
+.grow{flex:1}
+.sfile{color:var(--muted);font-family:var(--mono);font-size:12px}
+.dur{color:var(--muted);font-size:12px;white-space:nowrap;font-variant-numeric:tabular-nums;margin-left:auto}
+.skipwhy{color:var(--amber);font-size:12px;max-width:45%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.content{padding:12px 16px 16px}
+.info{display:flex;flex-wrap:wrap;gap:4px 22px;color:var(--ink);font-size:13px}
+.info .k{color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.05em;margin-right:4px}
+.tag{display:inline-block;font-size:12px;padding:0 8px;margin-right:4px;border-radius:999px;background:#ddf4ff;color:var(--blue)}
+.skipped{color:var(--amber);background:var(--amber-bg);padding:6px 10px;border-radius:6px}
+.failure{margin:14px 0;border:1px solid #ffcecb;background:#fffafa;border-radius:8px;padding:10px 14px}
+.ftitle{font-weight:600;margin-bottom:6px}
+.phase{font-family:var(--mono);font-size:12px;color:var(--muted);font-weight:400}
+code.loc{color:var(--muted);font-size:11.5px}
+pre.error{background:var(--red-bg);color:#82071e;padding:8px 10px;border-radius:6px;margin:6px 0}
+.check{border-top:1px dashed #ffcecb;padding:8px 0 4px}
+.check:first-of-type{border-top:0}
+.chead .kind{font-size:11px;text-transform:uppercase;letter-spacing:.05em;font-weight:700;color:#fff;background:var(--red);padding:1px 6px;border-radius:4px}
+.chead .op{color:var(--muted)}
+dl.ea{display:grid;grid-template-columns:max-content 1fr;gap:4px 10px;margin:8px 0}
+dl.ea dt{font-size:12px;color:var(--muted);padding-top:4px}
+dl.ea dd{margin:0}
+dl.ea dd pre{padding:4px 8px;border-radius:6px;max-height:320px;overflow:auto}
+dd.exp pre{background:var(--green-bg);color:#116329}
+dd.act pre{background:var(--red-bg);color:#82071e}
+p.msg{margin:6px 0}
+ul.violations{margin:6px 0;padding-left:20px;font-family:var(--mono);font-size:12.5px;color:#82071e}
+pre.diff{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:6px 0;margin:8px 0;max-height:480px;overflow:auto;white-space:pre}
+pre.diff span{display:block;padding:0 10px;min-height:1.4em}
+pre.diff .add{background:var(--green-bg);color:#116329}
+pre.diff .del{background:var(--red-bg);color:#82071e}
+pre.diff .hunk{color:#8250df;background:#fbefff}
+pre.diff .hdr{font-weight:700;color:var(--muted)}
+details.seq{margin:14px 0}
+details.seq>summary,details.step>summary,details.headers>summary{color:var(--ink);font-weight:600}
+.svgbox{overflow-x:auto;margin-top:8px;padding:8px;border:1px solid var(--soft);border-radius:8px;background:#fcfdfe}
+.svgbox svg{display:block}
+.steps{display:flex;flex-direction:column;gap:6px}
+details.step{border:1px solid var(--soft);border-radius:6px;background:var(--card)}
+details.step>summary{display:flex;align-items:baseline;gap:6px;padding:6px 10px;font-weight:400;flex-wrap:wrap}
+details.step>summary::-webkit-details-marker{display:none}
+details.step>summary::before{content:"▸";color:var(--muted);width:10px}
+details.step[open]>summary::before{content:"▾"}
+details.step.fail{border-color:#ffcecb}
+.stname{font-weight:600}
+code.req{background:var(--bg);padding:0 6px;border-radius:4px}
+.status{font-family:var(--mono);font-size:12px;font-weight:700;padding:0 6px;border-radius:4px}
+.status.s2{background:var(--green-bg);color:var(--green)}.status.s3{background:#ddf4ff;color:var(--blue)}
+.status.s4,.status.s5{background:var(--red-bg);color:var(--red)}
+.sbody{padding:4px 12px 12px;border-top:1px solid var(--soft)}
+ul.checks{list-style:none;padding:0;margin:8px 0;font-size:13px}
+ul.checks li{padding:1px 0}ul.checks li.fail{color:#82071e}
+.exchange{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:10px;margin-top:8px;align-items:start}
+@media (max-width:900px){.exchange{grid-template-columns:1fr}}
+.http{border:1px solid var(--line);border-radius:6px;overflow:hidden;background:var(--card)}
+.hhead{padding:6px 10px;background:var(--bg);border-bottom:1px solid var(--line);word-break:break-all}
+.dir{font-size:11px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin-right:4px}
+.http details.headers{padding:4px 10px;border-bottom:1px solid var(--soft)}
+.http details.headers>summary{font-weight:400;color:var(--muted);font-size:12px}
+.http table{border-collapse:collapse;font-family:var(--mono);font-size:12px;margin:4px 0}
+.http th{text-align:left;color:var(--muted);font-weight:400;padding:1px 12px 1px 0;vertical-align:top;white-space:nowrap}
+.http td{word-break:break-all}
+pre.body{padding:8px 10px;max-height:360px;overflow:auto}
+.snapshots ul{list-style:none;padding:0;margin:0}.snapshots li{padding:2px 0}
+footer{color:var(--muted);font-size:12px;padding-top:8px;padding-bottom:24px}
+@media print{details>summary::before{display:none}.tools{display:none}}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::*;
+    use crate::spec::Loc;
+    use std::time::Duration;
+
+    fn loc(line: u32) -> Loc {
+        Loc {
+            file: "specs/a.yaml".into(),
+            line,
+            col: 5,
+        }
+    }
+
+    fn exchange(body: &str, status: u16) -> Exchange {
+        Exchange {
+            request: RequestLog {
+                method: "POST".into(),
+                url: "http://127.0.0.1:9/api/orders?q=<b>".into(),
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: Some(r#"{"note":"</script><script>alert(1)</script>"}"#.into()),
+            },
+            response: Some(ResponseLog {
+                status,
+                headers: vec![("x-test".into(), "\"quoted\" & <tag>".into())],
+                body: body.into(),
+                body_bytes: body.len(),
+                duration: Duration::from_millis(12),
+            }),
+        }
+    }
+
+    fn step(status: StepStatus, checks: Vec<CheckReport>, x: Exchange) -> StepReport {
+        let traffic = vec![Traffic {
+            method: x.request.method.clone(),
+            url: x.request.url.clone(),
+            status: x.response.as_ref().map(|r| r.status),
+            webhook: false,
+        }];
+        StepReport {
+            phase: Phase::Main,
+            number: 1,
+            name: "Place <an> order".into(),
+            loc: loc(8),
+            status,
+            error: None,
+            checks,
+            exchange: Some(x),
+            traffic,
+            attempts: 1,
+            duration: Duration::from_millis(15),
+        }
+    }
+
+    fn scenario(id: &str, name: &str, outcome: Outcome, steps: Vec<StepReport>) -> ScenarioReport {
+        ScenarioReport {
+            id: Some(id.into()),
+            name: name.into(),
+            tags: vec!["orders".into()],
+            loc: loc(4),
+            outcome,
+            steps,
+            duration: Duration::from_millis(20),
+        }
+    }
+
+    fn failing_check() -> CheckReport {
+        let mut c = CheckReport::new(CheckKind::Body, "$.order.status", "equals", loc(12));
+        c.passed = false;
+        c.expected = Some("\"pending\"".into());
+        c.actual = Some("\"<img src=x onerror=alert(1)>\"".into());
+        c.details = vec!["/order/total: \"x\" is not of type \"number\"".into()];
+        c.diff = Some(
+            "--- old\n+++ new\n@@ -1,2 +1,2 @@\n   \"a\": 1,\n-  \"b\": 2\n+  \"b\": 3\n".into(),
+        );
+        c
+    }
+
+    fn report() -> RunReport {
+        let body = r#"{"order":{"id":7,"status":"</script><script>alert(1)</script>"}}"#;
+        let passed = scenario(
+            "1.1",
+            "passes first in the file",
+            Outcome::Passed,
+            vec![step(StepStatus::Passed, vec![], exchange(body, 201))],
+        );
+        let failed = scenario(
+            "1.2",
+            "fails <second>",
+            Outcome::Failed,
+            vec![step(
+                StepStatus::Failed,
+                vec![failing_check()],
+                exchange(body, 500),
+            )],
+        );
+        let skipped = scenario(
+            "1.3",
+            "skipped",
+            Outcome::Skipped("not run: --fail-fast".into()),
+            vec![],
+        );
+        RunReport {
+            suites: vec![SuiteReport {
+                name: "Orders".into(),
+                file: "specs/a.yaml".into(),
+                scenarios: vec![passed, failed, skipped],
+            }],
+            target: Some("http://127.0.0.1:9".into()),
+            duration: Duration::from_millis(1234),
+            ..Default::default()
+        }
+    }
+
+    fn contract() -> ContractCoverage {
+        ContractCoverage {
+            exercised: vec!["POST /api/orders 201".into()],
+            missing: vec!["GET /api/orders/{id} 404".into()],
+        }
+    }
+
+    #[test]
+    fn escape_makes_text_inert() {
+        assert_eq!(
+            escape(r#"</script><script>alert('1')</script> & "x""#),
+            "&lt;/script&gt;&lt;script&gt;alert(&#39;1&#39;)&lt;/script&gt; &amp; &quot;x&quot;"
+        );
+        assert_eq!(escape("plain é ✓"), "plain é ✓");
+        assert_eq!(escape("&amp;"), "&amp;amp;");
+        assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn nothing_from_the_model_gets_through_unescaped() {
+        let page = render(&report(), Some(&contract()));
+        assert_eq!(
+            page.matches("<script").count(),
+            1,
+            "only the page's own script"
+        );
+        assert!(!page.contains("<img"));
+        assert!(!page.contains("<an>") && !page.contains("<second>") && !page.contains("<tag>"));
+        assert!(page.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.contains("fails &lt;second&gt;"));
+        assert!(page.contains("&quot;quoted&quot; &amp; &lt;tag&gt;"));
+        assert!(page.contains("/api/orders?q=&lt;b&gt;"));
+    }
+
+    #[test]
+    fn the_page_loads_nothing_from_outside() {
+        let page = render(&report(), Some(&contract()));
+        let refs = regex::Regex::new(
+            r#"(?i)(src|href|action|srcset|poster|data)\s*=\s*["']?\s*([a-z]+:|//)"#,
+        )
+        .expect("valid regex");
+        assert!(refs.find(&page).is_none(), "{:?}", refs.find(&page));
+        let css =
+            regex::Regex::new(r"(?i)url\(\s*['\x22]?\s*(https?:|//)|@import").expect("valid regex");
+        assert!(css.find(&page).is_none());
+        assert!(!page.contains("<link") && !page.contains("<iframe"));
+        // URLs appear as text, and that is fine.
+        assert!(page.contains("http://127.0.0.1:9/api/orders"));
+        assert!(page.contains("default-src 'none'"));
+    }
+
+    #[test]
+    fn the_csp_hash_matches_the_script() {
+        let page = render(&report(), None);
+        assert!(page.contains(&format!("<script>{SCRIPT}</script>")));
+        assert!(page.contains(&format!("'sha256-{}'", script_hash())));
+        assert_eq!(script_hash().len(), 44);
+    }
+
+    #[test]
+    fn failures_come_first_and_open_passes_and_skips_collapsed() {
+        let page = render(&report(), Some(&contract()));
+        let failed = page.find(r#"<details class="scenario fail" id="s-0-1" open>"#);
+        let passed = page.find(r#"<details class="scenario pass" id="s-0-0">"#);
+        let skipped = page.find(r#"<details class="scenario skip" id="s-0-2">"#);
+        assert!(page.contains(r#"<span class="skipwhy" title="not run: --fail-fast">not run: --fail-fast</span></summary>"#));
+        let (Some(f), Some(p), Some(s)) = (failed, passed, skipped) else {
+            panic!("scenario cards missing:\n{page}");
+        };
+        assert!(f < p && p < s);
+        assert!(page.find("id=\"failed\"") < page.find("id=\"passed\""));
+    }
+
+    #[test]
+    fn a_failure_shows_expected_actual_details_diff_and_the_exchange() {
+        let page = render(&report(), Some(&contract()));
+        assert!(
+            page.contains("<dt>expected</dt><dd class=\"exp\"><pre>&quot;pending&quot;</pre></dd>")
+        );
+        assert!(page.contains("<dt>actual</dt><dd class=\"act\">"));
+        assert!(page.contains("<ul class=\"violations\"><li>/order/total:"));
+        assert!(page.contains("<span class=\"del\">-  &quot;b&quot;: 2</span>"));
+        assert!(page.contains("<span class=\"add\">+  &quot;b&quot;: 3</span>"));
+        assert!(page.contains("<span class=\"hunk\">@@ -1,2 +1,2 @@</span>"));
+        assert!(page.contains("<code class=\"loc\">specs/a.yaml:12:5</code>"));
+        assert!(page.contains("<code>specs/a.yaml:4:5</code>"));
+        assert!(page.contains("<span class=\"tag\">orders</span>"));
+        assert!(page.contains("<span class=\"status s5\">500</span>"));
+        // The JSON body is indented for reading.
+        assert!(page.contains("{\n  &quot;order&quot;: {\n    &quot;id&quot;: 7,"));
+        // One diagram per scenario with traffic, with the failing step in red.
+        assert_eq!(page.matches("<svg class=\"sequence\"").count(), 2);
+        assert!(page.contains("class=\"message error failed-step\""));
+    }
+
+    #[test]
+    fn header_and_coverage() {
+        let page = render(&report(), Some(&contract()));
+        assert!(page.contains("<span class=\"verdict fail\">FAILED</span>"));
+        assert!(page.contains("<b>1/2</b> documented route × status pairs exercised"));
+        assert!(page.contains("<code>GET /api/orders/{id} 404</code>"));
+        assert!(page.contains("<td class=\"case\">1.2</td>"));
+        assert!(page.contains(
+            "<a class=\"pip fail\" href=\"#s-0-1\" title=\"fails &lt;second&gt;\">1</a>"
+        ));
+        assert!(page.contains("<a class=\"why fail\" href=\"#s-0-1\">fails &lt;second&gt;</a>"));
+        assert!(page.contains("<dd>1.23 s</dd>"));
+        let mut all_good = report();
+        all_good.suites[0].scenarios.remove(1);
+        let page = render(&all_good, None);
+        assert!(page.contains("<span class=\"verdict pass\">PASSED</span>"));
+        assert!(!page.contains("Contract coverage"));
+        all_good.interrupted = true;
+        assert!(render(&all_good, None).contains("INTERRUPTED"));
+    }
+
+    #[test]
+    fn json_bodies_are_indented_only_when_nothing_but_whitespace_changes() {
+        assert_eq!(
+            pretty(r#"{"a":[1,2]}"#),
+            "{\n  \"a\": [\n    1,\n    2\n  ]\n}"
+        );
+        assert_eq!(pretty(r#"{"a": "b c"}"#), "{\n  \"a\": \"b c\"\n}");
+        // A number serde_json would rewrite, an escape it would change, text that is not JSON.
+        for body in [
+            r#"{"big":123456789012345678901234567890}"#,
+            r#"{"e":"\u00e9"}"#,
+            "{not json",
+            "plain",
+        ] {
+            assert_eq!(pretty(body), body);
+        }
+        assert_eq!(
+            minify("{ \"a b\" : [ 1 , \"\\\" x\" ] }"),
+            "{\"a b\":[1,\"\\\" x\"]}"
+        );
+    }
+
+    #[test]
+    fn an_empty_run_still_renders() {
+        let page = render(&RunReport::default(), None);
+        assert!(page.starts_with("<!doctype html>"));
+        assert!(page.ends_with("</html>\n"));
+        assert!(page.contains("PASSED"));
+    }
 }

@@ -16,6 +16,7 @@ pub mod merge;
 pub mod model;
 pub mod pretty;
 pub mod sequence;
+pub mod svg;
 pub mod terminal;
 pub mod text;
 
