@@ -15,6 +15,7 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod environment;
+pub mod import;
 pub mod loader;
 pub mod redact;
 pub mod report;
