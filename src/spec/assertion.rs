@@ -5,13 +5,17 @@
 //! `$.total: 399.99` or `$.orders: { type: array, length: 2 }`.
 
 use super::json_template::JsonTemplate;
+use super::template::{TEMPLATE_PATTERN_MESSAGE, syntax_regex};
 use super::values::Pattern;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess};
+use std::borrow::Cow;
 use std::fmt;
 
-/// The JSON types `type:` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// The JSON types `type:` accepts. `number` accepts integers too; write `"null"` quoted (a bare
+/// `null` is YAML's null, which means no `type` check at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
     String,
@@ -146,28 +150,50 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<JsonTemplate>, D::E
     JsonTemplate::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+/// Operators on one value; all of them must hold. A `null` operator value counts as not written,
+/// except for `equals`, `not_equals`, `contains` and `not_contains`, where it is the value.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Operators")]
 struct Operators {
+    /// Equal to this JSON value (numbers compare by value: `1` equals `1.0`).
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "JsonTemplate")]
     equals: Option<JsonTemplate>,
+    /// Not equal to this JSON value.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "JsonTemplate")]
     not_equals: Option<JsonTemplate>,
+    /// `true`: the value is present (`null` counts as present); `false`: it is missing.
     exists: Option<bool>,
+    /// `true`: the value is missing (for headers: not sent); `false`: it is present.
     absent: Option<bool>,
+    /// The value's JSON type.
     #[serde(rename = "type")]
     type_: Option<JsonType>,
+    /// Matches this regular expression (non-strings are matched as JSON text).
     matches: Option<Pattern>,
+    /// Does not match this regular expression.
     not_matches: Option<Pattern>,
+    /// A string contains this substring, an array this element, an object this key.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "JsonTemplate")]
     contains: Option<JsonTemplate>,
+    /// The opposite of `contains`.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "JsonTemplate")]
     not_contains: Option<JsonTemplate>,
+    /// Has this many characters (string), elements (array) or keys (object).
     length: Option<usize>,
+    /// Greater than, as a number, or as a string (which orders RFC 3339 timestamps).
     gt: Option<JsonTemplate>,
+    /// Greater than or equal to, as a number or as a string.
     gte: Option<JsonTemplate>,
+    /// Less than, as a number or as a string.
     lt: Option<JsonTemplate>,
+    /// Less than or equal to, as a number or as a string.
     lte: Option<JsonTemplate>,
+    /// Equal to one of these values.
     one_of: Option<Vec<JsonTemplate>>,
 }
 
@@ -198,6 +224,51 @@ impl Operators {
             out.extend(v.map(|v| Assertion::Compare(cmp, v)));
         }
         out
+    }
+}
+
+impl JsonSchema for ValueAssertion {
+    fn schema_name() -> Cow<'static, str> {
+        "Assertion".into()
+    }
+
+    /// Mirrors `AssertionVisitor`: any value but a mapping means "equals" (the
+    /// [`JsonTemplate`] schema without objects); a mapping is
+    /// `Operators`, at least one of them given (a `null` counts as given only for the four
+    /// operators that take any value).
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let value = generator.subschema_for::<JsonTemplate>();
+        let mut operators = generator.subschema_for::<Operators>();
+        let unset = serde_json::json!({ "type": "null" });
+        operators.insert("minProperties".into(), 1.into());
+        operators.insert(
+            "not".into(),
+            serde_json::json!({
+                "description": "only operators without a value (`null`), which check nothing",
+                "additionalProperties": false,
+                "properties": {
+                    "equals": false, "not_equals": false, "contains": false, "not_contains": false,
+                    "exists": unset, "absent": unset, "type": unset, "matches": unset,
+                    "not_matches": unset, "length": unset, "gt": unset, "gte": unset,
+                    "lt": unset, "lte": unset, "one_of": unset,
+                },
+            }),
+        );
+        json_schema!({
+            "description": "The expected value (equals), or a mapping of operators that must all hold: `{ type: integer, gt: 0 }`, `{ exists: true }`, `{ matches: \"^pi_\" }`.",
+            "anyOf": [
+                // Operators first: editors report the first of equally bad branches, and a
+                // mapping with a typo is better told "property … is not allowed".
+                operators,
+                {
+                    "description": "Equals this value (`1` equals `1.0`). To expect an object, write `equals: {…}`.",
+                    "type": ["null", "boolean", "number", "string", "array"],
+                    "pattern": format!("^{}$", syntax_regex()),
+                    "patternErrorMessage": TEMPLATE_PATTERN_MESSAGE,
+                    "items": value,
+                }
+            ],
+        })
     }
 }
 

@@ -1,8 +1,12 @@
 //! JSON-shaped spec values whose strings are templates: request bodies, variables, expected values.
 
-use super::template::{Lookup, Placeholder, RenderError, Template};
+use super::template::{
+    Lookup, Placeholder, RenderError, TEMPLATE_PATTERN_MESSAGE, Template, syntax_regex,
+};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A JSON value from a spec; every string in it is a [`Template`].
@@ -88,6 +92,26 @@ impl From<Value> for JsonTemplate {
                 JsonTemplate::Object(o.into_iter().map(|(k, v)| (k, v.into())).collect())
             }
         }
+    }
+}
+
+impl JsonSchema for JsonTemplate {
+    fn schema_name() -> Cow<'static, str> {
+        "JsonTemplate".into()
+    }
+
+    /// Mirrors the [`Deserialize`] impl below: any JSON value, every string in it (not the keys) a
+    /// template.
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let itself = generator.subschema_for::<JsonTemplate>();
+        json_schema!({
+            "description": "Any JSON value; every string in it may hold `{{…}}` templates, and a string that is exactly one placeholder keeps the value's JSON type.",
+            "type": ["null", "boolean", "number", "string", "array", "object"],
+            "pattern": format!("^{}$", syntax_regex()),
+            "patternErrorMessage": TEMPLATE_PATTERN_MESSAGE,
+            "items": itself,
+            "additionalProperties": itself,
+        })
     }
 }
 

@@ -5,9 +5,13 @@
 //! patterns, durations, regexes, JSONPaths, template syntax) and rejects unknown keys; checks that
 //! need more context (variables defined before use, schema files, includes) live in
 //! [`crate::loader`]. Nothing here performs I/O.
+//!
+//! Every type a spec file is read into also describes itself as JSON Schema ([`schemars`]);
+//! [`schema`] puts them together for `gigcheck schema` and editors.
 
 pub mod assertion;
 pub mod json_template;
+pub mod schema;
 pub mod source;
 pub mod template;
 pub mod unique;
@@ -16,9 +20,11 @@ pub mod values;
 use assertion::{JsonType, ValueAssertion};
 use indexmap::IndexMap;
 use json_template::JsonTemplate;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 pub use source::{Loc, SourceRef};
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use template::Template;
@@ -27,13 +33,15 @@ use values::{BodyPath, Pattern, SpecDuration, StatusExpectation};
 /// Variables defined in a spec: name → value (templates allowed).
 pub type Vars = IndexMap<String, JsonTemplate>;
 
-/// One spec file.
-#[derive(Debug, Clone, Deserialize)]
+/// One spec file: a suite of scenarios, reported as one JUnit testsuite.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Suite {
-    /// Defaults to the file name.
+    /// The suite's name (the JUnit testsuite); defaults to the file name.
     pub name: Option<String>,
+    /// What the suite covers.
     pub description: Option<String>,
+    /// Tags for `--tag`; every scenario of the suite has them.
     #[serde(default)]
     pub tags: Vec<String>,
     /// Run this suite's scenarios one after another, in file order.
@@ -43,8 +51,10 @@ pub struct Suite {
     /// `vars`: shared test data such as users, addresses and carts.
     #[serde(default)]
     pub fixtures: Vec<String>,
-    /// Evaluated afresh for every scenario, so `{{unique_email}}` differs between scenarios.
+    /// Variables: name → value (templates allowed). Evaluated afresh for every scenario, so
+    /// `{{unique_email}}` differs between scenarios.
     #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(with = "unique::Map<JsonTemplate>")]
     pub vars: Vars,
     /// Steps run before each scenario, in that scenario's variables and cookie jar.
     #[serde(default)]
@@ -53,28 +63,40 @@ pub struct Suite {
     #[serde(default)]
     pub teardown: Vec<Step>,
     /// Checks every error response (4xx/5xx) from the target must pass too, whatever the step:
-    /// e.g. the error body's schema and "no internals in the message".
+    /// e.g. the error body's schema and "no internals in the message". No `snapshot` (it applies
+    /// to many responses) and no `statuses` (the loader rejects both).
+    #[schemars(extend("properties" = { "snapshot": { "type": "null" }, "statuses": false }))]
     pub error_responses: Option<Expect>,
+    /// The test cases; each runs with its own variables and cookie jar, in parallel unless the
+    /// suite is `serial` or the scenario `exclusive`.
     pub scenarios: Vec<Scenario>,
 }
 
-/// One test case.
-#[derive(Debug, Clone, Deserialize)]
+/// One test case (a JUnit testcase).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// The test plan's number, e.g. `"4.1"`. Several scenarios may share one id.
+    /// The test plan's number, e.g. `"4.1"` (quote it; an unquoted number is taken as its text).
+    /// Several scenarios may share one id.
     #[serde(default, deserialize_with = "plan_id")]
+    #[schemars(schema_with = "plan_id_schema", transform = without_default)]
     pub id: Option<String>,
+    /// What the scenario checks, as the report shows it: `[4.1] <name>`.
     pub name: String,
+    /// More about the scenario.
     pub description: Option<String>,
+    /// Tags for `--tag`, besides the suite's.
     #[serde(default)]
     pub tags: Vec<String>,
     /// Run with nothing else running: for scenarios that change what every scenario shares
     /// (a database outage, faults at the payment provider).
     #[serde(default)]
     pub exclusive: bool,
+    /// Variables of this scenario, after the suite's: name → value (templates allowed).
     #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(with = "unique::Map<JsonTemplate>")]
     pub vars: Vars,
+    /// The steps, in order; a failed step stops the scenario (teardown still runs).
     pub steps: Vec<Step>,
     /// Runs after the scenario's steps (before the suite's teardown), even when a step failed.
     #[serde(default)]
@@ -117,9 +139,24 @@ fn plan_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
     d.deserialize_any(V)
 }
 
-/// One step of a scenario.
-#[derive(Debug, Clone, Deserialize)]
+/// The schema of what [`plan_id`] accepts: a string, or a number taken as its text.
+fn plan_id_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "number"] })
+}
+
+/// Drops the `default` schemars derives from `#[serde(default)]` where it would be `null`, a
+/// value the field's schema rejects (absent is what stands for "none").
+fn without_default(schema: &mut Schema) {
+    schema.remove("default");
+}
+
+/// One step of a scenario: `name` plus exactly one of `request`, `webhook`, `hook`, `concurrent`
+/// or `include`. `request` and `webhook` take `expect`, `capture` and `retry`; `concurrent` takes
+/// `expect` with `statuses` only; `include` takes `with`; `hook` nothing more.
+// Its JSON Schema is `RawStep`'s (the form it is read in) with this description.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(try_from = "RawStep")]
+#[schemars(with = "RawStep")]
 pub struct Step {
     pub name: Option<String>,
     pub action: Action,
@@ -147,14 +184,43 @@ pub struct ConcurrentStep {
     pub statuses: IndexMap<String, usize>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// Requests sent at the same moment: `times` with `request` (the same request 2 to 1000 times),
+/// or `requests` (a list of at least 2).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Concurrent", transform = concurrent_rules)]
 struct RawConcurrent {
-    /// Send `request` this many times at once…
+    /// Send `request` this many times at once (2 to 1000)…
     times: Option<usize>,
+    /// The request to send `times` times.
     request: Option<Request>,
-    /// …or these requests at once.
+    /// …or these requests at once (at least 2).
     requests: Option<Vec<Request>>,
+}
+
+/// What [`concurrent_step`] requires of a [`RawConcurrent`], as schema keywords.
+fn concurrent_rules(schema: &mut Schema) {
+    schema.insert(
+        "oneOf".into(),
+        serde_json::json!([
+            {
+                "required": ["times", "request"],
+                "properties": {
+                    "times": { "type": "integer", "minimum": 2, "maximum": 1000 },
+                    "request": { "type": "object" },
+                    "requests": { "type": "null" },
+                },
+            },
+            {
+                "required": ["requests"],
+                "properties": {
+                    "requests": { "type": "array", "minItems": 2 },
+                    "times": { "type": "null" },
+                    "request": { "type": "null" },
+                },
+            }
+        ]),
+    );
 }
 
 /// What an HTTP step sends.
@@ -184,32 +250,161 @@ pub struct Include {
     pub fragment: Option<Arc<Fragment>>,
 }
 
-/// A reusable list of steps (`specs/_fragments/*.yaml`).
-#[derive(Debug, Clone, Deserialize)]
+/// A reusable list of steps (`specs/_fragments/*.yaml`), run by a step's `include`. Variables
+/// it captures are visible to the includer afterwards.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fragment {
+    /// What the fragment does.
     pub description: Option<String>,
     /// Names the includer must pass with `with:`; they are variables inside the fragment.
     #[serde(default)]
     pub params: Vec<String>,
+    /// The fragment's steps, run in the including scenario's variables and cookie jar.
     pub steps: Vec<Step>,
 }
 
-#[derive(Clone, Deserialize)]
+/// A step as written, before `TryFrom` checks that its keys make one action (see [`Step`]).
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Step", transform = step_rules)]
 struct RawStep {
+    /// What the step does, as the report shows it; defaults to the request line.
     name: Option<String>,
+    /// Send an HTTP request.
     request: Option<Request>,
+    /// Send a Stripe event to the backend's webhook, signed as Stripe signs (or deliberately not).
     webhook: Option<Webhook>,
+    /// Run a named hook of the target, e.g. `db_down` / `db_up`.
     hook: Option<String>,
+    /// Send requests at the same moment and count the answers' statuses (for races).
     concurrent: Option<RawConcurrent>,
+    /// Run a fragment's steps: a file relative to this one, e.g. `_fragments/login.yaml`.
     include: Option<String>,
+    /// With `include`: a value for every parameter the fragment declares.
     #[serde(default, deserialize_with = "unique::opt_map")]
+    #[schemars(with = "unique::Map<JsonTemplate>")]
     with: Option<Vars>,
+    /// What the response must look like.
     expect: Option<Expect>,
+    /// Variables to set from the response: name → `$.json.path`, `{ header: Name }` or
+    /// `{ regex: "…", group: 1 }`.
     #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(with = "unique::Map<Capture>")]
     capture: IndexMap<String, Capture>,
+    /// Try the whole step again until it passes: `{ attempts: 5, delay: 200ms }`.
     retry: Option<Retry>,
+}
+
+/// What `TryFrom<RawStep> for Step` (and [`concurrent_step`], and the loader's check that
+/// `statuses` belongs to `concurrent` steps) require of a [`RawStep`], as schema keywords: at
+/// least one action, and for each action given, what may (not) go with it. `{ "enum": [null] }`
+/// reads "absent or null", which serde treats alike (on keys whose schema never takes `null`:
+/// "absent"). Written as `if`/`then` rather than a `oneOf` of forms so that editors
+/// (yaml-language-server) point at the key that is wrong, with the loader's own words in
+/// `errorMessage`.
+fn step_rules(schema: &mut Schema) {
+    use serde_json::{Value, json};
+    const ACTIONS: [&str; 5] = ["request", "webhook", "hook", "concurrent", "include"];
+    let unset = |message: &str| json!({ "enum": [null], "errorMessage": message });
+    let set = |action: &str| json!({ "required": [action], "properties": { action: { "not": { "type": "null" } } } });
+    let one_action =
+        "a step does one thing: `request`, `webhook`, `hook`, `concurrent` or `include`";
+    let no_checks = |message: &str| {
+        json!({
+            "expect": unset(message),
+            "retry": unset(message),
+            "capture": { "additionalProperties": false, "errorMessage": message },
+        })
+    };
+    let no_statuses = json!({
+        "expect": {
+            "properties": {
+                "statuses": unset("`statuses` counts the answers of a `concurrent` step; for one request use `status`"),
+            },
+        },
+    });
+    let concurrent_checks =
+        "a `concurrent` step checks only `statuses` (how many answers of each status)";
+    let concurrent_expect = "a `concurrent` step needs `expect: { statuses: { 200: 1, 409: 4 } }`";
+    let concurrent = json!({
+        "retry": unset("a `concurrent` step takes no `capture` or `retry`"),
+        "capture": {
+            "additionalProperties": false,
+            "errorMessage": "a `concurrent` step takes no `capture` or `retry`",
+        },
+        "expect": {
+            "type": "object",
+            "required": ["statuses"],
+            "errorMessage": concurrent_expect,
+            "properties": {
+                "statuses": {
+                    "minProperties": 1,
+                    "errorMessage": concurrent_expect,
+                    "propertyNames": {
+                        "pattern": values::STATUS_PATTERN_REGEX,
+                        "patternErrorMessage": "not a status: write a code such as `201` or a class such as `4xx`",
+                    },
+                },
+                "status": unset(concurrent_checks),
+                "text": unset(concurrent_checks),
+                "schema": unset(concurrent_checks),
+                "snapshot": unset(concurrent_checks),
+                "faster_than": unset(concurrent_checks),
+                "headers": { "additionalProperties": false, "errorMessage": concurrent_checks },
+                "body": { "additionalProperties": false, "errorMessage": concurrent_checks },
+            },
+        },
+    });
+    // What goes with each action, besides `name`.
+    let rules = |action: &'static str| -> (Vec<&'static str>, Value) {
+        match action {
+            "request" | "webhook" => (vec![action], no_statuses.clone()),
+            "hook" => (
+                vec![action],
+                no_checks("a `hook` step takes only `name`; it passes when the hook succeeds"),
+            ),
+            "include" => (
+                vec![action],
+                no_checks(
+                    "an `include` step takes only `name` and `with`; put `expect`, `capture` and `retry` on the fragment's own steps",
+                ),
+            ),
+            _ => (vec![action, "expect"], concurrent.clone()),
+        }
+    };
+    let mut all = Vec::new();
+    for action in ACTIONS {
+        let (required, extra) = rules(action);
+        let mut properties = serde_json::Map::new();
+        for other in ACTIONS.iter().filter(|other| **other != action) {
+            properties.insert((*other).into(), unset(one_action));
+        }
+        if action != "include" {
+            properties.insert("with".into(), unset("`with` only goes with `include`"));
+        }
+        if let Value::Object(extra) = extra {
+            properties.extend(extra);
+        }
+        let mut then = json!({ "required": required, "properties": properties });
+        if action == "concurrent" {
+            then["errorMessage"] = concurrent_expect.into();
+        }
+        all.push(json!({ "if": set(action), "then": then }));
+    }
+    let unset_all: serde_json::Map<String, Value> = ACTIONS
+        .iter()
+        .map(|a| ((*a).to_string(), json!({ "type": "null" })))
+        .collect();
+    all.push(json!({
+        "if": { "properties": unset_all },
+        "then": {
+            "required": ["request"],
+            "properties": { "request": { "not": { "type": "null" } } },
+            "errorMessage": "a step needs one of `request` (send an HTTP request), `webhook` (send a signed Stripe event), `hook` (run a named hook), `concurrent` (send requests at once) or `include` (run a fragment)",
+        },
+    }));
+    schema.insert("allOf".into(), Value::Array(all));
 }
 
 impl TryFrom<RawStep> for Step {
@@ -341,7 +536,7 @@ impl Step {
 }
 
 /// The HTTP methods a request may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     Get,
@@ -374,31 +569,62 @@ impl fmt::Display for Method {
 }
 
 /// An HTTP request. `url` is relative to `base_url` unless it is absolute.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = one_body)]
 pub struct Request {
+    /// The HTTP method.
     pub method: Method,
+    /// Relative to the base URL (`/api/orders/{{order_id}}`), or absolute.
     pub url: Template,
+    /// Query parameters: name → value.
     #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(with = "unique::Map<Template>")]
     pub query: IndexMap<String, Template>,
+    /// Request headers: name → value.
     #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(with = "unique::Map<Template>")]
     pub headers: IndexMap<String, Template>,
     /// Shorthand for `Authorization: Bearer <token>`.
     pub bearer: Option<Template>,
     /// A JSON body (sets `Content-Type: application/json` unless a header says otherwise).
     pub json: Option<JsonTemplate>,
-    /// A form body (`application/x-www-form-urlencoded`).
+    /// A form body (`application/x-www-form-urlencoded`): field → value.
     #[serde(default, deserialize_with = "unique::opt_map")]
+    #[schemars(with = "unique::Map<Template>")]
     pub form: Option<IndexMap<String, Template>>,
     /// A raw text body, sent as written.
     pub body: Option<Template>,
-    /// Overrides `--timeout` for this request.
+    /// Overrides `--timeout` for this request: `500ms`, `2s`, `1m`.
     pub timeout: Option<SpecDuration>,
+}
+
+/// The loader's rule that a request has at most one body (`json`, `form` or `body`; a `null`
+/// `json` or `body` is none, a `form` is never `null`), as schema keywords.
+fn one_body(schema: &mut Schema) {
+    let set = serde_json::json!({ "not": { "type": "null" } });
+    let none = serde_json::json!({
+        "type": "null",
+        "errorMessage": "a request has one body: `json`, `form` or `body`",
+    });
+    schema.insert(
+        "allOf".into(),
+        serde_json::json!([
+            {
+                "if": { "required": ["json"], "properties": { "json": set } },
+                "then": { "properties": { "form": none, "body": none } },
+            },
+            {
+                "if": { "required": ["form"] },
+                "then": { "properties": { "body": none } },
+            }
+        ]),
+    );
 }
 
 /// A Stripe event sent to the backend's webhook endpoint, signed like Stripe signs
 /// (`Stripe-Signature: t=…,v1=…`), or deliberately signed wrong.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
     /// The event type, e.g. `payment_intent.succeeded`.
@@ -410,11 +636,13 @@ pub struct Webhook {
     pub id: Option<Template>,
     /// Where to send it, relative to the base URL.
     #[serde(default = "default_webhook_url")]
+    #[schemars(extend("default" = "/api/payment/webhook"))]
     pub url: Template,
     /// The signing secret; default the `webhook_secret` variable.
     pub secret: Option<Template>,
     /// `valid` (default), or a way of getting it wrong.
     #[serde(default)]
+    #[schemars(extend("default" = "valid"))]
     pub signature: SignatureMode,
 }
 
@@ -422,9 +650,11 @@ fn default_webhook_url() -> Template {
     Template::literal("/api/payment/webhook")
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// How a webhook is signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureMode {
+    /// Signed as Stripe signs, with the right secret and a fresh timestamp.
     #[default]
     Valid,
     /// Signed with a secret that is not the backend's.
@@ -438,26 +668,42 @@ pub enum SignatureMode {
 }
 
 /// What the response must look like.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    /// The expected status: `201`, a list `[200, 201]`, or a class `4xx`.
     pub status: Option<StatusExpectation>,
-    /// Header name (any case) → expected value or operators.
+    /// Header name (any case) → expected value or operators; `{ absent: true }` for "not sent".
     #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(with = "unique::Map<ValueAssertion>")]
     pub headers: IndexMap<String, ValueAssertion>,
-    /// JSONPath → expected value or operators.
+    /// JSONPath (`$.order.status`) → expected value or operators. A path that can select several
+    /// nodes (`$.orders[*].id`) gives the array of them.
     #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(schema_with = "body_checks_schema")]
     pub body: IndexMap<String, ValueAssertion>,
     /// Assertions on the raw body text (`contains`, `matches`, …).
     pub text: Option<ValueAssertion>,
-    /// A JSON Schema file in the schemas folder.
+    /// A JSON Schema file in the schemas folder (`fixtures/schemas/`), e.g. `order.json`.
     pub schema: Option<String>,
+    /// Compare the body with a stored snapshot: a name, or `{ name, redact }`.
     pub snapshot: Option<SnapshotSpec>,
-    /// The response must arrive within this time.
+    /// The response must arrive within this time: `500ms`, `2s`.
     pub faster_than: Option<SpecDuration>,
-    /// Only for `concurrent` steps: how many answers of each status.
+    /// Only for `concurrent` steps: how many answers of each status, e.g. `{ 200: 1, 409: 4 }`
+    /// (classes like `4xx` allowed). Statuses not listed must not occur.
     #[serde(default, deserialize_with = "unique::opt_map")]
+    #[schemars(with = "unique::Map<usize>")]
     pub statuses: Option<IndexMap<String, usize>>,
+}
+
+/// The schema of `expect.body`: a [`unique::Map`] whose keys the loader parses as JSONPaths.
+fn body_checks_schema(generator: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "additionalProperties": generator.subschema_for::<ValueAssertion>(),
+        "propertyNames": generator.subschema_for::<BodyPath>(),
+    })
 }
 
 /// Where a captured value comes from.
@@ -471,13 +717,58 @@ pub enum Capture {
     Regex { pattern: Pattern, group: usize },
 }
 
-#[derive(Deserialize)]
+/// A capture written as a mapping: exactly one of `jsonpath`, `header` or `regex`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CaptureMapping")]
 struct RawCapture {
+    /// A JSONPath into the response body; the JSON type is kept.
     jsonpath: Option<BodyPath>,
+    /// A response header's value.
     header: Option<String>,
+    /// A regular expression over the raw body.
     regex: Option<Pattern>,
+    /// With `regex`: the capture group (default 1; 0 is the whole match).
     group: Option<usize>,
+}
+
+impl JsonSchema for Capture {
+    fn schema_name() -> Cow<'static, str> {
+        "Capture".into()
+    }
+
+    /// Mirrors the [`Deserialize`] impl below: a JSONPath string, or a `RawCapture` with exactly
+    /// one source (a `null` one is none) and `group` only with `regex`. Whether `group` exists in
+    /// the regex is checked when the spec loads.
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let path = generator.subschema_for::<BodyPath>();
+        let raw = generator.subschema_for::<RawCapture>();
+        let unset = serde_json::json!({ "type": "null" });
+        let set = serde_json::json!({ "not": { "type": "null" } });
+        json_schema!({
+            "description": "Where a captured value comes from: a JSONPath (`$.order.id`, JSON type kept), `{ header: Name }`, or `{ regex: \"id=(\\\\d+)\", group: 1 }` on the raw body.",
+            "anyOf": [
+                path,
+                {
+                    "allOf": [raw],
+                    "oneOf": [
+                        {
+                            "required": ["jsonpath"],
+                            "properties": { "jsonpath": set, "header": unset, "regex": unset, "group": unset },
+                        },
+                        {
+                            "required": ["header"],
+                            "properties": { "header": set, "jsonpath": unset, "regex": unset, "group": unset },
+                        },
+                        {
+                            "required": ["regex"],
+                            "properties": { "regex": set, "jsonpath": unset, "header": unset },
+                        }
+                    ],
+                }
+            ],
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Capture {
@@ -519,13 +810,15 @@ impl<'de> Deserialize<'de> for Capture {
 }
 
 /// Repeat a step until its checks pass.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Retry {
-    /// Total tries, the first included.
+    /// Total tries, the first included (at least 1, which the loader checks).
+    #[schemars(range(min = 1))]
     pub attempts: u32,
-    /// Wait between tries.
+    /// Wait between tries: `200ms` (the default), `1s`.
     #[serde(default = "default_retry_delay")]
+    #[schemars(extend("default" = "200ms"))]
     pub delay: SpecDuration,
 }
 
@@ -541,7 +834,8 @@ pub struct SnapshotSpec {
     pub redact: IndexMap<String, Redaction>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// A redaction with a type check.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Redaction {
     /// Replaces the value, e.g. `"[id]"`.
@@ -551,19 +845,62 @@ pub struct Redaction {
     pub type_: Option<JsonType>,
 }
 
-#[derive(Deserialize)]
+/// The loader's rule for snapshot names: they become file names.
+const SNAPSHOT_NAME_REGEX: &str = "^[A-Za-z0-9._-]+$";
+const SNAPSHOT_NAME_MESSAGE: &str =
+    "a snapshot name becomes a file name: use letters, digits, `-`, `_` and `.`";
+
+/// A snapshot written as a mapping.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SnapshotMapping")]
 struct RawSnapshot {
+    /// The snapshot's name; it becomes part of a file name (letters, digits, `-`, `_`, `.`).
+    #[schemars(
+        regex(pattern = SNAPSHOT_NAME_REGEX),
+        extend("patternErrorMessage" = SNAPSHOT_NAME_MESSAGE)
+    )]
     name: String,
+    /// JSONPath (plain, no templates) → what replaces the value before comparing.
     #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(
+        with = "unique::Map<RawRedaction>",
+        extend("propertyNames" = { "pattern": "^\\$" })
+    )]
     redact: IndexMap<String, RawRedaction>,
 }
 
-#[derive(Deserialize)]
+/// What replaces a redacted value: a placeholder such as `"[id]"`, or `{ with, type }`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(rename = "RedactionOrPlaceholder")]
 enum RawRedaction {
+    /// Replaces the value, e.g. `"[id]"`.
     Placeholder(String),
     Full(Redaction),
+}
+
+impl JsonSchema for SnapshotSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "Snapshot".into()
+    }
+
+    /// Mirrors the [`Deserialize`] impl below: a name, or a `RawSnapshot`; the name pattern is
+    /// the loader's rule (snapshot names become file names).
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let raw = generator.subschema_for::<RawSnapshot>();
+        json_schema!({
+            "description": "Compare the response body with a stored snapshot (`__snapshots__/<spec file>__<name>.snap`): a name, or `{ name, redact: { <JSONPath>: \"[placeholder]\" } }`.",
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": SNAPSHOT_NAME_REGEX,
+                    "patternErrorMessage": SNAPSHOT_NAME_MESSAGE,
+                },
+                raw
+            ],
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for SnapshotSpec {

@@ -8,8 +8,10 @@
 //! `{{total | cents}}` (dollars → integer cents, for Stripe amounts), `{{id | string}}`,
 //! `{{count | int}}`.
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A parsed template string.
@@ -375,6 +377,45 @@ fn resolve(ph: &Placeholder, lookup: &dyn Lookup) -> Result<Value, RenderError> 
         }
     }
 }
+
+/// What [`Template::parse`] accepts, as a regular expression over the whole string (without the
+/// `^…$` anchors): text without `{{`, and placeholders `{{ name.field | filter }}`. Written in the
+/// dialect JSON Schema's `pattern` uses (ECMA-262 with the `u` flag), which editors and the
+/// `jsonschema` crate both understand. Names are Unicode letters and digits, `_` and `-`
+/// (`char::is_alphanumeric`); `env` takes exactly one field; `repeat(N)` takes N up to 64 Mi.
+pub(crate) fn syntax_regex() -> String {
+    const NAME_CHAR: &str = r"[\p{Alphabetic}\p{N}_-]";
+    // 0 ..= 67108864 (64 Mi), leading zeros and a `+` allowed as `usize::from_str` allows them.
+    const REPEAT_COUNT: &str = r"\+?0*(?:[0-9]{1,7}|[1-5][0-9]{7}|6[0-6][0-9]{6}|670[0-9]{5}|6710[0-7][0-9]{3}|67108[0-7][0-9]{2}|671088[0-5][0-9]|6710886[0-4])";
+    let seg = format!("{NAME_CHAR}+");
+    // `env.NAME`, or any dotted name whose first segment is not exactly `env`.
+    let name = format!(r"(?:env\.{seg}|(?!env(?!{NAME_CHAR})){seg}(?:\.{seg})*)");
+    let filter = format!(r"(?:cents|int|string|repeat\(\s*{REPEAT_COUNT}\s*\))");
+    let placeholder = format!(r"\{{\{{\s*{name}\s*(?:\|\s*{filter}\s*)*\}}\}}");
+    // Text: any character but `{`, a `{` followed by something else, or a `{` at the very end.
+    format!(r"(?:[^\{{]|\{{[^\{{]|\{{$|{placeholder})*")
+}
+
+impl JsonSchema for Template {
+    fn schema_name() -> Cow<'static, str> {
+        "Template".into()
+    }
+
+    /// Mirrors the [`Deserialize`] impl below: a string in template syntax, or a number or a
+    /// boolean taken as its text.
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Text; `{{name}}`, `{{order.id}}`, `{{env.NAME}}`, `{{uuid}}`, `{{unique_email}}` and `{{now}}` are replaced when the step runs, and filters convert a value: `{{total | cents}}`, `{{id | string}}`, `{{n | int}}`, `{{text | repeat(N)}}`. A string that is exactly one placeholder keeps the value's JSON type. Numbers and booleans are taken as text.",
+            "type": ["string", "number", "boolean"],
+            "pattern": format!("^{}$", syntax_regex()),
+            "patternErrorMessage": TEMPLATE_PATTERN_MESSAGE,
+        })
+    }
+}
+
+/// What an editor says when a string is not a valid template (`patternErrorMessage` is the
+/// VS Code / yaml-language-server extension keyword for a readable `pattern` failure).
+pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string` or `repeat(N)`";
 
 impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

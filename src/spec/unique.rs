@@ -2,7 +2,9 @@
 //! silently drops an assertion or a variable; a spec author wants to hear about it instead.
 
 use indexmap::IndexMap;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer, MapAccess};
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -42,6 +44,34 @@ pub fn opt_map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<IndexMap<String, V>>, D::Error> {
     map(d).map(Some)
+}
+
+/// The JSON Schema of a mapping read with [`map`] or [`opt_map`], for
+/// `#[schemars(with = "unique::Map<V>")]` on such a field: an object of `V`s. Not `null`: serde
+/// reads an empty YAML value as an empty mapping but rejects `~`/`null`, and both become JSON
+/// `null`, so the schema takes the stricter side. Duplicate keys cannot be seen in JSON; editors
+/// flag them as YAML errors.
+pub struct Map<V>(PhantomData<V>);
+
+impl<V: JsonSchema> JsonSchema for Map<V> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        format!("MapOf{}", V::schema_name()).into()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        format!("gigcheck::spec::unique::Map<{}>", V::schema_id()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "additionalProperties": generator.subschema_for::<V>(),
+        })
+    }
 }
 
 #[cfg(test)]

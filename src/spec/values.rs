@@ -1,8 +1,10 @@
 //! Small typed values of the spec format, each parsed (and so validated) as the YAML is read:
 //! durations, status expectations, regular expressions and JSONPath queries.
 
-use super::template::Template;
+use super::template::{Template, syntax_regex};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer, SeqAccess};
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -61,6 +63,29 @@ impl<'de> Deserialize<'de> for SpecDuration {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for SpecDuration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+
+    /// Mirrors [`SpecDuration::parse`]: a number of milliseconds, or digits with an optional unit.
+    /// The 24-hour limit is checked for numbers only: `90000s` passes the schema and fails
+    /// loading.
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        // One schema for both forms: `minimum`/`maximum` only apply to numbers and `pattern` only
+        // to strings, and editors report the failing keyword rather than "incorrect type".
+        json_schema!({
+            "description": "A duration: `500ms`, `2s`, `1.5s`, `1m` (also `min`), or a bare number of milliseconds; at most 24 hours.",
+            "type": ["number", "string"],
+            "minimum": 0,
+            "maximum": 86_400_000,
+            "pattern": r"^\s*(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*(?:ms|s|m|min)?\s*$",
+            "patternErrorMessage": "not a duration: write e.g. `500ms`, `2s` or `1m`",
+            "examples": ["500ms", "2s"],
+        })
     }
 }
 
@@ -167,6 +192,35 @@ impl<'de> Deserialize<'de> for StatusExpectation {
     }
 }
 
+/// What [`StatusPattern::parse`] accepts in a string: a code from 100 to 599 (as `u16::from_str`
+/// reads it: leading zeros and `+` allowed) or a class `1xx` … `5xx`, any case, spaces around.
+pub(crate) const STATUS_PATTERN_REGEX: &str = r"^\s*(?:[1-5][xX][xX]|\+?0*[1-5][0-9][0-9])\s*$";
+
+impl JsonSchema for StatusExpectation {
+    fn schema_name() -> Cow<'static, str> {
+        "Status".into()
+    }
+
+    /// Mirrors the [`Deserialize`] impl below, including its recursion: a list's items are read
+    /// as statuses themselves, so `[[200], 201]` is accepted (and an empty inner list is not).
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let itself = generator.subschema_for::<StatusExpectation>();
+        // One schema for the three forms, each keyword applying to one type only (as for
+        // durations), so editors name the failing check.
+        json_schema!({
+            "description": "The expected status: a code (`201`), a class (`4xx`), or a list of them (`[200, 201]`) of which one must match.",
+            "type": ["integer", "string", "array"],
+            "minimum": 100,
+            "maximum": 599,
+            "pattern": STATUS_PATTERN_REGEX,
+            "patternErrorMessage": "not a status: write a code such as `201` or a class such as `4xx`",
+            "minItems": 1,
+            "items": itself,
+            "examples": [200, "4xx", [200, 201]],
+        })
+    }
+}
+
 /// A regular expression, compiled when the spec loads.
 #[derive(Debug, Clone)]
 pub struct Pattern(pub regex::Regex);
@@ -183,6 +237,21 @@ impl<'de> Deserialize<'de> for Pattern {
         regex::Regex::new(&text)
             .map(Pattern)
             .map_err(|e| de::Error::custom(format!("invalid regular expression: {e}")))
+    }
+}
+
+impl JsonSchema for Pattern {
+    fn schema_name() -> Cow<'static, str> {
+        "Regex".into()
+    }
+
+    /// Mirrors the [`Deserialize`] impl below: a string. Its syntax is the `regex` crate's, which
+    /// JSON Schema cannot check (`format: regex` means ECMA-262, which rejects `(?i)`).
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A regular expression (Rust `regex` syntax: `(?i)` for case-insensitive, `\\d`, `^…$`); it matches anywhere unless anchored.",
+            "type": "string",
+        })
     }
 }
 
@@ -256,6 +325,23 @@ pub fn is_singular_path(path: &str) -> bool {
         prev = c;
     }
     true
+}
+
+impl JsonSchema for BodyPath {
+    fn schema_name() -> Cow<'static, str> {
+        "JsonPath".into()
+    }
+
+    /// Mirrors [`BodyPath::parse`] as far as a pattern can: a template that starts with `$`. The
+    /// JSONPath grammar itself (RFC 9535) is checked when the spec loads.
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A JSONPath (RFC 9535) into the response body, starting with `$`: `$.order.id`, `$.orders[0].status`, `$.orders[*].id`. May hold `{{…}}` templates.",
+            "type": "string",
+            "pattern": format!(r"^\${}$", syntax_regex()),
+            "patternErrorMessage": "a JSONPath starts with `$`, e.g. `$.order.id` (and any `{{` needs its `}}`)",
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for BodyPath {
