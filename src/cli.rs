@@ -57,11 +57,19 @@ pub enum Command {
     /// Turn another tool's collection into gigcheck specs.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Print the JSON Schema of the spec format, for editors (yaml-language-server).
-    Schema,
+    /// Print the JSON Schema of the spec format, for editors (yaml-language-server), or with
+    /// --report that of the JSON report.
+    Schema(SchemaArgs),
     /// Work with saved JSON reports.
     #[command(subcommand)]
     Report(ReportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of `--report json=…` files instead of spec files.
+    #[arg(long)]
+    pub report: bool,
 }
 
 #[derive(Debug, Subcommand)]

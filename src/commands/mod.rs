@@ -32,7 +32,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Mutants(args) => mutants::mutants(args, color),
         Command::Request(args) => request::request(args, color),
         Command::Import(ImportCommand::Postman(args)) => import::postman(args),
-        Command::Schema => schema::schema(),
+        Command::Schema(args) => schema::schema(args),
         Command::Report(ReportCommand::Diff(args)) => report::diff(args, color),
         Command::Report(ReportCommand::Merge(args)) => report::merge(args),
     }

@@ -1,11 +1,19 @@
 //! `gigcheck schema`: prints the JSON Schema of the spec format (draft 2020-12), generated from
 //! the spec model (see [`crate::spec::schema`]). `specs/gigcheck.schema.json` is this output.
+//! With `--report`, the schema of the JSON report ([`crate::report::json`]) instead.
 
-use crate::cli::Exit;
+use crate::cli::{Exit, SchemaArgs};
 use std::io::Write;
 
-pub fn schema() -> Exit {
-    let text = crate::spec::schema::spec_file_schema_text();
+pub fn schema(args: SchemaArgs) -> Exit {
+    let text = if args.report {
+        let schema = crate::report::json::JsonReport::schema();
+        let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        crate::spec::schema::spec_file_schema_text()
+    };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Exit::Passed,
