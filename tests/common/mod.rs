@@ -341,7 +341,9 @@ pub fn stable(text: &str, server: Option<&Server>) -> String {
     }
     // The slowest-scenarios list is ordered by time, which varies from run to run.
     let slowest = regex::Regex::new(r"\nSlowest\n(  .*\n)+").unwrap();
-    out = slowest.replace_all(&out, "\nSlowest\n  [by time]\n").into_owned();
+    out = slowest
+        .replace_all(&out, "\nSlowest\n  [by time]\n")
+        .into_owned();
     let times = regex::Regex::new(r"\d+(\.\d+)? (ms|s)\b").unwrap();
     times.replace_all(&out, "[time]").into_owned()
 }
