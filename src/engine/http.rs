@@ -2,6 +2,7 @@
 //! how much of a body is read, and errors that say in one line what went wrong.
 
 use reqwest::cookie::{CookieStore, Jar};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Bodies beyond this are cut off; checks on them then fail with a clear message.
@@ -9,7 +10,30 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Http {
-    client: reqwest::Client,
+    /// For `http://` URLs: no TLS roots, so it starts instantly.
+    plain: reqwest::Client,
+    /// For `https://` URLs, built on first use: loading the system's trusted certificates
+    /// costs more than a whole local run of a few hundred requests.
+    tls: Arc<OnceLock<Result<reqwest::Client, String>>>,
+}
+
+/// Leaves the system's trusted certificates unloaded when `url` is plain HTTP: loading them is
+/// the slowest part of building a client, and no TLS will be spoken.
+pub fn roots_only_for_https(
+    builder: reqwest::ClientBuilder,
+    url: Option<&str>,
+) -> reqwest::ClientBuilder {
+    match url {
+        Some(u) if u.starts_with("http://") => builder.tls_certs_only(Vec::new()),
+        _ => builder,
+    }
+}
+
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tcp_nodelay(true)
+        .user_agent(concat!("gigcheck/", env!("CARGO_PKG_VERSION")))
 }
 
 /// A fully rendered request.
@@ -46,19 +70,38 @@ impl Http {
     pub fn new() -> Result<Http, String> {
         // One crypto provider for the process; `Err` only means it was already installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true)
-            .user_agent(concat!("gigcheck/", env!("CARGO_PKG_VERSION")))
+        let plain = builder()
+            .tls_certs_only(Vec::new())
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
-        Ok(Http { client })
+        Ok(Http {
+            plain,
+            tls: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// The client for `url`: the plain one, or the TLS one (built now if need be).
+    fn client(&self, url: &url::Url) -> Result<&reqwest::Client, String> {
+        if url.scheme() != "https" {
+            return Ok(&self.plain);
+        }
+        self.tls
+            .get_or_init(|| {
+                builder()
+                    .build()
+                    .map_err(|e| format!("cannot set up the HTTPS client: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub async fn send(&self, jar: &Jar, req: &Outgoing) -> Result<Incoming, SendError> {
         let started = Instant::now();
-        let mut builder = self
-            .client
+        let client = self.client(&req.url).map_err(|cause| SendError::Other {
+            url: req.url.to_string(),
+            cause,
+        })?;
+        let mut builder = client
             .request(req.method.clone(), req.url.clone())
             .timeout(req.timeout);
         let has_cookie_header = req
@@ -122,8 +165,9 @@ impl Http {
         body: &serde_json::Value,
         timeout: Duration,
     ) -> Result<(), String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
         let response = self
-            .client
+            .client(&parsed)?
             .post(url)
             .json(body)
             .timeout(timeout)

@@ -169,6 +169,9 @@ fn load_fixtures(
 #[derive(serde::Deserialize)]
 struct FixtureFile(#[serde(deserialize_with = "crate::spec::unique::map")] crate::spec::Vars);
 
+/// Files from this size on are indexed on a second thread while serde_yaml parses them.
+const PARALLEL_INDEX_BYTES: usize = 32 * 1024;
+
 /// Reads a YAML file into `T` and indexes its positions. Errors become diagnostics.
 fn parse_file<T: serde::de::DeserializeOwned>(
     path: &Path,
@@ -188,12 +191,23 @@ fn parse_file<T: serde::de::DeserializeOwned>(
             return None;
         }
     };
-    match serde_yaml::from_str::<T>(&text) {
+    // The position index is a second, independent parse of the same text: on a big file it
+    // runs beside serde_yaml's, on another core.
+    let (parsed, positions) = if text.len() >= PARALLEL_INDEX_BYTES {
+        std::thread::scope(|scope| {
+            let index = scope.spawn(|| positions::index(&text));
+            let parsed = serde_yaml::from_str::<T>(&text);
+            (parsed, index.join().ok())
+        })
+    } else {
+        (serde_yaml::from_str::<T>(&text), None)
+    };
+    match parsed {
         Ok(value) => {
             let doc = Arc::new(SourceDoc {
                 path: path.to_path_buf(),
                 display,
-                positions: positions::index(&text),
+                positions: positions.unwrap_or_else(|| positions::index(&text)),
             });
             Some((value, doc))
         }

@@ -93,11 +93,12 @@ impl StripeClient {
     pub fn new(base: &str, secret_key: &str, timeout: Duration) -> Result<StripeClient, String> {
         // One crypto provider for the process (for an https base); `Err` means already done.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("gigcheck-sandbox/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("gigcheck-sandbox/", env!("CARGO_PKG_VERSION")));
+        let http = crate::engine::http::roots_only_for_https(builder, Some(base))
             .build()
             .map_err(|e| format!("cannot set up the Stripe client: {e}"))?;
         Ok(StripeClient {

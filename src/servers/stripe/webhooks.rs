@@ -80,9 +80,8 @@ impl Webhooks {
         timeout: Duration,
     ) -> Webhooks {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .no_proxy()
+        let builder = reqwest::Client::builder().timeout(timeout).no_proxy();
+        let client = crate::engine::http::roots_only_for_https(builder, url.as_deref())
             .build()
             .map_err(|e| format!("cannot build the webhook client: {e}"));
         Webhooks {
