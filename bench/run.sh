@@ -55,14 +55,13 @@ TARGET_PID=$!
 for _ in $(seq 50); do curl -s -o /dev/null "$BASE/api/orders" && break; sleep 0.1; done
 curl -s -o /dev/null "$BASE/api/orders" || { echo "the target did not start on $BASE" >&2; exit 1; }
 
-# generate WORKLOAD_DIR SCENARIOS EXPECTED_TOTAL
-generate() {
-  local dir=$1 count=$2 total=$3
-  mkdir -p "$dir/specs" "$dir/hurl"
+# One spec file's scenarios: spec_file FILE FIRST LAST EXPECTED_TOTAL
+spec_file() {
+  local file=$1 first=$2 last=$3 total=$4
   {
-    echo "name: Benchmark"
+    echo "name: Benchmark $first-$last"
     echo "scenarios:"
-    for i in $(seq "$count"); do
+    for i in $(seq "$first" "$last"); do
       cat <<EOF
   - name: flow $i
     steps:
@@ -78,7 +77,19 @@ generate() {
         expect: { status: 200, body: { \$.message: { contains: cancelled } } }
 EOF
     done
-  } >"$dir/specs/bench.yaml"
+  } >"$file"
+}
+
+# generate WORKLOAD_DIR SCENARIOS EXPECTED_TOTAL: the specs in files of 100 scenarios (as a
+# suite of that size would be written), and one .hurl file per scenario.
+generate() {
+  local dir=$1 count=$2 total=$3
+  mkdir -p "$dir/specs" "$dir/hurl"
+  for first in $(seq 1 100 "$count"); do
+    last=$((first + 99 < count ? first + 99 : count))
+    spec_file "$dir/specs/bench-$first.yaml" "$first" "$last" "$total"
+  done
+  [ "${SPECS_ONLY:-}" = 1 ] && return
   for i in $(seq "$count"); do
     cat >"$dir/hurl/flow-$i.hurl" <<EOF
 POST {{base}}/api/auth/login
@@ -173,8 +184,8 @@ say "the whole plan on the embedded default (servers started and stopped include
 python3 bench/measure.py 5 "plan=$GIGCHECK run specs --ci --junit $WORK/plan.xml --no-color" >>"$WORK/results.jsonl"
 
 say "scale: 2 500 and 10 000 generated scenarios (10 000 and 40 000 requests)"
-generate "$WORK/s2500" 2500 1
-generate "$WORK/s10000" 10000 1
+SPECS_ONLY=1 generate "$WORK/s2500" 2500 1
+SPECS_ONLY=1 generate "$WORK/s10000" 10000 1
 python3 bench/measure.py 1 \
   "scale-2500=$(gig "$WORK/s2500" "")" \
   "scale-10000=$(gig "$WORK/s10000" "")" >>"$WORK/results.jsonl"
