@@ -26,7 +26,8 @@ pub enum Exit {
     about = "Black-box contract checks for GigGatek's order-management and payment API",
     long_about = "Black-box contract checks for GigGatek's order-management and payment API.\n\n\
         gigcheck runs YAML scenario specs against a running backend over HTTP and checks status,\n\
-        headers, JSON values, JSON Schemas and snapshots; it reports in the terminal and as JUnit.",
+        headers, JSON values, JSON Schemas and snapshots; it reports in the terminal, and as\n\
+        JUnit, JSON, HTML and Markdown files.",
     after_help = "Exit codes: 0 all passed · 1 a check failed · 2 spec or usage error (nothing sent) · 3 target unreachable"
 )]
 pub struct Cli {
@@ -60,7 +61,7 @@ pub enum Command {
     /// Print the JSON Schema of the spec format, for editors (yaml-language-server), or with
     /// --report that of the JSON report.
     Schema(SchemaArgs),
-    /// Work with saved JSON reports.
+    /// Work with saved reports: compare two runs, or join the slices of a sharded run.
     #[command(subcommand)]
     Report(ReportCommand),
 }
