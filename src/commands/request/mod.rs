@@ -18,6 +18,7 @@ use crate::report::text::Palette;
 use crate::report::{curl, pretty};
 use crate::spec::Request;
 use reqwest::cookie::Jar;
+use save::Typed;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +46,7 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
     let env = environment(&args)?;
     let base = base_url(&args, &env)?;
     let typed = typed(&args)?;
-    let req = spec_request(&typed)?;
+    let req = spec_request(&typed, None)?;
     let redactor = Redactor::default();
     for secret in &env.secret_values {
         redactor.add(secret);
@@ -81,10 +82,7 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
                 .iter()
                 .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
             {
-                req = spec_request(&Typed {
-                    bearer: Some(format!("{{{{{who}_token}}}}")),
-                    ..typed.clone()
-                })?;
+                req = spec_request(&typed, Some(&format!("{{{{{who}_token}}}}")))?;
             }
         }
         let outgoing = build(&req, &scope, base.as_ref(), timeout).map_err(|e| match e {
@@ -97,7 +95,7 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
         let incoming = http.send(&jar, &outgoing).await.map_err(sent_error)?;
         print_response(&incoming, &redactor, args.show_secrets, p);
         if let Some(path) = &args.save {
-            let saved = save::save(path, &typed.saved(), incoming.status)
+            let saved = save::save(path, &typed, incoming.status)
                 .map_err(|e| usage(format!("{e}; the request was sent, but not saved")))?;
             let verb = if saved.created {
                 "created"
@@ -143,30 +141,6 @@ fn base_url(args: &RequestArgs, env: &Environment) -> Result<Option<url::Url>, S
 }
 
 /// What was typed, with the request parts checked.
-#[derive(Debug, Clone, Default)]
-struct Typed {
-    method: String,
-    url: String,
-    headers: Vec<(String, String)>,
-    json: Option<Value>,
-    form: Vec<(String, String)>,
-    login_as: Option<String>,
-    bearer: Option<String>,
-}
-
-impl Typed {
-    fn saved(&self) -> save::Typed {
-        save::Typed {
-            method: self.method.clone(),
-            url: self.url.clone(),
-            headers: self.headers.clone(),
-            json: self.json.clone(),
-            form: self.form.clone(),
-            login_as: self.login_as.clone(),
-        }
-    }
-}
-
 fn typed(args: &RequestArgs) -> Result<Typed, Stop> {
     let method = args.method.to_uppercase();
     if reqwest::Method::from_bytes(method.as_bytes()).is_err() || method.is_empty() {
@@ -196,7 +170,6 @@ fn typed(args: &RequestArgs) -> Result<Typed, Stop> {
         json,
         form: args.form.clone(),
         login_as: args.login_as.clone(),
-        bearer: None,
     })
 }
 
@@ -223,8 +196,9 @@ fn json_argument(arg: &str) -> Result<Value, Stop> {
     })
 }
 
-/// The typed request as a spec [`Request`], so templates render exactly as in specs.
-fn spec_request(t: &Typed) -> Result<Request, Stop> {
+/// The typed request as a spec [`Request`], so templates render exactly as in specs; `bearer`
+/// is the token template `--as` adds.
+fn spec_request(t: &Typed, bearer: Option<&str>) -> Result<Request, Stop> {
     let mut req = Map::new();
     req.insert("method".into(), Value::String(t.method.clone()));
     req.insert("url".into(), Value::String(t.url.clone()));
@@ -236,8 +210,8 @@ fn spec_request(t: &Typed) -> Result<Request, Stop> {
             .collect();
         req.insert("headers".into(), Value::Object(headers));
     }
-    if let Some(b) = &t.bearer {
-        req.insert("bearer".into(), Value::String(b.clone()));
+    if let Some(b) = bearer {
+        req.insert("bearer".into(), Value::String(b.to_string()));
     }
     if let Some(j) = &t.json {
         req.insert("json".into(), j.clone());

@@ -10,7 +10,7 @@ use crate::redact::Redactor;
 use serde_json::{Map, Value};
 use std::path::Path;
 
-/// What the user asked for, before templates were rendered.
+/// What the user typed, before templates were rendered: sent as a request, saved as a step.
 #[derive(Debug, Clone, Default)]
 pub struct Typed {
     pub method: String,
