@@ -48,6 +48,10 @@ fn import(args: &PostmanArgs) -> Result<String, String> {
         .collect();
     refuse_overwrites(&args.out, &targets)?;
     for (path, text) in &targets {
+        let text = match schema_line(path) {
+            Some(line) => format!("{line}\n{text}"),
+            None => text.to_string(),
+        };
         crate::atomic::write(path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {}", display_path(path), io_reason(&e)))?;
     }
@@ -94,5 +98,53 @@ fn refuse_overwrites(out: &Path, targets: &[(PathBuf, &str)]) -> Result<(), Stri
                 String::new()
             }
         )),
+    }
+}
+
+/// The name of the spec format's schema file (`gigcheck schema` writes it; specs/ has one).
+const SCHEMA_FILE: &str = "gigcheck.schema.json";
+
+/// `# yaml-language-server: $schema=…` pointing at the nearest spec schema in a folder above
+/// `spec` (within a few levels), as the project's own specs have, so editors check imported
+/// specs too.
+fn schema_line(spec: &Path) -> Option<String> {
+    let mut dir = spec.parent()?;
+    let mut up = String::new();
+    for _ in 0..4 {
+        let here = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if here.join(SCHEMA_FILE).is_file() {
+            return Some(format!("# yaml-language-server: $schema={up}{SCHEMA_FILE}"));
+        }
+        dir = dir.parent()?;
+        up.push_str("../");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imported_specs_point_at_the_nearest_spec_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("specs/imported")).unwrap();
+        std::fs::write(dir.path().join("specs/gigcheck.schema.json"), "{}").unwrap();
+        assert_eq!(
+            schema_line(&dir.path().join("specs/imported/01-auth.yaml")).as_deref(),
+            Some("# yaml-language-server: $schema=../gigcheck.schema.json")
+        );
+        assert_eq!(
+            schema_line(&dir.path().join("specs/a.yaml")).as_deref(),
+            Some("# yaml-language-server: $schema=gigcheck.schema.json")
+        );
+        assert_eq!(
+            schema_line(&dir.path().join("elsewhere/x/y/z/w/a.yaml")),
+            None
+        );
     }
 }
