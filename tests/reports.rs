@@ -276,3 +276,31 @@ fn output_to_a_pipe_has_no_progress_line() {
     assert!(!out.all().contains('\r') && !out.all().contains('\u{1b}'));
     assert!(out.stdout.contains("\nSlowest\n"), "{}", out.stdout);
 }
+
+#[test]
+fn a_terminal_gets_a_live_progress_line() {
+    // `script` gives gigcheck a pseudo-terminal, as a person at a shell has.
+    let server = start();
+    let p = Project::new();
+    p.write(
+        "specs/slow.yaml",
+        "scenarios:\n  - name: waits\n    steps: [{ request: { method: GET, url: /api/slow } }]\n  - name: quick\n    steps: [{ request: { method: GET, url: /api/echo } }]\n",
+    );
+    let command = format!(
+        "{} run --base-url {} --jobs 1",
+        env!("CARGO_BIN_EXE_gigcheck"),
+        server.url
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(p.dir.path())
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("`script` (util-linux) runs the command in a pseudo-terminal");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("0/2 scenarios"), "the line shows progress: {text}");
+    assert!(text.contains("0 failed"), "and failures so far: {text}");
+    assert!(text.contains("2 passed"), "{text}");
+}
