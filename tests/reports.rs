@@ -300,7 +300,10 @@ fn a_terminal_gets_a_live_progress_line() {
         .expect("`script` (util-linux) runs the command in a pseudo-terminal");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("0/2 scenarios"), "the line shows progress: {text}");
+    assert!(
+        text.contains("0/2 scenarios"),
+        "the line shows progress: {text}"
+    );
     assert!(text.contains("0 failed"), "and failures so far: {text}");
     assert!(text.contains("2 passed"), "{text}");
 }
