@@ -141,6 +141,20 @@ impl Environment {
         env
     }
 
+    /// The backend to talk to: `flag` (`--base-url`) or the file's `base_url`, if either is
+    /// given; anything but an http(s) URL is an error.
+    pub fn target(&self, flag: Option<&str>) -> Result<Option<url::Url>, String> {
+        let Some(base) = flag.or(self.base_url.as_deref()) else {
+            return Ok(None);
+        };
+        match url::Url::parse(base) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(u)),
+            _ => Err(format!(
+                "base URL `{base}` is not an http(s) URL, e.g. http://127.0.0.1:5000"
+            )),
+        }
+    }
+
     /// Sets a variable whose value must never be shown.
     pub fn set_secret(&mut self, name: &str, value: String) {
         self.missing.shift_remove(name);

@@ -177,3 +177,24 @@ fn bad_shards_and_merges_are_usage_errors() {
     );
     assert!(!p.exists("out.xml"));
 }
+
+#[test]
+fn a_slice_with_nothing_to_do_passes_with_an_empty_report() {
+    let server = start();
+    let p = project();
+    let out = p.gigcheck(&["run", "--base-url", &server.url, "--shard", "20/20"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stderr.contains("note: shard 20/20 has no scenarios"),
+        "{}",
+        out.stderr
+    );
+    let xml = p.read("reports/junit.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        0
+    );
+}

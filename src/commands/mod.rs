@@ -38,9 +38,13 @@ pub fn dispatch(cli: Cli) -> Exit {
     }
 }
 
-/// Reads the environment file and `--var`s, then loads the specs.
-fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
-    let file = match &specs.env {
+/// The environment file (if any) with `--var`s over it; a broken file is printed as a
+/// diagnostic and is a usage error.
+fn environment(
+    path: Option<&std::path::Path>,
+    vars: &[(String, String)],
+) -> Result<Environment, Exit> {
+    let file = match path {
         Some(path) => match EnvFile::load(path) {
             Ok(f) => Some(f),
             Err(d) => {
@@ -50,7 +54,14 @@ fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
         },
         None => None,
     };
-    let env = Environment::resolve(file, &specs.vars, &|name| std::env::var(name).ok());
+    Ok(Environment::resolve(file, vars, &|name| {
+        std::env::var(name).ok()
+    }))
+}
+
+/// Reads the environment file and `--var`s, then loads the specs.
+fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
+    let env = environment(specs.env.as_deref(), &specs.vars)?;
     let mut external_vars: Vec<String> = crate::engine::BUILTIN_VARS
         .iter()
         .map(|s| s.to_string())

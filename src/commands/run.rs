@@ -188,17 +188,12 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
-    let external = match args.base_url.clone().or_else(|| env.base_url.clone()) {
-        Some(base) => match url::Url::parse(&base) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
-            Ok(_) | Err(_) => {
-                eprintln!(
-                    "error: base URL `{base}` is not an http(s) URL, e.g. http://127.0.0.1:5000"
-                );
-                return Exit::Usage;
-            }
-        },
-        None => None,
+    let external = match env.target(args.base_url.as_deref()) {
+        Ok(external) => external,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Usage;
+        }
     };
     if external.is_none() && args.stripe_emulator.is_some() {
         eprintln!(

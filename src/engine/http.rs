@@ -242,4 +242,21 @@ mod tests {
             format!("cannot reach http://127.0.0.1:{port}/: connection refused")
         );
     }
+
+    #[test]
+    fn plain_urls_use_the_plain_client_and_https_builds_the_tls_one_once() {
+        let http = Http::new().unwrap();
+        let plain = url::Url::parse("http://127.0.0.1:1/").unwrap();
+        let secure = url::Url::parse("https://example.test/").unwrap();
+        assert!(http.client(&plain).is_ok());
+        assert!(http.tls.get().is_none(), "no TLS client for plain HTTP");
+        assert!(
+            http.client(&secure).is_ok(),
+            "{:?}",
+            http.client(&secure).err()
+        );
+        assert!(http.tls.get().is_some());
+        let clone = http.clone();
+        assert!(clone.tls.get().is_some(), "clones share the TLS client");
+    }
 }

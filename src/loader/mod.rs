@@ -371,3 +371,34 @@ fn dedup(diagnostics: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
     diagnostics.retain(|d| seen.insert((d.loc.clone(), d.message.clone())));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_big_file_indexed_beside_its_parse_has_every_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("name: Big\nscenarios:\n");
+        for i in 0..600 {
+            text.push_str(&format!(
+                "  - name: s{i}\n    steps:\n      - request: {{ method: GET, url: 'http://h/{i}' }}\n"
+            ));
+        }
+        assert!(
+            text.len() >= PARALLEL_INDEX_BYTES,
+            "the test must take the parallel path"
+        );
+        let path = dir.path().join("big.yaml");
+        std::fs::write(&path, &text).unwrap();
+        let mut diagnostics = Vec::new();
+        let (suite, doc): (Suite, _) = parse_file(&path, &mut diagnostics).unwrap();
+        assert!(diagnostics.is_empty());
+        assert_eq!(suite.scenarios.len(), 600);
+        assert_eq!(doc.positions.get("/scenarios/599"), Some(&(1800, 5)));
+        assert_eq!(
+            doc.positions.get("/scenarios/599/steps/0/request/url"),
+            Some(&(1802, 33))
+        );
+    }
+}

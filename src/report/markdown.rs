@@ -101,17 +101,17 @@ fn contract_coverage(out: &mut String, c: &ContractCoverage) {
 }
 
 fn failures(out: &mut String, report: &RunReport) {
-    let failed: Vec<(&str, &ScenarioReport)> = report
+    let failed: Vec<&ScenarioReport> = report
         .suites
         .iter()
-        .flat_map(|s| s.scenarios.iter().map(move |c| (s.file.as_str(), c)))
-        .filter(|(_, s)| s.outcome == Outcome::Failed)
+        .flat_map(|s| &s.scenarios)
+        .filter(|s| s.outcome == Outcome::Failed)
         .collect();
     if failed.is_empty() {
         return;
     }
     let _ = writeln!(out, "### Failures\n");
-    for (_, s) in failed {
+    for s in failed {
         let _ = writeln!(
             out,
             "#### ❌ {}\n\n`{}` · {}\n",

@@ -12,7 +12,7 @@ use crate::cli::{Exit, RequestArgs};
 use crate::engine::http::{Http, Incoming, SendError};
 use crate::engine::request::{BuildError, build};
 use crate::engine::scope::Scope;
-use crate::environment::{EnvFile, Environment};
+use crate::environment::Environment;
 use crate::redact::Redactor;
 use crate::report::text::Palette;
 use crate::report::{curl, pretty};
@@ -43,8 +43,10 @@ pub fn request(args: RequestArgs, color: bool) -> Exit {
 }
 
 fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
-    let env = environment(&args)?;
-    let base = base_url(&args, &env)?;
+    // A broken environment file has been printed as a diagnostic already.
+    let env = super::environment(args.env.as_deref(), &args.vars)
+        .map_err(|exit| Stop(String::new(), exit))?;
+    let base = env.target(args.base_url.as_deref()).map_err(usage)?;
     let typed = typed(&args)?;
     let req = spec_request(&typed, None)?;
     let redactor = Redactor::default();
@@ -116,28 +118,6 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
         }
         Ok(Exit::Passed)
     })
-}
-
-fn environment(args: &RequestArgs) -> Result<Environment, Stop> {
-    let file = match &args.env {
-        Some(path) => Some(EnvFile::load(path).map_err(|d| Stop(d.one_line(), Exit::Usage))?),
-        None => None,
-    };
-    Ok(Environment::resolve(file, &args.vars, &|name| {
-        std::env::var(name).ok()
-    }))
-}
-
-fn base_url(args: &RequestArgs, env: &Environment) -> Result<Option<url::Url>, Stop> {
-    let Some(base) = args.base_url.clone().or_else(|| env.base_url.clone()) else {
-        return Ok(None);
-    };
-    match url::Url::parse(&base) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(u)),
-        _ => Err(usage(format!(
-            "base URL `{base}` is not an http(s) URL, e.g. http://127.0.0.1:5000"
-        ))),
-    }
 }
 
 /// What was typed, with the request parts checked.
