@@ -1,34 +1,68 @@
 //! Atomic file writes: a temporary file in the same folder, synced, then renamed over the target,
 //! so a reader (or a crash) never sees half a report or half a snapshot.
 
-use std::io::Write;
-use std::path::Path;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".gigcheck-").suffix(".tmp");
-    // Temporary files are private (0600); a report is not: keep the mode of the file being
-    // replaced, or make it like any new file (0666 less the umask).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
-        builder.permissions(std::fs::Permissions::from_mode(mode));
+    let mut file = File::create(path)?;
+    file.write_all(contents)?;
+    file.commit()
+}
+
+/// A file written bit by bit that appears at its path, whole, only on [`File::commit`]; dropped
+/// uncommitted (an error, a crash), it leaves the path as it was.
+pub struct File {
+    tmp: BufWriter<tempfile::NamedTempFile>,
+    path: PathBuf,
+    dir: PathBuf,
+}
+
+impl File {
+    pub fn create(path: &Path) -> std::io::Result<File> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".gigcheck-").suffix(".tmp");
+        // Temporary files are private (0600); a report is not: keep the mode of the file being
+        // replaced, or make it like any new file (0666 less the umask).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+            builder.permissions(std::fs::Permissions::from_mode(mode));
+        }
+        Ok(File {
+            tmp: BufWriter::new(builder.tempfile_in(dir)?),
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+        })
     }
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    // The rename itself is durable only once the folder is synced.
-    if let Ok(folder) = std::fs::File::open(dir) {
-        let _ = folder.sync_all();
+
+    /// Syncs the text and puts it in place of whatever the path held.
+    pub fn commit(self) -> std::io::Result<()> {
+        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        // The rename itself is durable only once the folder is synced.
+        if let Ok(folder) = std::fs::File::open(&self.dir) {
+            let _ = folder.sync_all();
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+impl Write for File {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tmp.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tmp.flush()
+    }
 }
 
 #[cfg(test)]
@@ -42,6 +76,29 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_file_written_in_parts_appears_only_when_committed() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.xml");
+        std::fs::write(&path, "old").unwrap();
+        let mut file = super::File::create(&path).unwrap();
+        file.write_all(b"new ").unwrap();
+        file.write_all(b"text").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        file.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new text");
+        let mut abandoned = super::File::create(&path).unwrap();
+        abandoned.write_all(b"half").unwrap();
+        drop(abandoned);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new text");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
     }
 
     #[cfg(unix)]

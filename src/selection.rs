@@ -59,13 +59,13 @@ impl fmt::Display for Shard {
 pub fn matching(project: &Project, criteria: &Criteria) -> Selection {
     let needle = criteria.filter.as_ref().map(|f| f.to_lowercase());
     let mut out = Vec::new();
-    for (si, loaded) in project.suites.iter().enumerate() {
-        for (ci, scenario) in loaded.suite.scenarios.iter().enumerate() {
+    for (si, suite) in project.suites.iter().enumerate() {
+        for (ci, scenario) in suite.scenarios.iter().enumerate() {
             let tagged = criteria.tags.is_empty()
                 || criteria
                     .tags
                     .iter()
-                    .any(|t| scenario.tags.contains(t) || loaded.suite.tags.contains(t));
+                    .any(|t| scenario.tags.contains(t) || suite.tags.contains(t));
             let matched = needle
                 .as_ref()
                 .is_none_or(|n| scenario.title().to_lowercase().contains(n));
@@ -87,9 +87,9 @@ struct Unit {
 pub fn shard(project: &Project, selected: &[(usize, usize)], shard: Shard) -> Selection {
     let mut units: Vec<Unit> = Vec::new();
     for &(si, ci) in selected {
-        let loaded = &project.suites[si];
-        let file = &loaded.doc.display;
-        if loaded.suite.serial {
+        let suite = &project.suites[si];
+        let file = &suite.file;
+        if suite.serial {
             let key = fnv1a(file.as_bytes());
             match units.iter_mut().find(|u| u.members[0].0 == si) {
                 Some(unit) => unit.members.push((si, ci)),
@@ -99,7 +99,7 @@ pub fn shard(project: &Project, selected: &[(usize, usize)], shard: Shard) -> Se
                 }),
             }
         } else {
-            let title = loaded.suite.scenarios[ci].title();
+            let title = suite.scenarios[ci].title();
             let key = fnv1a(format!("{file}\0{title}").as_bytes());
             units.push(Unit {
                 key,
@@ -192,7 +192,7 @@ mod tests {
             assert!(max - min <= 1, "{count}: {sizes:?}");
             let serial_in = slices
                 .iter()
-                .filter(|s| s.iter().any(|&(si, _)| p.suites[si].suite.serial))
+                .filter(|s| s.iter().any(|&(si, _)| p.suites[si].serial))
                 .count();
             assert_eq!(serial_in, 1, "the serial suite stays in one slice");
             // The same input gives the same split.

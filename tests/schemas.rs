@@ -443,7 +443,7 @@ fn every_schema_compiles_and_describes_itself() {
         );
         compile(name);
         // And through the runner's own loader.
-        let mut store = gigcheck::checks::schema::SchemaStore::new(schema_dir());
+        let store = gigcheck::checks::schema::SchemaStore::new(schema_dir());
         store.compile(name).unwrap_or_else(|e| panic!("{e}"));
     }
     let common = read_json("common.json");

@@ -172,7 +172,7 @@ pub fn run_block(
         let mut r = CheckReport::new(CheckKind::Schema, name, "valid", esrc.loc_of(&["schema"]));
         match (&response.json, ctx.schemas.get(name)) {
             (Ok(json), Some(validator)) => {
-                let violations = schema::violations(validator, json);
+                let violations = schema::violations(&validator, json);
                 if !violations.is_empty() {
                     r.passed = false;
                     r.message = Some(format!("{} violation(s) of {name}", violations.len()));

@@ -4,13 +4,15 @@
 use crate::loader::discover::{display_path, io_reason};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
-/// Compiled schemas by the name specs use (`order-detail.json`).
+/// Compiled schemas by the name specs use (`order-detail.json`). Shared by a running suite's
+/// checks and by the loader, which may load a suite again while others run (see
+/// [`crate::loader::Project::suite`]): a schema is still compiled only once.
 #[derive(Default)]
 pub struct SchemaStore {
     dir: PathBuf,
-    compiled: HashMap<String, Arc<jsonschema::Validator>>,
+    compiled: RwLock<HashMap<String, Arc<jsonschema::Validator>>>,
 }
 
 /// One way the instance breaks the schema.
@@ -27,7 +29,7 @@ impl SchemaStore {
     pub fn new(dir: impl Into<PathBuf>) -> SchemaStore {
         SchemaStore {
             dir: dir.into(),
-            compiled: HashMap::new(),
+            compiled: RwLock::default(),
         }
     }
 
@@ -36,8 +38,8 @@ impl SchemaStore {
     }
 
     /// Loads and compiles `name` unless already done. The error says what to fix.
-    pub fn compile(&mut self, name: &str) -> Result<(), String> {
-        if self.compiled.contains_key(name) {
+    pub fn compile(&self, name: &str) -> Result<(), String> {
+        if self.get(name).is_some() {
             return Ok(());
         }
         let path = self.dir.join(name);
@@ -83,12 +85,19 @@ impl SchemaStore {
                 };
                 format!("schema `{name}` does not compile{at}: {e}")
             })?;
-        self.compiled.insert(name.to_string(), Arc::new(validator));
+        self.compiled
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_string(), Arc::new(validator));
         Ok(())
     }
 
-    pub fn get(&self, name: &str) -> Option<&Arc<jsonschema::Validator>> {
-        self.compiled.get(name)
+    pub fn get(&self, name: &str) -> Option<Arc<jsonschema::Validator>> {
+        self.compiled
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
     }
 }
 
@@ -130,12 +139,12 @@ mod tests {
 
     #[test]
     fn refs_between_files_resolve_and_every_violation_is_listed() {
-        let (_dir, mut store) = store();
+        let (_dir, store) = store();
         store.compile("order.json").unwrap();
         let schema = store.get("order.json").unwrap();
-        assert!(violations(schema, &json!({"id": 1, "status": "paid"})).is_empty());
+        assert!(violations(&schema, &json!({"id": 1, "status": "paid"})).is_empty());
         let v = violations(
-            schema,
+            &schema,
             &json!({"id": "x", "status": "lost", "extra": 1, "created_at": "yesterday"}),
         );
         assert_eq!(v.len(), 4, "{v:?}");
@@ -145,7 +154,7 @@ mod tests {
 
     #[test]
     fn missing_and_broken_schemas_say_what_to_fix() {
-        let (_dir, mut store) = store();
+        let (_dir, store) = store();
         assert!(
             store
                 .compile("nope.json")

@@ -14,20 +14,15 @@ pub fn list(args: ListArgs) -> Exit {
     let rows: Vec<[String; 4]> = super::select(&project, &args.select)
         .into_iter()
         .map(|(si, ci)| {
-            let loaded = &project.suites[si];
-            let s = &loaded.suite.scenarios[ci];
-            let mut tags = loaded.suite.tags.clone();
-            tags.extend(
-                s.tags
-                    .iter()
-                    .filter(|t| !loaded.suite.tags.contains(t))
-                    .cloned(),
-            );
+            let suite = &project.suites[si];
+            let s = &suite.scenarios[ci];
+            let mut tags = suite.tags.clone();
+            tags.extend(s.tags.iter().filter(|t| !suite.tags.contains(t)).cloned());
             [
                 s.id.clone().unwrap_or_else(|| "-".into()),
                 s.name.clone(),
                 tags.join(","),
-                s.src.loc().to_string(),
+                s.loc.to_string(),
             ]
         })
         .collect();

@@ -9,11 +9,12 @@
 //! The clean run writes snapshots as `gigcheck run` does (a missing one is created); defect runs
 //! never write any, so a defect's answers never end up as the accepted ones.
 
-use super::run::{self, Quiet, RunError, Settings, Target};
+use super::run::{self, RunError, Settings, Target};
 use crate::checks::snapshot::SnapshotMode;
 use crate::cli::{Exit, MutantsArgs};
 use crate::environment::Environment;
 use crate::loader::Project;
+use crate::report::collect::Collector;
 use crate::report::model::{Outcome, RunReport, ScenarioReport};
 use crate::report::text::Palette;
 use crate::servers::sandbox::{self, Defect};
@@ -213,14 +214,13 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
     );
     let project = Arc::new(project);
     runtime.block_on(async {
-        let clean = match run::execute(
+        let clean = match everything(
             project.clone(),
             env.clone(),
             Target::Embedded {
                 defects: Vec::new(),
             },
             settings.clone(),
-            &mut Quiet,
         )
         .await
         {
@@ -240,6 +240,18 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
             Exit::Failed
         }
     })
+}
+
+/// Runs the suite and keeps every result.
+async fn everything(
+    project: Arc<Project>,
+    env: Environment,
+    target: Target,
+    settings: Settings,
+) -> Result<RunReport, RunError> {
+    let mut all = Collector::new(true, &[], None);
+    let info = run::execute(project, env, target, settings, &mut all).await?;
+    Ok(all.finish(info).report)
 }
 
 /// Prints the clean run's line (and its failures); whether it passed.
@@ -287,7 +299,7 @@ async fn run_defects(
             let target = Target::Embedded {
                 defects: vec![defect],
             };
-            let report = run::execute(project, env, target, settings, &mut Quiet).await;
+            let report = everything(project, env, target, settings).await;
             (index, report)
         });
     }

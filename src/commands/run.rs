@@ -10,9 +10,10 @@ use crate::cli::{Exit, ReportKind, ReportTarget, RunArgs};
 use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
 use crate::loader::Project;
-use crate::report::coverage::Contract;
+use crate::report::collect::Collector;
+use crate::report::coverage::{Contract, ContractTally};
 use crate::report::live::{self, Live};
-use crate::report::model::{Outcome, RunReport, ScenarioReport, SuiteReport};
+use crate::report::model::{Outcome, RunInfo, ScenarioReport, SuiteHead};
 use crate::report::{self, curl, terminal::Terminal, text::Palette};
 use crate::servers::embedded::{self, Embedded};
 use crate::servers::sandbox::{Defect, Defects};
@@ -63,18 +64,20 @@ impl RunError {
     }
 }
 
-/// What a caller hears while a run goes. Both default to silence.
+/// What a caller hears while a run goes: the results go nowhere else.
 pub trait Progress {
-    /// The target is up; `what` names it for people.
-    fn started(&mut self, _what: &str) {}
+    /// The target is up at `base_url`; `what` names it for people.
+    fn started(&mut self, _what: &str, _base_url: &url::Url) {}
     /// A scenario finished (called in spec order).
-    fn scenario(&mut self, _suite: &SuiteReport, _scenario: &ScenarioReport) {}
+    fn scenario(&mut self, suite: &SuiteHead, scenario: ScenarioReport);
 }
 
-/// A [`Progress`] that says nothing.
-pub struct Quiet;
-
-impl Progress for Quiet {}
+/// Results kept as they come, and nothing said.
+impl Progress for Collector {
+    fn scenario(&mut self, suite: &SuiteHead, scenario: ScenarioReport) {
+        self.add(suite, scenario);
+    }
+}
 
 /// Servers this run started, stopped when it ends.
 #[derive(Default)]
@@ -95,16 +98,17 @@ impl Started {
 }
 
 /// Runs the selected scenarios of a loaded project against `target`: starts what the target
-/// needs (filling `env` with what it provides), runs, stops what it started. Prints nothing.
+/// needs (filling `env` with what it provides), runs, stops what it started. Prints nothing;
+/// the results go to `progress`.
 pub async fn execute(
     project: Arc<Project>,
     mut env: Environment,
     target: Target,
     settings: Settings,
     progress: &mut impl Progress,
-) -> Result<RunReport, RunError> {
+) -> Result<RunInfo, RunError> {
     let (base_url, started, what) = start(target, &mut env, settings.timeout).await?;
-    progress.started(&what);
+    progress.started(&what, &base_url);
     let stripe_url = env
         .vars
         .get("stripe_url")
@@ -126,25 +130,29 @@ pub async fn execute(
     .await;
     started.stop().await;
     report
-        .map(|report| RunReport {
-            stripe_url,
-            ..report
-        })
+        .map(|info| RunInfo { stripe_url, ..info })
         .map_err(|message| RunError::new(message, Exit::Failed))
 }
 
 /// Prints the banner and each scenario's line as the run goes, under a live progress line at
-/// a terminal.
+/// a terminal, and hands each result to the collector.
 struct Printer {
     term: Terminal,
     palette: Palette,
     live: Arc<Live>,
     total: usize,
     jobs: usize,
+    collector: Collector,
+    /// The contract's route list, counted against the target once it is known.
+    contract: Option<Contract>,
 }
 
 impl Progress for Printer {
-    fn started(&mut self, what: &str) {
+    fn started(&mut self, what: &str, base_url: &url::Url) {
+        if let Some(contract) = self.contract.take() {
+            self.collector
+                .cover(ContractTally::new(contract, base_url.as_str()));
+        }
         self.live.print(&format!(
             "{} {} scenario(s) against {what} with {} job(s)\n",
             self.palette.bold("gigcheck"),
@@ -153,9 +161,10 @@ impl Progress for Printer {
         ));
     }
 
-    fn scenario(&mut self, suite: &SuiteReport, scenario: &ScenarioReport) {
-        self.live.print(&self.term.scenario(suite, scenario));
+    fn scenario(&mut self, suite: &SuiteHead, scenario: ScenarioReport) {
+        self.live.print(&self.term.scenario(suite, &scenario));
         self.live.advance(scenario.outcome == Outcome::Failed);
+        self.collector.add(suite, scenario);
     }
 }
 
@@ -234,12 +243,28 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     let on_send = args
         .curl
         .then(|| curl_printer(live.clone(), palette, args.show_secrets));
+    let mut targets = vec![ReportTarget {
+        kind: ReportKind::Junit,
+        path: args.junit.clone(),
+    }];
+    targets.extend(args.reports.iter().cloned());
+    let junit_paths: Vec<_> = targets
+        .iter()
+        .filter(|t| t.kind == ReportKind::Junit)
+        .map(|t| t.path.clone())
+        .collect();
+    // JUnit is written as suites finish; the other formats show every scenario, so they are
+    // the only reason to keep the passed ones.
+    let keep_passed = targets.iter().any(|t| t.kind != ReportKind::Junit);
+    let started_at = time::OffsetDateTime::now_utc();
     let mut printer = Printer {
         term: Terminal::new(palette, args.verbose),
         palette,
         live: live.clone(),
         total: selected.len(),
         jobs,
+        collector: Collector::new(keep_passed, &junit_paths, Some(started_at)),
+        contract: load_contract(&project.fixtures_dir),
     };
     let settings = Settings {
         jobs,
@@ -249,7 +274,6 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         selected,
         on_send,
     };
-    let contract = load_contract(&project.fixtures_dir);
     if matches!(target, Target::Embedded { .. }) {
         // The embedded sandbox's notes ("webhook for an unknown order ignored") would interleave
         // with the results; the run's own report says what matters.
@@ -263,34 +287,34 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         &mut printer,
     ));
     live.finish();
-    let report = match result {
-        Ok(r) => r,
+    let info = match result {
+        Ok(info) => info,
         Err(e) => {
             eprintln!("error: {}", e.message);
             return e.exit;
         }
     };
     let term = printer.term;
-    print!("{}", term.failures(&report));
-    let mut exit = if report.all_passed() {
+    let done = printer.collector.finish(info);
+    print!("{}", term.failures(&done.report));
+    let mut exit = if done.tally.totals.failed == 0 {
         Exit::Passed
     } else {
         Exit::Failed
     };
-    let coverage = contract
-        .as_ref()
-        .zip(report.target.as_deref())
-        .map(|(c, base)| c.coverage(&report, base));
-    let mut targets = vec![ReportTarget {
-        kind: ReportKind::Junit,
-        path: args.junit.clone(),
-    }];
-    targets.extend(args.reports.iter().cloned());
+    let coverage = done.tally.contract.as_ref().map(ContractTally::coverage);
+    let mut junit = done.junit.into_iter();
     let mut written = Vec::new();
     for target in &targets {
-        match report::render(target.kind, &report, coverage.as_ref())
-            .and_then(|bytes| report::write(&target.path, &bytes))
-        {
+        let result = match target.kind {
+            ReportKind::Junit => junit.next().map_or(
+                Err("the JUnit report was lost (this is a gigcheck bug)".into()),
+                |(_, r)| r,
+            ),
+            kind => report::render(kind, &done.report, coverage.as_ref())
+                .and_then(|bytes| report::write(&target.path, &bytes)),
+        };
+        match result {
             Ok(()) => written.push(target.path.display().to_string()),
             Err(message) => {
                 eprintln!("error: {message}");
@@ -298,9 +322,20 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
             }
         }
     }
-    print!("{}", term.coverage(&report, coverage.as_ref()));
-    print!("{}", term.slowest(&report, 5));
-    print!("{}", term.summary(&report, &written));
+    print!(
+        "{}",
+        term.coverage(&done.tally.plan.cases(), coverage.as_ref())
+    );
+    print!("{}", term.slowest(&done.tally.slowest));
+    print!(
+        "{}",
+        term.summary(
+            done.tally.totals,
+            done.report.duration,
+            &done.report.snapshot_writes,
+            &written
+        )
+    );
     exit
 }
 

@@ -9,7 +9,7 @@ pub fn validate(args: ValidateArgs) -> Exit {
         Err(exit) => return exit,
     };
     super::print_diagnostics(&project.diagnostics);
-    let scenarios: usize = project.suites.iter().map(|s| s.suite.scenarios.len()).sum();
+    let scenarios: usize = project.suites.iter().map(|s| s.scenarios.len()).sum();
     let errors = project.errors().count();
     if errors > 0 {
         eprintln!(

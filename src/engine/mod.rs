@@ -1,9 +1,10 @@
-//! Runs loaded suites against a target and produces the [`RunReport`].
+//! Runs loaded suites against a target, handing each scenario's result on as it is known.
 //!
 //! Scenarios are independent (own variables, own cookie jar) and run concurrently up to `jobs`;
 //! a `serial: true` suite runs its scenarios in order as one unit. Results are handed to the
 //! caller in spec order as soon as everything before them is done, so output is deterministic
-//! whatever the concurrency.
+//! whatever the concurrency. Suites are loaded as their turn comes (see
+//! [`Project::suite`]), so a run of thousands of scenarios holds only the ones in flight.
 
 pub mod concurrent;
 pub mod hooks;
@@ -16,11 +17,14 @@ pub mod webhook;
 
 use crate::checks::snapshot::{SnapshotMode, Snapshots};
 use crate::environment::Environment;
-use crate::loader::Project;
+use crate::loader::{LoadedSuite, Project, ScenarioOutline};
 use crate::redact::Redactor;
-use crate::report::model::{Outcome, RunReport, ScenarioReport, SuiteReport};
+use crate::report::model::{
+    Outcome, Phase, RunInfo, ScenarioReport, StepReport, StepStatus, SuiteHead,
+};
 use scope::GetEnv;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -90,18 +94,22 @@ impl Shared {
 /// Variables every run defines, whatever the specs say.
 pub const BUILTIN_VARS: &[&str] = &["base_url"];
 
-/// A unit of scheduling: one scenario, or a whole serial suite.
+/// A unit of scheduling: one scenario, or a whole serial suite, as the report slots (indexes
+/// into the selection) of its scenarios.
 struct Unit {
     suite: usize,
-    scenarios: Vec<usize>,
+    slots: std::ops::Range<usize>,
 }
 
+/// Runs the selected scenarios. Each result goes to `on_result` in spec order as soon as
+/// everything before it is done; the engine keeps none, so what a caller keeps (and so the
+/// run's memory) is the caller's choice (see [`crate::report::collect`]).
 pub async fn run(
     project: Arc<Project>,
     env: Environment,
     opts: RunOptions,
-    mut on_result: impl FnMut(&SuiteReport, &ScenarioReport),
-) -> Result<RunReport, String> {
+    mut on_result: impl FnMut(&SuiteHead, ScenarioReport),
+) -> Result<RunInfo, String> {
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc();
     let redactor = Redactor::default();
@@ -135,87 +143,55 @@ pub async fn run(
         on_send: opts.on_send.clone(),
     });
 
-    // Slots in report order; `position` maps (suite, scenario) to its slot.
-    let mut suites: Vec<SuiteReport> = Vec::new();
-    let mut position = std::collections::HashMap::new();
-    let mut order = Vec::new();
+    let selected = Arc::new(opts.selected);
     let mut units: Vec<Unit> = Vec::new();
-    for &(si, ci) in &opts.selected {
-        let loaded = &project.suites[si];
-        if suites
-            .last()
-            .is_none_or(|s: &SuiteReport| s.file != loaded.doc.display)
-        {
-            suites.push(SuiteReport {
-                name: loaded.name.clone(),
-                file: loaded.doc.display.clone(),
-                scenarios: Vec::new(),
-            });
-        }
-        position.insert((si, ci), order.len());
-        order.push((suites.len() - 1, si));
+    for (slot, &(si, _)) in selected.iter().enumerate() {
         match units.last_mut() {
-            Some(u) if loaded.suite.serial && u.suite == si => u.scenarios.push(ci),
+            Some(u) if project.suites[si].serial && u.suite == si => u.slots.end = slot + 1,
             _ => units.push(Unit {
                 suite: si,
-                scenarios: vec![ci],
+                slots: slot..slot + 1,
             }),
         }
     }
+    let (tx, mut rx) = mpsc::unbounded_channel::<(usize, ScenarioReport)>();
+    let dispatcher = tokio::spawn(dispatch(
+        shared.clone(),
+        selected.clone(),
+        units,
+        opts.jobs.max(1),
+        tx,
+    ));
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<((usize, usize), ScenarioReport)>();
-    let permits = Arc::new(Semaphore::new(opts.jobs.max(1)));
-    for unit in units {
-        let tx = tx.clone();
-        let shared = shared.clone();
-        let permits = permits.clone();
-        tokio::spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return;
-            };
-            for ci in unit.scenarios {
-                let suite = &shared.project.suites[unit.suite];
-                let report = if shared.stop.load(Ordering::SeqCst) {
-                    not_run(suite, ci)
-                } else if suite.suite.scenarios[ci].exclusive {
-                    let _alone = shared.alone.write().await;
-                    scenario::run(&shared, suite, ci).await
-                } else {
-                    let _shared = shared.alone.read().await;
-                    scenario::run(&shared, suite, ci).await
-                };
-                if report.outcome == Outcome::Failed && shared.fail_fast {
-                    shared.stop.store(true, Ordering::SeqCst);
-                }
-                if tx.send(((unit.suite, ci), report)).is_err() {
-                    return;
-                }
-            }
-        });
-    }
-    drop(tx);
-
-    let mut slots: Vec<Option<ScenarioReport>> = vec![None; order.len()];
+    // Results arrive in any order; they leave in slot (spec) order.
+    let mut waiting: BTreeMap<usize, ScenarioReport> = BTreeMap::new();
     let mut next = 0;
-    while let Some((key, report)) = rx.recv().await {
-        if let Some(&slot) = position.get(&key) {
-            slots[slot] = Some(report);
-        }
-        while next < slots.len() {
-            let Some(report) = slots[next].take() else {
-                break;
-            };
-            let suite = &mut suites[order[next].0];
-            on_result(suite, &report);
-            suite.scenarios.push(report);
+    let mut head: Option<(usize, SuiteHead)> = None;
+    while let Some((slot, report)) = rx.recv().await {
+        waiting.insert(slot, report);
+        while let Some(report) = waiting.remove(&next) {
+            let si = selected[next].0;
+            if head.as_ref().is_none_or(|(i, _)| *i != si) {
+                let suite = &project.suites[si];
+                head = Some((
+                    si,
+                    SuiteHead {
+                        name: suite.name.clone(),
+                        file: suite.file.clone(),
+                    },
+                ));
+            }
+            if let Some((_, h)) = &head {
+                on_result(h, report);
+            }
             next += 1;
         }
     }
-    if next < order.len() {
+    let _ = dispatcher.await;
+    if next < selected.len() {
         return Err("a scenario task ended without reporting (this is a gigcheck bug)".into());
     }
-    Ok(RunReport {
-        suites,
+    Ok(RunInfo {
         target: opts.base_url.map(|u| u.to_string()),
         duration: started.elapsed(),
         started_at: Some(started_at),
@@ -225,15 +201,118 @@ pub async fn run(
     })
 }
 
-fn not_run(suite: &crate::loader::LoadedSuite, index: usize) -> ScenarioReport {
-    let scenario = &suite.suite.scenarios[index];
+/// Starts each unit as soon as one of `jobs` places is free, in spec order, loading each suite
+/// when its first unit starts; a suite is dropped once its last unit is done.
+async fn dispatch(
+    shared: Arc<Shared>,
+    selected: Arc<Vec<(usize, usize)>>,
+    units: Vec<Unit>,
+    jobs: usize,
+    tx: mpsc::UnboundedSender<(usize, ScenarioReport)>,
+) {
+    let permits = Arc::new(Semaphore::new(jobs));
+    let mut current: Option<(usize, Result<Arc<LoadedSuite>, String>)> = None;
+    for unit in units {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return;
+        };
+        let slots = unit.slots.clone();
+        if shared.stop.load(Ordering::SeqCst) {
+            let outline = &shared.project.suites[unit.suite];
+            for slot in slots {
+                let ci = selected[slot].1;
+                let report = unrun(
+                    &outline.scenarios[ci],
+                    "not run: --fail-fast stopped the run after a failure",
+                );
+                if tx.send((slot, report)).is_err() {
+                    return;
+                }
+            }
+            continue;
+        }
+        if current.as_ref().is_none_or(|(i, _)| *i != unit.suite) {
+            // Parsing is CPU work: keep it off the threads that drive requests.
+            let project = shared.project.clone();
+            let index = unit.suite;
+            let loaded = tokio::task::spawn_blocking(move || project.suite(index))
+                .await
+                .unwrap_or_else(|e| Err(format!("loading the suite failed: {e}")));
+            current = Some((unit.suite, loaded));
+        }
+        let suite = match current.as_ref().map(|(_, s)| s) {
+            Some(Ok(suite)) => suite.clone(),
+            Some(Err(message)) => {
+                let outline = &shared.project.suites[unit.suite];
+                for slot in slots {
+                    let ci = selected[slot].1;
+                    let mut report = unrun(&outline.scenarios[ci], "");
+                    report.outcome = Outcome::Failed;
+                    report
+                        .steps
+                        .push(cannot_run(&outline.scenarios[ci], message));
+                    if tx.send((slot, report)).is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
+            None => return,
+        };
+        let (tx, shared, selected) = (tx.clone(), shared.clone(), selected.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            for slot in slots {
+                let ci = selected[slot].1;
+                let report = if shared.stop.load(Ordering::SeqCst) {
+                    unrun(
+                        &shared.project.suites[unit.suite].scenarios[ci],
+                        "not run: --fail-fast stopped the run after a failure",
+                    )
+                } else if suite.suite.scenarios[ci].exclusive {
+                    let _alone = shared.alone.write().await;
+                    scenario::run(&shared, &suite, ci).await
+                } else {
+                    let _shared = shared.alone.read().await;
+                    scenario::run(&shared, &suite, ci).await
+                };
+                if report.outcome == Outcome::Failed && shared.fail_fast {
+                    shared.stop.store(true, Ordering::SeqCst);
+                }
+                if tx.send((slot, report)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// A scenario that did not run, and why.
+fn unrun(scenario: &ScenarioOutline, reason: &str) -> ScenarioReport {
     ScenarioReport {
         id: scenario.id.clone(),
         name: scenario.name.clone(),
         tags: scenario.tags.clone(),
-        loc: scenario.src.loc(),
-        outcome: Outcome::Skipped("not run: --fail-fast stopped the run after a failure".into()),
+        loc: scenario.loc.clone(),
+        outcome: Outcome::Skipped(reason.to_string()),
         steps: Vec::new(),
+        duration: Duration::ZERO,
+    }
+}
+
+/// The failed step of a scenario whose suite could not be loaded.
+fn cannot_run(scenario: &ScenarioOutline, message: &str) -> StepReport {
+    StepReport {
+        phase: Phase::Setup,
+        number: 1,
+        name: "load the spec file".into(),
+        loc: scenario.loc.clone(),
+        status: StepStatus::Failed,
+        error: Some(message.to_string()),
+        checks: Vec::new(),
+        exchange: None,
+        traffic: Vec::new(),
+        attempts: 0,
         duration: Duration::ZERO,
     }
 }

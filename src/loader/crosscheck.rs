@@ -23,7 +23,7 @@ pub struct Requirements {
 }
 
 struct Checker<'a> {
-    schemas: &'a mut SchemaStore,
+    schemas: &'a SchemaStore,
     diagnostics: &'a mut Vec<Diagnostic>,
     /// Snapshot name → where it was first used.
     snapshots: HashMap<String, String>,
@@ -48,7 +48,7 @@ impl Scope {
 pub fn check_suite(
     loaded: &LoadedSuite,
     opts: &LoadOptions,
-    schemas: &mut SchemaStore,
+    schemas: &SchemaStore,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Requirements> {
     let mut checker = Checker {

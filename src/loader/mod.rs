@@ -15,7 +15,7 @@ use crate::spec::{Action, Fragment, Loc, SourceRef, Step, Suite};
 use diagnostic::Diagnostic;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A parsed spec file.
 #[derive(Debug)]
@@ -44,13 +44,54 @@ impl LoadedSuite {
 }
 
 /// Everything a run or `validate` needs, plus what went wrong while loading.
+///
+/// Every spec file is parsed and checked up front, but only an outline of each (names, tags,
+/// places) is kept, plus the whole model of the first suites while they are small: a run with
+/// thousands of scenarios loads each suite again when its turn comes ([`Project::suite`]) and
+/// drops it after, so memory does not grow with the number of scenarios.
 pub struct Project {
-    pub suites: Vec<LoadedSuite>,
+    pub suites: Vec<SuiteOutline>,
     /// The `fixtures/` folder the specs use (test data, schemas, the contract's route list).
     pub fixtures_dir: PathBuf,
     pub schemas: SchemaStore,
     pub diagnostics: Vec<Diagnostic>,
+    opts: LoadOptions,
+    /// Fragments already read, shared by every later load.
+    fragments: Mutex<FragmentCache>,
 }
+
+/// What selection, listing and scheduling need to know of a suite without its steps.
+#[derive(Debug)]
+pub struct SuiteOutline {
+    pub path: PathBuf,
+    /// The file as shown to people.
+    pub file: String,
+    /// The suite's name, or the file name without extension.
+    pub name: String,
+    pub tags: Vec<String>,
+    pub serial: bool,
+    pub scenarios: Vec<ScenarioOutline>,
+    /// The whole suite, kept from the first load while the kept total is small.
+    kept: Option<Arc<LoadedSuite>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScenarioOutline {
+    pub id: Option<String>,
+    pub name: String,
+    pub tags: Vec<String>,
+    pub loc: Loc,
+}
+
+impl ScenarioOutline {
+    pub fn title(&self) -> String {
+        crate::spec::title(self.id.as_deref(), &self.name)
+    }
+}
+
+/// Suites are kept whole after loading until they hold this many scenarios in all; later ones
+/// are loaded again when they run. (About 15 KiB of model per scenario.)
+const KEEP_LOADED_SCENARIOS: usize = 500;
 
 impl Project {
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -59,6 +100,46 @@ impl Project {
 
     pub fn has_errors(&self) -> bool {
         self.errors().next().is_some()
+    }
+
+    /// Suite `index`, whole: the kept one, or loaded again from its file. Loading again fails
+    /// only if the file changed since it was checked and is no longer valid.
+    pub fn suite(&self, index: usize) -> Result<Arc<LoadedSuite>, String> {
+        let outline = self
+            .suites
+            .get(index)
+            .ok_or_else(|| format!("no suite number {index} (this is a gigcheck bug)"))?;
+        if let Some(kept) = &outline.kept {
+            return Ok(kept.clone());
+        }
+        let mut diagnostics = Vec::new();
+        let loaded = {
+            let mut fragments = self
+                .fragments
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            load_suite(
+                &outline.path,
+                &self.opts,
+                &self.fixtures_dir,
+                &self.schemas,
+                &mut fragments,
+                &mut diagnostics,
+            )
+        };
+        let first_error = diagnostics.iter().find(|d| d.is_error());
+        match (loaded, first_error) {
+            (Some(loaded), None) if loaded.suite.scenarios.len() == outline.scenarios.len() => {
+                Ok(Arc::new(loaded))
+            }
+            (_, error) => Err(format!(
+                "{} changed while gigcheck was running{}; run again",
+                outline.file,
+                error
+                    .map(|d| format!(" ({}: {})", d.loc, d.message))
+                    .unwrap_or_default()
+            )),
+        }
     }
 }
 
@@ -97,23 +178,31 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
         .schemas_dir
         .clone()
         .unwrap_or_else(|| fixtures_dir.join("schemas"));
-    let mut schemas = SchemaStore::new(schemas_dir);
+    let schemas = SchemaStore::new(schemas_dir);
     let mut fragments = FragmentCache::default();
     let mut suites = Vec::new();
+    let mut snapshot_warnings = Vec::new();
+    let mut kept_scenarios = 0;
     for file in files {
-        match parse_suite(&file, &mut fragments, &mut diagnostics) {
-            Some(mut loaded) => {
-                loaded.fixture_vars = load_fixtures(&loaded, &fixtures_dir, &mut diagnostics);
-                loaded.requirements =
-                    crosscheck::check_suite(&loaded, opts, &mut schemas, &mut diagnostics);
-                suites.push(loaded);
-            }
-            None => continue,
+        let Some(loaded) = load_suite(
+            &file,
+            opts,
+            &fixtures_dir,
+            &schemas,
+            &mut fragments,
+            &mut diagnostics,
+        ) else {
+            continue;
+        };
+        crosscheck::unused_snapshots(&loaded, &mut snapshot_warnings);
+        let mut outline = outline(&loaded);
+        kept_scenarios += outline.scenarios.len();
+        if kept_scenarios <= KEEP_LOADED_SCENARIOS {
+            outline.kept = Some(Arc::new(loaded));
         }
+        suites.push(outline);
     }
-    for loaded in &suites {
-        crosscheck::unused_snapshots(loaded, &mut diagnostics);
-    }
+    diagnostics.append(&mut snapshot_warnings);
     dedup(&mut diagnostics);
     attach_source_lines(&mut diagnostics);
     Project {
@@ -121,6 +210,45 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
         fixtures_dir,
         schemas,
         diagnostics,
+        opts: opts.clone(),
+        fragments: Mutex::new(fragments),
+    }
+}
+
+/// Parses one spec file and checks it: fixtures, cross-checks, requirements.
+fn load_suite(
+    path: &Path,
+    opts: &LoadOptions,
+    fixtures_dir: &Path,
+    schemas: &SchemaStore,
+    fragments: &mut FragmentCache,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<LoadedSuite> {
+    let mut loaded = parse_suite(path, fragments, diagnostics)?;
+    loaded.fixture_vars = load_fixtures(&loaded, fixtures_dir, diagnostics);
+    loaded.requirements = crosscheck::check_suite(&loaded, opts, schemas, diagnostics);
+    Some(loaded)
+}
+
+fn outline(loaded: &LoadedSuite) -> SuiteOutline {
+    SuiteOutline {
+        path: loaded.doc.path.clone(),
+        file: loaded.doc.display.clone(),
+        name: loaded.name.clone(),
+        tags: loaded.suite.tags.clone(),
+        serial: loaded.suite.serial,
+        scenarios: loaded
+            .suite
+            .scenarios
+            .iter()
+            .map(|s| ScenarioOutline {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                tags: s.tags.clone(),
+                loc: s.src.loc(),
+            })
+            .collect(),
+        kept: None,
     }
 }
 
@@ -375,6 +503,58 @@ fn dedup(diagnostics: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn suite_file(scenarios: usize, url: &str) -> String {
+        let mut text = String::from("scenarios:\n");
+        for i in 0..scenarios {
+            text.push_str(&format!(
+                "  - name: s{i}\n    steps:\n      - request: {{ method: GET, url: '{url}' }}\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn suites_past_the_kept_budget_are_loaded_again_and_a_changed_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let per_file = 100;
+        let files = KEEP_LOADED_SCENARIOS / per_file + 2;
+        for f in 0..files {
+            let path = dir.path().join(format!("s{f:02}.yaml"));
+            std::fs::write(&path, suite_file(per_file, "http://h/")).unwrap();
+        }
+        let project = load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(!project.has_errors());
+        let kept = project.suites.iter().filter(|s| s.kept.is_some()).count();
+        assert_eq!(
+            kept,
+            KEEP_LOADED_SCENARIOS / per_file,
+            "the first suites stay whole"
+        );
+        let last = files - 1;
+        assert!(project.suites[last].kept.is_none());
+        let again = project.suite(last).unwrap();
+        assert_eq!(again.suite.scenarios.len(), per_file);
+        assert_eq!(again.suite.scenarios[7].src.loc().line, 23);
+        assert_eq!(project.suites[last].scenarios[7].loc.line, 23);
+
+        std::fs::write(
+            &project.suites[last].path,
+            suite_file(per_file, "{{undefined}}"),
+        )
+        .unwrap();
+        let err = project.suite(last).unwrap_err();
+        assert!(
+            err.contains("changed while gigcheck was running") && err.contains("undefined"),
+            "{err}"
+        );
+        std::fs::write(&project.suites[last].path, suite_file(3, "http://h/")).unwrap();
+        assert!(
+            project.suite(last).is_err(),
+            "other scenarios than were selected"
+        );
+        assert!(project.suite(0).is_ok(), "a kept suite is not read again");
+    }
 
     #[test]
     fn a_big_file_indexed_beside_its_parse_has_every_position() {

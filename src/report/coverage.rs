@@ -1,7 +1,7 @@
 //! Traceability: which plan cases ran and how they ended, and which of the contract's
 //! route × status pairs the run exercised (from the contract file, `fixtures/contract.yaml`).
 
-use super::model::{Outcome, RunReport};
+use super::model::{Outcome, RunReport, ScenarioReport};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 
@@ -16,10 +16,21 @@ pub struct PlanCase {
 
 /// Plan cases in the order their first scenario appears.
 pub fn plan_cases(report: &RunReport) -> Vec<PlanCase> {
-    let mut cases: IndexMap<String, PlanCase> = IndexMap::new();
+    let mut tally = PlanTally::default();
     for s in report.suites.iter().flat_map(|s| &s.scenarios) {
-        let Some(id) = &s.id else { continue };
-        let case = cases.entry(id.clone()).or_insert_with(|| PlanCase {
+        tally.add(s);
+    }
+    tally.cases()
+}
+
+/// Plan cases counted one scenario at a time, as a run goes.
+#[derive(Debug, Default)]
+pub struct PlanTally(IndexMap<String, PlanCase>);
+
+impl PlanTally {
+    pub fn add(&mut self, s: &ScenarioReport) {
+        let Some(id) = &s.id else { return };
+        let case = self.0.entry(id.clone()).or_insert_with(|| PlanCase {
             id: id.clone(),
             passed: 0,
             failed: 0,
@@ -31,7 +42,10 @@ pub fn plan_cases(report: &RunReport) -> Vec<PlanCase> {
             Outcome::Skipped(_) => case.skipped += 1,
         }
     }
-    cases.into_values().collect()
+
+    pub fn cases(&self) -> Vec<PlanCase> {
+        self.0.values().cloned().collect()
+    }
 }
 
 /// The contract's routes and their documented statuses.
@@ -80,36 +94,65 @@ impl Contract {
 
     /// Compares the requests the run sent to `base_url` with the documented pairs.
     pub fn coverage(&self, report: &RunReport, base_url: &str) -> ContractCoverage {
+        let mut tally = ContractTally::new(self.clone(), base_url);
+        for s in report.suites.iter().flat_map(|s| &s.scenarios) {
+            tally.add(s);
+        }
+        tally.coverage()
+    }
+}
+
+/// The contract's route × status pairs seen, gathered one scenario at a time as a run goes.
+#[derive(Debug)]
+pub struct ContractTally {
+    contract: Contract,
+    base: Option<url::Url>,
+    base_path: String,
+    /// `POST /api/orders 201`: bounded by the contract, however many requests were sent.
+    seen: BTreeSet<String>,
+}
+
+impl ContractTally {
+    pub fn new(contract: Contract, base_url: &str) -> ContractTally {
         let base = url::Url::parse(base_url).ok();
         let base_path = base
             .as_ref()
             .map(|b| b.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let traffic = report
-            .suites
-            .iter()
-            .flat_map(|s| &s.scenarios)
-            .flat_map(|s| &s.steps)
-            .flat_map(|s| &s.traffic);
-        for t in traffic {
-            let (Ok(url), Some(base), Some(status)) = (url::Url::parse(&t.url), &base, t.status)
+        ContractTally {
+            contract,
+            base,
+            base_path,
+            seen: BTreeSet::new(),
+        }
+    }
+
+    pub fn add(&mut self, s: &ScenarioReport) {
+        for t in s.steps.iter().flat_map(|s| &s.traffic) {
+            let (Ok(url), Some(base), Some(status)) =
+                (url::Url::parse(&t.url), &self.base, t.status)
             else {
                 continue;
             };
             if url.origin() != base.origin() {
                 continue;
             }
-            let path = url.path().strip_prefix(&base_path).unwrap_or(url.path());
-            if let Some(route) = self.route_of(&t.method, path) {
-                seen.insert(format!("{route} {status}"));
+            let path = url
+                .path()
+                .strip_prefix(&self.base_path)
+                .unwrap_or(url.path());
+            if let Some(route) = self.contract.route_of(&t.method, path) {
+                self.seen.insert(format!("{route} {status}"));
             }
         }
+    }
+
+    pub fn coverage(&self) -> ContractCoverage {
         let mut coverage = ContractCoverage::default();
-        for (route, statuses) in &self.routes {
+        for (route, statuses) in &self.contract.routes {
             for status in statuses {
                 let pair = format!("{route} {status}");
-                if seen.contains(&pair) {
+                if self.seen.contains(&pair) {
                     coverage.exercised.push(pair);
                 } else {
                     coverage.missing.push(pair);

@@ -2,63 +2,120 @@
 //! carries the plan id), the failure with its full detail, and the scenario's traffic in
 //! `<system-out>` — the shape GitLab, Jenkins and GitHub test reporters read.
 
-use super::model::{Outcome, RunReport};
+use super::model::{Outcome, RunReport, ScenarioReport, SuiteReport};
 use super::text::{self, Palette};
 use junit_report::{ReportBuilder, TestCase, TestCaseBuilder, TestSuiteBuilder};
+use std::io::Write;
 
+/// The whole report at once.
 pub fn render(report: &RunReport) -> Result<Vec<u8>, String> {
-    let mut builder = ReportBuilder::new();
+    let mut writer = Writer::new(Vec::new(), report.started_at)?;
     for suite in &report.suites {
+        writer.suite(suite)?;
+    }
+    writer.finish()
+}
+
+/// Writes the report one suite at a time, as suites finish, so that a run of thousands of
+/// scenarios never holds the whole report in memory.
+///
+/// junit-report renders a report only whole; each suite is rendered as a report of its own and
+/// its `<testsuite>` element moved under the one `<testsuites>` root written here.
+pub struct Writer<W: Write> {
+    out: W,
+    started_at: Option<time::OffsetDateTime>,
+    suites: usize,
+}
+
+/// What junit-report writes around a single suite.
+const DECLARATION: &str = r#"<?xml version="1.0" encoding="utf-8"?>"#;
+const ROOT_OPEN: &str = "<testsuites>";
+const ROOT_CLOSE: &str = "</testsuites>";
+const FIRST_SUITE: &str = r#"<testsuite id="0" "#;
+
+impl<W: Write> Writer<W> {
+    pub fn new(mut out: W, started_at: Option<time::OffsetDateTime>) -> Result<Writer<W>, String> {
+        write!(out, "{DECLARATION}{ROOT_OPEN}").map_err(write_error)?;
+        Ok(Writer {
+            out,
+            started_at,
+            suites: 0,
+        })
+    }
+
+    pub fn suite(&mut self, suite: &SuiteReport) -> Result<(), String> {
         let mut ts = TestSuiteBuilder::new(&clean(&suite.name));
-        if let Some(at) = report.started_at {
+        if let Some(at) = self.started_at {
             ts.set_timestamp(at);
         }
         for s in &suite.scenarios {
-            let time = time::Duration::try_from(s.duration).unwrap_or(time::Duration::ZERO);
-            let name = clean(&s.title());
-            let mut case = match &s.outcome {
-                Outcome::Passed => TestCase::success(&name, time),
-                Outcome::Failed => {
-                    let first = s
-                        .failed_steps()
-                        .next()
-                        .map(|step| {
-                            let what = step
-                                .checks
-                                .iter()
-                                .find(|c| !c.passed)
-                                .map(|c| c.summary())
-                                .or_else(|| step.error.clone())
-                                .unwrap_or_else(|| "failed".into());
-                            format!("{} \"{}\": {what}", step.phase.label(), step.name)
-                        })
-                        .unwrap_or_else(|| "failed".into());
-                    let detail = text::failure_details(s, Palette::PLAIN, false);
-                    // The cause is written as the failure element's text (CDATA).
-                    TestCaseBuilder::failure(&name, time, "check failed", &clean(&first))
-                        .set_trace(&cdata(&format!("{}\n{detail}", s.loc)))
-                        .build()
-                }
-                Outcome::Skipped(reason) => {
-                    TestCase::skipped_with_cause(&name, "skipped", &clean(reason))
-                }
-            };
-            case.set_classname(&clean(&suite.name));
-            case.set_filepath(&suite.file);
-            let log = text::request_log(s);
-            if !log.is_empty() {
-                case.set_system_out(&cdata(&log));
-            }
-            ts.add_testcase(case);
+            ts.add_testcase(case(&suite.name, &suite.file, s));
         }
-        builder.add_testsuite(ts.build());
+        let mut one = ReportBuilder::new();
+        one.add_testsuite(ts.build());
+        let mut xml = Vec::new();
+        one.build()
+            .write_xml(&mut xml)
+            .map_err(|e| format!("cannot render the JUnit report: {e}"))?;
+        let xml = String::from_utf8(xml).map_err(|e| e.to_string())?;
+        let element = xml
+            .strip_prefix(DECLARATION)
+            .and_then(|x| x.strip_prefix(ROOT_OPEN))
+            .and_then(|x| x.strip_suffix(ROOT_CLOSE))
+            .and_then(|x| x.strip_prefix(FIRST_SUITE))
+            .ok_or("junit-report wrote an unexpected shape (this is a gigcheck bug)")?;
+        write!(self.out, r#"<testsuite id="{}" {element}"#, self.suites).map_err(write_error)?;
+        self.suites += 1;
+        Ok(())
     }
-    let mut out = Vec::new();
-    builder
-        .build()
-        .write_xml(&mut out)
-        .map_err(|e| format!("cannot render the JUnit report: {e}"))?;
-    Ok(out)
+
+    pub fn finish(mut self) -> Result<W, String> {
+        write!(self.out, "{ROOT_CLOSE}").map_err(write_error)?;
+        self.out.flush().map_err(write_error)?;
+        Ok(self.out)
+    }
+}
+
+fn write_error(e: std::io::Error) -> String {
+    format!("cannot write the JUnit report: {e}")
+}
+
+/// One scenario as a test case: its failure in full, its traffic as output.
+fn case(suite: &str, file: &str, s: &ScenarioReport) -> TestCase {
+    let time = time::Duration::try_from(s.duration).unwrap_or(time::Duration::ZERO);
+    let name = clean(&s.title());
+    let mut case = match &s.outcome {
+        Outcome::Passed => TestCase::success(&name, time),
+        Outcome::Failed => {
+            let first = s
+                .failed_steps()
+                .next()
+                .map(|step| {
+                    let what = step
+                        .checks
+                        .iter()
+                        .find(|c| !c.passed)
+                        .map(|c| c.summary())
+                        .or_else(|| step.error.clone())
+                        .unwrap_or_else(|| "failed".into());
+                    format!("{} \"{}\": {what}", step.phase.label(), step.name)
+                })
+                .unwrap_or_else(|| "failed".into());
+            let detail = text::failure_details(s, Palette::PLAIN, false);
+            // The cause is written as the failure element's text (CDATA).
+            TestCaseBuilder::failure(&name, time, "check failed", &clean(&first))
+                .set_trace(&cdata(&format!("{}\n{detail}", s.loc)))
+                .build()
+        }
+        Outcome::Skipped(reason) => TestCase::skipped_with_cause(&name, "skipped", &clean(reason)),
+    };
+    case.set_classname(&clean(suite));
+    case.set_filepath(file);
+    let log = text::request_log(s);
+    if !log.is_empty() {
+        case.set_system_out(&cdata(&log));
+    }
+    case
 }
 
 /// XML 1.0 cannot carry most control characters.

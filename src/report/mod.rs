@@ -1,9 +1,12 @@
-//! Reports over one result model ([`model`]): the terminal ([`terminal`]), JUnit XML
-//! ([`junit`]) with its live progress line ([`live`]), JSON ([`json`]), HTML ([`html`]) and Markdown ([`markdown`]), plus
-//! traceability to the plan and the contract ([`coverage`]) and traffic as sequence diagrams
-//! ([`sequence`]), requests as curl commands ([`curl`]), a single response for people ([`pretty`]), comparing two JSON reports ([`diff`]) and joining shards' reports ([`merge`]). Each format is a small module that only renders; [`render`] picks one and
-//! [`write`] writes files.
+//! Reports over one result model ([`model`]), gathered as a run goes ([`collect`]): the terminal
+//! ([`terminal`]) with its live progress line ([`live`]), JUnit XML ([`junit`]), JSON ([`json`]),
+//! HTML ([`html`]) and Markdown ([`markdown`]), plus traceability to the plan and the contract
+//! ([`coverage`]) and traffic as sequence diagrams ([`sequence`]), requests as curl commands
+//! ([`curl`]), a single response for people ([`pretty`]), comparing two JSON reports ([`diff`])
+//! and joining shards' reports ([`merge`]). Each format is a small module that only renders;
+//! [`render`] picks one and [`write`] writes files.
 
+pub mod collect;
 pub mod coverage;
 pub mod curl;
 pub mod diff;

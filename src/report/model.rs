@@ -20,6 +20,39 @@ pub struct RunReport {
     pub interrupted: bool,
 }
 
+/// What is known of a run besides its scenarios' results.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    pub target: Option<String>,
+    pub duration: Duration,
+    pub started_at: Option<time::OffsetDateTime>,
+    pub snapshot_writes: Vec<SnapshotWrite>,
+    pub stripe_url: Option<String>,
+    pub interrupted: bool,
+}
+
+impl RunReport {
+    pub fn new(info: RunInfo, suites: Vec<SuiteReport>) -> RunReport {
+        let RunInfo {
+            target,
+            duration,
+            started_at,
+            snapshot_writes,
+            stripe_url,
+            interrupted,
+        } = info;
+        RunReport {
+            suites,
+            target,
+            duration,
+            started_at,
+            snapshot_writes,
+            stripe_url,
+            interrupted,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotWrite {
     pub path: String,
@@ -32,6 +65,14 @@ pub enum SnapshotWriteKind {
     Updated,
     /// A mismatch, written beside the accepted snapshot for review.
     Pending,
+}
+
+/// The suite a scenario's result belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SuiteHead {
+    pub name: String,
+    /// The spec file as shown to people.
+    pub file: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -62,10 +103,7 @@ pub struct ScenarioReport {
 
 impl ScenarioReport {
     pub fn title(&self) -> String {
-        match &self.id {
-            Some(id) => format!("[{id}] {}", self.name),
-            None => self.name.clone(),
-        }
+        crate::spec::title(self.id.as_deref(), &self.name)
     }
 
     pub fn failed_steps(&self) -> impl Iterator<Item = &StepReport> {

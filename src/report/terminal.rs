@@ -1,8 +1,11 @@
 //! The terminal report: a line per scenario as results arrive, then each failure in full, then
 //! the totals.
 
-use super::coverage::{ContractCoverage, plan_cases};
-use super::model::{Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteReport};
+use super::collect::Slowest;
+use super::coverage::{ContractCoverage, PlanCase};
+use super::model::{
+    Outcome, RunReport, ScenarioReport, SnapshotWrite, SnapshotWriteKind, SuiteHead, Totals,
+};
 use super::text::{self, Palette};
 use colored::Color;
 use std::fmt::Write as _;
@@ -35,7 +38,7 @@ impl Terminal {
     }
 
     /// The line(s) for one finished scenario (and its suite's heading, the first time).
-    pub fn scenario(&mut self, suite: &SuiteReport, s: &ScenarioReport) -> String {
+    pub fn scenario(&mut self, suite: &SuiteHead, s: &ScenarioReport) -> String {
         let p = self.palette;
         let mut out = String::new();
         if self.last_suite.as_deref() != Some(suite.file.as_str()) {
@@ -108,13 +111,12 @@ impl Terminal {
     }
 
     /// The plan coverage table, and the contract's route × status pairs seen and not seen.
-    pub fn coverage(&self, report: &RunReport, contract: Option<&ContractCoverage>) -> String {
+    pub fn coverage(&self, cases: &[PlanCase], contract: Option<&ContractCoverage>) -> String {
         let p = self.palette;
         let mut out = String::new();
-        let cases = plan_cases(report);
         if !cases.is_empty() {
             let _ = writeln!(out, "\n{}", p.bold("Plan coverage"));
-            for case in &cases {
+            for case in cases {
                 let total = case.passed + case.failed + case.skipped;
                 let verdict = if case.failed > 0 {
                     p.paint(&format!("✗ {} failed", case.failed), Color::Red)
@@ -155,26 +157,19 @@ impl Terminal {
         out
     }
 
-    /// The `n` slowest scenarios that ran (nothing when times are off).
-    pub fn slowest(&self, report: &RunReport, n: usize) -> String {
-        let mut ran: Vec<&ScenarioReport> = report
-            .suites
-            .iter()
-            .flat_map(|s| &s.scenarios)
-            .filter(|s| !matches!(s.outcome, Outcome::Skipped(_)))
-            .collect();
-        if !self.timings || ran.len() < 2 {
+    /// The slowest scenarios that ran (nothing when times are off).
+    pub fn slowest(&self, slowest: &Slowest) -> String {
+        if !self.timings || slowest.ran < 2 {
             return String::new();
         }
-        ran.sort_by_key(|s| std::cmp::Reverse(s.duration));
         let p = self.palette;
         let mut out = format!("\n{}\n", p.bold("Slowest"));
-        for s in ran.into_iter().take(n) {
+        for s in &slowest.top {
             let _ = writeln!(
                 out,
                 "  {:>9}  {}  {}",
                 human(s.duration),
-                s.title(),
+                s.title,
                 p.dim(&s.loc.to_string())
             );
         }
@@ -182,11 +177,16 @@ impl Terminal {
     }
 
     /// Totals, snapshot files written, and where the reports went.
-    pub fn summary(&self, report: &RunReport, reports_written: &[String]) -> String {
+    pub fn summary(
+        &self,
+        t: Totals,
+        duration: Duration,
+        snapshot_writes: &[SnapshotWrite],
+        reports_written: &[String],
+    ) -> String {
         let p = self.palette;
-        let t = report.totals();
         let mut out = String::new();
-        for w in &report.snapshot_writes {
+        for w in snapshot_writes {
             let what = match w.kind {
                 SnapshotWriteKind::Created => "created",
                 SnapshotWriteKind::Updated => "updated",
@@ -216,7 +216,7 @@ impl Terminal {
             p.paint(&p.bold("PASSED"), Color::Green)
         };
         let time = if self.timings {
-            format!(" in {}", human(report.duration))
+            format!(" in {}", human(duration))
         } else {
             String::new()
         };

@@ -108,10 +108,15 @@ pub struct Scenario {
 impl Scenario {
     /// `[4.1] Cancel a pending order`, or just the name without an id.
     pub fn title(&self) -> String {
-        match &self.id {
-            Some(id) => format!("[{id}] {}", self.name),
-            None => self.name.clone(),
-        }
+        title(self.id.as_deref(), &self.name)
+    }
+}
+
+/// A scenario as people see it: `[4.1] Cancel a pending order`, or the name alone.
+pub fn title(id: Option<&str>, name: &str) -> String {
+    match id {
+        Some(id) => format!("[{id}] {name}"),
+        None => name.to_string(),
     }
 }
 

@@ -1,0 +1,295 @@
+//! Gathers a run's results as they arrive (in spec order), keeping only what the reports need.
+//!
+//! JUnit reports are written suite by suite as suites finish; totals, plan and contract
+//! coverage and the slowest scenarios are counted on the way. The scenarios themselves are kept
+//! only when a report that shows every one of them (JSON, HTML, Markdown) was asked for;
+//! otherwise only the failed ones, which the terminal prints at the end. So a plain run's
+//! memory does not grow with the number of scenarios.
+
+use super::coverage::{ContractTally, PlanTally};
+use super::junit;
+use super::model::{Outcome, RunInfo, RunReport, ScenarioReport, SuiteHead, SuiteReport, Totals};
+use crate::spec::Loc;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How many of the slowest scenarios are remembered.
+pub const SLOWEST: usize = 5;
+
+pub struct Collector {
+    keep_passed: bool,
+    /// The suite being filled: every scenario of it, until the next suite starts.
+    current: Option<SuiteReport>,
+    kept: Vec<SuiteReport>,
+    tally: Tally,
+    junit: Vec<JunitFile>,
+}
+
+/// A JUnit report being written, or why it cannot be.
+struct JunitFile {
+    path: PathBuf,
+    writer: Result<junit::Writer<crate::atomic::File>, String>,
+}
+
+/// What is counted over every scenario, whatever is kept.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub totals: Totals,
+    pub plan: PlanTally,
+    /// Present when the project has a contract route list.
+    pub contract: Option<ContractTally>,
+    pub slowest: Slowest,
+}
+
+/// The slowest scenarios that ran, slowest first.
+#[derive(Debug, Default)]
+pub struct Slowest {
+    /// Scenarios that ran (not skipped).
+    pub ran: usize,
+    pub top: Vec<Timed>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Timed {
+    pub title: String,
+    pub loc: Loc,
+    pub duration: Duration,
+}
+
+impl Slowest {
+    fn add(&mut self, s: &ScenarioReport) {
+        if matches!(s.outcome, Outcome::Skipped(_)) {
+            return;
+        }
+        self.ran += 1;
+        if self.top.len() == SLOWEST && self.top.last().is_some_and(|t| t.duration >= s.duration) {
+            return;
+        }
+        let at = self.top.partition_point(|t| t.duration >= s.duration);
+        self.top.insert(
+            at,
+            Timed {
+                title: s.title(),
+                loc: s.loc.clone(),
+                duration: s.duration,
+            },
+        );
+        self.top.truncate(SLOWEST);
+    }
+}
+
+/// What a finished run left.
+pub struct Collected {
+    /// Every scenario when passed ones were kept, else only the failed ones.
+    pub report: RunReport,
+    pub tally: Tally,
+    /// Each JUnit report's path, and whether it was written.
+    pub junit: Vec<(PathBuf, Result<(), String>)>,
+}
+
+impl Collector {
+    /// `keep_passed`: keep every scenario, for reports that show them all. `junit`: where the
+    /// JUnit reports go (created now, in place when the run ends).
+    pub fn new(
+        keep_passed: bool,
+        junit: &[PathBuf],
+        started_at: Option<time::OffsetDateTime>,
+    ) -> Collector {
+        let junit = junit
+            .iter()
+            .map(|path| JunitFile {
+                path: path.clone(),
+                writer: crate::atomic::File::create(path)
+                    .map_err(|e| format!("cannot write report {}: {e}", path.display()))
+                    .and_then(|file| junit::Writer::new(file, started_at)),
+            })
+            .collect();
+        Collector {
+            keep_passed,
+            current: None,
+            kept: Vec::new(),
+            tally: Tally::default(),
+            junit,
+        }
+    }
+
+    /// Counts the contract's route × status pairs the scenarios exercise from now on.
+    pub fn cover(&mut self, contract: ContractTally) {
+        self.tally.contract = Some(contract);
+    }
+
+    /// One scenario's result; results come in spec order, so a new file means the suite
+    /// before it is complete.
+    pub fn add(&mut self, suite: &SuiteHead, s: ScenarioReport) {
+        let t = &mut self.tally;
+        match s.outcome {
+            Outcome::Passed => t.totals.passed += 1,
+            Outcome::Failed => t.totals.failed += 1,
+            Outcome::Skipped(_) => t.totals.skipped += 1,
+        }
+        t.plan.add(&s);
+        if let Some(contract) = &mut t.contract {
+            contract.add(&s);
+        }
+        t.slowest.add(&s);
+        if self.current.as_ref().is_some_and(|c| c.file != suite.file) {
+            self.close_suite();
+        }
+        self.current
+            .get_or_insert_with(|| SuiteReport {
+                name: suite.name.clone(),
+                file: suite.file.clone(),
+                scenarios: Vec::new(),
+            })
+            .scenarios
+            .push(s);
+    }
+
+    /// Writes the finished suite to the JUnit reports and keeps what is to be kept of it.
+    fn close_suite(&mut self) {
+        let Some(mut suite) = self.current.take() else {
+            return;
+        };
+        for file in &mut self.junit {
+            if let Ok(writer) = &mut file.writer
+                && let Err(e) = writer.suite(&suite)
+            {
+                file.writer = Err(e);
+            }
+        }
+        if !self.keep_passed {
+            suite.scenarios.retain(|s| s.outcome == Outcome::Failed);
+        }
+        self.kept.push(suite);
+    }
+
+    /// Completes the JUnit reports and hands over the rest.
+    pub fn finish(mut self, info: RunInfo) -> Collected {
+        self.close_suite();
+        let junit = self
+            .junit
+            .into_iter()
+            .map(|file| {
+                let shown = file.path.display().to_string();
+                let written = file.writer.and_then(|w| w.finish()).and_then(|f| {
+                    f.commit()
+                        .map_err(|e| format!("cannot write report {shown}: {e}"))
+                });
+                (file.path, written)
+            })
+            .collect();
+        Collected {
+            report: RunReport::new(info, self.kept),
+            tally: self.tally,
+            junit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(name: &str, outcome: Outcome, ms: u64) -> ScenarioReport {
+        ScenarioReport {
+            id: Some("1.1".into()),
+            name: name.into(),
+            tags: Vec::new(),
+            loc: Loc::default(),
+            outcome,
+            steps: Vec::new(),
+            duration: Duration::from_millis(ms),
+        }
+    }
+
+    fn head(file: &str) -> SuiteHead {
+        SuiteHead {
+            name: file.into(),
+            file: file.into(),
+        }
+    }
+
+    #[test]
+    fn counts_everything_keeps_failures_and_streams_junit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junit.xml");
+        let mut c = Collector::new(false, std::slice::from_ref(&path), None);
+        for i in 0..8u64 {
+            let outcome = if i == 3 {
+                Outcome::Failed
+            } else {
+                Outcome::Passed
+            };
+            c.add(&head("a.yaml"), scenario(&format!("a{i}"), outcome, i));
+        }
+        c.add(
+            &head("b.yaml"),
+            scenario("b", Outcome::Skipped("x".into()), 99),
+        );
+        assert!(
+            !path.exists(),
+            "the report appears only when the run is over"
+        );
+        let done = c.finish(RunInfo::default());
+        assert_eq!(
+            done.tally.totals,
+            Totals {
+                passed: 7,
+                failed: 1,
+                skipped: 1
+            }
+        );
+        assert_eq!(done.tally.plan.cases()[0].passed, 7);
+        let kept: Vec<usize> = done
+            .report
+            .suites
+            .iter()
+            .map(|s| s.scenarios.len())
+            .collect();
+        assert_eq!(kept, [1, 0], "only the failure is kept");
+        assert_eq!(done.tally.slowest.ran, 8);
+        let top: Vec<&str> = done
+            .tally
+            .slowest
+            .top
+            .iter()
+            .map(|t| &t.title[6..])
+            .collect();
+        assert_eq!(top, ["a7", "a6", "a5", "a4", "a3"]);
+        assert!(done.junit[0].1.is_ok());
+        let xml = std::fs::read_to_string(&path).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suites: Vec<_> = doc
+            .root_element()
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .map(|n| {
+                (
+                    n.attribute("id"),
+                    n.attribute("tests"),
+                    n.attribute("failures"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            suites,
+            [
+                (Some("0"), Some("8"), Some("1")),
+                (Some("1"), Some("1"), Some("0"))
+            ]
+        );
+    }
+
+    #[test]
+    fn keeps_every_scenario_when_asked_and_reports_an_unwritable_junit_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocked = dir.path().join("file");
+        std::fs::write(&blocked, "").unwrap();
+        let mut c = Collector::new(true, &[blocked.join("junit.xml")], None);
+        c.add(&head("a.yaml"), scenario("a", Outcome::Passed, 1));
+        let done = c.finish(RunInfo::default());
+        assert_eq!(done.report.suites[0].scenarios.len(), 1);
+        let err = done.junit[0].1.clone().unwrap_err();
+        assert!(err.starts_with("cannot write report "), "{err}");
+    }
+}
