@@ -187,7 +187,13 @@ fn classify(e: &reqwest::Error, req: &Outgoing) -> SendError {
     if e.is_timeout() {
         return SendError::Timeout(req.timeout);
     }
-    let cause = root_cause(e);
+    let mut cause = root_cause(e);
+    if req.url.scheme() == "https" && cause.contains("InvalidContentType") {
+        // rustls's words for a server that answered the handshake with something else.
+        cause =
+            "the server does not speak TLS there (plain HTTP? then the URL starts with http://)"
+                .into();
+    }
     if e.is_connect() {
         SendError::Connect { url, cause }
     } else {
