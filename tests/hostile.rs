@@ -82,7 +82,7 @@ async fn answer(mut stream: TcpStream, path: String, other: String, bomb: Arc<Ve
             let _ = stream
                 .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"a\":")
                 .await;
-            let _ = stream.set_linger(Some(Duration::ZERO));
+            let _ = stream.set_zero_linger();
             drop(stream);
         }
         "/hang" => {
