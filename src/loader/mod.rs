@@ -170,15 +170,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
             .with_hint("spec files end in .yaml or .yml; names starting with `_` are fragments, not suites"),
         );
     }
-    let fixtures_dir = files
-        .first()
-        .and_then(|f| find_fixtures_dir(f))
-        .unwrap_or_else(|| PathBuf::from("fixtures"));
-    let schemas_dir = opts
-        .schemas_dir
-        .clone()
-        .unwrap_or_else(|| fixtures_dir.join("schemas"));
-    let schemas = SchemaStore::new(schemas_dir);
+    let (fixtures_dir, schemas) = fixtures_and_schemas(files.first().map(PathBuf::as_path), opts);
     let mut fragments = FragmentCache::default();
     let mut suites = Vec::new();
     let mut snapshot_warnings = Vec::new();
@@ -204,7 +196,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
     }
     diagnostics.append(&mut snapshot_warnings);
     dedup(&mut diagnostics);
-    attach_source_lines(&mut diagnostics);
+    attach_source_lines(&mut diagnostics, None);
     Project {
         suites,
         fixtures_dir,
@@ -215,7 +207,46 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
     }
 }
 
-/// Parses one spec file and checks it: fixtures, cross-checks, requirements.
+/// Checks one spec file given as text, as [`load`] checks a file on disk (the same YAML parse,
+/// includes, fixtures, cross-checks and unused-snapshot warnings), and returns every diagnostic.
+/// `display` stands for the file's path: diagnostics name it, and includes, fixtures and
+/// snapshots are looked up relative to it. For callers that hold a spec in memory: the fuzz
+/// targets (`fuzz/`) and the property tests (`tests/properties.rs`).
+pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnostic> {
+    let path = Path::new(display);
+    let (fixtures_dir, schemas) = fixtures_and_schemas(Some(path), opts);
+    let mut fragments = FragmentCache::default();
+    let mut diagnostics = Vec::new();
+    if let Some(loaded) = load_suite_text(
+        path,
+        text,
+        opts,
+        &fixtures_dir,
+        &schemas,
+        &mut fragments,
+        &mut diagnostics,
+    ) {
+        crosscheck::unused_snapshots(&loaded, &mut diagnostics);
+    }
+    dedup(&mut diagnostics);
+    attach_source_lines(&mut diagnostics, Some((display, text)));
+    diagnostics
+}
+
+/// The `fixtures/` folder for specs starting at `first_spec`, and the schema store
+/// (`--schemas`, or `fixtures/schemas`).
+fn fixtures_and_schemas(first_spec: Option<&Path>, opts: &LoadOptions) -> (PathBuf, SchemaStore) {
+    let fixtures_dir = first_spec
+        .and_then(find_fixtures_dir)
+        .unwrap_or_else(|| PathBuf::from("fixtures"));
+    let schemas_dir = opts
+        .schemas_dir
+        .clone()
+        .unwrap_or_else(|| fixtures_dir.join("schemas"));
+    (fixtures_dir, SchemaStore::new(schemas_dir))
+}
+
+/// Reads one spec file and checks it: fixtures, cross-checks, requirements.
 fn load_suite(
     path: &Path,
     opts: &LoadOptions,
@@ -224,7 +255,30 @@ fn load_suite(
     fragments: &mut FragmentCache,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<LoadedSuite> {
-    let mut loaded = parse_suite(path, fragments, diagnostics)?;
+    let text = read_file(path, diagnostics)?;
+    load_suite_text(
+        path,
+        &text,
+        opts,
+        fixtures_dir,
+        schemas,
+        fragments,
+        diagnostics,
+    )
+}
+
+/// Parses the text of the spec file at `path` and checks it: fixtures, cross-checks,
+/// requirements.
+fn load_suite_text(
+    path: &Path,
+    text: &str,
+    opts: &LoadOptions,
+    fixtures_dir: &Path,
+    schemas: &SchemaStore,
+    fragments: &mut FragmentCache,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<LoadedSuite> {
+    let mut loaded = parse_suite(path, text, fragments, diagnostics)?;
     loaded.fixture_vars = load_fixtures(&loaded, fixtures_dir, diagnostics);
     loaded.requirements = crosscheck::check_suite(&loaded, opts, schemas, diagnostics);
     Some(loaded)
@@ -305,42 +359,55 @@ fn parse_file<T: serde::de::DeserializeOwned>(
     path: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<(T, Arc<SourceDoc>)> {
-    let display = discover::display_path(path);
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) => {
+    let text = read_file(path, diagnostics)?;
+    parse_text(path, &text, diagnostics)
+}
+
+/// A file's text; an error becomes a diagnostic.
+fn read_file(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| {
             diagnostics.push(Diagnostic::error(
                 Loc {
-                    file: display,
+                    file: discover::display_path(path),
                     ..Loc::default()
                 },
                 format!("cannot read file: {e}"),
             ));
-            return None;
-        }
-    };
+        })
+        .ok()
+}
+
+/// Parses the text of the YAML file at `path` into `T` and indexes its positions. Errors become
+/// diagnostics.
+fn parse_text<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(T, Arc<SourceDoc>)> {
+    let display = discover::display_path(path);
     // The position index is a second, independent parse of the same text: on a big file it
     // runs beside serde_yaml's, on another core.
     let (parsed, positions) = if text.len() >= PARALLEL_INDEX_BYTES {
         std::thread::scope(|scope| {
-            let index = scope.spawn(|| positions::index(&text));
-            let parsed = serde_yaml::from_str::<T>(&text);
+            let index = scope.spawn(|| positions::index(text));
+            let parsed = serde_yaml::from_str::<T>(text);
             (parsed, index.join().ok())
         })
     } else {
-        (serde_yaml::from_str::<T>(&text), None)
+        (serde_yaml::from_str::<T>(text), None)
     };
     match parsed {
         Ok(value) => {
             let doc = Arc::new(SourceDoc {
                 path: path.to_path_buf(),
                 display,
-                positions: positions.unwrap_or_else(|| positions::index(&text)),
+                positions: positions.unwrap_or_else(|| positions::index(text)),
             });
             Some((value, doc))
         }
         Err(e) => {
-            diagnostics.push(diagnostic::from_yaml_error(&e, &display, &text));
+            diagnostics.push(diagnostic::from_yaml_error(&e, &display, text));
             None
         }
     }
@@ -348,10 +415,11 @@ fn parse_file<T: serde::de::DeserializeOwned>(
 
 fn parse_suite(
     path: &Path,
+    text: &str,
     fragments: &mut FragmentCache,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<LoadedSuite> {
-    let (mut suite, doc): (Suite, _) = parse_file(path, diagnostics)?;
+    let (mut suite, doc): (Suite, _) = parse_text(path, text, diagnostics)?;
     let root = SourceRef::new(doc.clone(), String::new());
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut stack = vec![path.to_path_buf()];
@@ -478,9 +546,13 @@ fn load_fragment(
     loaded
 }
 
-/// Shows the offending line under each diagnostic that points into a file.
-fn attach_source_lines(diagnostics: &mut [Diagnostic]) {
-    let mut files: HashMap<String, Option<String>> = HashMap::new();
+/// Shows the offending line under each diagnostic that points into a file. `in_memory`:
+/// a file (as displayed) whose text is at hand, not to be read from disk.
+fn attach_source_lines(diagnostics: &mut [Diagnostic], in_memory: Option<(&str, &str)>) {
+    let mut files: HashMap<String, Option<String>> = in_memory
+        .map(|(file, text)| (file.to_string(), Some(text.to_string())))
+        .into_iter()
+        .collect();
     for d in diagnostics
         .iter_mut()
         .filter(|d| d.source_line.is_none() && d.loc.line > 0)
@@ -554,6 +626,27 @@ mod tests {
             "other scenarios than were selected"
         );
         assert!(project.suite(0).is_ok(), "a kept suite is not read again");
+    }
+
+    #[test]
+    fn spec_text_is_checked_like_a_file() {
+        let opts = LoadOptions::default();
+        let valid = suite_file(2, "http://h/");
+        assert!(check_text("mem.yaml", &valid, &opts).is_empty());
+
+        let undefined = suite_file(1, "{{nope}}");
+        let diagnostics = check_text("mem.yaml", &undefined, &opts);
+        let error = diagnostics.iter().find(|d| d.is_error()).unwrap();
+        assert!(error.message.contains("nope"), "{}", error.message);
+        assert_eq!((error.loc.file.as_str(), error.loc.line), ("mem.yaml", 4));
+        assert_eq!(
+            error.source_line.as_deref(),
+            Some("      - request: { method: GET, url: '{{nope}}' }"),
+            "the source line comes from the text, not from disk"
+        );
+
+        let broken = check_text("mem.yaml", "scenarios: [", &opts);
+        assert!(broken.iter().any(|d| d.is_error() && d.loc.line > 0));
     }
 
     #[test]
