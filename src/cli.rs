@@ -17,6 +17,8 @@ pub enum Exit {
     Usage = 2,
     /// The target could not be reached at all.
     Unreachable = 3,
+    /// Stopped by Ctrl-C (SIGINT) or SIGTERM; the reports hold what ran (128 + SIGINT, as shells do).
+    Interrupted = 130,
 }
 
 #[derive(Debug, Parser)]
@@ -28,7 +30,7 @@ pub enum Exit {
         gigcheck runs YAML scenario specs against a running backend over HTTP and checks status,\n\
         headers, JSON values, JSON Schemas and snapshots; it reports in the terminal, and as\n\
         JUnit, JSON, HTML and Markdown files.",
-    after_help = "Exit codes: 0 all passed · 1 a check failed · 2 spec or usage error (nothing sent) · 3 target unreachable"
+    after_help = "Exit codes: 0 all passed · 1 a check failed · 2 spec or usage error (nothing sent) · 3 target unreachable · 130 interrupted"
 )]
 pub struct Cli {
     #[command(subcommand)]

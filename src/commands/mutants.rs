@@ -200,6 +200,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
     let palette = Palette { color };
     let settings = Settings {
         on_send: None,
+        interrupt: Default::default(),
         jobs,
         timeout: Duration::from_secs_f64(args.timeout),
         fail_fast: false,

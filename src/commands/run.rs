@@ -46,6 +46,8 @@ pub struct Settings {
     pub selected: Vec<(usize, usize)>,
     /// Told of every request before it is sent.
     pub on_send: Option<engine::OnSend>,
+    /// Set to stop the run early (Ctrl-C).
+    pub interrupt: engine::Interrupt,
 }
 
 /// Why a run produced no report, and the exit code that says so.
@@ -123,6 +125,7 @@ pub async fn execute(
         selected: settings.selected,
         getenv: Arc::new(|name| std::env::var(name).ok()),
         on_send: settings.on_send,
+        interrupt: settings.interrupt,
     };
     let report = engine::run(project, env, opts, |suite, scenario| {
         progress.scenario(suite, scenario)
@@ -266,6 +269,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         collector: Collector::new(keep_passed, &junit_paths, Some(started_at)),
         contract: load_contract(&project.fixtures_dir),
     };
+    let interrupt = engine::Interrupt::default();
     let settings = Settings {
         jobs,
         timeout,
@@ -273,12 +277,14 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         snapshot_mode,
         selected,
         on_send,
+        interrupt: interrupt.clone(),
     };
     if matches!(target, Target::Embedded { .. }) {
         // The embedded sandbox's notes ("webhook for an unknown order ignored") would interleave
         // with the results; the run's own report says what matters.
         crate::servers::sandbox::log::silence_notes();
     }
+    runtime.spawn(stop_on_signal(interrupt, live.clone(), palette));
     let result = runtime.block_on(execute(
         Arc::new(project),
         env,
@@ -297,7 +303,9 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     let term = printer.term;
     let done = printer.collector.finish(info);
     print!("{}", term.failures(&done.report));
-    let mut exit = if done.tally.totals.failed == 0 {
+    let mut exit = if done.report.interrupted {
+        Exit::Interrupted
+    } else if done.tally.totals.failed == 0 {
         Exit::Passed
     } else {
         Exit::Failed
@@ -318,7 +326,9 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
             Ok(()) => written.push(target.path.display().to_string()),
             Err(message) => {
                 eprintln!("error: {message}");
-                exit = Exit::Failed;
+                if exit != Exit::Interrupted {
+                    exit = Exit::Failed;
+                }
             }
         }
     }
@@ -329,14 +339,56 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     print!("{}", term.slowest(&done.tally.slowest));
     print!(
         "{}",
-        term.summary(
-            done.tally.totals,
-            done.report.duration,
-            &done.report.snapshot_writes,
-            &written
-        )
+        term.summary(&done.report, done.tally.totals, &written)
     );
     exit
+}
+
+/// On Ctrl-C (SIGINT) or SIGTERM (how CI cancels a job): sets `interrupt`, so the run starts
+/// nothing new, lets running scenarios tear down, and writes what it has. A second signal quits
+/// at once (reports are written atomically, so none is left half-written).
+async fn stop_on_signal(interrupt: engine::Interrupt, live: Arc<Live>, palette: Palette) {
+    let mut signals = Signals::new();
+    if !signals.next().await {
+        return;
+    }
+    interrupt.store(true, std::sync::atomic::Ordering::SeqCst);
+    live.print(&format!(
+        "\n{} starting nothing new; running scenarios tear down, then the reports are written (again to quit at once)\n",
+        palette.bold("interrupted:")
+    ));
+    if signals.next().await {
+        live.finish();
+        eprintln!("interrupted again: quitting without reports");
+        std::process::exit(Exit::Interrupted as i32);
+    }
+}
+
+/// SIGINT and SIGTERM as one stream.
+struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        Signals {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// Waits for the next signal; false when signals cannot be listened to.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        if let Some(term) = &mut self.term {
+            return tokio::select! {
+                r = tokio::signal::ctrl_c() => r.is_ok(),
+                r = term.recv() => r.is_some(),
+            };
+        }
+        tokio::signal::ctrl_c().await.is_ok()
+    }
 }
 
 /// The contract's route list (`fixtures/contract.yaml`), if the project has one.

@@ -56,7 +56,13 @@ pub struct RunOptions {
     pub getenv: GetEnv,
     /// Told of every request just before it is sent, with what redacts it (`--curl`).
     pub on_send: Option<OnSend>,
+    /// Set from outside (Ctrl-C) to stop the run: nothing new is sent, running scenarios skip
+    /// their remaining steps but still run their teardowns and undo their hooks.
+    pub interrupt: Interrupt,
 }
+
+/// The flag that interrupts a run.
+pub type Interrupt = Arc<AtomicBool>;
 
 /// A watcher of outgoing requests.
 pub type OnSend = Arc<dyn Fn(&http::Outgoing, &Redactor) + Send + Sync>;
@@ -80,9 +86,26 @@ pub struct Shared {
     stop: AtomicBool,
     fail_fast: bool,
     on_send: Option<OnSend>,
+    interrupt: Interrupt,
 }
 
 impl Shared {
+    /// Whether the run was interrupted (Ctrl-C): no new scenario or step starts, teardowns run.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::SeqCst)
+    }
+
+    /// Why a scenario is not started now, if it is not.
+    fn not_starting(&self) -> Option<&'static str> {
+        if self.interrupted() {
+            Some("not run: the run was interrupted")
+        } else if self.stop.load(Ordering::SeqCst) {
+            Some("not run: --fail-fast stopped the run after a failure")
+        } else {
+            None
+        }
+    }
+
     /// Tells the watcher, if any, that `req` is about to leave.
     pub fn sending(&self, req: &http::Outgoing, redactor: &Redactor) {
         if let Some(watch) = &self.on_send {
@@ -141,6 +164,7 @@ pub async fn run(
         stop: AtomicBool::new(false),
         fail_fast: opts.fail_fast,
         on_send: opts.on_send.clone(),
+        interrupt: opts.interrupt.clone(),
     });
 
     let selected = Arc::new(opts.selected);
@@ -197,7 +221,7 @@ pub async fn run(
         started_at: Some(started_at),
         snapshot_writes: shared.snapshots.writes(),
         stripe_url: None,
-        interrupted: false,
+        interrupted: shared.interrupted(),
     })
 }
 
@@ -217,14 +241,11 @@ async fn dispatch(
             return;
         };
         let slots = unit.slots.clone();
-        if shared.stop.load(Ordering::SeqCst) {
+        if let Some(reason) = shared.not_starting() {
             let outline = &shared.project.suites[unit.suite];
             for slot in slots {
                 let ci = selected[slot].1;
-                let report = unrun(
-                    &outline.scenarios[ci],
-                    "not run: --fail-fast stopped the run after a failure",
-                );
+                let report = unrun(&outline.scenarios[ci], reason);
                 if tx.send((slot, report)).is_err() {
                     return;
                 }
@@ -264,11 +285,8 @@ async fn dispatch(
             let _permit = permit;
             for slot in slots {
                 let ci = selected[slot].1;
-                let report = if shared.stop.load(Ordering::SeqCst) {
-                    unrun(
-                        &shared.project.suites[unit.suite].scenarios[ci],
-                        "not run: --fail-fast stopped the run after a failure",
-                    )
+                let report = if let Some(reason) = shared.not_starting() {
+                    unrun(&shared.project.suites[unit.suite].scenarios[ci], reason)
                 } else if suite.suite.scenarios[ci].exclusive {
                     let _alone = shared.alone.write().await;
                     scenario::run(&shared, &suite, ci).await

@@ -21,6 +21,8 @@ struct Run<'a> {
     reports: Vec<StepReport>,
     /// `_up` hooks owed for `_down` hooks that ran; run at the end whatever happened.
     undo: Vec<String>,
+    /// The step the run was interrupted before (Ctrl-C), if it was.
+    interrupted_before: Option<String>,
 }
 
 pub async fn run(
@@ -50,6 +52,7 @@ pub async fn run(
         scope: Scope::new(shared.redactor.fork(), shared.getenv.clone()),
         reports: Vec::new(),
         undo: Vec::new(),
+        interrupted_before: None,
     };
     for (name, value) in &shared.env.vars {
         run.scope.set(name, value.clone());
@@ -67,7 +70,13 @@ pub async fn run(
     let suite_teardown = run.steps(&suite.suite.teardown, Phase::Teardown, "").await;
     let undone = run.undo_hooks().await;
     if !(ok && scenario_teardown && suite_teardown && undone) {
-        report.outcome = Outcome::Failed;
+        report.outcome = match run.interrupted_before.take() {
+            // Stopped by Ctrl-C with nothing failed: not a pass, not a failure.
+            Some(step) if scenario_teardown && suite_teardown && undone && !run.any_failed() => {
+                Outcome::Skipped(format!("interrupted before {step}; teardown ran"))
+            }
+            _ => Outcome::Failed,
+        };
     }
     report.steps = run.reports;
     report.duration = started.elapsed();
@@ -230,7 +239,12 @@ impl Run<'_> {
         true
     }
 
-    /// Runs steps in order, stopping at the first failure. Returns whether all passed.
+    fn any_failed(&self) -> bool {
+        self.reports.iter().any(|r| r.status == StepStatus::Failed)
+    }
+
+    /// Runs steps in order, stopping at the first failure. Returns whether all passed. Once the
+    /// run is interrupted, setup and main steps stop; teardown steps still run.
     fn steps<'s>(
         &'s mut self,
         steps: &'s [Step],
@@ -239,6 +253,12 @@ impl Run<'_> {
     ) -> Pin<Box<dyn Future<Output = bool> + Send + 's>> {
         Box::pin(async move {
             for step in steps {
+                if phase != Phase::Teardown && self.shared.interrupted() {
+                    self.interrupted_before.get_or_insert_with(|| {
+                        format!("{} \"{prefix}{}\"", phase.label(), step.display_name())
+                    });
+                    return false;
+                }
                 if !self.step(step, phase, prefix).await {
                     return false;
                 }

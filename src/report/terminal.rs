@@ -3,9 +3,7 @@
 
 use super::collect::Slowest;
 use super::coverage::{ContractCoverage, PlanCase};
-use super::model::{
-    Outcome, RunReport, ScenarioReport, SnapshotWrite, SnapshotWriteKind, SuiteHead, Totals,
-};
+use super::model::{Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteHead, Totals};
 use super::text::{self, Palette};
 use colored::Color;
 use std::fmt::Write as _;
@@ -177,16 +175,12 @@ impl Terminal {
     }
 
     /// Totals, snapshot files written, and where the reports went.
-    pub fn summary(
-        &self,
-        t: Totals,
-        duration: Duration,
-        snapshot_writes: &[SnapshotWrite],
-        reports_written: &[String],
-    ) -> String {
+    /// `run` gives the run's facts (its scenarios may be only the failed ones); `t` counts every
+    /// scenario.
+    pub fn summary(&self, run: &RunReport, t: Totals, reports_written: &[String]) -> String {
         let p = self.palette;
         let mut out = String::new();
-        for w in snapshot_writes {
+        for w in &run.snapshot_writes {
             let what = match w.kind {
                 SnapshotWriteKind::Created => "created",
                 SnapshotWriteKind::Updated => "updated",
@@ -210,13 +204,15 @@ impl Terminal {
         } else {
             skipped_text
         };
-        let verdict = if t.failed > 0 {
+        let verdict = if run.interrupted {
+            p.paint(&p.bold("INTERRUPTED"), Color::Yellow)
+        } else if t.failed > 0 {
             p.paint(&p.bold("FAILED"), Color::Red)
         } else {
             p.paint(&p.bold("PASSED"), Color::Green)
         };
         let time = if self.timings {
-            format!(" in {}", human(duration))
+            format!(" in {}", human(run.duration))
         } else {
             String::new()
         };

@@ -1,0 +1,131 @@
+//! Ctrl-C (SIGINT) and SIGTERM in the middle of a run: nothing new is sent, the running
+//! scenario tears down and undoes the hook that took the database down, the reports are written
+//! with what ran and say the run was interrupted, and gigcheck exits 130.
+
+mod common;
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SPEC: &str = r#"name: Interrupted
+scenarios:
+  - name: takes the database down
+    steps:
+      - hook: db_down
+      - request: { method: GET, url: /api/slow }
+        expect: { status: 200 }
+      - name: never sent
+        request: { method: GET, url: /api/echo }
+        expect: { status: 200 }
+    teardown:
+      - hook: mark_teardown
+  - name: later one
+    steps:
+      - request: { method: GET, url: /api/slow }
+        expect: { status: 200 }
+  - name: later two
+    steps:
+      - request: { method: GET, url: /api/slow }
+        expect: { status: 200 }
+"#;
+
+const ENV: &str = "hooks:\n  db_down: touch db-is-down\n  db_up: rm db-is-down\n  mark_teardown: touch teardown-ran\n";
+
+fn interrupted_run(signal: &str) {
+    let server = start();
+    let p = Project::new();
+    p.write("specs/interrupted.yaml", SPEC)
+        .write("env.yaml", ENV);
+    let child = Command::new(env!("CARGO_BIN_EXE_gigcheck"))
+        .args([
+            "run",
+            "--env",
+            "env.yaml",
+            "--base-url",
+            &server.url,
+            "--jobs",
+            "1",
+            "--report",
+            "json=reports/run.json",
+        ])
+        .current_dir(p.dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first scenario has taken the database down and is waiting on its slow request.
+    let waited = Instant::now();
+    while !p.exists("db-is-down") {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "the db_down hook never ran"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("gigcheck stops after the signal")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(
+        !p.exists("db-is-down"),
+        "db_up undid db_down: {stdout}{stderr}"
+    );
+    assert!(p.exists("teardown-ran"), "the teardown ran: {stdout}");
+    assert!(
+        stdout.contains("interrupted: starting nothing new"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("INTERRUPTED 3 scenarios: 0 passed, 0 failed, 3 skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#"interrupted before step "never sent"; teardown ran"#),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("not run: the run was interrupted").count(),
+        2,
+        "{stdout}"
+    );
+
+    let report = gigcheck::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
+    assert!(
+        report.interrupted,
+        "the JSON report says it was interrupted"
+    );
+    assert_eq!(report.totals.skipped, 3);
+    let first = &report.suites[0].scenarios[0];
+    let sent: Vec<&str> = first.steps.iter().map(|s| s.name.as_str()).collect();
+    assert!(!sent.contains(&"never sent"), "{sent:?}");
+    let junit = p.read("reports/junit.xml");
+    let doc = roxmltree::Document::parse(&junit).expect("a whole JUnit report");
+    let skipped = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("skipped"))
+        .count();
+    assert_eq!(skipped, 3, "{junit}");
+}
+
+#[test]
+fn ctrl_c_tears_down_writes_partial_reports_and_exits_130() {
+    interrupted_run("-INT");
+}
+
+#[test]
+fn sigterm_from_ci_is_handled_the_same_way() {
+    interrupted_run("-TERM");
+}
