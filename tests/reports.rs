@@ -193,16 +193,63 @@ scenarios:
           body:
             $.body: { contains: "never there" }
       - request: { method: GET, url: /api/cookie }
+  - id: "B.2"
+    name: secrets in snapshots and webhooks
+    steps:
+      - request: { method: GET, url: /api/cookie }
+      - webhook:
+          type: payment_intent.succeeded
+          object: { id: pi_planted, object: payment_intent, amount: 100, status: succeeded }
+        expect: { status: 200 }
+      - request:
+          method: POST
+          url: /api/echo
+          bearer: "{{token}}"
+          headers: { X-Api-Key: "{{env.SHOP_API_KEY}}", X-Stripe: "{{stripe_key}}" }
+          json: { run: "{{uuid}}", password: "{{password}}", secret: "{{webhook_secret}}" }
+        expect:
+          status: 200
+          snapshot: echo
 "#;
+
+/// Imported from Postman with every kind of secret written in.
+fn planted_collection() -> String {
+    serde_json::json!({
+        "info": { "name": "Planted", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" },
+        "item": [{
+            "name": "Login",
+            "request": {
+                "method": "POST",
+                "url": "http://127.0.0.1:1/api/auth/login",
+                "auth": { "type": "bearer", "bearer": [{ "key": "token", "value": TOKEN, "type": "string" }] },
+                "header": [
+                    { "key": "X-Api-Key", "value": API_KEY },
+                    { "key": "X-Stripe", "value": STRIPE_KEY },
+                    { "key": "Cookie", "value": "session=s3ss10n-value" }
+                ],
+                "body": { "mode": "raw", "raw": format!("{{\"email\": \"ada@example.test\", \"password\": \"{PASSWORD}\"}}"),
+                          "options": { "raw": { "language": "json" } } }
+            }
+        }]
+    })
+    .to_string()
+}
 
 const API_KEY: &str = "shop-api-key-0123456789";
 const STRIPE_KEY: &str = "sk_test_51GigcheckPlantedKey0000";
+const SECRET_ENV: &str = "secrets:\n  webhook_secret: SHOP_WEBHOOK_SECRET\n";
 
 #[test]
 fn no_report_terminal_line_or_curl_command_carries_a_secret() {
     let server = start();
     let p = Project::shop();
-    p.write("specs/secrets.yaml", SECRET_SPEC);
+    p.write("specs/secrets.yaml", SECRET_SPEC)
+        .write("env.yaml", SECRET_ENV)
+        .write("planted.postman_collection.json", &planted_collection());
+    let env = [
+        ("SHOP_API_KEY", API_KEY),
+        ("SHOP_WEBHOOK_SECRET", WEBHOOK_SECRET),
+    ];
     let reports = [
         "--report",
         "json=reports/run.json",
@@ -213,10 +260,20 @@ fn no_report_terminal_line_or_curl_command_carries_a_secret() {
         "--report",
         "junit=reports/extra.xml",
     ];
-    let planted = [PASSWORD, TOKEN, API_KEY, STRIPE_KEY, "s3ss10n-value"];
+    let planted = [
+        PASSWORD,
+        TOKEN,
+        API_KEY,
+        STRIPE_KEY,
+        "s3ss10n-value",
+        WEBHOOK_SECRET,
+    ];
+    // The first run creates the snapshot, the second (its uuid differs) writes `.snap.new`.
     for verbosity in [&[][..], &["--verbose"][..]] {
         let mut args = vec![
             "run",
+            "--env",
+            "env.yaml",
             "--base-url",
             &server.url,
             "--curl",
@@ -225,12 +282,23 @@ fn no_report_terminal_line_or_curl_command_carries_a_secret() {
         ];
         args.extend(reports);
         args.extend(verbosity);
-        let out = p.gigcheck_env(&args, &[("SHOP_API_KEY", API_KEY)]);
+        let out = p.gigcheck_env(&args, &env);
         assert_eq!(out.code, 1, "{}", out.all());
         assert!(out.stdout.contains("curl -X POST"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("/api/payment/webhook -H"),
+            "the webhook was sent: {}",
+            out.stdout
+        );
         let mut channels = vec![("terminal".to_string(), out.all())];
         for file in ["run.json", "run.md", "run.html", "extra.xml", "junit.xml"] {
             channels.push((file.to_string(), p.read(&format!("reports/{file}"))));
+        }
+        for snap in ["secrets__echo.snap", "secrets__echo.snap.new"] {
+            let path = format!("specs/__snapshots__/{snap}");
+            if p.exists(&path) {
+                channels.push((snap.to_string(), p.read(&path)));
+            }
         }
         for (name, text) in &channels {
             for secret in planted {
@@ -241,9 +309,44 @@ fn no_report_terminal_line_or_curl_command_carries_a_secret() {
             }
         }
     }
+    assert!(p.exists("specs/__snapshots__/secrets__echo.snap"));
+    assert!(
+        p.exists("specs/__snapshots__/secrets__echo.snap.new"),
+        "the second run's snapshot differed"
+    );
+    // Imported specs name the secrets they need and never hold them.
+    let import = p.gigcheck(&[
+        "import",
+        "postman",
+        "planted.postman_collection.json",
+        "--out",
+        "imported",
+    ]);
+    assert_eq!(import.code, 0, "{}", import.all());
+    let mut imported = 0;
+    for entry in walk(&p.path("imported")) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        imported += 1;
+        for secret in planted {
+            assert!(
+                !text.contains(secret),
+                "{} holds {secret}:\n{text}",
+                entry.display()
+            );
+        }
+    }
+    assert!(imported > 0, "the import wrote files");
+    for secret in planted {
+        assert!(
+            !import.all().contains(secret),
+            "import output shows {secret}"
+        );
+    }
     // --show-secrets opens the terminal (so this test can tell), and nothing else.
     let mut args = vec![
         "run",
+        "--env",
+        "env.yaml",
         "--base-url",
         &server.url,
         "--curl",
@@ -252,7 +355,7 @@ fn no_report_terminal_line_or_curl_command_carries_a_secret() {
         "stripe_key=sk_test_51GigcheckPlantedKey0000",
     ];
     args.extend(reports);
-    let out = p.gigcheck_env(&args, &[("SHOP_API_KEY", API_KEY)]);
+    let out = p.gigcheck_env(&args, &env);
     assert!(
         out.stdout.contains(TOKEN) && out.stdout.contains(API_KEY),
         "{}",
@@ -264,6 +367,20 @@ fn no_report_terminal_line_or_curl_command_carries_a_secret() {
             assert!(!text.contains(secret), "{file} shows {secret}");
         }
     }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[test]

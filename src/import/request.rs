@@ -8,6 +8,7 @@ use super::postman::{Auth, Body, RequestOrUrl, Url, UrlParts, value_text};
 use super::script::{self, CaptureSource, Checks, Ops, StatusPat, Translation};
 use super::vars::{BaseUrl, Secrets, VarTable};
 use super::yaml::{Entry, Item, Node};
+use crate::redact::Redactor;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -99,7 +100,9 @@ impl RequestIr {
         };
         let own_auth = own_auth.filter(|a| a.kind != "inherit");
         let auth = read_auth(own_auth.as_ref().or(inherited), table);
-        let body = read_body(body.as_ref(), &headers);
+        let mut body = read_body(body.as_ref(), &headers);
+        let headers = protect_headers(headers, table);
+        protect_body(&mut body, table);
         RequestIr {
             name,
             method: method.unwrap_or_else(|| "GET".into()).trim().to_uppercase(),
@@ -301,6 +304,79 @@ fn fill_path_variable(url: &str, key: &str, value: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A credential written literally in the collection, as a reference to a secret variable made
+/// for it (the value itself is never written); templates are left alone.
+fn literal_credential(name: &str, value: &str, table: &mut VarTable) -> Option<String> {
+    if value.contains("{{") || value.is_empty() {
+        return None;
+    }
+    let base: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let base = base.trim_matches('_');
+    let base = if base.is_empty() { "secret" } else { base };
+    Some(format!("{{{{{}}}}}", table.literal_secret(base, value)))
+}
+
+/// Headers that carry credentials (`Cookie`, `X-Api-Key`, a JWT, a Stripe key) by reference.
+fn protect_headers(headers: Vec<(String, String)>, table: &mut VarTable) -> Vec<(String, String)> {
+    headers
+        .into_iter()
+        .map(|(k, v)| {
+            let secret = Redactor::is_secret_header(&k) || Redactor::looks_secret(&v);
+            match secret.then(|| literal_credential(&k, &v, table)).flatten() {
+                Some(reference) => (k, reference),
+                None => (k, v),
+            }
+        })
+        .collect()
+}
+
+/// Body fields named like credentials (`password`, `api_key`…) and values that look like one,
+/// by reference.
+fn protect_body(body: &mut BodyIr, table: &mut VarTable) {
+    fn walk(key: &str, value: &mut Value, table: &mut VarTable) {
+        match value {
+            Value::String(s) if Redactor::is_secret_field(key) || Redactor::looks_secret(s) => {
+                if let Some(reference) = literal_credential(key, s, table) {
+                    *s = reference;
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    walk(k, v, table);
+                }
+            }
+            Value::Array(items) => {
+                for v in items {
+                    walk(key, v, table);
+                }
+            }
+            _ => {}
+        }
+    }
+    match body {
+        BodyIr::Json(value) => walk("", value, table),
+        BodyIr::Form(pairs) => {
+            for (k, v) in pairs.iter_mut() {
+                if (Redactor::is_secret_field(k) || Redactor::looks_secret(v))
+                    && let Some(reference) = literal_credential(k, v, table)
+                {
+                    *v = reference;
+                }
+            }
+        }
+        BodyIr::None | BodyIr::Text { .. } | BodyIr::Untranslated(_) => {}
+    }
 }
 
 fn read_auth(auth: Option<&Auth>, table: &mut VarTable) -> AuthIr {
@@ -1096,6 +1172,52 @@ mod tests {
             AuthIr::Header("X-Api-Key".into(), "{{apiKey}}".into())
         );
         assert!(table.get("bearer_token").unwrap().secret);
+    }
+
+    #[test]
+    fn credentials_in_headers_and_bodies_become_secret_variables() {
+        let mut table = VarTable::default();
+        let headers = protect_headers(
+            vec![
+                ("Cookie".into(), "session=abc123".into()),
+                ("X-Api-Key".into(), "{{apiKey}}".into()),
+                ("X-Stripe".into(), "sk_test_51Planted".into()),
+                ("Accept".into(), "application/json".into()),
+            ],
+            &mut table,
+        );
+        assert_eq!(
+            headers,
+            [
+                ("Cookie".to_string(), "{{cookie}}".to_string()),
+                ("X-Api-Key".into(), "{{apiKey}}".into()),
+                ("X-Stripe".into(), "{{x_stripe}}".into()),
+                ("Accept".into(), "application/json".into()),
+            ]
+        );
+        let mut body = BodyIr::Json(json!({
+            "email": "ada@example.test",
+            "password": "Sup3r",
+            "nested": [{ "client_secret": "pi_1_secret_2" }],
+            "note": "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoxfQ.sig",
+        }));
+        protect_body(&mut body, &mut table);
+        assert_eq!(
+            body,
+            BodyIr::Json(json!({
+                "email": "ada@example.test",
+                "password": "{{password}}",
+                "nested": [{ "client_secret": "{{client_secret}}" }],
+                "note": "{{note}}",
+            }))
+        );
+        let mut form = BodyIr::Form(vec![("api_key".into(), "k-1".into())]);
+        protect_body(&mut form, &mut table);
+        assert_eq!(
+            form,
+            BodyIr::Form(vec![("api_key".into(), "{{api_key}}".into())])
+        );
+        assert!(table.get("password").unwrap().secret);
     }
 
     #[test]
