@@ -77,7 +77,10 @@ impl EnvFile {
                     file: display.clone(),
                     ..Loc::default()
                 },
-                format!("cannot read environment file: {e}"),
+                format!(
+                    "cannot read environment file: {}",
+                    crate::loader::discover::io_reason(&e)
+                ),
             )
             .with_hint("check the path given to --env")
         })?;
@@ -147,10 +150,15 @@ impl Environment {
         let Some(base) = flag.or(self.base_url.as_deref()) else {
             return Ok(None);
         };
+        let given = if flag.is_some() {
+            "--base-url"
+        } else {
+            "the --env file's base_url"
+        };
         match url::Url::parse(base) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(u)),
             _ => Err(format!(
-                "base URL `{base}` is not an http(s) URL, e.g. http://127.0.0.1:5000"
+                "{given} `{base}` is not an http(s) URL: write it like http://127.0.0.1:5000"
             )),
         }
     }

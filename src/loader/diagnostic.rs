@@ -66,7 +66,9 @@ impl Diagnostic {
             Severity::Warning => "warning".yellow().bold(),
         };
         let _ = writeln!(out, "{label}: {}", self.message.bold());
-        let _ = writeln!(out, "  {} {}", "-->".blue(), self.loc);
+        if !self.loc.file.is_empty() {
+            let _ = writeln!(out, "  {} {}", "-->".blue(), self.loc);
+        }
         if let Some(line) = &self.source_line {
             let num = self.loc.line.to_string();
             let pad = " ".repeat(num.len());
@@ -117,6 +119,14 @@ pub fn from_yaml_error(err: &serde_yaml::Error, file: &str, source: &str) -> Dia
         diag = diag.with_hint(
             "inside `{ … }` or `[ … ]`, quote text with `[`, `]`, `*`, `{` or `,` — e.g. '$.orders[*].status' — or use one key per line",
         );
+    } else if let Some(field) = message
+        .split("missing field `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+    {
+        diag = diag.with_hint(format!(
+            "add `{field}:` here (README.md, \"Spec format\", shows every field)"
+        ));
     } else if message.contains("did not find expected")
         || message.contains("mapping values are not allowed")
     {

@@ -209,8 +209,9 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
 
 /// Checks one spec file given as text, as [`load`] checks a file on disk (the same YAML parse,
 /// includes, fixtures, cross-checks and unused-snapshot warnings), and returns every diagnostic.
-/// `display` stands for the file's path: diagnostics name it, and includes, fixtures and
-/// snapshots are looked up relative to it. For callers that hold a spec in memory: the fuzz
+/// `display` stands for the file's path: diagnostics name it (as they name files, relative to
+/// the working directory when inside it), and includes, fixtures and snapshots are looked up
+/// relative to it. For callers that hold a spec in memory: the fuzz
 /// targets (`fuzz/`) and the property tests (`tests/properties.rs`).
 pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnostic> {
     let path = Path::new(display);
@@ -229,7 +230,8 @@ pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnost
         crosscheck::unused_snapshots(&loaded, &mut diagnostics);
     }
     dedup(&mut diagnostics);
-    attach_source_lines(&mut diagnostics, Some((display, text)));
+    let shown = discover::display_path(path);
+    attach_source_lines(&mut diagnostics, Some((&shown, text)));
     diagnostics
 }
 
@@ -519,7 +521,7 @@ fn load_fragment(
             loc,
             format!(
                 "{} includes itself (through a chain of includes)",
-                path.display()
+                discover::display_path(path)
             ),
         ));
         return None;

@@ -236,7 +236,7 @@ impl<'de> Deserialize<'de> for Pattern {
         let text = String::deserialize(d)?;
         regex::Regex::new(&text)
             .map(Pattern)
-            .map_err(|e| de::Error::custom(format!("invalid regular expression: {e}")))
+            .map_err(|e| de::Error::custom(regex_error(&text, &e)))
     }
 }
 
@@ -290,10 +290,21 @@ impl BodyPath {
     }
 }
 
+/// The regex crate's error in one line: its last line says what is wrong.
+fn regex_error(text: &str, e: &regex::Error) -> String {
+    let full = e.to_string();
+    let reason = full
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .unwrap_or(full.lines().last().unwrap_or_default().trim());
+    format!("`{text}` is not a valid regular expression: {reason} (Rust regex syntax)")
+}
+
 pub fn parse_json_path(text: &str) -> Result<serde_json_path::JsonPath, String> {
     serde_json_path::JsonPath::parse(text).map_err(|e| {
         format!(
-            "invalid JSONPath `{text}`: {} (at character {})",
+            "invalid JSONPath `{text}`: {} (at character {}); write it like `$.order.items[0].price` or `$.orders[*].status`",
             e.message(),
             e.position()
         )
