@@ -1,15 +1,30 @@
 //! The README's main command: the whole plan in `specs/` against the embedded sandbox and Stripe
 //! emulator passes, in CI mode (snapshots must exist), and the JUnit report names every plan case.
+//! Run with every output switched on, it shows none of the secrets the embedded servers made up
+//! (admin password, webhook secret, Stripe key) nor any token it captured.
 
 use std::process::Command;
 
 #[test]
 fn the_whole_plan_passes_against_the_embedded_default() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let junit = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("plan-junit.xml");
+    let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let junit = tmp.join("plan-junit.xml");
+    let reports: Vec<String> = ["json", "html", "markdown"]
+        .iter()
+        .map(|kind| format!("{kind}={}", tmp.join(format!("plan.{kind}")).display()))
+        .collect();
     let out = Command::new(env!("CARGO_BIN_EXE_gigcheck"))
-        .args(["run", "--ci", "--no-color", "--junit"])
+        .args([
+            "run",
+            "--ci",
+            "--no-color",
+            "--verbose",
+            "--curl",
+            "--junit",
+        ])
         .arg(&junit)
+        .args(reports.iter().flat_map(|r| ["--report", r.as_str()]))
         .current_dir(root)
         .output()
         .unwrap();
@@ -18,6 +33,28 @@ fn the_whole_plan_passes_against_the_embedded_default() {
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains(" 0 failed, 0 skipped"), "{stdout}");
     let xml = std::fs::read_to_string(&junit).unwrap();
+    // The embedded servers' secrets have a known shape; a captured token is a JWT.
+    let secret = regex::Regex::new(
+        r"Adm1n![A-Za-z0-9]{4}|whsec_[A-Za-z0-9]{4}|\b(sk|rk)_(test|live)_[A-Za-z0-9]{4}|eyJ[A-Za-z0-9_-]{4,}\.eyJ",
+    )
+    .unwrap();
+    let mut channels = vec![
+        ("terminal".to_string(), format!("{stdout}{stderr}")),
+        ("junit".to_string(), xml.clone()),
+    ];
+    for kind in ["json", "html", "markdown"] {
+        let text = std::fs::read_to_string(tmp.join(format!("plan.{kind}"))).unwrap();
+        channels.push((kind.to_string(), text));
+    }
+    for (name, text) in &channels {
+        if let Some(found) = secret.find(text) {
+            panic!("the {name} output shows a secret: {}", found.as_str());
+        }
+    }
+    assert!(
+        stdout.contains("curl ") && stdout.contains("[redacted]"),
+        "the verbose, --curl run did show requests"
+    );
     for id in [
         "1.1", "1.2", "1.3", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2", "5.3", "6.1",
         "6.2",
