@@ -315,11 +315,17 @@ pub fn parse_json_path(text: &str) -> Result<serde_json_path::JsonPath, String> 
 /// name and index selectors, no wildcards, slices, filters, unions or descendants.
 pub fn is_singular_path(path: &str) -> bool {
     let mut in_quote: Option<char> = None;
+    // Inside a quoted name: the previous character was a backslash that escapes this one.
+    let mut escaped = false;
     let mut depth = 0;
     let mut prev = '\0';
     for c in path.chars() {
         if let Some(q) = in_quote {
-            if c == q && prev != '\\' {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
                 in_quote = None;
             }
         } else {
@@ -423,5 +429,15 @@ mod tests {
         assert!(!is_singular_path("$..id"));
         assert!(!is_singular_path("$.orders[0:2]"));
         assert!(!is_singular_path("$.orders[?@.status == 'paid']"));
+    }
+
+    #[test]
+    fn a_name_ending_in_an_escaped_backslash_closes_its_quote() {
+        // Found by tests/properties.rs: `\\'` is an escaped backslash, then the closing quote,
+        // so the `[*]` after it is a wildcard and the query a list.
+        assert!(!is_singular_path(r"$['\\'][*]"));
+        assert!(!is_singular_path(r#"$["a\\"]['*'][0:1]"#));
+        assert!(is_singular_path(r"$['\\']['*']"));
+        assert!(is_singular_path(r"$['it\'s'][0]"));
     }
 }
