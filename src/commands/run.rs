@@ -11,9 +11,9 @@ use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
 use crate::loader::Project;
 use crate::report::collect::Collector;
-use crate::report::coverage::{Contract, ContractTally};
+use crate::report::coverage::{Contract, ContractCoverage, ContractTally};
 use crate::report::live::{self, Live};
-use crate::report::model::{Outcome, RunInfo, ScenarioReport, SuiteHead};
+use crate::report::model::{Outcome, RunInfo, RunReport, ScenarioReport, SuiteHead};
 use crate::report::{self, curl, terminal::Terminal, text::Palette};
 use crate::servers::embedded::{self, Embedded};
 use crate::servers::sandbox::{Defect, Defects};
@@ -200,33 +200,12 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
-    let external = match env.target(args.base_url.as_deref()) {
-        Ok(external) => external,
+    let target = match target_of(&args, &env) {
+        Ok(target) => target,
         Err(message) => {
             eprintln!("error: {message}");
             return Exit::Usage;
         }
-    };
-    if external.is_none() && args.stripe_emulator.is_some() {
-        eprintln!(
-            "error: --stripe-emulator is for an external backend: pass --base-url too (the embedded default has its own emulator)"
-        );
-        return Exit::Usage;
-    }
-    let target = match external {
-        Some(base) if !args.sandbox_defects.is_empty() => {
-            eprintln!(
-                "error: --sandbox-defect is for the embedded sandbox, but this run targets {base} (the --env file's base_url)"
-            );
-            return Exit::Usage;
-        }
-        Some(base) => Target::External {
-            base,
-            stripe_emulator: args.stripe_emulator,
-        },
-        None => Target::Embedded {
-            defects: args.sandbox_defects.clone(),
-        },
     };
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     let timeout = Duration::from_secs_f64(args.timeout);
@@ -311,27 +290,11 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         Exit::Failed
     };
     let coverage = done.tally.contract.as_ref().map(ContractTally::coverage);
-    let mut junit = done.junit.into_iter();
-    let mut written = Vec::new();
-    for target in &targets {
-        let result = match target.kind {
-            ReportKind::Junit => junit.next().map_or(
-                Err("the JUnit report was lost (this is a gigcheck bug)".into()),
-                |(_, r)| r,
-            ),
-            kind => report::render(kind, &done.report, coverage.as_ref())
-                .and_then(|bytes| report::write(&target.path, &bytes)),
-        };
-        match result {
-            Ok(()) => written.push(target.path.display().to_string()),
-            Err(message) => {
-                eprintln!("error: {message}");
-                if exit != Exit::Interrupted {
-                    exit = Exit::Failed;
-                }
-            }
-        }
+    let written = write_reports(&targets, done.junit, &done.report, coverage.as_ref());
+    if written.iter().any(Result::is_err) && exit != Exit::Interrupted {
+        exit = Exit::Failed;
     }
+    let written: Vec<String> = written.into_iter().flatten().collect();
     print!(
         "{}",
         term.coverage(&done.tally.plan.cases(), coverage.as_ref())
@@ -342,6 +305,52 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         term.summary(&done.report, done.tally.totals, &written)
     );
     exit
+}
+
+/// What `run` talks to, from its flags and the environment file.
+fn target_of(args: &RunArgs, env: &Environment) -> Result<Target, String> {
+    match env.target(args.base_url.as_deref())? {
+        None if args.stripe_emulator.is_some() => Err(
+            "--stripe-emulator is for an external backend: pass --base-url too (the embedded default has its own emulator)".into(),
+        ),
+        Some(base) if !args.sandbox_defects.is_empty() => Err(format!(
+            "--sandbox-defect is for the embedded sandbox, but this run targets {base} (the --env file's base_url)"
+        )),
+        Some(base) => Ok(Target::External {
+            base,
+            stripe_emulator: args.stripe_emulator,
+        }),
+        None => Ok(Target::Embedded {
+            defects: args.sandbox_defects.clone(),
+        }),
+    }
+}
+
+/// Writes every report but the JUnit ones (already written as the run went), and says each
+/// one's fate in `targets` order: where it went, or why it could not be written (printed too).
+fn write_reports(
+    targets: &[ReportTarget],
+    junit: Vec<(std::path::PathBuf, Result<(), String>)>,
+    report: &RunReport,
+    coverage: Option<&ContractCoverage>,
+) -> Vec<Result<String, String>> {
+    let mut junit = junit.into_iter();
+    targets
+        .iter()
+        .map(|target| {
+            let result = match target.kind {
+                ReportKind::Junit => junit.next().map_or(
+                    Err("the JUnit report was lost (this is a gigcheck bug)".into()),
+                    |(_, r)| r,
+                ),
+                kind => report::render(kind, report, coverage)
+                    .and_then(|bytes| report::write(&target.path, &bytes)),
+            };
+            result
+                .map(|()| target.path.display().to_string())
+                .inspect_err(|message| eprintln!("error: {message}"))
+        })
+        .collect()
 }
 
 /// On Ctrl-C (SIGINT) or SIGTERM (how CI cancels a job): sets `interrupt`, so the run starts
