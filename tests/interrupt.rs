@@ -63,8 +63,9 @@ fn interrupted_run(signal: &str) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let sent = Command::new("kill")
-        .args([signal, &child.id().to_string()])
+    // The shell's own `kill` (no procps needed).
+    let sent = Command::new("sh")
+        .args(["-c", &format!("kill {signal} {}", child.id())])
         .status()
         .unwrap();
     assert!(sent.success());
