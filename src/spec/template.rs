@@ -40,6 +40,10 @@ pub enum Filter {
     String,
 }
 
+/// The most text `repeat(N)` may make: N is at most 64 Mi, and so is N times the value's length
+/// (filters chain, so `repeat` after `repeat` would otherwise multiply past any memory).
+const MAX_REPEAT_BYTES: usize = 64 << 20;
+
 impl Filter {
     pub const ALL: [(&'static str, Filter); 3] = [
         ("cents", Filter::Cents),
@@ -93,6 +97,15 @@ impl Filter {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
+                if text.len().saturating_mul(n) > MAX_REPEAT_BYTES {
+                    return Err(RenderError::Filter {
+                        placeholder: shown.to_string(),
+                        message: format!(
+                            "`repeat({n})` of {} bytes would make more than 64 MiB",
+                            text.len()
+                        ),
+                    });
+                }
                 Ok(Value::String(text.repeat(n)))
             }
             Filter::String => Ok(match value {
@@ -576,6 +589,23 @@ mod tests {
             Template::parse("{{a | nope}}"),
             Err(TemplateSyntaxError::BadFilter("nope".into()))
         );
+    }
+
+    #[test]
+    fn repeat_that_would_exceed_the_limit_is_an_error_not_a_crash() {
+        // `repeat` after `repeat` multiplies: 64 Mi × 64 Mi bytes overflowed `str::repeat`.
+        let mut v = vars();
+        v.0.insert("x".into(), json!("ab"));
+        let r = |t: &str| Template::parse(t).unwrap().render(&v);
+        assert!(matches!(
+            r("{{x | repeat(67108864) | repeat(67108864)}}"),
+            Err(RenderError::Filter { .. })
+        ));
+        assert!(matches!(
+            r("{{x | repeat(33554433)}}"),
+            Err(RenderError::Filter { .. })
+        ));
+        assert_eq!(r("{{x | repeat(2) | repeat(3)}}").unwrap(), "ab".repeat(6));
     }
 
     #[test]
