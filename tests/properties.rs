@@ -106,7 +106,7 @@ fn generated_spec() -> impl Strategy<Value = (Vec<Vec<bool>>, String)> {
 }
 
 proptest! {
-    #![proptest_config(config(96))]
+    #![proptest_config(config(512))]
 
     /// Diagnostics point into the text they came from, and show the line they point at.
     #[test]
@@ -207,7 +207,7 @@ fn template_pattern() -> jsonschema::Validator {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1024))]
 
     #[test]
     fn text_without_placeholders_renders_to_itself(text in text_without_placeholders()) {
@@ -220,14 +220,13 @@ proptest! {
     /// `a{{name}}b` renders as a, the variable's text, b; `{{name}}` alone keeps its JSON type.
     #[test]
     fn a_placeholder_renders_to_its_variable(
-        before in text_without_placeholders(),
-        after in text_without_placeholders(),
+        // Text that would touch the placeholder's braces (`{{{name}}}`) is left out.
+        before in text_without_placeholders().prop_map(|t| t.trim_end_matches('{').to_string()),
+        after in text_without_placeholders().prop_map(|t| t.trim_start_matches('}').to_string()),
         name in "[a-z_][a-z0-9_]{0,8}",
         value in json_value(),
     ) {
         prop_assume!(!["env", "uuid", "unique_email", "now"].contains(&name.as_str()));
-        // The text after must not start a longer `}}}` run or an open `{{` with the placeholder.
-        prop_assume!(!before.ends_with('{') && !after.starts_with('}'));
         let vars = Vars([(name.clone(), value.clone())].into_iter().collect());
         let shown = match &value {
             Value::String(s) => s.clone(),
@@ -297,7 +296,7 @@ fn body_parts(body: &Value) -> ResponseParts<'_> {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1024))]
 
     /// `$['outer']['key']` selects and captures the value stored at that key.
     #[test]
@@ -382,7 +381,7 @@ fn encode(map: &FormMap) -> String {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1024))]
 
     /// Pairs encoded as a form body parse back: in order of first appearance, the last value of a
     /// repeated name winning.
@@ -460,7 +459,7 @@ fn import(text: &str) -> Result<gigcheck::import::convert::Output, String> {
 }
 
 proptest! {
-    #![proptest_config(config(48))]
+    #![proptest_config(config(256))]
 
     /// Every request becomes one step of a spec file that gigcheck checks without errors.
     #[test]
