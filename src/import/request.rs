@@ -685,7 +685,28 @@ pub fn uses(node: &Node) -> BTreeSet<String> {
 fn text(s: &str, context: Context, ctx: &Ctx, problems: &mut Vec<String>) -> String {
     let (t, mut p) = ctx.names.template(s, context);
     problems.append(&mut p);
+    let t = readable(t, problems);
     ctx.secrets.protect(&t).0
+}
+
+/// Text a spec can hold: a `{{` that opens no variable (`{{{`, an unclosed `{{`) would make the
+/// spec unreadable, and templates have no escape for it, so it is split as `{ {` and said.
+fn readable(text: String, problems: &mut Vec<String>) -> String {
+    if crate::spec::template::Template::parse(&text).is_ok() {
+        return text;
+    }
+    let mut kept = String::with_capacity(text.len() + 4);
+    for c in text.chars() {
+        if c == '{' && kept.ends_with('{') {
+            kept.push(' ');
+        }
+        kept.push(c);
+    }
+    problems.push(format!(
+        "`{}` has a `{{{{` that is not a variable; it is written `{{ {{` (edit it by hand if the braces matter)",
+        text.chars().take(60).collect::<String>()
+    ));
+    kept
 }
 
 fn request_node(ir: &RequestIr, ctx: &Ctx, problems: &mut Vec<String>) -> Node {
@@ -1172,6 +1193,16 @@ mod tests {
             AuthIr::Header("X-Api-Key".into(), "{{apiKey}}".into())
         );
         assert!(table.get("bearer_token").unwrap().secret);
+    }
+
+    #[test]
+    fn braces_that_open_no_variable_are_split_and_said() {
+        let mut problems = Vec::new();
+        assert_eq!(readable("{{{".into(), &mut problems), "{ { {");
+        assert_eq!(readable("a {{b".into(), &mut problems), "a { {b");
+        assert_eq!(problems.len(), 2);
+        assert_eq!(readable("{{ok}} {x}".into(), &mut problems), "{{ok}} {x}");
+        assert_eq!(problems.len(), 2, "a variable is left alone");
     }
 
     #[test]
