@@ -370,13 +370,7 @@ async fn fifty_clients_for_thirty_seconds_lose_nothing() {
         ledger: Mutex::new(Ledger::default()),
     });
 
-    let mut signups = tokio::task::JoinSet::new();
-    for idx in 0..CUSTOMERS {
-        let api = Api::new(&sandbox.url, &rec);
-        signups.spawn(async move { sign_up(&api, idx).await });
-    }
-    let mut customers = signups.join_all().await;
-    customers.sort_by_key(|c| c.idx);
+    let customers = sign_up_all(&sandbox.url, &rec, CUSTOMERS).await;
 
     // Ten sign-ups with one email at once: one account.
     let email = format!("twice-{}@example.test", uuid::Uuid::new_v4().simple());
@@ -726,13 +720,7 @@ async fn sigkill_in_the_middle_of_load_loses_no_acknowledged_order() {
         prices,
         ledger: Mutex::new(Ledger::default()),
     });
-    let mut signups = tokio::task::JoinSet::new();
-    for idx in 0..CRASH_CUSTOMERS {
-        let api = Api::new(&sandbox.url, &rec);
-        signups.spawn(async move { sign_up(&api, idx).await });
-    }
-    let mut customers = signups.join_all().await;
-    customers.sort_by_key(|c| c.idx);
+    let mut customers = sign_up_all(&sandbox.url, &rec, CRASH_CUSTOMERS).await;
     let users: Vec<i64> = customers.iter().map(|c| c.user_id).collect();
 
     let mut cut = CutOff::default();

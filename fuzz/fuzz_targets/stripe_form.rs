@@ -7,35 +7,8 @@
 
 #![no_main]
 
-use gigcheck::servers::stripe::form::{FormMap, FormValue, parse};
+use gigcheck::servers::stripe::form::{FormValue, encode, parse};
 use libfuzzer_sys::fuzz_target;
-
-/// The tree as `key=value` pairs with bracketed keys, percent-encoded.
-fn encode(map: &FormMap) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in map {
-        pairs(name, value, &mut out);
-    }
-    out.finish()
-}
-
-fn pairs(key: &str, value: &FormValue, out: &mut form_urlencoded::Serializer<String>) {
-    match value {
-        FormValue::Text(text) => {
-            out.append_pair(key, text);
-        }
-        FormValue::Map(map) => {
-            for (name, inner) in map {
-                pairs(&format!("{key}[{name}]"), inner, out);
-            }
-        }
-        FormValue::List(items) => {
-            for item in items {
-                pairs(&format!("{key}[]"), item, out);
-            }
-        }
-    }
-}
 
 /// Reads every node as text, hash and list, as the emulator's parameter getters do.
 fn walk(value: &FormValue) {

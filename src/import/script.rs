@@ -120,11 +120,7 @@ fn json_path(segs: &[Seg]) -> String {
                 out.push('.');
                 out.push_str(k);
             }
-            Seg::Key(k) => {
-                out.push_str("['");
-                out.push_str(&k.replace('\\', "\\\\").replace('\'', "\\'"));
-                out.push_str("']");
-            }
+            Seg::Key(k) => push_bracket_key(&mut out, k),
             Seg::Index(i) => out.push_str(&format!("[{i}]")),
         }
     }
@@ -978,16 +974,19 @@ fn fill_body(body: &mut IndexMap<String, Ops>, paths: &[String], name: &str, val
     }
 }
 
+/// `['key']`, with quotes and backslashes escaped.
+fn push_bracket_key(out: &mut String, key: &str) {
+    out.push_str("['");
+    out.push_str(&key.replace('\\', "\\\\").replace('\'', "\\'"));
+    out.push_str("']");
+}
+
 /// The bracket spelling of a JSONPath: `$['order']['items'][0]`.
 fn bracket_path(segs: &[Seg]) -> String {
     let mut out = String::from("$");
     for s in segs {
         match s {
-            Seg::Key(k) => {
-                out.push_str("['");
-                out.push_str(&k.replace('\\', "\\\\").replace('\'', "\\'"));
-                out.push_str("']");
-            }
+            Seg::Key(k) => push_bracket_key(&mut out, k),
             Seg::Index(i) => out.push_str(&format!("[{i}]")),
         }
     }

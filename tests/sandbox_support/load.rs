@@ -369,6 +369,18 @@ pub struct Customer {
 }
 
 /// Registers, logs in (the login's token is used) and adds an address.
+/// `count` customers signed up at once, in index order.
+pub async fn sign_up_all(url: &str, rec: &Arc<Recorder>, count: usize) -> Vec<Customer> {
+    let mut signups = tokio::task::JoinSet::new();
+    for idx in 0..count {
+        let api = Api::new(url, rec);
+        signups.spawn(async move { sign_up(&api, idx).await });
+    }
+    let mut customers = signups.join_all().await;
+    customers.sort_by_key(|c| c.idx);
+    customers
+}
+
 pub async fn sign_up(api: &Api, idx: usize) -> Customer {
     let email = format!("load-{idx}-{}@example.test", uuid::Uuid::new_v4().simple());
     let r = api

@@ -53,6 +53,33 @@ enum Segment<'a> {
     Append,
 }
 
+/// The tree written back as a form body: `key=value` pairs with bracketed keys
+/// (`a[b]=1&c[]=2`), percent-encoded — what [`parse`] reads.
+pub fn encode(map: &FormMap) -> String {
+    fn pairs(key: &str, value: &FormValue, out: &mut form_urlencoded::Serializer<String>) {
+        match value {
+            FormValue::Text(text) => {
+                out.append_pair(key, text);
+            }
+            FormValue::Map(map) => {
+                for (name, inner) in map {
+                    pairs(&format!("{key}[{name}]"), inner, out);
+                }
+            }
+            FormValue::List(items) => {
+                for item in items {
+                    pairs(&format!("{key}[]"), item, out);
+                }
+            }
+        }
+    }
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in map {
+        pairs(name, value, &mut out);
+    }
+    out.finish()
+}
+
 /// Parses a form body (or a query string) into a tree. Never panics.
 pub fn parse(input: &str) -> Result<FormMap, FormError> {
     let mut root = FormMap::new();
@@ -248,6 +275,14 @@ mod tests {
             json("a[]=x&a[]=y&b[c][]=z"),
             serde_json::json!({"a": ["x", "y"], "b": {"c": ["z"]}})
         );
+    }
+
+    #[test]
+    fn encode_writes_back_what_parse_read() {
+        let map = parse("a[b]=1&c[]=2&c[]=x%20y").unwrap();
+        let body = encode(&map);
+        assert_eq!(body, "a%5Bb%5D=1&c%5B%5D=2&c%5B%5D=x+y");
+        assert_eq!(parse(&body).unwrap(), map);
     }
 
     #[test]
