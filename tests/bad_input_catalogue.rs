@@ -396,6 +396,15 @@ const CASES: &[Case] = &[
         hint: Some("`include` paths are relative to the file that includes them"),
     },
     Case {
+        what: "spec: an include that names a device, not a file (`/dev/zero`)",
+        files: &[("specs/a.yaml", spec!("      - include: /dev/zero\n"))],
+        args: &["validate"],
+        exit: 2,
+        message: "cannot read included file /dev/zero: not a regular file (a folder, device or pipe); specs, includes and fixtures must be plain files",
+        place: Some("specs/a.yaml:4:9"),
+        hint: None,
+    },
+    Case {
         what: "spec: a fragment that includes itself",
         files: &[
             ("specs/_f.yaml", "steps:\n  - include: _f.yaml\n"),
@@ -628,16 +637,17 @@ cases! {
     c31_spec_duration = 30;
     c32_spec_snapshot_twice = 31;
     c33_spec_include_missing = 32;
-    c34_spec_include_cycle = 33;
-    c35_spec_include_parameter = 34;
-    c36_spec_fixture_missing = 35;
-    c37_spec_empty = 36;
-    c38_env_missing = 37;
-    c39_env_typo = 38;
-    c40_env_type = 39;
-    c41_env_base_url = 40;
-    c42_collection_not_json = 41;
-    c43_collection_v1 = 42;
-    c44_collection_missing = 43;
-    c45_collection_overwrite = 44;
+    c34_spec_include_device = 33;
+    c35_spec_include_cycle = 34;
+    c36_spec_include_parameter = 35;
+    c37_spec_fixture_missing = 36;
+    c38_spec_empty = 37;
+    c39_env_missing = 38;
+    c40_env_typo = 39;
+    c41_env_type = 40;
+    c42_env_base_url = 41;
+    c43_collection_not_json = 42;
+    c44_collection_v1 = 43;
+    c45_collection_missing = 44;
+    c46_collection_overwrite = 45;
 }

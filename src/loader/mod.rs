@@ -365,19 +365,59 @@ fn parse_file<T: serde::de::DeserializeOwned>(
     parse_text(path, &text, diagnostics)
 }
 
+/// The largest spec, include or fixture file gigcheck reads. Real ones are a few KiB; the cap
+/// keeps a mistaken include (a log, a disk image) from eating memory.
+const MAX_SOURCE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// A file's text; an error becomes a diagnostic.
 fn read_file(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| {
+    read_source(path)
+        .map_err(|reason| {
             diagnostics.push(Diagnostic::error(
                 Loc {
                     file: discover::display_path(path),
                     ..Loc::default()
                 },
-                format!("cannot read file: {e}"),
+                format!("cannot read file: {reason}"),
             ));
         })
         .ok()
+}
+
+/// Reads a spec source: a regular file (not a device or pipe, which could be endless) of at
+/// most [`MAX_SOURCE_BYTES`], as UTF-8.
+fn read_source(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| discover::io_reason(&e))?;
+    let meta = file.metadata().map_err(|e| discover::io_reason(&e))?;
+    if !meta.is_file() {
+        return Err("not a regular file (a folder, device or pipe); \
+                    specs, includes and fixtures must be plain files"
+            .to_string());
+    }
+    let too_big = || {
+        format!(
+            "larger than {} MiB; specs, includes and fixtures must be smaller",
+            MAX_SOURCE_BYTES / (1024 * 1024)
+        )
+    };
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The file may grow while it is read: read one byte past the cap to notice.
+    file.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| discover::io_reason(&e))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Parses the text of the YAML file at `path` into `T` and indexes its positions. Errors become
@@ -529,7 +569,23 @@ fn load_fragment(
     if let Some(cached) = fragments.0.get(&canonical) {
         return cached.clone();
     }
-    let loaded = parse_file::<Fragment>(&canonical, diagnostics).map(|(mut fragment, doc)| {
+    // A fragment that cannot be read is the including step's problem: point there.
+    let text = match read_source(&canonical) {
+        Ok(text) => text,
+        Err(reason) => {
+            diagnostics.push(Diagnostic::error(
+                loc,
+                format!(
+                    "cannot read included file {}: {reason}",
+                    discover::display_path(path)
+                ),
+            ));
+            fragments.0.insert(canonical, None);
+            return None;
+        }
+    };
+    let parsed = parse_text::<Fragment>(&canonical, &text, diagnostics);
+    let loaded = parsed.map(|(mut fragment, doc)| {
         let dir = canonical.parent().unwrap_or(Path::new(".")).to_path_buf();
         stack.push(canonical.clone());
         let base = SourceRef::new(doc, String::new()).child("steps");
@@ -561,7 +617,7 @@ fn attach_source_lines(diagnostics: &mut [Diagnostic], in_memory: Option<(&str, 
     {
         let text = files
             .entry(d.loc.file.clone())
-            .or_insert_with(|| std::fs::read_to_string(&d.loc.file).ok());
+            .or_insert_with(|| read_source(Path::new(&d.loc.file)).ok());
         if let Some(text) = text {
             *d = d.clone().with_source(text);
         }
