@@ -634,6 +634,35 @@ fn dedup(diagnostics: &mut Vec<Diagnostic>) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn sources_must_be_small_regular_utf8_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert!(
+            read_source(d)
+                .unwrap_err()
+                .starts_with("not a regular file")
+        );
+        std::fs::write(d.join("latin1.yaml"), b"name: caf\xe9\n").unwrap();
+        assert_eq!(
+            read_source(&d.join("latin1.yaml")).unwrap_err(),
+            "not UTF-8 text (invalid byte at offset 9); save the file as UTF-8"
+        );
+        let big = std::fs::File::create(d.join("big.yaml")).unwrap();
+        big.set_len(MAX_SOURCE_BYTES + 1).unwrap();
+        assert!(
+            read_source(&d.join("big.yaml"))
+                .unwrap_err()
+                .starts_with("larger than 16 MiB")
+        );
+        assert_eq!(
+            read_source(&d.join("nope.yaml")).unwrap_err(),
+            "no such file or directory"
+        );
+        std::fs::write(d.join("ok.yaml"), "name: café\n").unwrap();
+        assert_eq!(read_source(&d.join("ok.yaml")).unwrap(), "name: café\n");
+    }
+
     fn suite_file(scenarios: usize, url: &str) -> String {
         let mut text = String::from("scenarios:\n");
         for i in 0..scenarios {
