@@ -195,6 +195,7 @@ fn template_like() -> impl Strategy<Value = String> {
         Just("67108865"),
         Just("\n"),
         Just("\t"),
+        Just("\""),
     ];
     prop::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
 }

@@ -2,6 +2,7 @@
 //! secret is read from (`POSTMAN_<UPPER_SNAKE>`), valid gigcheck names, and rewriting Postman's
 //! `{{var}}` / `{{$dynamic}}` text into gigcheck templates.
 
+use crate::spec::template::LITERAL_BRACES;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Words that make a variable a secret when they appear in its name (`adminPassword`,
@@ -167,23 +168,18 @@ impl Names {
         }
     }
 
-    /// Rewrites Postman text with `{{…}}` into a gigcheck template string. The second value
-    /// lists problems (an unclosed `{{`), which callers report.
-    pub fn template(&self, text: &str, context: Context) -> (String, Vec<String>) {
+    /// Rewrites Postman text with `{{…}}` into a gigcheck template string.
+    pub fn template(&self, text: &str, context: Context) -> String {
         let mut out = String::with_capacity(text.len());
-        let mut problems = Vec::new();
         let mut rest = text;
         let mut count = 0;
         let mut last_inner = String::new();
         while let Some(start) = rest.find("{{") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
+            // Postman sends an unclosed `{{` as it is; so does the literal.
             let Some(end) = after.find("}}") else {
-                problems.push(
-                    "an unclosed `{{` cannot be written in a spec; it was written as `{ {`"
-                        .to_string(),
-                );
-                out.push_str("{ {");
+                out.push_str(LITERAL_BRACES);
                 rest = after;
                 continue;
             };
@@ -198,7 +194,7 @@ impl Names {
         if lone && context == Context::QuotedJson && self.untyped.contains(&last_inner) {
             out = format!("{{{{{last_inner} | string}}}}");
         }
-        (out, problems)
+        out
     }
 
     fn placeholder(&self, inner: &str) -> String {
@@ -325,7 +321,7 @@ mod tests {
     #[test]
     fn templates_are_rewritten() {
         let n = names();
-        let t = |s| n.template(s, Context::Text).0;
+        let t = |s| n.template(s, Context::Text);
         assert_eq!(t("{{baseUrl}}/x"), "{{base_url}}/x");
         assert_eq!(t("pw={{adminPassword}}"), "pw={{admin_password}}");
         assert_eq!(t("{{$guid}}-{{$randomEmail}}"), "{{uuid}}-{{unique_email}}");
@@ -333,19 +329,17 @@ mod tests {
         assert_eq!(t("{{ orderId }}"), "{{orderId}}");
         assert_eq!(t("{{my.var}}"), "{{my_var}}");
         assert_eq!(t("no templates"), "no templates");
-        let (text, problems) = n.template("a {{b", Context::Text);
-        assert_eq!(text, "a { {b");
-        assert_eq!(problems.len(), 1);
+        assert_eq!(t("a {{b"), r#"a {{"{{"}}b"#);
     }
 
     #[test]
     fn a_lone_untyped_template_in_quoted_json_stays_text() {
         let n = names();
-        let q = |s| n.template(s, Context::QuotedJson).0;
+        let q = |s| n.template(s, Context::QuotedJson);
         assert_eq!(q("{{orderId}}"), "{{orderId | string}}");
         assert_eq!(q("{{name}}"), "{{name}}");
         assert_eq!(q("#{{orderId}}"), "#{{orderId}}");
-        assert_eq!(n.template("{{orderId}}", Context::Text).0, "{{orderId}}");
+        assert_eq!(n.template("{{orderId}}", Context::Text), "{{orderId}}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::script::{self, CaptureSource, Checks, Ops, StatusPat, Translation};
 use super::vars::{BaseUrl, Secrets, VarTable};
 use super::yaml::{Entry, Item, Node};
 use crate::redact::Redactor;
+use crate::spec::template::{LITERAL_BRACES, Template};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -683,30 +684,39 @@ pub fn uses(node: &Node) -> BTreeSet<String> {
 
 /// Rewrites Postman text as a gigcheck template, literal secrets replaced by their variables.
 fn text(s: &str, context: Context, ctx: &Ctx, problems: &mut Vec<String>) -> String {
-    let (t, mut p) = ctx.names.template(s, context);
-    problems.append(&mut p);
+    let t = ctx.names.template(s, context);
     let t = readable(t, problems);
     ctx.secrets.protect(&t).0
 }
 
-/// Text a spec can hold: a `{{` that opens no variable (`{{{`, an unclosed `{{`) would make the
-/// spec unreadable, and templates have no escape for it, so it is split as `{ {` and said.
+/// Text a spec can hold: a `{{` that opens no variable (`{{{`, `{{ a b }}`) would make the spec
+/// unreadable, so it is written as the literal `{{"{{"}}`, which sends the same bytes, and said.
 fn readable(text: String, problems: &mut Vec<String>) -> String {
-    if crate::spec::template::Template::parse(&text).is_ok() {
+    if Template::parse(&text).is_ok() {
         return text;
     }
-    let mut kept = String::with_capacity(text.len() + 4);
-    for c in text.chars() {
-        if c == '{' && kept.ends_with('{') {
-            kept.push(' ');
-        }
-        kept.push(c);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let at = &rest[start..];
+        let placeholder = at[2..]
+            .find("}}")
+            .map(|end| &at[..end + 4])
+            .filter(|p| Template::parse(p).is_ok());
+        let (written, used) = match placeholder {
+            Some(p) => (p, p.len()),
+            None => (LITERAL_BRACES, 2),
+        };
+        out.push_str(written);
+        rest = &at[used..];
     }
+    out.push_str(rest);
     problems.push(format!(
-        "`{}` has a `{{{{` that is not a variable; it is written `{{ {{` (edit it by hand if the braces matter)",
+        "`{}` has a `{{{{` that opens no variable; it is written `{LITERAL_BRACES}`, which sends `{{{{` as it is",
         text.chars().take(60).collect::<String>()
     ));
-    kept
+    out
 }
 
 fn request_node(ir: &RequestIr, ctx: &Ctx, problems: &mut Vec<String>) -> Node {
@@ -1196,13 +1206,21 @@ mod tests {
     }
 
     #[test]
-    fn braces_that_open_no_variable_are_split_and_said() {
+    fn braces_that_open_no_variable_are_written_literally_and_said() {
         let mut problems = Vec::new();
-        assert_eq!(readable("{{{".into(), &mut problems), "{ { {");
-        assert_eq!(readable("a {{b".into(), &mut problems), "a { {b");
+        assert_eq!(readable("{{{".into(), &mut problems), r#"{{"{{"}}{"#);
+        assert_eq!(
+            readable("{{a b}} {{ok}}".into(), &mut problems),
+            r#"{{"{{"}}a b}} {{ok}}"#
+        );
         assert_eq!(problems.len(), 2);
         assert_eq!(readable("{{ok}} {x}".into(), &mut problems), "{{ok}} {x}");
         assert_eq!(problems.len(), 2, "a variable is left alone");
+        for text in ["{{{", "a {{b", "{{a b}} }}", "{{{{", "{{\"}}"] {
+            let written = readable(text.into(), &mut problems);
+            let template = Template::parse(&written).unwrap();
+            assert_eq!(template.literal_text().as_deref(), Some(text), "sends the same bytes");
+        }
     }
 
     #[test]

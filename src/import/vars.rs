@@ -205,7 +205,7 @@ pub fn spec_value(var: &PostmanVar, names: &Names, typed: &BTreeSet<String>) -> 
             let parsed = serde_json::from_str::<Value>(s.trim()).ok();
             match parsed {
                 Some(v @ (Value::Number(_) | Value::Bool(_))) if typed.contains(&var.name) => v,
-                _ => Value::String(names.template(s, names::Context::Text).0),
+                _ => Value::String(names.template(s, names::Context::Text)),
             }
         }
         Value::Null => Value::String(String::new()),

@@ -159,7 +159,7 @@ mod tests {
         let pieces = [
             "{{", "}}", "{", "}", "a", "Z9", "env", "envy", ".", "|", " ", "\t", "\n", "cents",
             "int", "string", "repeat(", ")", "7", "0", "+", "67108864", "67108865", "_", "-", "é",
-            "١", "Ⅻ", "\u{93f}", "\u{301}", "\u{a0}", "$", "/api/", "nope",
+            "١", "Ⅻ", "\u{93f}", "\u{301}", "\u{a0}", "$", "/api/", "nope", "\"", "{{\"",
         ];
         let mut strings = Strings(7);
         let mut valid = 0;
@@ -184,6 +184,8 @@ mod tests {
             "{{filler | repeat( 67108864 )}}",
             "a{ b}}",
             "{",
+            "{{\"{{\"}}",
+            "{{ \"a}\" }}}",
         ] {
             assert!(schema.is_valid(&json!(text)), "{text}");
         }
@@ -194,6 +196,8 @@ mod tests {
             "{{{a}}}",
             "{{ }}",
             "{{a",
+            "{{\"x}}\"}}",
+            "{{\"a\" | int}}",
         ] {
             assert!(!schema.is_valid(&json!(text)), "{text}");
         }

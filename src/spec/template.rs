@@ -6,7 +6,8 @@
 //! A string that is exactly one placeholder keeps the variable's JSON type, so
 //! `quantity: "{{qty}}"` sends a number when `qty` holds one. Filters convert a value:
 //! `{{total | cents}}` (dollars → integer cents, for Stripe amounts), `{{id | string}}`,
-//! `{{count | int}}`.
+//! `{{count | int}}`. A quoted placeholder is literal text: `{{"{{"}}` writes `{{`, the one
+//! thing plain text cannot hold.
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer};
@@ -191,7 +192,9 @@ impl fmt::Display for Placeholder {
 /// Why a template could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateSyntaxError {
-    #[error("`{{{{` at byte {0} is never closed with `}}}}`")]
+    #[error(
+        "`{{{{` at byte {0} is never closed with `}}}}` (for a literal `{{{{`, write `{{{{\"{{{{\"}}}}`)"
+    )]
     Unclosed(usize),
     #[error("empty placeholder `{{{{}}}}` at byte {0}")]
     Empty(usize),
@@ -201,6 +204,10 @@ pub enum TemplateSyntaxError {
     BadName(String),
     #[error("unknown filter `{0}`; filters are `cents`, `int`, `string` and `repeat(N)`")]
     BadFilter(String),
+    #[error(
+        "`{{{{{0}}}}}` is not a valid literal: quoted text holds no `\"` and takes no filters (e.g. `{{{{\"{{{{\"}}}}`)"
+    )]
+    BadLiteral(String),
 }
 
 /// Looks values up while rendering.
@@ -235,9 +242,7 @@ impl Template {
         let mut rest = raw;
         let mut offset = 0;
         while let Some(start) = rest.find("{{") {
-            if start > 0 {
-                parts.push(Part::Text(rest[..start].to_string()));
-            }
+            push_text(&mut parts, &rest[..start]);
             let after = &rest[start + 2..];
             let end = after
                 .find("}}")
@@ -245,6 +250,18 @@ impl Template {
             let inner = after[..end].trim();
             if inner.is_empty() {
                 return Err(TemplateSyntaxError::Empty(offset + start));
+            }
+            let consumed = start + 2 + end + 2;
+            if inner.starts_with('"') {
+                let literal = inner
+                    .strip_prefix('"')
+                    .and_then(|i| i.strip_suffix('"'))
+                    .filter(|text| !text.contains('"'))
+                    .ok_or_else(|| TemplateSyntaxError::BadLiteral(inner.to_string()))?;
+                push_text(&mut parts, literal);
+                offset += consumed;
+                rest = &rest[consumed..];
+                continue;
             }
             let mut pieces = inner.split('|').map(str::trim);
             let placeholder = parse_placeholder(pieces.next().unwrap_or_default())?;
@@ -255,13 +272,10 @@ impl Template {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             parts.push(Part::Placeholder(placeholder, filters));
-            let consumed = start + 2 + end + 2;
             offset += consumed;
             rest = &rest[consumed..];
         }
-        if !rest.is_empty() {
-            parts.push(Part::Text(rest.to_string()));
-        }
+        push_text(&mut parts, rest);
         Ok(Template {
             raw: raw.to_string(),
             parts,
@@ -286,6 +300,17 @@ impl Template {
 
     pub fn is_literal(&self) -> bool {
         self.placeholders().next().is_none()
+    }
+
+    /// The text of a template with no placeholders (`{{"{{"}}` read as `{{`).
+    pub fn literal_text(&self) -> Option<String> {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => Some(t.as_str()),
+                Part::Placeholder(..) => None,
+            })
+            .collect()
     }
 
     pub fn placeholders(&self) -> impl Iterator<Item = &Placeholder> {
@@ -318,6 +343,21 @@ impl Template {
         }
     }
 }
+
+/// Appends text, joining it to text just before (a literal `{{"{{"}}` between two runs of
+/// text makes one run).
+fn push_text(parts: &mut Vec<Part>, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    match parts.last_mut() {
+        Some(Part::Text(t)) => t.push_str(text),
+        _ => parts.push(Part::Text(text.to_string())),
+    }
+}
+
+/// The template for a literal `{{`, which text cannot hold otherwise.
+pub const LITERAL_BRACES: &str = r#"{{"{{"}}"#;
 
 fn parse_placeholder(inner: &str) -> Result<Placeholder, TemplateSyntaxError> {
     let valid = inner.split('.').all(|seg| {
@@ -405,8 +445,10 @@ pub(crate) fn syntax_regex() -> String {
     let name = format!(r"(?:env\.{seg}|(?!env(?!{NAME_CHAR})){seg}(?:\.{seg})*)");
     let filter = format!(r"(?:cents|int|string|repeat\(\s*{REPEAT_COUNT}\s*\))");
     let placeholder = format!(r"\{{\{{\s*{name}\s*(?:\|\s*{filter}\s*)*\}}\}}");
+    // `{{"text"}}`: no `"` inside, and no `}}` (the parser ends a placeholder at the first one).
+    let literal = r#"\{\{\s*"(?:[^"}]|\}(?!\}))*"\s*\}\}"#;
     // Text: any character but `{`, a `{` followed by something else, or a `{` at the very end.
-    format!(r"(?:[^\{{]|\{{[^\{{]|\{{$|{placeholder})*")
+    format!(r"(?:[^\{{]|\{{[^\{{]|\{{$|{placeholder}|{literal})*")
 }
 
 impl JsonSchema for Template {
@@ -428,7 +470,7 @@ impl JsonSchema for Template {
 
 /// What an editor says when a string is not a valid template (`patternErrorMessage` is the
 /// VS Code / yaml-language-server extension keyword for a readable `pattern` failure).
-pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string` or `repeat(N)`";
+pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string` or `repeat(N)`; `{{\"{{\"}}` writes a literal `{{`";
 
 impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -606,6 +648,44 @@ mod tests {
             Err(RenderError::Filter { .. })
         ));
         assert_eq!(r("{{x | repeat(2) | repeat(3)}}").unwrap(), "ab".repeat(6));
+    }
+
+    #[test]
+    fn quoted_text_is_literal() {
+        let t = Template::parse(r#"{{"{{"}}{ {{ "x}" }}{{qty}}"#).unwrap();
+        assert_eq!(t.render(&vars()).unwrap(), "{{{ x}3");
+        let t = Template::parse(r#"a{{"{{"}}b"#).unwrap();
+        assert_eq!(t.literal_text().as_deref(), Some("a{{b"));
+        assert!(t.is_literal());
+        assert_eq!(t.render_value(&vars()).unwrap(), json!("a{{b"));
+        assert_eq!(
+            Template::parse(LITERAL_BRACES)
+                .unwrap()
+                .literal_text()
+                .unwrap(),
+            "{{"
+        );
+        assert_eq!(
+            Template::parse(r#"{{""}}"#)
+                .unwrap()
+                .literal_text()
+                .unwrap(),
+            ""
+        );
+        for bad in [
+            r#"{{"a"b"}}"#,
+            r#"{{"a" | int}}"#,
+            r#"{{"}}"#,
+            r#"{{"x}}"}}"#,
+        ] {
+            assert!(
+                matches!(
+                    Template::parse(bad),
+                    Err(TemplateSyntaxError::BadLiteral(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -277,10 +277,9 @@ impl BodyPath {
                 "`{text}` is not a JSONPath: it must start with `$` (e.g. `$.order.id`)"
             ));
         }
-        let parsed = if template.is_literal() {
-            Some(parse_json_path(text)?)
-        } else {
-            None
+        let parsed = match template.literal_text() {
+            Some(path) => Some(parse_json_path(&path)?),
+            None => None,
         };
         Ok(BodyPath { template, parsed })
     }
