@@ -1,6 +1,7 @@
 //! Ctrl-C (SIGINT) and SIGTERM in the middle of a run: nothing new is sent, the running
 //! scenario tears down and undoes the hook that took the database down, the reports are written
-//! with what ran and say the run was interrupted, and gigcheck exits 130.
+//! with what ran and say the run was interrupted, and gigcheck exits 130. With the embedded
+//! default, the undo reaches the embedded sandbox before the servers stop.
 
 mod common;
 use common::*;
@@ -129,4 +130,85 @@ fn ctrl_c_tears_down_writes_partial_reports_and_exits_130() {
 #[test]
 fn sigterm_from_ci_is_handled_the_same_way() {
     interrupted_run("-TERM");
+}
+
+/// With the embedded default the hooks are requests to the embedded sandbox: they must still
+/// reach it after the signal, so the servers stop only once the scenario has torn down.
+#[test]
+fn ctrl_c_with_the_embedded_default_undoes_db_down_before_the_servers_stop() {
+    let slow = start();
+    let p = Project::new();
+    p.write(
+        "specs/embedded.yaml",
+        r#"name: Embedded
+scenarios:
+  - name: takes the sandbox's database down
+    steps:
+      - hook: db_down
+      - name: waits on another server
+        request: { method: GET, url: "{{slow}}" }
+        expect: { status: 200 }
+      - name: never sent
+        request: { method: GET, url: /api/products }
+  - name: later
+    steps:
+      - request: { method: GET, url: /api/products }
+"#,
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_gigcheck"))
+        .args(["run", "--jobs", "1", "--report", "json=reports/run.json"])
+        .args(["--var", &format!("slow={}/api/slow", slow.url)])
+        .current_dir(p.dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The slow request is in flight once the server has seen it.
+    let waited = Instant::now();
+    while slow.shop.requests.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(waited.elapsed() < Duration::from_secs(30), "never sent");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("gigcheck stops after the signal")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+
+    let report = gigcheck::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
+    assert!(report.interrupted);
+    let steps = &report.suites[0].scenarios[0].steps;
+    let undo = steps
+        .iter()
+        .find(|s| s.name.contains("db_up"))
+        .unwrap_or_else(|| panic!("no db_up step: {steps:?}"));
+    assert!(
+        undo.passed,
+        "the embedded sandbox took db_up after the signal: {undo:?}"
+    );
+    assert!(!steps.iter().any(|s| s.name == "never sent"), "{stdout}");
+
+    // And then the embedded servers are gone: their port refuses connections.
+    let sandbox = stdout
+        .split("the embedded sandbox (")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("the sandbox's address: {stdout}"));
+    let address = sandbox.trim_start_matches("http://");
+    assert!(
+        std::net::TcpStream::connect(address).is_err(),
+        "{address} still answers"
+    );
 }

@@ -1219,7 +1219,11 @@ mod tests {
         for text in ["{{{", "a {{b", "{{a b}} }}", "{{{{", "{{\"}}"] {
             let written = readable(text.into(), &mut problems);
             let template = Template::parse(&written).unwrap();
-            assert_eq!(template.literal_text().as_deref(), Some(text), "sends the same bytes");
+            assert_eq!(
+                template.literal_text().as_deref(),
+                Some(text),
+                "sends the same bytes"
+            );
         }
     }
 
