@@ -1,8 +1,15 @@
 //! Atomic file writes: a temporary file in the same folder, synced, then renamed over the target,
-//! so a reader (or a crash) never sees half a report or half a snapshot.
+//! so a reader (or a crash) never sees half a report or half a snapshot. A process killed
+//! mid-write leaves its temporary file behind; the next gigcheck writing in that folder removes
+//! it (the file's name holds the writer's process id, and only dead writers' files go).
 
+use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const PREFIX: &str = ".gigcheck-";
+const SUFFIX: &str = ".tmp";
 
 pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut file = File::create(path)?;
@@ -25,8 +32,10 @@ impl File {
             _ => Path::new("."),
         };
         std::fs::create_dir_all(dir)?;
+        sweep_once(dir);
+        let prefix = format!("{PREFIX}{}-", std::process::id());
         let mut builder = tempfile::Builder::new();
-        builder.prefix(".gigcheck-").suffix(".tmp");
+        builder.prefix(&prefix).suffix(SUFFIX);
         // Temporary files are private (0600); a report is not: keep the mode of the file being
         // replaced, or make it like any new file (0666 less the umask).
         #[cfg(unix)]
@@ -53,6 +62,47 @@ impl File {
         }
         Ok(())
     }
+}
+
+/// Removes, once per folder and run, temporary files that killed gigcheck processes left there.
+fn sweep_once(dir: &Path) {
+    static SWEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    let Ok(mut swept) = SWEPT.lock() else { return };
+    if !swept
+        .get_or_insert_with(HashSet::new)
+        .insert(dir.to_path_buf())
+    {
+        return;
+    }
+    drop(swept);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let dead = name
+            .to_str()
+            .and_then(writer_of)
+            .is_some_and(|pid| pid != std::process::id() && !is_running(pid));
+        if dead {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The process id in a temporary file's name: `.gigcheck-<pid>-<random>.tmp`.
+fn writer_of(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?;
+    rest.split_once('-')?.0.parse().ok()
+}
+
+/// Whether a process is alive. Where that cannot be told (no `/proc`), every writer counts as
+/// alive, so nothing is removed.
+fn is_running(pid: u32) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    Path::new("/proc").join(pid.to_string()).exists()
 }
 
 impl Write for File {
@@ -99,6 +149,27 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn temporary_files_of_dead_writers_are_swept_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".gigcheck-999999999-abc.tmp");
+        let mine = dir
+            .path()
+            .join(format!(".gigcheck-{}-abc.tmp", std::process::id()));
+        let other = dir.path().join(".gigcheck-notes.tmp");
+        for f in [&dead, &mine, &other] {
+            std::fs::write(f, b"half").unwrap();
+        }
+        super::write(&dir.path().join("report.xml"), b"whole").unwrap();
+        if std::path::Path::new("/proc/self").exists() {
+            assert!(!dead.exists(), "a dead writer's file is removed");
+        }
+        assert!(mine.exists(), "a live writer's file is kept");
+        assert!(other.exists(), "a file not named like ours is kept");
+        assert_eq!(super::writer_of(".gigcheck-42-x1y.tmp"), Some(42));
+        assert_eq!(super::writer_of(".gigcheck-x1y.tmp"), None);
     }
 
     #[cfg(unix)]

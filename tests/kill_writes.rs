@@ -150,4 +150,22 @@ fn sigkill_during_report_and_snapshot_writes_never_leaves_a_half_written_file() 
     let last = p.gigcheck(&args(&server).iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(last.code, 0, "{}", last.all());
     check_files(&p, rounds + 1);
+    // The killed runs left temporary files; the whole run removed them.
+    let left = leftovers(p.dir.path());
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// `.gigcheck-*.tmp` files anywhere under `dir`.
+fn leftovers(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            found.extend(leftovers(&path));
+        } else if name.starts_with(".gigcheck-") && name.ends_with(".tmp") {
+            found.push(path);
+        }
+    }
+    found
 }
