@@ -282,7 +282,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     let term = printer.term;
     let done = printer.collector.finish(info);
     print!("{}", term.failures(&done.report));
-    let mut exit = if done.report.interrupted {
+    let mut exit = if done.report.run.interrupted {
         Exit::Interrupted
     } else if done.tally.totals.failed == 0 {
         Exit::Passed

@@ -40,7 +40,7 @@ pub fn render(report: &RunReport, contract: Option<&ContractCoverage>) -> String
     head(&mut out, report);
     header(&mut out, report);
     out.push_str("<main class=\"wrap\">\n");
-    if report.interrupted {
+    if report.run.interrupted {
         out.push_str("<p class=\"banner\">The run was interrupted: scenarios after that point are missing or were not run.</p>\n");
     }
     overview(&mut out, report, contract);
@@ -88,7 +88,7 @@ fn head(out: &mut String, report: &RunReport) {
 
 /// The verdict's word and its CSS class.
 fn verdict(report: &RunReport) -> (&'static str, &'static str) {
-    if report.interrupted {
+    if report.run.interrupted {
         ("INTERRUPTED", "warn")
     } else if report.all_passed() {
         ("PASSED", "pass")
@@ -104,16 +104,22 @@ fn header(out: &mut String, report: &RunReport) {
         out,
         "<header class=\"top {class}\"><div class=\"wrap\">\n<div class=\"title\"><span class=\"verdict {class}\">{word}</span><h1>gigcheck run report</h1></div>\n<dl class=\"meta\">"
     );
-    meta(out, "Target", report.target.as_deref().unwrap_or("—"), true);
-    if let Some(stripe) = &report.stripe_url {
+    meta(
+        out,
+        "Target",
+        report.run.target.as_deref().unwrap_or("—"),
+        true,
+    );
+    if let Some(stripe) = &report.run.stripe_url {
         meta(out, "Stripe API", stripe, true);
     }
     let started = report
+        .run
         .started_at
         .and_then(|at| at.format(START_FORMAT).ok())
         .unwrap_or_else(|| "—".to_string());
     meta(out, "Started", &started, false);
-    meta(out, "Duration", &human(report.duration), false);
+    meta(out, "Duration", &human(report.run.duration), false);
     out.push_str("</dl>\n<div class=\"totals\">");
     stat(out, "total", "Scenarios", t.total(), "");
     stat(out, "pass", "Passed", t.passed, "#passed");
@@ -694,11 +700,11 @@ fn minify(json: &str) -> String {
 }
 
 fn snapshot_writes(out: &mut String, report: &RunReport) {
-    if report.snapshot_writes.is_empty() {
+    if report.run.snapshot_writes.is_empty() {
         return;
     }
     out.push_str("<section class=\"card snapshots\"><h2>Snapshot files</h2><ul>");
-    for w in &report.snapshot_writes {
+    for w in &report.run.snapshot_writes {
         let (what, class) = match w.kind {
             SnapshotWriteKind::Created => ("created", "pass"),
             SnapshotWriteKind::Updated => ("updated", "pass"),
@@ -967,9 +973,11 @@ mod tests {
                 file: "specs/a.yaml".into(),
                 scenarios: vec![passed, failed, skipped],
             }],
-            target: Some("http://127.0.0.1:9".into()),
-            duration: Duration::from_millis(1234),
-            ..Default::default()
+            run: RunInfo {
+                target: Some("http://127.0.0.1:9".into()),
+                duration: Duration::from_millis(1234),
+                ..Default::default()
+            },
         }
     }
 
@@ -1085,7 +1093,7 @@ mod tests {
         let page = render(&all_good, None);
         assert!(page.contains("<span class=\"verdict pass\">PASSED</span>"));
         assert!(!page.contains("Contract coverage"));
-        all_good.interrupted = true;
+        all_good.run.interrupted = true;
         assert!(render(&all_good, None).contains("INTERRUPTED"));
     }
 

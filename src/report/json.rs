@@ -210,14 +210,14 @@ impl JsonReport {
         JsonReport {
             format: FORMAT.into(),
             version: VERSION,
-            target: report.target.clone(),
-            stripe_url: report.stripe_url.clone(),
-            started_at: report.started_at.and_then(|at| {
+            target: report.run.target.clone(),
+            stripe_url: report.run.stripe_url.clone(),
+            started_at: report.run.started_at.and_then(|at| {
                 at.format(&time::format_description::well_known::Rfc3339)
                     .ok()
             }),
-            duration_ms: ms(report.duration),
-            interrupted: report.interrupted,
+            duration_ms: ms(report.run.duration),
+            interrupted: report.run.interrupted,
             totals: JsonTotals {
                 scenarios: t.total(),
                 passed: t.passed,
@@ -238,6 +238,7 @@ impl JsonReport {
                 missing: c.missing.clone(),
             }),
             snapshots: report
+                .run
                 .snapshot_writes
                 .iter()
                 .map(|w| JsonSnapshotWrite {
@@ -402,8 +403,11 @@ mod tests {
         check.expected = Some("\"pending\"".into());
         check.actual = Some("\"paid\"".into());
         RunReport {
-            target: Some("http://127.0.0.1:5000/".into()),
-            duration: Duration::from_micros(1500),
+            run: RunInfo {
+                target: Some("http://127.0.0.1:5000/".into()),
+                duration: Duration::from_micros(1500),
+                ..Default::default()
+            },
             suites: vec![SuiteReport {
                 name: "Orders".into(),
                 file: "specs/a.yaml".into(),
@@ -438,7 +442,6 @@ mod tests {
                     duration: Duration::from_millis(2),
                 }],
             }],
-            ..Default::default()
         }
     }
 

@@ -9,7 +9,7 @@ use std::io::Write;
 
 /// The whole report at once.
 pub fn render(report: &RunReport) -> Result<Vec<u8>, String> {
-    let mut writer = Writer::new(Vec::new(), report.started_at)?;
+    let mut writer = Writer::new(Vec::new(), report.run.started_at)?;
     for suite in &report.suites {
         writer.suite(suite)?;
     }

@@ -25,7 +25,7 @@ pub fn render(report: &RunReport, contract: Option<&ContractCoverage>) -> String
 
 fn heading(out: &mut String, report: &RunReport) {
     let t = report.totals();
-    let verdict = if report.interrupted {
+    let verdict = if report.run.interrupted {
         "⚠️ gigcheck: interrupted"
     } else if t.failed > 0 {
         "❌ gigcheck: failed"
@@ -40,9 +40,9 @@ fn heading(out: &mut String, report: &RunReport) {
         t.passed,
         t.failed,
         t.skipped,
-        human(report.duration)
+        human(report.run.duration)
     );
-    if let Some(target) = &report.target {
+    if let Some(target) = &report.run.target {
         let _ = writeln!(out, "against `{}`", inline_code(target));
     }
     out.push('\n');

@@ -7,7 +7,14 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, Default)]
 pub struct RunReport {
+    /// What is known of the run besides its scenarios' results.
+    pub run: RunInfo,
     pub suites: Vec<SuiteReport>,
+}
+
+/// What is known of a run besides its scenarios' results.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
     pub target: Option<String>,
     pub duration: Duration,
     pub started_at: Option<time::OffsetDateTime>,
@@ -20,36 +27,9 @@ pub struct RunReport {
     pub interrupted: bool,
 }
 
-/// What is known of a run besides its scenarios' results.
-#[derive(Debug, Clone, Default)]
-pub struct RunInfo {
-    pub target: Option<String>,
-    pub duration: Duration,
-    pub started_at: Option<time::OffsetDateTime>,
-    pub snapshot_writes: Vec<SnapshotWrite>,
-    pub stripe_url: Option<String>,
-    pub interrupted: bool,
-}
-
 impl RunReport {
-    pub fn new(info: RunInfo, suites: Vec<SuiteReport>) -> RunReport {
-        let RunInfo {
-            target,
-            duration,
-            started_at,
-            snapshot_writes,
-            stripe_url,
-            interrupted,
-        } = info;
-        RunReport {
-            suites,
-            target,
-            duration,
-            started_at,
-            snapshot_writes,
-            stripe_url,
-            interrupted,
-        }
+    pub fn new(run: RunInfo, suites: Vec<SuiteReport>) -> RunReport {
+        RunReport { run, suites }
     }
 }
 

@@ -61,8 +61,8 @@ pub struct Diagram {
 
 /// The diagram of one scenario of `report`.
 pub fn diagram(report: &RunReport, scenario: &ScenarioReport) -> Diagram {
-    let backend = report.target.as_deref().and_then(origin_of);
-    let stripe = report.stripe_url.as_deref().and_then(origin_of);
+    let backend = report.run.target.as_deref().and_then(origin_of);
+    let stripe = report.run.stripe_url.as_deref().and_then(origin_of);
     let mut d = Diagram {
         lanes: vec![Lane::Client],
         messages: Vec::new(),
@@ -208,8 +208,11 @@ mod tests {
     #[test]
     fn lanes_follow_the_hosts_and_webhooks_come_from_stripe() {
         let report = RunReport {
-            target: Some("http://127.0.0.1:5000/".into()),
-            stripe_url: Some("http://127.0.0.1:12111".into()),
+            run: RunInfo {
+                target: Some("http://127.0.0.1:5000/".into()),
+                stripe_url: Some("http://127.0.0.1:12111".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let s = scenario(vec![
@@ -274,7 +277,10 @@ mod tests {
     #[test]
     fn a_burst_of_one_step_is_one_arrow_with_counts() {
         let report = RunReport {
-            target: Some("http://h:1".into()),
+            run: RunInfo {
+                target: Some("http://h:1".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let cancel = |s| traffic("POST", "http://h:1/api/orders/7/cancel", Some(s), false);
