@@ -1,5 +1,5 @@
-//! Ctrl-C (SIGINT) and SIGTERM in the middle of a run: nothing new is sent, the running
-//! scenario tears down and undoes the hook that took the database down, the reports are written
+//! Ctrl-C (SIGINT) and SIGTERM in the middle of a run: nothing new is sent, the request waiting
+//! for its answer is abandoned, the running scenario tears down and undoes the hook that took the database down, the reports are written
 //! with what ran and say the run was interrupted, and gigcheck exits 130. With the embedded
 //! default, the undo reaches the embedded sandbox before the servers stop.
 
@@ -95,7 +95,9 @@ fn interrupted_run(signal: &str) {
         "{stdout}"
     );
     assert!(
-        stdout.contains(r#"interrupted before step "never sent"; teardown ran"#),
+        stdout.contains(
+            r#"interrupted during step "GET /api/slow", whose answer was abandoned; teardown ran"#
+        ),
         "{stdout}"
     );
     assert_eq!(
@@ -113,6 +115,10 @@ fn interrupted_run(signal: &str) {
     let first = &report.suites[0].scenarios[0];
     let sent: Vec<&str> = first.steps.iter().map(|s| s.name.as_str()).collect();
     assert!(!sent.contains(&"never sent"), "{sent:?}");
+    assert!(
+        !sent.contains(&"GET /api/slow"),
+        "the abandoned request has no result: {sent:?}"
+    );
     let junit = p.read("reports/junit.xml");
     let doc = roxmltree::Document::parse(&junit).expect("a whole JUnit report");
     let skipped = doc

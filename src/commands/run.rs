@@ -354,16 +354,18 @@ fn write_reports(
 }
 
 /// On Ctrl-C (SIGINT) or SIGTERM (how CI cancels a job): sets `interrupt`, so the run starts
-/// nothing new, lets running scenarios tear down, and writes what it has. A second signal quits
+/// nothing new, abandons requests in flight (a CI runner sends SIGKILL after a grace period, so
+/// waiting out a slow answer could cost the reports), lets running scenarios tear down, and
+/// writes what it has. A second signal quits
 /// at once (reports are written atomically, so none is left half-written).
 async fn stop_on_signal(interrupt: engine::Interrupt, live: Arc<Live>, palette: Palette) {
     let mut signals = Signals::new();
     if !signals.next().await {
         return;
     }
-    interrupt.store(true, std::sync::atomic::Ordering::SeqCst);
+    interrupt.trigger();
     live.print(&format!(
-        "\n{} starting nothing new; running scenarios tear down, then the reports are written (again to quit at once)\n",
+        "\n{} starting nothing new and abandoning requests in flight; running scenarios tear down, then the reports are written (again to quit at once)\n",
         palette.bold("interrupted:")
     ));
     if signals.next().await {

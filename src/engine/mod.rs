@@ -56,13 +56,38 @@ pub struct RunOptions {
     pub getenv: GetEnv,
     /// Told of every request just before it is sent, with what redacts it (`--curl`).
     pub on_send: Option<OnSend>,
-    /// Set from outside (Ctrl-C) to stop the run: nothing new is sent, running scenarios skip
-    /// their remaining steps but still run their teardowns and undo their hooks.
+    /// Set from outside (Ctrl-C) to stop the run: nothing new is sent, requests in flight are
+    /// abandoned, running scenarios still run their teardowns and undo their hooks.
     pub interrupt: Interrupt,
 }
 
-/// The flag that interrupts a run.
-pub type Interrupt = Arc<AtomicBool>;
+/// What interrupts a run: set once from outside (a signal handler), read and awaited inside.
+#[derive(Clone)]
+pub struct Interrupt(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Interrupt {
+    fn default() -> Interrupt {
+        Interrupt(Arc::new(tokio::sync::watch::Sender::new(false)))
+    }
+}
+
+impl Interrupt {
+    /// Interrupts the run; callable from any thread.
+    pub fn trigger(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub fn is_set(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once the run is interrupted (at once if it already is).
+    pub async fn wait(&self) {
+        let mut seen = self.0.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = seen.wait_for(|set| *set).await;
+    }
+}
 
 /// A watcher of outgoing requests.
 pub type OnSend = Arc<dyn Fn(&http::Outgoing, &Redactor) + Send + Sync>;
@@ -92,7 +117,12 @@ pub struct Shared {
 impl Shared {
     /// Whether the run was interrupted (Ctrl-C): no new scenario or step starts, teardowns run.
     pub fn interrupted(&self) -> bool {
-        self.interrupt.load(Ordering::SeqCst)
+        self.interrupt.is_set()
+    }
+
+    /// Resolves once the run is interrupted.
+    pub async fn interruption(&self) {
+        self.interrupt.wait().await
     }
 
     /// Why a scenario is not started now, if it is not.

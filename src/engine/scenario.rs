@@ -21,8 +21,8 @@ struct Run<'a> {
     reports: Vec<StepReport>,
     /// `_up` hooks owed for `_down` hooks that ran; run at the end whatever happened.
     undo: Vec<String>,
-    /// The step the run was interrupted before (Ctrl-C), if it was.
-    interrupted_before: Option<String>,
+    /// Where the run was interrupted (Ctrl-C), if it was: `before step "x"`, or during one.
+    interrupted: Option<String>,
 }
 
 pub async fn run(
@@ -52,7 +52,7 @@ pub async fn run(
         scope: Scope::new(shared.redactor.fork(), shared.getenv.clone()),
         reports: Vec::new(),
         undo: Vec::new(),
-        interrupted_before: None,
+        interrupted: None,
     };
     for (name, value) in &shared.env.vars {
         run.scope.set(name, value.clone());
@@ -70,10 +70,10 @@ pub async fn run(
     let suite_teardown = run.steps(&suite.suite.teardown, Phase::Teardown, "").await;
     let undone = run.undo_hooks().await;
     if !(ok && scenario_teardown && suite_teardown && undone) {
-        report.outcome = match run.interrupted_before.take() {
+        report.outcome = match run.interrupted.take() {
             // Stopped by Ctrl-C with nothing failed: not a pass, not a failure.
-            Some(step) if scenario_teardown && suite_teardown && undone && !run.any_failed() => {
-                Outcome::Skipped(format!("interrupted before {step}; teardown ran"))
+            Some(place) if scenario_teardown && suite_teardown && undone && !run.any_failed() => {
+                Outcome::Skipped(format!("interrupted {place}; teardown ran"))
             }
             _ => Outcome::Failed,
         };
@@ -81,6 +81,18 @@ pub async fn run(
     report.steps = run.reports;
     report.duration = started.elapsed();
     report
+}
+
+/// Runs a sending step; outside teardown, an interrupt abandons it (`None`): a CI runner that
+/// cancels a job sends SIGKILL after a grace period, which a slow answer could outlast.
+async fn abandonable<F: Future>(shared: &Shared, phase: Phase, sending: F) -> Option<F::Output> {
+    if phase == Phase::Teardown {
+        return Some(sending.await);
+    }
+    tokio::select! {
+        outcome = sending => Some(outcome),
+        () = shared.interruption() => None,
+    }
 }
 
 /// Why the scenario cannot run here, if it needs secrets or environment variables that are
@@ -119,6 +131,31 @@ fn missing_configuration(shared: &Shared, suite: &LoadedSuite, index: usize) -> 
 }
 
 impl Run<'_> {
+    /// Adds a sending step's report, or notes that an interrupt abandoned it; returns whether
+    /// it passed.
+    fn record_sent(
+        &mut self,
+        step: &Step,
+        phase: Phase,
+        number: usize,
+        name: String,
+        started: Instant,
+        outcome: Option<step::StepOutcome>,
+    ) -> bool {
+        match outcome {
+            Some(outcome) => self.record(step, phase, number, name, started, outcome),
+            None => {
+                self.interrupted.get_or_insert_with(|| {
+                    format!(
+                        "during {} \"{name}\", whose answer was abandoned",
+                        phase.label()
+                    )
+                });
+                false
+            }
+        }
+    }
+
     /// Adds a sending step's report; returns whether it passed.
     fn record(
         &mut self,
@@ -254,8 +291,12 @@ impl Run<'_> {
         Box::pin(async move {
             for step in steps {
                 if phase != Phase::Teardown && self.shared.interrupted() {
-                    self.interrupted_before.get_or_insert_with(|| {
-                        format!("{} \"{prefix}{}\"", phase.label(), step.display_name())
+                    self.interrupted.get_or_insert_with(|| {
+                        format!(
+                            "before {} \"{prefix}{}\"",
+                            phase.label(),
+                            step.display_name()
+                        )
                     });
                     return false;
                 }
@@ -271,29 +312,25 @@ impl Run<'_> {
         let name = format!("{prefix}{}", step.display_name());
         let number = self.reports.iter().filter(|r| r.phase == phase).count() + 1;
         let started = Instant::now();
+        let shared = self.shared;
         match &step.action {
             Action::Http(http) => {
-                let outcome = step::run(
-                    self.shared,
+                let sending = step::run(
+                    shared,
                     self.suite,
                     http,
                     &step.src,
                     &mut self.scope,
                     &self.jar,
-                )
-                .await;
-                self.record(step, phase, number, name, started, outcome)
+                );
+                let outcome = abandonable(shared, phase, sending).await;
+                self.record_sent(step, phase, number, name, started, outcome)
             }
             Action::Concurrent(concurrent) => {
-                let outcome = super::concurrent::run(
-                    self.shared,
-                    concurrent,
-                    &step.src,
-                    &self.scope,
-                    &self.jar,
-                )
-                .await;
-                self.record(step, phase, number, name, started, outcome)
+                let sending =
+                    super::concurrent::run(shared, concurrent, &step.src, &self.scope, &self.jar);
+                let outcome = abandonable(shared, phase, sending).await;
+                self.record_sent(step, phase, number, name, started, outcome)
             }
             Action::Hook(hook) => {
                 let label = match &step.name {
