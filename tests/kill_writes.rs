@@ -4,8 +4,10 @@
 
 mod common;
 use common::*;
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
 const SCENARIOS: usize = 150;
 
@@ -107,15 +109,15 @@ fn sigkill_during_report_and_snapshot_writes_never_leaves_a_half_written_file() 
     let server = start();
     let p = Project::new();
     p.write("specs/kill.yaml", &spec());
-    // A whole run first: it creates every file, and says how long a run takes.
-    let started = Instant::now();
+    // A whole run first: it creates every file.
     let whole = p.gigcheck(&args(&server).iter().map(String::as_str).collect::<Vec<_>>());
-    let full = started.elapsed();
     assert_eq!(whole.code, 0, "{}", whole.all());
     check_files(&p, 0);
 
-    // Kill at moments spread over most of a run: snapshots are written as scenarios finish,
-    // the JUnit report as suites finish, the others at the end.
+    // Kill at moments spread over a run, found from its output rather than a clock (a loaded
+    // machine stretches a run): after the k-th scenario's line for most rounds — snapshots are
+    // written as scenarios finish, the JUnit report as suites finish — and, for the last rounds,
+    // just after the last one, while the JSON and HTML reports are written.
     let rounds = 16;
     let mut mid_write = 0;
     for round in 1..=rounds {
@@ -124,12 +126,22 @@ fn sigkill_during_report_and_snapshot_writes_never_leaves_a_half_written_file() 
             .args(args(&server))
             .current_dir(p.dir.path())
             .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let at = full.mul_f64(0.4 + 0.7 * round as f64 / rounds as f64);
-        std::thread::sleep(at);
+        let finished = scenario_lines(child.stdout.take().unwrap());
+        let (kill_after, then_wait) = if round <= 12 {
+            (round * SCENARIOS / 13, 0)
+        } else {
+            (SCENARIOS, 3 * (round as u64 - 13))
+        };
+        for _ in 0..kill_after {
+            if finished.recv_timeout(Duration::from_secs(60)).is_err() {
+                break; // the run ended (or stalled): kill what is left of it
+            }
+        }
+        std::thread::sleep(Duration::from_millis(then_wait));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         check_files(&p, round);
@@ -153,6 +165,23 @@ fn sigkill_during_report_and_snapshot_writes_never_leaves_a_half_written_file() 
     // The killed runs left temporary files; the whole run removed them.
     let left = leftovers(p.dir.path());
     assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// One message per scenario line gigcheck prints (`  ✓ s12 …`), as it prints them.
+fn scenario_lines(stdout: std::process::ChildStdout) -> Receiver<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let names_a_scenario = line.split_whitespace().any(|word| {
+                word.strip_prefix('s')
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            });
+            if names_a_scenario && tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 /// `.gigcheck-*.tmp` files anywhere under `dir`.
