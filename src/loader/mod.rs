@@ -388,8 +388,8 @@ fn read_file(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
 /// most [`MAX_SOURCE_BYTES`], as UTF-8.
 fn read_source(path: &Path) -> Result<String, String> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| discover::io_reason(&e))?;
-    let meta = file.metadata().map_err(|e| discover::io_reason(&e))?;
+    // Looked at before opening: opening a named pipe waits for a writer.
+    let meta = std::fs::metadata(path).map_err(|e| discover::io_reason(&e))?;
     if !meta.is_file() {
         return Err("not a regular file (a folder, device or pipe); \
                     specs, includes and fixtures must be plain files"
@@ -404,6 +404,7 @@ fn read_source(path: &Path) -> Result<String, String> {
     if meta.len() > MAX_SOURCE_BYTES {
         return Err(too_big());
     }
+    let file = std::fs::File::open(path).map_err(|e| discover::io_reason(&e))?;
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // The file may grow while it is read: read one byte past the cap to notice.
     file.take(MAX_SOURCE_BYTES + 1)
@@ -643,6 +644,12 @@ mod tests {
                 .unwrap_err()
                 .starts_with("not a regular file")
         );
+        // A named pipe is refused without waiting for a writer.
+        let fifo = d.join("pipe.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success(), "mkfifo (coreutils)");
+        let refused = read_source(&fifo).unwrap_err();
+        assert!(refused.starts_with("not a regular file"), "{refused}");
         std::fs::write(d.join("latin1.yaml"), b"name: caf\xe9\n").unwrap();
         assert_eq!(
             read_source(&d.join("latin1.yaml")).unwrap_err(),
