@@ -58,8 +58,7 @@ impl Filter {
             .strip_prefix("repeat(")
             .and_then(|r| r.strip_suffix(')'))
         {
-            return n
-                .trim()
+            return trim_space(n)
                 .parse::<usize>()
                 .ok()
                 .filter(|n| *n <= 64 << 20)
@@ -247,7 +246,7 @@ impl Template {
             let end = after
                 .find("}}")
                 .ok_or(TemplateSyntaxError::Unclosed(offset + start))?;
-            let inner = after[..end].trim();
+            let inner = trim_space(&after[..end]);
             if inner.is_empty() {
                 return Err(TemplateSyntaxError::Empty(offset + start));
             }
@@ -263,7 +262,7 @@ impl Template {
                 rest = &rest[consumed..];
                 continue;
             }
-            let mut pieces = inner.split('|').map(str::trim);
+            let mut pieces = inner.split('|').map(trim_space);
             let placeholder = parse_placeholder(pieces.next().unwrap_or_default())?;
             let filters = pieces
                 .map(|name| {
@@ -342,6 +341,13 @@ impl Template {
             _ => self.render(lookup).map(Value::String),
         }
     }
+}
+
+/// The whitespace allowed inside braces: the same few characters in every regex dialect.
+const SPACE_CHARS: [char; 4] = [' ', '\t', '\r', '\n'];
+
+fn trim_space(text: &str) -> &str {
+    text.trim_matches(SPACE_CHARS)
 }
 
 /// Appends text, joining it to text just before (a literal `{{"{{"}}` between two runs of
@@ -437,16 +443,18 @@ fn resolve(ph: &Placeholder, lookup: &dyn Lookup) -> Result<Value, RenderError> 
 /// `jsonschema` crate both understand. Names are Unicode letters and digits, `_` and `-`
 /// (`char::is_alphanumeric`); `env` takes exactly one field; `repeat(N)` takes N up to 64 Mi.
 pub(crate) fn syntax_regex() -> String {
+    // Spelt out: `\s` means different characters to JavaScript (editors) and to Rust.
+    const SPACE: &str = r"[ \t\r\n]";
     const NAME_CHAR: &str = r"[\p{Alphabetic}\p{N}_-]";
     // 0 ..= 67108864 (64 Mi), leading zeros and a `+` allowed as `usize::from_str` allows them.
     const REPEAT_COUNT: &str = r"\+?0*(?:[0-9]{1,7}|[1-5][0-9]{7}|6[0-6][0-9]{6}|670[0-9]{5}|6710[0-7][0-9]{3}|67108[0-7][0-9]{2}|671088[0-5][0-9]|6710886[0-4])";
     let seg = format!("{NAME_CHAR}+");
     // `env.NAME`, or any dotted name whose first segment is not exactly `env`.
     let name = format!(r"(?:env\.{seg}|(?!env(?!{NAME_CHAR})){seg}(?:\.{seg})*)");
-    let filter = format!(r"(?:cents|int|string|repeat\(\s*{REPEAT_COUNT}\s*\))");
-    let placeholder = format!(r"\{{\{{\s*{name}\s*(?:\|\s*{filter}\s*)*\}}\}}");
+    let filter = format!(r"(?:cents|int|string|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\))");
+    let placeholder = format!(r"\{{\{{{SPACE}*{name}{SPACE}*(?:\|{SPACE}*{filter}{SPACE}*)*\}}\}}");
     // `{{"text"}}`: no `"` inside, and no `}}` (the parser ends a placeholder at the first one).
-    let literal = r#"\{\{\s*"(?:[^"}]|\}(?!\}))*"\s*\}\}"#;
+    let literal = format!(r#"\{{\{{{SPACE}*"(?:[^"}}]|\}}(?!\}}))*"{SPACE}*\}}\}}"#);
     // Text: any character but `{`, a `{` followed by something else, or a `{` at the very end.
     format!(r"(?:[^\{{]|\{{[^\{{]|\{{$|{placeholder}|{literal})*")
 }
