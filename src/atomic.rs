@@ -1,7 +1,9 @@
 //! Atomic file writes: a temporary file in the same folder, synced, then renamed over the target,
 //! so a reader (or a crash) never sees half a report or half a snapshot. A process killed
 //! mid-write leaves its temporary file behind; the next gigcheck writing in that folder removes
-//! it (the file's name holds the writer's process id, and only dead writers' files go).
+//! it. Only dead writers' files go: the name holds the writer's process id, and a writer holds a
+//! lock on its file (a process id alone says nothing about a gigcheck in another container
+//! writing to the same folder).
 
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
@@ -44,8 +46,11 @@ impl File {
             let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
             builder.permissions(std::fs::Permissions::from_mode(mode));
         }
+        let tmp = builder.tempfile_in(dir)?;
+        // Where locks are not supported the pid check alone guards the file.
+        let _ = tmp.as_file().try_lock();
         Ok(File {
-            tmp: BufWriter::new(builder.tempfile_in(dir)?),
+            tmp: BufWriter::new(tmp),
             path: path.to_path_buf(),
             dir: dir.to_path_buf(),
         })
@@ -83,11 +88,17 @@ fn sweep_once(dir: &Path) {
         let dead = name
             .to_str()
             .and_then(writer_of)
-            .is_some_and(|pid| pid != std::process::id() && !is_running(pid));
+            .is_some_and(|pid| pid != std::process::id() && !is_running(pid))
+            && unlocked(&entry.path());
         if dead {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// Whether nobody holds the lock a writer takes on its temporary file.
+fn unlocked(path: &Path) -> bool {
+    std::fs::File::open(path).is_ok_and(|f| f.try_lock().is_ok())
 }
 
 /// The process id in a temporary file's name: `.gigcheck-<pid>-<random>.tmp`.
@@ -159,15 +170,20 @@ mod tests {
             .path()
             .join(format!(".gigcheck-{}-abc.tmp", std::process::id()));
         let other = dir.path().join(".gigcheck-notes.tmp");
-        for f in [&dead, &mine, &other] {
+        // Another container's writer: its pid means nothing here, but it holds the lock.
+        let elsewhere = dir.path().join(".gigcheck-999999998-abc.tmp");
+        for f in [&dead, &mine, &other, &elsewhere] {
             std::fs::write(f, b"half").unwrap();
         }
+        let held = std::fs::File::open(&elsewhere).unwrap();
+        held.try_lock().unwrap();
         super::write(&dir.path().join("report.xml"), b"whole").unwrap();
         if std::path::Path::new("/proc/self").exists() {
             assert!(!dead.exists(), "a dead writer's file is removed");
         }
         assert!(mine.exists(), "a live writer's file is kept");
         assert!(other.exists(), "a file not named like ours is kept");
+        assert!(elsewhere.exists(), "a locked file is kept");
         assert_eq!(super::writer_of(".gigcheck-42-x1y.tmp"), Some(42));
         assert_eq!(super::writer_of(".gigcheck-x1y.tmp"), None);
     }
