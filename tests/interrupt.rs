@@ -115,9 +115,19 @@ fn interrupted_run(signal: &str) {
     let first = &report.suites[0].scenarios[0];
     let sent: Vec<&str> = first.steps.iter().map(|s| s.name.as_str()).collect();
     assert!(!sent.contains(&"never sent"), "{sent:?}");
+    let abandoned = first
+        .steps
+        .iter()
+        .find(|s| s.name == "GET /api/slow")
+        .unwrap_or_else(|| panic!("the abandoned request is in the report: {sent:?}"));
+    assert!(!abandoned.passed);
     assert!(
-        !sent.contains(&"GET /api/slow"),
-        "the abandoned request has no result: {sent:?}"
+        abandoned
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("abandoned"),
+        "{abandoned:?}"
     );
     let junit = p.read("reports/junit.xml");
     let doc = roxmltree::Document::parse(&junit).expect("a whole JUnit report");

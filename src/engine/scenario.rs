@@ -23,6 +23,8 @@ struct Run<'a> {
     undo: Vec<String>,
     /// Where the run was interrupted (Ctrl-C), if it was: `before step "x"`, or during one.
     interrupted: Option<String>,
+    /// The report of the step whose answer the interrupt abandoned, if one was.
+    abandoned: Option<usize>,
 }
 
 pub async fn run(
@@ -53,6 +55,7 @@ pub async fn run(
         reports: Vec::new(),
         undo: Vec::new(),
         interrupted: None,
+        abandoned: None,
     };
     for (name, value) in &shared.env.vars {
         run.scope.set(name, value.clone());
@@ -83,6 +86,9 @@ pub async fn run(
     report
 }
 
+/// Why an abandoned step has no answer.
+const ABANDONED: &str = "the run was interrupted while this request waited for its answer; it was abandoned (the server may have acted on it)";
+
 /// Runs a sending step; outside teardown, an interrupt abandons it (`None`): a CI runner that
 /// cancels a job sends SIGKILL after a grace period, which a slow answer could outlast.
 async fn abandonable<F: Future>(shared: &Shared, phase: Phase, sending: F) -> Option<F::Output> {
@@ -90,6 +96,8 @@ async fn abandonable<F: Future>(shared: &Shared, phase: Phase, sending: F) -> Op
         return Some(sending.await);
     }
     tokio::select! {
+        // An answer that is already in wins over an interrupt that arrived with it.
+        biased;
         outcome = sending => Some(outcome),
         () = shared.interruption() => None,
     }
@@ -150,6 +158,21 @@ impl Run<'_> {
                         "during {} \"{name}\", whose answer was abandoned",
                         phase.label()
                     )
+                });
+                // Kept in the report: the request may have reached the server.
+                self.abandoned = Some(self.reports.len());
+                self.reports.push(StepReport {
+                    phase,
+                    number,
+                    name,
+                    loc: step.src.loc(),
+                    status: StepStatus::Failed,
+                    error: Some(ABANDONED.to_string()),
+                    checks: Vec::new(),
+                    exchange: None,
+                    traffic: Vec::new(),
+                    attempts: 1,
+                    duration: started.elapsed(),
                 });
                 false
             }
@@ -276,8 +299,12 @@ impl Run<'_> {
         true
     }
 
+    /// Whether a step failed (a step the interrupt abandoned is not a failure of the backend).
     fn any_failed(&self) -> bool {
-        self.reports.iter().any(|r| r.status == StepStatus::Failed)
+        self.reports
+            .iter()
+            .enumerate()
+            .any(|(i, r)| r.status == StepStatus::Failed && Some(i) != self.abandoned)
     }
 
     /// Runs steps in order, stopping at the first failure. Returns whether all passed. Once the

@@ -177,10 +177,10 @@ impl Terminal {
     /// Totals, snapshot files written, and where the reports went.
     /// `run` gives the run's facts (its scenarios may be only the failed ones); `t` counts every
     /// scenario.
-    pub fn summary(&self, run: &RunReport, t: Totals, reports_written: &[String]) -> String {
+    pub fn summary(&self, report: &RunReport, t: Totals, reports_written: &[String]) -> String {
         let p = self.palette;
         let mut out = String::new();
-        for w in &run.run.snapshot_writes {
+        for w in &report.run.snapshot_writes {
             let what = match w.kind {
                 SnapshotWriteKind::Created => "created",
                 SnapshotWriteKind::Updated => "updated",
@@ -204,7 +204,7 @@ impl Terminal {
         } else {
             skipped_text
         };
-        let verdict = if run.run.interrupted {
+        let verdict = if report.run.interrupted {
             p.paint(&p.bold("INTERRUPTED"), Color::Yellow)
         } else if t.failed > 0 {
             p.paint(&p.bold("FAILED"), Color::Red)
@@ -212,7 +212,7 @@ impl Terminal {
             p.paint(&p.bold("PASSED"), Color::Green)
         };
         let time = if self.timings {
-            format!(" in {}", human(run.run.duration))
+            format!(" in {}", human(report.run.duration))
         } else {
             String::new()
         };
