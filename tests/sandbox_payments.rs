@@ -139,8 +139,10 @@ async fn create_payment_intent() {
         )
         .await;
     assert_eq!((r.status, r.error()), (502, PROVIDER_DOWN));
+    // The sandbox gives up after its 400 ms Stripe timeout; the bound only tells that from a
+    // hang, with room for a loaded machine.
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(10),
         "{:?}",
         started.elapsed()
     );
