@@ -519,7 +519,12 @@ fn parse_suite(
 
 /// Fragments by canonical path; `None` marks one that failed to load (reported once).
 #[derive(Default)]
-struct FragmentCache(HashMap<PathBuf, Option<Arc<Fragment>>>);
+struct FragmentCache {
+    /// Each fragment read so far; `None` when it was broken (its errors were reported once).
+    loaded: HashMap<PathBuf, Option<Arc<Fragment>>>,
+    /// Why a fragment could not be read: said again at every step that includes it.
+    unreadable: HashMap<PathBuf, String>,
+}
 
 /// Gives each step its source reference and resolves its `include`s.
 fn prepare_steps(
@@ -567,21 +572,23 @@ fn load_fragment(
         ));
         return None;
     }
-    if let Some(cached) = fragments.0.get(&canonical) {
+    if let Some(reason) = fragments.unreadable.get(&canonical) {
+        diagnostics.push(Diagnostic::error(loc, reason.clone()));
+        return None;
+    }
+    if let Some(cached) = fragments.loaded.get(&canonical) {
         return cached.clone();
     }
     // A fragment that cannot be read is the including step's problem: point there.
     let text = match read_source(&canonical) {
         Ok(text) => text,
         Err(reason) => {
-            diagnostics.push(Diagnostic::error(
-                loc,
-                format!(
-                    "cannot read included file {}: {reason}",
-                    discover::display_path(path)
-                ),
-            ));
-            fragments.0.insert(canonical, None);
+            let message = format!(
+                "cannot read included file {}: {reason}",
+                discover::display_path(path)
+            );
+            diagnostics.push(Diagnostic::error(loc, message.clone()));
+            fragments.unreadable.insert(canonical, message);
             return None;
         }
     };
@@ -601,7 +608,7 @@ fn load_fragment(
         stack.pop();
         Arc::new(fragment)
     });
-    fragments.0.insert(canonical, loaded.clone());
+    fragments.loaded.insert(canonical, loaded.clone());
     loaded
 }
 
@@ -634,6 +641,17 @@ fn dedup(diagnostics: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_step_including_an_unreadable_file_is_told() {
+        let text = "scenarios:\n  - name: s\n    steps:\n      - include: /dev/zero\n      - include: /dev/zero\n";
+        let lines: Vec<u32> = check_text("a.yaml", text, &LoadOptions::default())
+            .iter()
+            .filter(|d| d.message.starts_with("cannot read included file /dev/zero"))
+            .map(|d| d.loc.line)
+            .collect();
+        assert_eq!(lines, [4, 5]);
+    }
 
     #[test]
     fn sources_must_be_small_regular_utf8_files() {
