@@ -6,6 +6,7 @@
 mod common;
 use common::*;
 use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
 
 const SPEC: &str = r#"name: Interrupted
@@ -32,6 +33,28 @@ scenarios:
 
 const ENV: &str = "hooks:\n  db_down: touch db-is-down\n  db_up: rm db-is-down\n  mark_teardown: touch teardown-ran\n";
 
+/// Sends `signal` to gigcheck and waits (at most 30 s) for it to exit 130; its stdout and stderr.
+fn signal_and_wait(child: std::process::Child, signal: &str) -> (String, String) {
+    // The shell's own `kill` (no procps needed).
+    let sent = Command::new("sh")
+        .args(["-c", &format!("kill {signal} {}", child.id())])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("gigcheck stops after the signal")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    (stdout, stderr)
+}
+
 fn interrupted_run(signal: &str) {
     let server = start();
     let p = Project::new();
@@ -55,32 +78,17 @@ fn interrupted_run(signal: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The first scenario has taken the database down and is waiting on its slow request.
+    // The first scenario has taken the database down and is waiting on its slow request (the
+    // server has it: hooks here are shell commands, so it is the first request).
     let waited = Instant::now();
-    while !p.exists("db-is-down") {
+    while !(p.exists("db-is-down") && server.shop.requests.load(SeqCst) > 0) {
         assert!(
             waited.elapsed() < Duration::from_secs(20),
-            "the db_down hook never ran"
+            "the db_down hook or the slow request never ran"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    // The shell's own `kill` (no procps needed).
-    let sent = Command::new("sh")
-        .args(["-c", &format!("kill {signal} {}", child.id())])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let out = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("gigcheck stops after the signal")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    let (stdout, stderr) = signal_and_wait(child, signal);
     assert!(
         !p.exists("db-is-down"),
         "db_up undid db_down: {stdout}{stderr}"
@@ -182,26 +190,11 @@ scenarios:
         .unwrap();
     // The slow request is in flight once the server has seen it.
     let waited = Instant::now();
-    while slow.shop.requests.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+    while slow.shop.requests.load(SeqCst) == 0 {
         assert!(waited.elapsed() < Duration::from_secs(30), "never sent");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let sent = Command::new("sh")
-        .args(["-c", &format!("kill -INT {}", child.id())])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let out = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("gigcheck stops after the signal")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    let (stdout, _) = signal_and_wait(child, "-INT");
 
     let report = gigcheck::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
     assert!(report.interrupted);

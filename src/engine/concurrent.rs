@@ -24,14 +24,7 @@ pub async fn run(
         match request::build(req, scope, shared.base_url.as_ref(), shared.timeout) {
             Ok(o) => outgoing.push(o),
             Err(e) => {
-                return StepOutcome {
-                    status: StepStatus::Failed,
-                    error: Some(scope.redactor().text(&e.to_string())),
-                    checks: Vec::new(),
-                    exchange: None,
-                    traffic: Vec::new(),
-                    attempts: 1,
-                };
+                return StepOutcome::failed(scope.redactor().text(&e.to_string()));
             }
         }
     }

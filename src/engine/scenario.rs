@@ -161,20 +161,8 @@ impl Run<'_> {
                 });
                 // Kept in the report: the request may have reached the server.
                 self.abandoned = Some(self.reports.len());
-                self.reports.push(StepReport {
-                    phase,
-                    number,
-                    name,
-                    loc: step.src.loc(),
-                    status: StepStatus::Failed,
-                    error: Some(ABANDONED.to_string()),
-                    checks: Vec::new(),
-                    exchange: None,
-                    traffic: Vec::new(),
-                    attempts: 1,
-                    duration: started.elapsed(),
-                });
-                false
+                let outcome = step::StepOutcome::failed(ABANDONED.to_string());
+                self.record(step, phase, number, name, started, outcome)
             }
         }
     }

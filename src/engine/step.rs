@@ -21,6 +21,20 @@ pub struct StepOutcome {
     pub attempts: u32,
 }
 
+impl StepOutcome {
+    /// A step that failed before any check could run, for this reason.
+    pub fn failed(error: String) -> StepOutcome {
+        StepOutcome {
+            status: StepStatus::Failed,
+            error: Some(error),
+            checks: Vec::new(),
+            exchange: None,
+            traffic: Vec::new(),
+            attempts: 1,
+        }
+    }
+}
+
 pub async fn run(
     shared: &Shared,
     suite: &LoadedSuite,
