@@ -219,6 +219,17 @@ proptest! {
         prop_assert_eq!(template.render_value(&no_vars()).unwrap(), Value::String(text));
     }
 
+    /// Any text, its every `{{` written as the literal `{{"{{"}}`, renders to itself.
+    #[test]
+    fn text_with_escaped_braces_renders_to_itself(text in "[a{}\" ]{0,24}") {
+        let escaped = text.replace("{{", "\u{0}").replace('{', "{{\"{\"}}").replace('\u{0}', "{{\"{{\"}}");
+        let template = Template::parse(&escaped);
+        prop_assert!(template.is_ok(), "{escaped:?}: {template:?}");
+        let template = template.unwrap();
+        prop_assert!(template.is_literal());
+        prop_assert_eq!(template.render(&no_vars()).unwrap(), text);
+    }
+
     /// `a{{name}}b` renders as a, the variable's text, b; `{{name}}` alone keeps its JSON type.
     #[test]
     fn a_placeholder_renders_to_its_variable(
