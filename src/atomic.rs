@@ -5,7 +5,7 @@
 //! lock on its file (a process id alone says nothing about a gigcheck in another container
 //! writing to the same folder).
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -71,12 +71,9 @@ impl File {
 
 /// Removes, once per folder and run, temporary files that killed gigcheck processes left there.
 fn sweep_once(dir: &Path) {
-    static SWEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    static SWEPT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
     let Ok(mut swept) = SWEPT.lock() else { return };
-    if !swept
-        .get_or_insert_with(HashSet::new)
-        .insert(dir.to_path_buf())
-    {
+    if !swept.insert(dir.to_path_buf()) {
         return;
     }
     drop(swept);

@@ -33,6 +33,31 @@ scenarios:
 
 const ENV: &str = "hooks:\n  db_down: touch db-is-down\n  db_up: rm db-is-down\n  mark_teardown: touch teardown-ran\n";
 
+/// `gigcheck run --jobs 1 --report json=reports/run.json <extra>` in the project, output piped.
+fn spawn_run(p: &Project, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_gigcheck"))
+        .args(["run", "--jobs", "1", "--report", "json=reports/run.json"])
+        .args(extra)
+        .current_dir(p.dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (at most 30 s) until `done` holds.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let waited = Instant::now();
+    while !done() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "{what} never happened"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Sends `signal` to gigcheck and waits (at most 30 s) for it to exit 130; its stdout and stderr.
 fn signal_and_wait(child: std::process::Child, signal: &str) -> (String, String) {
     // The shell's own `kill` (no procps needed).
@@ -60,34 +85,12 @@ fn interrupted_run(signal: &str) {
     let p = Project::new();
     p.write("specs/interrupted.yaml", SPEC)
         .write("env.yaml", ENV);
-    let child = Command::new(env!("CARGO_BIN_EXE_gigcheck"))
-        .args([
-            "run",
-            "--env",
-            "env.yaml",
-            "--base-url",
-            &server.url,
-            "--jobs",
-            "1",
-            "--report",
-            "json=reports/run.json",
-        ])
-        .current_dir(p.dir.path())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(&p, &["--env", "env.yaml", "--base-url", &server.url]);
     // The first scenario has taken the database down and is waiting on its slow request (the
     // server has it: hooks here are shell commands, so it is the first request).
-    let waited = Instant::now();
-    while !(p.exists("db-is-down") && server.shop.requests.load(SeqCst) > 0) {
-        assert!(
-            waited.elapsed() < Duration::from_secs(20),
-            "the db_down hook or the slow request never ran"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the db_down hook and the slow request", || {
+        p.exists("db-is-down") && server.shop.requests.load(SeqCst) > 0
+    });
     let (stdout, stderr) = signal_and_wait(child, signal);
     assert!(
         !p.exists("db-is-down"),
@@ -179,21 +182,9 @@ scenarios:
       - request: { method: GET, url: /api/products }
 "#,
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_gigcheck"))
-        .args(["run", "--jobs", "1", "--report", "json=reports/run.json"])
-        .args(["--var", &format!("slow={}/api/slow", slow.url)])
-        .current_dir(p.dir.path())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(&p, &["--var", &format!("slow={}/api/slow", slow.url)]);
     // The slow request is in flight once the server has seen it.
-    let waited = Instant::now();
-    while slow.shop.requests.load(SeqCst) == 0 {
-        assert!(waited.elapsed() < Duration::from_secs(30), "never sent");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the slow request", || slow.shop.requests.load(SeqCst) > 0);
     let (stdout, _) = signal_and_wait(child, "-INT");
 
     let report = gigcheck::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();

@@ -139,9 +139,9 @@ fn missing_configuration(shared: &Shared, suite: &LoadedSuite, index: usize) -> 
 }
 
 impl Run<'_> {
-    /// Adds a sending step's report, or notes that an interrupt abandoned it; returns whether
-    /// it passed.
-    fn record_sent(
+    /// Adds a sending step's report (`None`: an interrupt abandoned it, which is noted); returns
+    /// whether it passed.
+    fn record(
         &mut self,
         step: &Step,
         phase: Phase,
@@ -150,33 +150,17 @@ impl Run<'_> {
         started: Instant,
         outcome: Option<step::StepOutcome>,
     ) -> bool {
-        match outcome {
-            Some(outcome) => self.record(step, phase, number, name, started, outcome),
-            None => {
-                self.interrupted.get_or_insert_with(|| {
-                    format!(
-                        "during {} \"{name}\", whose answer was abandoned",
-                        phase.label()
-                    )
-                });
-                // Kept in the report: the request may have reached the server.
-                self.abandoned = Some(self.reports.len());
-                let outcome = step::StepOutcome::failed(ABANDONED.to_string());
-                self.record(step, phase, number, name, started, outcome)
-            }
-        }
-    }
-
-    /// Adds a sending step's report; returns whether it passed.
-    fn record(
-        &mut self,
-        step: &Step,
-        phase: Phase,
-        number: usize,
-        name: String,
-        started: Instant,
-        outcome: step::StepOutcome,
-    ) -> bool {
+        let outcome = outcome.unwrap_or_else(|| {
+            self.interrupted.get_or_insert_with(|| {
+                format!(
+                    "during {} \"{name}\", whose answer was abandoned",
+                    phase.label()
+                )
+            });
+            // Kept in the report: the request may have reached the server.
+            self.abandoned = Some(self.reports.len());
+            step::StepOutcome::failed(ABANDONED.to_string())
+        });
         let passed = outcome.status == StepStatus::Passed;
         self.reports.push(StepReport {
             phase,
@@ -339,13 +323,13 @@ impl Run<'_> {
                     &self.jar,
                 );
                 let outcome = abandonable(shared, phase, sending).await;
-                self.record_sent(step, phase, number, name, started, outcome)
+                self.record(step, phase, number, name, started, outcome)
             }
             Action::Concurrent(concurrent) => {
                 let sending =
                     super::concurrent::run(shared, concurrent, &step.src, &self.scope, &self.jar);
                 let outcome = abandonable(shared, phase, sending).await;
-                self.record_sent(step, phase, number, name, started, outcome)
+                self.record(step, phase, number, name, started, outcome)
             }
             Action::Hook(hook) => {
                 let label = match &step.name {
