@@ -1,6 +1,7 @@
 //! Command-line interface: arguments (clap derive) and exit codes. Each subcommand's work is
 //! in [`crate::commands`].
 
+use crate::report::{ReportKind, ReportTarget};
 use crate::servers::sandbox::Defect;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
@@ -172,22 +173,6 @@ pub struct RequestArgs {
     /// Timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
     pub timeout: f64,
-}
-
-/// The report formats `--report` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportKind {
-    Junit,
-    Json,
-    Html,
-    Markdown,
-}
-
-/// One `--report KIND=PATH`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportTarget {
-    pub kind: ReportKind,
-    pub path: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -392,13 +377,12 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
 }
 
 fn parse_report(text: &str) -> Result<ReportTarget, String> {
-    use clap::ValueEnum;
     let Some((kind, path)) = text.split_once('=') else {
         return Err(format!(
             "`{text}` is not KIND=PATH, e.g. html=reports/run.html (kinds: junit, json, html, markdown)"
         ));
     };
-    let kind = ReportKind::from_str(kind.trim(), true)
+    let kind = ReportKind::parse(kind.trim())
         .map_err(|_| format!("`{kind}` is not a report kind: use junit, json, html or markdown"))?;
     if path.trim().is_empty() {
         return Err(format!("`{text}` names no file after `=`"));

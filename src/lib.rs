@@ -2,8 +2,10 @@
 //!
 //! The pipeline, one module per stage:
 //! [`spec`] (the model) → [`loader`] (YAML files → model, with positions and cross-checks) →
-//! [`selection`] (tags, filter, shards) → [`engine`] (HTTP, scenarios, concurrency) → [`checks`] (status, values, schemas, snapshots) →
-//! [`report`] (terminal, JUnit, JSON, HTML, Markdown, coverage). [`cli`] and [`commands`] tie them to the command line.
+//! [`selection`] (tags, filter, shards) → [`engine`] (HTTP, scenarios, concurrency) and [`checks`]
+//! (status, values, schemas, snapshots) → [`outcome`] (what happened, written by the engine) →
+//! [`report`] (terminal, JUnit, JSON, HTML, Markdown, coverage, causes), which only reads it.
+//! [`cli`] and [`commands`] tie them to the command line.
 //!
 //! Beside the pipeline: [`servers`] (the embedded GigGatek sandbox and Stripe emulator),
 //! [`environment`] (what a target provides: variables, secrets, hooks), [`redact`] (secrets out
@@ -17,6 +19,7 @@ pub mod engine;
 pub mod environment;
 pub mod import;
 pub mod loader;
+pub mod outcome;
 pub mod redact;
 pub mod report;
 pub mod selection;

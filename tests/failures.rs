@@ -117,7 +117,8 @@ scenarios:
         3
     );
     assert!(
-        out.stdout.contains("✗ teardown 2 \"suite teardown\""),
+        out.stdout
+            .contains("also: teardown 2 \"suite teardown\": status: expected 201, actual 200"),
         "{}",
         out.stdout
     );

@@ -271,7 +271,7 @@ fn every_hostile_answer_is_a_failed_step_with_a_one_line_cause() {
     assert!(took < Duration::from_secs(60), "took {took:?}");
     assert!(
         out.stdout
-            .contains("FAILED 13 scenarios: 1 passed, 12 failed, 0 skipped"),
+            .contains("FAILED 13 scenarios: 1 passed, 12 failed, 0 blocked, 0 skipped"),
         "{}",
         out.stdout
     );
@@ -343,7 +343,7 @@ fn a_run_with_a_hanging_step_finishes_within_its_timeout_and_reports_the_rest() 
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert!(
         out.stdout
-            .contains("FAILED 3 scenarios: 2 passed, 1 failed, 0 skipped"),
+            .contains("FAILED 3 scenarios: 2 passed, 1 failed, 0 blocked, 0 skipped"),
         "{}",
         out.stdout
     );

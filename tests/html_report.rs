@@ -186,7 +186,7 @@ fn the_html_report_in_headless_chromium() {
     let report = p.path("reports/run.html");
     let dom = dump_dom(&chromium, &report);
     assert!(
-        dom.contains("<title>gigcheck FAILED: 1 passed, 2 failed, 0 skipped</title>"),
+        dom.contains("<title>gigcheck FAILED: 1 passed, 2 failed, 0 blocked, 0 skipped</title>"),
         "{dom}"
     );
     assert!(!dom.contains("pwned</title>"), "{dom}");
@@ -210,7 +210,7 @@ fn the_html_report_in_headless_chromium() {
         ("data-hostile-elements", "0"),
         (
             "data-title",
-            "gigcheck FAILED: 1 passed, 2 failed, 0 skipped",
+            "gigcheck FAILED: 1 passed, 2 failed, 0 blocked, 0 skipped",
         ),
     ] {
         assert!(

@@ -114,7 +114,7 @@ fn the_imported_giggatek_specs_pass_against_the_embedded_sandbox() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
         run.stdout
-            .contains("5 scenarios: 5 passed, 0 failed, 0 skipped"),
+            .contains("5 scenarios: 5 passed, 0 failed, 0 blocked, 0 skipped"),
         "{}",
         run.stdout
     );
@@ -128,7 +128,9 @@ fn the_imported_giggatek_specs_pass_against_the_embedded_sandbox() {
             .contains("needs environment variable POSTMAN_CUSTOMER_PASSWORD")
     );
     assert!(
-        unset.stdout.contains("0 passed, 0 failed, 5 skipped"),
+        unset
+            .stdout
+            .contains("0 passed, 0 failed, 0 blocked, 5 skipped"),
         "{}",
         unset.stdout
     );

@@ -102,7 +102,7 @@ fn interrupted_run(signal: &str) {
         "{stdout}"
     );
     assert!(
-        stdout.contains("INTERRUPTED 3 scenarios: 0 passed, 0 failed, 3 skipped"),
+        stdout.contains("INTERRUPTED 3 scenarios: 0 passed, 0 failed, 0 blocked, 3 skipped"),
         "{stdout}"
     );
     assert!(

@@ -31,7 +31,10 @@ fn the_whole_plan_passes_against_the_embedded_default() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains(" 0 failed, 0 skipped"), "{stdout}");
+    assert!(
+        stdout.contains(" 0 failed, 0 blocked, 0 skipped"),
+        "{stdout}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
     // The embedded servers' secrets have a known shape; a captured token is a JWT.
     let secret = regex::Regex::new(

@@ -73,7 +73,7 @@ fn a_passing_run_exits_0_and_writes_junit() {
     );
     assert!(
         out.stdout
-            .contains("PASSED 2 scenarios: 2 passed, 0 failed, 0 skipped")
+            .contains("PASSED 2 scenarios: 2 passed, 0 failed, 0 blocked, 0 skipped")
     );
     assert!(
         p.read("reports/junit.xml")
@@ -282,7 +282,7 @@ fn tag_and_filter_select_scenarios() {
     let out = p.gigcheck(&["run", "--base-url", &server.url, "--tag", "smoke"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
-        out.stdout.contains("1 scenarios: 1 passed"),
+        out.stdout.contains("1 scenario: 1 passed"),
         "{}",
         out.stdout
     );
@@ -370,7 +370,8 @@ fn an_env_file_gives_target_variables_and_secrets() {
         out.stdout
     );
     assert!(
-        out.stdout.contains("0 passed, 0 failed, 2 skipped"),
+        out.stdout
+            .contains("0 passed, 0 failed, 0 blocked, 2 skipped"),
         "{}",
         out.stdout
     );

@@ -62,7 +62,7 @@ fn a_large_run_reports_every_scenario_once_in_order() {
     let total = FILES * PER_FILE;
     assert!(
         out.stdout.contains(&format!(
-            "FAILED {total} scenarios: {} passed, 2 failed, 0 skipped",
+            "FAILED {total} scenarios: {} passed, 2 failed, 0 blocked, 0 skipped",
             total - 2
         )),
         "{}",

@@ -88,7 +88,7 @@ scenarios:
     let out = p.gigcheck(&["run", "--env", "env.yaml"]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(!p.exists("db-is-down"), "db_up ran after the failure");
-    assert!(out.stdout.contains("FAILED 1 scenarios"), "{}", out.stdout);
+    assert!(out.stdout.contains("FAILED 1 scenario:"), "{}", out.stdout);
 
     // A scenario that brings it back itself owes nothing at the end.
     p.write(

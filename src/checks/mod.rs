@@ -1,6 +1,9 @@
 //! Checks a response against a step's `expect`: status, headers, body values, raw text,
-//! JSON Schema, snapshot and response time. Each check yields a [`CheckReport`], passed or not;
-//! a response that is not JSON fails the JSON checks with the body shown, it never aborts.
+//! JSON Schema, snapshot and response time. Each check yields a [`CheckReport`], passed or not.
+//!
+//! One cause is told once: when the status is wrong, the other checks of the block are not
+//! evaluated (they would only repeat it), and a body that is not JSON fails the first JSON check
+//! with the body shown while the rest are counted as not evaluated ([`Unevaluated`]).
 
 pub mod assert;
 pub mod body;
@@ -8,8 +11,8 @@ pub mod capture;
 pub mod schema;
 pub mod snapshot;
 
+use crate::outcome::{CheckKind, CheckReport, Unevaluated};
 use crate::redact::Redactor;
-use crate::report::model::{CheckKind, CheckReport};
 use crate::spec::template::Lookup;
 use crate::spec::values::BodyPath;
 use crate::spec::{Expect, SourceRef};
@@ -86,13 +89,82 @@ pub fn snapshot(
     ))
 }
 
+/// The checks a block ran, and those it left out.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub checks: Vec<CheckReport>,
+    pub unevaluated: Option<Unevaluated>,
+    /// A check has already said that the body is not JSON.
+    pub told_not_json: bool,
+}
+
+impl Checked {
+    /// Counts checks as not evaluated, for `reason` unless one is already given.
+    pub fn skip(&mut self, kinds: impl IntoIterator<Item = CheckKind>, reason: &str) {
+        let mut kinds = kinds.into_iter().peekable();
+        if kinds.peek().is_none() {
+            return;
+        }
+        let u = self.unevaluated.get_or_insert_with(|| Unevaluated {
+            kinds: Vec::new(),
+            reason: reason.to_string(),
+        });
+        u.kinds.extend(kinds);
+    }
+
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.passed)
+    }
+
+    /// Whether the status check ran and failed: nothing else about the answer is worth checking.
+    pub fn wrong_status(&self) -> bool {
+        self.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::Status && !c.passed)
+    }
+}
+
+/// The kind of every check an `expect` block holds, snapshot included (status excluded).
+pub fn kinds(expect: &Expect) -> Vec<CheckKind> {
+    let mut kinds = Vec::new();
+    for a in expect.headers.values() {
+        kinds.extend(a.0.iter().map(|_| CheckKind::Header));
+    }
+    for a in expect.body.values() {
+        kinds.extend(a.0.iter().map(|_| CheckKind::Body));
+    }
+    if let Some(a) = &expect.text {
+        kinds.extend(a.0.iter().map(|_| CheckKind::Text));
+    }
+    kinds.extend(expect.schema.iter().map(|_| CheckKind::Schema));
+    kinds.extend(expect.snapshot.iter().map(|_| CheckKind::Snapshot));
+    kinds.extend(expect.faster_than.iter().map(|_| CheckKind::Time));
+    kinds
+}
+
+/// Why the checks after a failed status check were left out: `the status is 308, text/html`.
+pub fn after_wrong_status(response: &Response) -> String {
+    let media = media_type(response);
+    match media.as_deref() {
+        Some(m) if !is_json_media(m) => format!("the status is {}, {m}", response.status),
+        _ => format!("the status is {}", response.status),
+    }
+}
+
+/// The response's media type without parameters (`text/html`), if it says one.
+pub fn media_type(response: &Response) -> Option<String> {
+    capture::header(&response.headers, "content-type")
+        .and_then(|ct| ct.split(';').next().map(|m| m.trim().to_ascii_lowercase()))
+        .filter(|m| !m.is_empty())
+}
+
+/// `application/json` and `…+json`.
+pub fn is_json_media(media: &str) -> bool {
+    media == "application/json" || media.ends_with("+json")
+}
+
 /// The checks of a step's `expect` (found under `src`'s `expect` key), all but the snapshot.
-pub fn run(
-    expect: &Expect,
-    response: &Response,
-    src: &SourceRef,
-    ctx: &CheckContext,
-) -> Vec<CheckReport> {
+pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckContext) -> Checked {
     run_block(expect, response, &src.child("expect"), ctx)
 }
 
@@ -102,17 +174,30 @@ pub fn run_block(
     response: &Response,
     esrc: &SourceRef,
     ctx: &CheckContext,
-) -> Vec<CheckReport> {
-    let mut out = Vec::new();
+) -> Checked {
+    let mut checked = Checked::default();
     if let Some(status) = &expect.status {
         let mut r = CheckReport::new(CheckKind::Status, "", "", esrc.loc_of(&["status"]));
-        if !status.matches(response.status) {
+        let wrong = !status.matches(response.status);
+        if wrong {
             r.passed = false;
             r.expected = Some(status.to_string());
             r.actual = Some(response.status.to_string());
         }
-        out.push(r);
+        checked.checks.push(r);
+        if wrong {
+            let left: Vec<CheckKind> = kinds(expect)
+                .into_iter()
+                .filter(|k| *k != CheckKind::Snapshot)
+                .collect();
+            checked.skip(left, &after_wrong_status(response));
+            return checked;
+        }
     }
+    let out = &mut checked.checks;
+    // A body that is not JSON is said once, by the first check that needs JSON.
+    let mut not_json_told = false;
+    let mut not_json_left = Vec::new();
     for (name, assertion) in &expect.headers {
         let actual = capture::header(&response.headers, name).map(Value::String);
         let loc = esrc.loc_of(&["headers", name]);
@@ -129,6 +214,11 @@ pub fn run_block(
     }
     for (path, assertion) in &expect.body {
         let loc = esrc.loc_of(&["body", path]);
+        if response.json.is_err() && not_json_told {
+            not_json_left.extend(assertion.0.iter().map(|_| CheckKind::Body));
+            continue;
+        }
+        not_json_told |= response.json.is_err();
         let selected = match (&response.json, BodyPath::parse(path)) {
             (Ok(json), Ok(bp)) => body::select(&bp, json, ctx.lookup),
             (Err(e), _) => Err(not_json(e, response, ctx.redactor)),
@@ -168,7 +258,10 @@ pub fn run_block(
             ));
         }
     }
-    if let Some(name) = &expect.schema {
+    if let Some(name) = &expect.schema
+        && !(response.json.is_err() && not_json_told)
+    {
+        not_json_told |= response.json.is_err();
         let mut r = CheckReport::new(CheckKind::Schema, name, "valid", esrc.loc_of(&["schema"]));
         match (&response.json, ctx.schemas.get(name)) {
             (Ok(json), Some(validator)) => {
@@ -217,8 +310,19 @@ pub fn run_block(
         }
         out.push(r);
     }
-    out
+    if expect.schema.is_some()
+        && response.json.is_err()
+        && !out.iter().any(|c| c.kind == CheckKind::Schema)
+    {
+        not_json_left.push(CheckKind::Schema);
+    }
+    checked.told_not_json = not_json_told;
+    checked.skip(not_json_left, NOT_JSON_SAID);
+    checked
 }
+
+/// Why JSON checks after the first were left out.
+pub const NOT_JSON_SAID: &str = "the body is not JSON (said above)";
 
 fn each<'a>(
     assertion: &'a crate::spec::assertion::ValueAssertion,

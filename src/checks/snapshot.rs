@@ -5,7 +5,7 @@
 //! lines, then the content), so `cargo insta`-style tooling can read them. JSON is stored
 //! pretty-printed with sorted keys. A mismatch writes `<name>.snap.new` for review.
 
-use crate::report::model::{CheckKind, CheckReport, SnapshotWrite, SnapshotWriteKind};
+use crate::outcome::{CheckKind, CheckReport, SnapshotWrite, SnapshotWriteKind};
 use crate::spec::assertion::JsonType;
 use crate::spec::{Loc, SnapshotSpec};
 use serde_json::Value;

@@ -1,5 +1,6 @@
 //! One module per subcommand; each turns parsed arguments into work and an [`Exit`] code.
 
+pub mod curl;
 pub mod import;
 pub mod list;
 pub mod mutants;

@@ -14,8 +14,8 @@ use crate::checks::snapshot::SnapshotMode;
 use crate::cli::{Exit, MutantsArgs};
 use crate::environment::Environment;
 use crate::loader::Project;
+use crate::outcome::{Outcome, RunReport, ScenarioReport};
 use crate::report::collect::Collector;
-use crate::report::model::{Outcome, RunReport, ScenarioReport};
 use crate::report::text::Palette;
 use crate::servers::sandbox::{self, Defect};
 use crate::spec::Loc;
@@ -81,7 +81,7 @@ fn caught_by(clean: &RunReport, run: &RunReport) -> Verdict {
         .map(|s| &s.loc)
         .collect();
     let catchers: Vec<String> = scenarios(run)
-        .filter(|s| s.outcome == Outcome::Failed && passed_clean.contains(&s.loc))
+        .filter(|s| s.outcome.is_failure() && passed_clean.contains(&s.loc))
         .map(|s| labels.label(s))
         .collect();
     if catchers.is_empty() {
@@ -262,18 +262,21 @@ fn report_clean(clean: &RunReport, palette: Palette) -> bool {
     if totals.failed > 0 {
         line.push_str(&format!(", {} failed", totals.failed));
     }
+    if totals.blocked > 0 {
+        line.push_str(&format!(", {} blocked", totals.blocked));
+    }
     if totals.skipped > 0 {
         line.push_str(&format!(", {} skipped", totals.skipped));
     }
     println!("{line}");
-    for s in scenarios(clean).filter(|s| s.outcome == Outcome::Failed) {
+    for s in scenarios(clean).filter(|s| s.outcome.is_failure()) {
         println!(
             "  {} {} (fails on the clean sandbox, so it catches nothing; `gigcheck run` shows why)",
             palette.paint("✗", Color::Red),
             s.title()
         );
     }
-    totals.failed == 0
+    totals.failures() == 0
 }
 
 /// Runs the suite once per defect, several at once; the verdicts in `defects` order. A line
@@ -339,7 +342,7 @@ async fn run_defects(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::SuiteReport;
+    use crate::outcome::SuiteReport;
 
     fn scenario(id: &str, line: u32, outcome: Outcome) -> ScenarioReport {
         ScenarioReport {

@@ -6,15 +6,18 @@
 //! the same way; what a caller wants to hear along the way comes through [`Progress`].
 
 use crate::checks::snapshot::SnapshotMode;
-use crate::cli::{Exit, ReportKind, ReportTarget, RunArgs};
+use crate::cli::{Exit, RunArgs};
+use crate::commands::curl;
 use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
 use crate::loader::Project;
+use crate::outcome::{RunInfo, RunReport, ScenarioReport, SuiteHead};
+use crate::report::causes;
 use crate::report::collect::Collector;
-use crate::report::coverage::{Contract, ContractCoverage, ContractTally};
+use crate::report::coverage::{Contract, ContractTally, Coverage, Plan};
 use crate::report::live::{self, Live};
-use crate::report::model::{Outcome, RunInfo, RunReport, ScenarioReport, SuiteHead};
-use crate::report::{self, curl, terminal::Terminal, text::Palette};
+use crate::report::{self, terminal::Terminal, text::Palette};
+use crate::report::{ReportKind, ReportTarget};
 use crate::servers::embedded::{self, Embedded};
 use crate::servers::sandbox::{Defect, Defects};
 use crate::servers::{Running, bind, stripe};
@@ -166,7 +169,7 @@ impl Progress for Printer {
 
     fn scenario(&mut self, suite: &SuiteHead, scenario: ScenarioReport) {
         self.live.print(&self.term.scenario(suite, &scenario));
-        self.live.advance(scenario.outcome == Outcome::Failed);
+        self.live.advance(scenario.outcome.is_failure());
         self.collector.add(suite, scenario);
     }
 }
@@ -248,6 +251,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         collector: Collector::new(keep_passed, &junit_paths, Some(started_at)),
         contract: load_contract(&project.fixtures_dir),
     };
+    let plan = load_plan(&project.fixtures_dir);
     let interrupt = engine::Interrupt::default();
     let settings = Settings {
         jobs,
@@ -281,25 +285,30 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     };
     let term = printer.term;
     let done = printer.collector.finish(info);
-    print!("{}", term.failures(&done.report));
+    let causes = causes::group(&done.report);
+    print!("{}", term.failures(&causes));
     let mut exit = if done.report.run.interrupted {
         Exit::Interrupted
-    } else if done.tally.totals.failed == 0 {
+    } else if done.tally.totals.failures() == 0 {
         Exit::Passed
     } else {
         Exit::Failed
     };
-    let coverage = done.tally.contract.as_ref().map(ContractTally::coverage);
-    let written = write_reports(&targets, done.junit, &done.report, coverage.as_ref());
+    let coverage = Coverage {
+        plan: done.tally.plan.cases(plan.as_ref()),
+        contract: done.tally.contract.as_ref().map(ContractTally::coverage),
+    };
+    let written = write_reports(&targets, done.junit, &done.report, &coverage);
     if written.iter().any(Result::is_err) && exit != Exit::Interrupted {
         exit = Exit::Failed;
     }
     let written: Vec<String> = written.into_iter().flatten().collect();
     print!(
         "{}",
-        term.coverage(&done.tally.plan.cases(), coverage.as_ref())
+        term.coverage(&coverage.plan, coverage.contract.as_ref())
     );
     print!("{}", term.slowest(&done.tally.slowest));
+    print!("{}", term.causes(&causes));
     print!(
         "{}",
         term.summary(&done.report, done.tally.totals, &written)
@@ -332,7 +341,7 @@ fn write_reports(
     targets: &[ReportTarget],
     junit: Vec<(std::path::PathBuf, Result<(), String>)>,
     report: &RunReport,
-    coverage: Option<&ContractCoverage>,
+    coverage: &Coverage,
 ) -> Vec<Result<String, String>> {
     let mut junit = junit.into_iter();
     targets
@@ -399,6 +408,21 @@ impl Signals {
             };
         }
         tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+/// The plan's cases and titles (`fixtures/plan.yaml`), if the project has them.
+fn load_plan(fixtures: &std::path::Path) -> Option<Plan> {
+    let path = fixtures.join("plan.yaml");
+    if !path.is_file() {
+        return None;
+    }
+    match Plan::load(&path) {
+        Ok(plan) => Some(plan),
+        Err(message) => {
+            eprintln!("warning: {message}; plan coverage goes on without titles");
+            None
+        }
     }
 }
 

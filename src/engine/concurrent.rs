@@ -5,7 +5,7 @@ use super::Shared;
 use super::request;
 use super::scope::Scope;
 use super::step::StepOutcome;
-use crate::report::model::{CheckKind, CheckReport, Exchange, StepStatus, Traffic};
+use crate::outcome::{CheckKind, CheckReport, Exchange, StepStatus, Traffic};
 use crate::spec::values::StatusPattern;
 use crate::spec::{ConcurrentStep, SourceRef};
 use reqwest::cookie::Jar;
@@ -107,6 +107,7 @@ pub async fn run(
         },
         error: None,
         checks: vec![check],
+        unevaluated: None,
         exchange,
         traffic,
         attempts: 1,

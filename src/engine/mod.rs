@@ -18,10 +18,8 @@ pub mod webhook;
 use crate::checks::snapshot::{SnapshotMode, Snapshots};
 use crate::environment::Environment;
 use crate::loader::{LoadedSuite, Project, ScenarioOutline};
+use crate::outcome::{Outcome, Phase, RunInfo, ScenarioReport, StepReport, StepStatus, SuiteHead};
 use crate::redact::Redactor;
-use crate::report::model::{
-    Outcome, Phase, RunInfo, ScenarioReport, StepReport, StepStatus, SuiteHead,
-};
 use scope::GetEnv;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -298,7 +296,7 @@ async fn dispatch(
                 for slot in slots {
                     let ci = selected[slot].1;
                     let mut report = unrun(&outline.scenarios[ci], "");
-                    report.outcome = Outcome::Failed;
+                    report.outcome = Outcome::Blocked;
                     report
                         .steps
                         .push(cannot_run(&outline.scenarios[ci], message));
@@ -324,7 +322,7 @@ async fn dispatch(
                     let _shared = shared.alone.read().await;
                     scenario::run(&shared, &suite, ci).await
                 };
-                if report.outcome == Outcome::Failed && shared.fail_fast {
+                if report.outcome.is_failure() && shared.fail_fast {
                     shared.stop.store(true, Ordering::SeqCst);
                 }
                 if tx.send((slot, report)).is_err() {
@@ -356,8 +354,10 @@ fn cannot_run(scenario: &ScenarioOutline, message: &str) -> StepReport {
         name: "load the spec file".into(),
         loc: scenario.loc.clone(),
         status: StepStatus::Failed,
+        precondition: true,
         error: Some(message.to_string()),
         checks: Vec::new(),
+        unevaluated: None,
         exchange: None,
         traffic: Vec::new(),
         attempts: 0,

@@ -3,8 +3,8 @@
 
 use super::http::Outgoing;
 use super::scope::Scope;
+use crate::outcome::RequestLog;
 use crate::redact::Redactor;
-use crate::report::model::RequestLog;
 use crate::spec::template::{Lookup, RenderError};
 use crate::spec::{Call, Request};
 use std::time::Duration;

@@ -6,7 +6,7 @@ use super::hooks;
 use super::scope::Scope;
 use super::step;
 use crate::loader::LoadedSuite;
-use crate::report::model::{Outcome, Phase, ScenarioReport, StepReport, StepStatus};
+use crate::outcome::{Outcome, Phase, ScenarioReport, StepReport, StepStatus};
 use crate::spec::{Action, SourceRef, Step, Vars};
 use reqwest::cookie::Jar;
 use std::future::Future;
@@ -67,10 +67,14 @@ pub async fn run(
     let mut ok = run.define(&suite.fixture_vars, &root.child("fixtures"))
         && run.define(&suite.suite.vars, &root.child("vars"))
         && run.define(&scenario.vars, &scenario.src.child("vars"));
-    ok = ok && run.steps(&suite.suite.setup, Phase::Setup, "").await;
-    ok = ok && run.steps(&scenario.steps, Phase::Main, "").await;
-    let scenario_teardown = run.steps(&scenario.teardown, Phase::Teardown, "").await;
-    let suite_teardown = run.steps(&suite.suite.teardown, Phase::Teardown, "").await;
+    ok = ok && run.steps(&suite.suite.setup, Phase::Setup, "", true).await;
+    ok = ok && run.steps(&scenario.steps, Phase::Main, "", false).await;
+    let scenario_teardown = run
+        .steps(&scenario.teardown, Phase::Teardown, "", false)
+        .await;
+    let suite_teardown = run
+        .steps(&suite.suite.teardown, Phase::Teardown, "", false)
+        .await;
     let undone = run.undo_hooks().await;
     if !(ok && scenario_teardown && suite_teardown && undone) {
         report.outcome = match run.interrupted.take() {
@@ -78,7 +82,7 @@ pub async fn run(
             Some(place) if scenario_teardown && suite_teardown && undone && !run.any_failed() => {
                 Outcome::Skipped(format!("interrupted {place}; teardown ran"))
             }
-            _ => Outcome::Failed,
+            _ => run.verdict(),
         };
     }
     report.steps = run.reports;
@@ -141,12 +145,14 @@ fn missing_configuration(shared: &Shared, suite: &LoadedSuite, index: usize) -> 
 impl Run<'_> {
     /// Adds a sending step's report (`None`: an interrupt abandoned it, which is noted); returns
     /// whether it passed.
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &mut self,
         step: &Step,
         phase: Phase,
         number: usize,
         name: String,
+        precondition: bool,
         started: Instant,
         outcome: Option<step::StepOutcome>,
     ) -> bool {
@@ -168,8 +174,10 @@ impl Run<'_> {
             name,
             loc: step.src.loc(),
             status: outcome.status,
+            precondition,
             error: outcome.error,
             checks: outcome.checks,
+            unevaluated: outcome.unevaluated,
             exchange: outcome.exchange,
             traffic: outcome.traffic,
             attempts: outcome.attempts,
@@ -187,6 +195,7 @@ impl Run<'_> {
                     &name,
                     &format!("{name} (undoing what the scenario took down)"),
                     Phase::Teardown,
+                    false,
                     None,
                 )
                 .await;
@@ -199,6 +208,7 @@ impl Run<'_> {
         name: &str,
         label: &str,
         phase: Phase,
+        precondition: bool,
         src: Option<&SourceRef>,
     ) -> bool {
         let number = self.reports.iter().filter(|r| r.phase == phase).count() + 1;
@@ -228,8 +238,10 @@ impl Run<'_> {
             } else {
                 StepStatus::Failed
             },
+            precondition,
             error: result.as_ref().err().map(|e| self.scope.redactor().text(e)),
             checks: Vec::new(),
+            unevaluated: None,
             exchange: None,
             traffic: Vec::new(),
             attempts: 1,
@@ -257,8 +269,10 @@ impl Run<'_> {
                         name: format!("vars.{name}"),
                         loc,
                         status: StepStatus::Failed,
+                        precondition: true,
                         error: Some(self.scope.redactor().text(&e.to_string())),
                         checks: Vec::new(),
+                        unevaluated: None,
                         exchange: None,
                         traffic: Vec::new(),
                         attempts: 0,
@@ -271,6 +285,15 @@ impl Run<'_> {
         true
     }
 
+    /// Failed or blocked, by the first step that failed: a precondition's failure means the
+    /// scenario's own checks were never reached.
+    fn verdict(&self) -> Outcome {
+        match self.reports.iter().find(|r| r.status == StepStatus::Failed) {
+            Some(first) if first.precondition => Outcome::Blocked,
+            _ => Outcome::Failed,
+        }
+    }
+
     /// Whether a step failed (a step the interrupt abandoned is not a failure of the backend).
     fn any_failed(&self) -> bool {
         self.reports
@@ -280,12 +303,14 @@ impl Run<'_> {
     }
 
     /// Runs steps in order, stopping at the first failure. Returns whether all passed. Once the
-    /// run is interrupted, setup and main steps stop; teardown steps still run.
+    /// run is interrupted, setup and main steps stop; teardown steps still run. `precondition`:
+    /// the steps only prepare the scenario's checks (setup, a fragment that is a precondition).
     fn steps<'s>(
         &'s mut self,
         steps: &'s [Step],
         phase: Phase,
         prefix: &'s str,
+        precondition: bool,
     ) -> Pin<Box<dyn Future<Output = bool> + Send + 's>> {
         Box::pin(async move {
             for step in steps {
@@ -299,7 +324,9 @@ impl Run<'_> {
                     });
                     return false;
                 }
-                if !self.step(step, phase, prefix).await {
+                let precondition =
+                    precondition || (phase != Phase::Teardown && step.is_precondition());
+                if !self.step(step, phase, prefix, precondition).await {
                     return false;
                 }
             }
@@ -307,7 +334,7 @@ impl Run<'_> {
         })
     }
 
-    async fn step(&mut self, step: &Step, phase: Phase, prefix: &str) -> bool {
+    async fn step(&mut self, step: &Step, phase: Phase, prefix: &str, precondition: bool) -> bool {
         let name = format!("{prefix}{}", step.display_name());
         let number = self.reports.iter().filter(|r| r.phase == phase).count() + 1;
         let started = Instant::now();
@@ -323,13 +350,13 @@ impl Run<'_> {
                     &self.jar,
                 );
                 let outcome = abandonable(shared, phase, sending).await;
-                self.record(step, phase, number, name, started, outcome)
+                self.record(step, phase, number, name, precondition, started, outcome)
             }
             Action::Concurrent(concurrent) => {
                 let sending =
                     super::concurrent::run(shared, concurrent, &step.src, &self.scope, &self.jar);
                 let outcome = abandonable(shared, phase, sending).await;
-                self.record(step, phase, number, name, started, outcome)
+                self.record(step, phase, number, name, precondition, started, outcome)
             }
             Action::Hook(hook) => {
                 let label = match &step.name {
@@ -337,7 +364,8 @@ impl Run<'_> {
                     None => hook.clone(),
                 };
                 let label = format!("{prefix}{label}");
-                self.hook(hook, &label, phase, Some(&step.src)).await
+                self.hook(hook, &label, phase, precondition, Some(&step.src))
+                    .await
             }
             Action::Include(include) => {
                 let Some(fragment) = include.fragment.clone() else {
@@ -358,6 +386,8 @@ impl Run<'_> {
                                 name,
                                 loc: step.src.loc_of(&["with", param]),
                                 status: StepStatus::Failed,
+                                precondition,
+                                unevaluated: None,
                                 error: Some(
                                     self.scope.redactor().text(&format!("with.{param}: {e}")),
                                 ),
@@ -372,7 +402,9 @@ impl Run<'_> {
                     }
                 }
                 let inner_prefix = format!("{name} › ");
-                let passed = self.steps(&fragment.steps, phase, &inner_prefix).await;
+                let passed = self
+                    .steps(&fragment.steps, phase, &inner_prefix, precondition)
+                    .await;
                 for (param, old) in shadowed {
                     self.scope.take(&param);
                     if let Some(old) = old {

@@ -6,8 +6,10 @@ use super::request;
 use super::scope::Scope;
 use crate::checks::{self, CheckContext, Response};
 use crate::loader::LoadedSuite;
-use crate::report::model::{CheckKind, CheckReport, Exchange, ResponseLog, StepStatus, Traffic};
-use crate::spec::{Call, HttpStep, SourceRef};
+use crate::outcome::{
+    CheckKind, CheckReport, Exchange, ResponseLog, StepStatus, Traffic, Unevaluated,
+};
+use crate::spec::{Call, Capture, HttpStep, SourceRef};
 use reqwest::cookie::Jar;
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ pub struct StepOutcome {
     pub status: StepStatus,
     pub error: Option<String>,
     pub checks: Vec<CheckReport>,
+    pub unevaluated: Option<Unevaluated>,
     pub exchange: Option<Exchange>,
     pub traffic: Vec<Traffic>,
     pub attempts: u32,
@@ -28,6 +31,7 @@ impl StepOutcome {
             status: StepStatus::Failed,
             error: Some(error),
             checks: Vec::new(),
+            unevaluated: None,
             exchange: None,
             traffic: Vec::new(),
             attempts: 1,
@@ -49,6 +53,7 @@ pub async fn run(
         status: StepStatus::Failed,
         error: None,
         checks: Vec::new(),
+        unevaluated: None,
         exchange: None,
         traffic: Vec::new(),
         attempts: 0,
@@ -89,6 +94,7 @@ pub async fn run(
                     response: None,
                 });
                 outcome.checks.clear();
+                outcome.unevaluated = None;
                 if matches!(e, SendError::TooLarge) {
                     return outcome;
                 }
@@ -119,20 +125,42 @@ pub async fn run(
             lookup: scope,
         };
         let mut results = checks::run(&step.expect, &response, src, &ctx);
-        if let Some(shared_checks) = &suite.suite.error_responses
-            && response.status >= 400
-            && from_target(&outgoing.url, shared.base_url.as_ref())
-        {
-            let root = SourceRef::new(suite.doc.clone(), String::new());
-            results.extend(checks::run_block(
-                shared_checks,
-                &response,
-                &root.child("error_responses"),
-                &ctx,
-            ));
+        let wrong_status = results.wrong_status();
+        let wrong_status_reason = checks::after_wrong_status(&response);
+        let error_checks = suite.suite.error_responses.as_ref().filter(|_| {
+            response.status >= 400 && from_target(&outgoing.url, shared.base_url.as_ref())
+        });
+        if let Some(shared_checks) = error_checks {
+            if wrong_status {
+                let mut kinds = checks::kinds(shared_checks);
+                kinds.extend(shared_checks.status.iter().map(|_| CheckKind::Status));
+                results.skip(kinds, &wrong_status_reason);
+            } else {
+                let root = SourceRef::new(suite.doc.clone(), String::new());
+                let more = checks::run_block(
+                    shared_checks,
+                    &response,
+                    &root.child("error_responses"),
+                    &ctx,
+                );
+                results.checks.extend(more.checks);
+                results.told_not_json |= more.told_not_json;
+                if let Some(u) = more.unevaluated {
+                    results.skip(u.kinds, &u.reason);
+                }
+            }
         }
         let mut captured = Vec::new();
         for (name, capture) in &step.capture {
+            let needs_json = matches!(capture, Capture::Body(_));
+            if wrong_status {
+                results.skip([CheckKind::Capture], &wrong_status_reason);
+                continue;
+            }
+            if needs_json && response.json.is_err() && results.told_not_json {
+                results.skip([CheckKind::Capture], checks::NOT_JSON_SAID);
+                continue;
+            }
             let mut r =
                 CheckReport::new(CheckKind::Capture, name, "", src.loc_of(&["capture", name]));
             match checks::capture::capture(capture, &response.parts(), scope) {
@@ -142,24 +170,38 @@ pub async fn run(
                     r.message = Some(scope.redactor().text(&message));
                 }
             }
-            results.push(r);
+            results.told_not_json |= needs_json && response.json.is_err();
+            results.checks.push(r);
         }
-        let passed = results.iter().all(|c| c.passed);
+        let passed = results.passed() && !wrong_status;
         if passed || attempt == attempts {
             if passed {
-                results.extend(checks::snapshot(&step.expect, &response, src, &ctx));
+                results
+                    .checks
+                    .extend(checks::snapshot(&step.expect, &response, src, &ctx));
+            } else {
+                let reason = if wrong_status {
+                    wrong_status_reason.as_str()
+                } else {
+                    "an earlier check failed"
+                };
+                results.skip(
+                    step.expect.snapshot.iter().map(|_| CheckKind::Snapshot),
+                    reason,
+                );
             }
-            let passed = results.iter().all(|c| c.passed);
-            if passed {
+            if results.passed() {
                 for (name, value) in captured {
                     scope.set(&name, value);
                 }
                 outcome.status = StepStatus::Passed;
             }
-            outcome.checks = results;
+            outcome.checks = results.checks;
+            outcome.unevaluated = results.unevaluated;
             return outcome;
         }
-        outcome.checks = results;
+        outcome.checks = results.checks;
+        outcome.unevaluated = results.unevaluated;
     }
     outcome
 }

@@ -3,12 +3,12 @@
 //! JUnit reports are written suite by suite as suites finish; totals, plan and contract
 //! coverage and the slowest scenarios are counted on the way. The scenarios themselves are kept
 //! only when a report that shows every one of them (JSON, HTML, Markdown) was asked for;
-//! otherwise only the failed ones, which the terminal prints at the end. So a plain run's
+//! otherwise only the failed and blocked ones, which the terminal prints at the end. So a plain run's
 //! memory does not grow with the number of scenarios.
 
 use super::coverage::{ContractTally, PlanTally};
 use super::junit;
-use super::model::{Outcome, RunInfo, RunReport, ScenarioReport, SuiteHead, SuiteReport, Totals};
+use crate::outcome::{Outcome, RunInfo, RunReport, ScenarioReport, SuiteHead, SuiteReport, Totals};
 use crate::spec::Loc;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -80,7 +80,7 @@ impl Slowest {
 
 /// What a finished run left.
 pub struct Collected {
-    /// Every scenario when passed ones were kept, else only the failed ones.
+    /// Every scenario when passed ones were kept, else only the failed and blocked ones.
     pub report: RunReport,
     pub tally: Tally,
     /// Each JUnit report's path, and whether it was written.
@@ -122,11 +122,7 @@ impl Collector {
     /// before it is complete.
     pub fn add(&mut self, suite: &SuiteHead, s: ScenarioReport) {
         let t = &mut self.tally;
-        match s.outcome {
-            Outcome::Passed => t.totals.passed += 1,
-            Outcome::Failed => t.totals.failed += 1,
-            Outcome::Skipped(_) => t.totals.skipped += 1,
-        }
+        t.totals.add(&s.outcome);
         t.plan.add(&s);
         if let Some(contract) = &mut t.contract {
             contract.add(&s);
@@ -158,7 +154,7 @@ impl Collector {
             }
         }
         if !self.keep_passed {
-            suite.scenarios.retain(|s| s.outcome == Outcome::Failed);
+            suite.scenarios.retain(|s| s.outcome.is_failure());
         }
         self.kept.push(suite);
     }
@@ -236,10 +232,11 @@ mod tests {
             Totals {
                 passed: 7,
                 failed: 1,
+                blocked: 0,
                 skipped: 1
             }
         );
-        assert_eq!(done.tally.plan.cases()[0].passed, 7);
+        assert_eq!(done.tally.plan.cases(None)[0].passed, 7);
         let kept: Vec<usize> = done
             .report
             .suites

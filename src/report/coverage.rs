@@ -1,26 +1,115 @@
-//! Traceability: which plan cases ran and how they ended, and which of the contract's
-//! route × status pairs the run exercised (from the contract file, `fixtures/contract.yaml`).
+//! Traceability: which plan cases ran and how they ended (titles and order from the plan file,
+//! `fixtures/plan.yaml`), and which of the contract's route × status pairs the run exercised
+//! (from the contract file, `fixtures/contract.yaml`).
 
-use super::model::{Outcome, RunReport, ScenarioReport};
+use crate::outcome::{Outcome, RunReport, ScenarioReport};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 
-/// One plan case: its scenarios and how they ended.
+/// The test plan: its case ids with their titles, in the plan's order.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    #[serde(deserialize_with = "crate::spec::unique::map")]
+    pub cases: IndexMap<String, String>,
+}
+
+impl Plan {
+    pub fn load(path: &std::path::Path) -> Result<Plan, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// What a run tells of one plan case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseVerdict {
+    /// Tested, and every scenario that ran passed.
+    Passed,
+    /// A scenario's own checks found something wrong.
+    Failed,
+    /// A scenario could not reach its checks: the case is not (fully) tested.
+    Blocked,
+    /// Its scenarios were all skipped.
+    Skipped,
+    /// No scenario of the run covers it.
+    NoScenario,
+}
+
+impl CaseVerdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseVerdict::Passed => "tested, passed",
+            CaseVerdict::Failed => "failed",
+            CaseVerdict::Blocked => "blocked",
+            CaseVerdict::Skipped => "skipped",
+            CaseVerdict::NoScenario => "no scenario",
+        }
+    }
+
+    /// The word machines read: `passed`, `failed`, `blocked`, `skipped`, `no-scenario`.
+    pub fn key(self) -> &'static str {
+        match self {
+            CaseVerdict::Passed => "passed",
+            CaseVerdict::Failed => "failed",
+            CaseVerdict::Blocked => "blocked",
+            CaseVerdict::Skipped => "skipped",
+            CaseVerdict::NoScenario => "no-scenario",
+        }
+    }
+}
+
+/// One plan case: its title and how its scenarios ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanCase {
     pub id: String,
+    /// The plan's title for the case, when the plan file names it.
+    pub title: Option<String>,
     pub passed: usize,
     pub failed: usize,
+    pub blocked: usize,
     pub skipped: usize,
 }
 
-/// Plan cases in the order their first scenario appears.
-pub fn plan_cases(report: &RunReport) -> Vec<PlanCase> {
-    let mut tally = PlanTally::default();
-    for s in report.suites.iter().flat_map(|s| &s.scenarios) {
-        tally.add(s);
+impl PlanCase {
+    fn new(id: &str, title: Option<String>) -> PlanCase {
+        PlanCase {
+            id: id.to_string(),
+            title,
+            passed: 0,
+            failed: 0,
+            blocked: 0,
+            skipped: 0,
+        }
     }
-    tally.cases()
+
+    pub fn scenarios(&self) -> usize {
+        self.passed + self.failed + self.blocked + self.skipped
+    }
+
+    /// The worst that happened to the case: failed, then blocked, then passed, then skipped.
+    pub fn verdict(&self) -> CaseVerdict {
+        if self.failed > 0 {
+            CaseVerdict::Failed
+        } else if self.blocked > 0 {
+            CaseVerdict::Blocked
+        } else if self.passed > 0 {
+            CaseVerdict::Passed
+        } else if self.skipped > 0 {
+            CaseVerdict::Skipped
+        } else {
+            CaseVerdict::NoScenario
+        }
+    }
+}
+
+/// What a run covered: the plan's cases and the contract's route × status pairs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// The plan's cases in its order, then ids the plan does not know, as they appeared.
+    pub plan: Vec<PlanCase>,
+    pub contract: Option<ContractCoverage>,
 }
 
 /// Plan cases counted one scenario at a time, as a run goes.
@@ -28,23 +117,47 @@ pub fn plan_cases(report: &RunReport) -> Vec<PlanCase> {
 pub struct PlanTally(IndexMap<String, PlanCase>);
 
 impl PlanTally {
+    /// Counts every scenario of a finished report.
+    pub fn of(report: &RunReport) -> PlanTally {
+        let mut tally = PlanTally::default();
+        for s in report.scenarios() {
+            tally.add(s);
+        }
+        tally
+    }
+
     pub fn add(&mut self, s: &ScenarioReport) {
         let Some(id) = &s.id else { return };
-        let case = self.0.entry(id.clone()).or_insert_with(|| PlanCase {
-            id: id.clone(),
-            passed: 0,
-            failed: 0,
-            skipped: 0,
-        });
+        let case = self
+            .0
+            .entry(id.clone())
+            .or_insert_with(|| PlanCase::new(id, None));
         match s.outcome {
             Outcome::Passed => case.passed += 1,
             Outcome::Failed => case.failed += 1,
+            Outcome::Blocked => case.blocked += 1,
             Outcome::Skipped(_) => case.skipped += 1,
         }
     }
 
-    pub fn cases(&self) -> Vec<PlanCase> {
-        self.0.values().cloned().collect()
+    /// The plan's cases in its order with their titles (those no scenario covered too), then
+    /// the ids the plan does not know; without a plan, ids as they first appeared.
+    pub fn cases(&self, plan: Option<&Plan>) -> Vec<PlanCase> {
+        let mut out = Vec::new();
+        if let Some(plan) = plan {
+            for (id, title) in &plan.cases {
+                let mut case = self
+                    .0
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| PlanCase::new(id, None));
+                case.title = Some(title.clone());
+                out.push(case);
+            }
+        }
+        let known = |id: &str| plan.is_some_and(|p| p.cases.contains_key(id));
+        out.extend(self.0.values().filter(|c| !known(&c.id)).cloned());
+        out
     }
 }
 
@@ -166,7 +279,7 @@ impl ContractTally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::*;
+    use crate::outcome::*;
 
     fn report(traffic: Vec<(&str, &str, Option<u16>)>, outcomes: &[(&str, Outcome)]) -> RunReport {
         let step = StepReport {
@@ -175,6 +288,8 @@ mod tests {
             name: "s".into(),
             loc: Default::default(),
             status: StepStatus::Passed,
+            precondition: false,
+            unevaluated: None,
             error: None,
             checks: Vec::new(),
             exchange: None,
@@ -220,19 +335,53 @@ mod tests {
                 ("1.1", Outcome::Passed),
                 ("1.2", Outcome::Failed),
                 ("1.1", Outcome::Skipped("x".into())),
+                ("1.3", Outcome::Blocked),
             ],
         );
-        let cases = plan_cases(&r);
+        let cases = PlanTally::of(&r).cases(None);
         assert_eq!(
             cases[0],
             PlanCase {
                 id: "1.1".into(),
+                title: None,
                 passed: 1,
                 failed: 0,
+                blocked: 0,
                 skipped: 1
             }
         );
-        assert_eq!(cases[1].failed, 1);
+        assert_eq!(cases[0].verdict(), CaseVerdict::Passed);
+        assert_eq!(cases[1].verdict(), CaseVerdict::Failed);
+        assert_eq!(cases[2].verdict(), CaseVerdict::Blocked);
+    }
+
+    #[test]
+    fn the_plan_gives_order_titles_and_cases_without_a_scenario() {
+        let plan: Plan =
+            serde_yaml::from_str("cases:\n  \"1.1\": One\n  \"1.2\": Two\n  \"B.1\": Safe\n")
+                .unwrap();
+        let r = report(
+            vec![],
+            &[
+                ("B.1", Outcome::Passed),
+                ("9.9", Outcome::Skipped("x".into())),
+                ("1.1", Outcome::Blocked),
+            ],
+        );
+        let cases = PlanTally::of(&r).cases(Some(&plan));
+        let seen: Vec<(&str, Option<&str>, &str)> = cases
+            .iter()
+            .map(|c| (c.id.as_str(), c.title.as_deref(), c.verdict().key()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("1.1", Some("One"), "blocked"),
+                ("1.2", Some("Two"), "no-scenario"),
+                ("B.1", Some("Safe"), "passed"),
+                ("9.9", None, "skipped"),
+            ]
+        );
     }
 
     #[test]

@@ -36,8 +36,8 @@ pub struct Diff {
     pub added: Vec<Entry>,
     /// In the old report only.
     pub removed: Vec<Entry>,
-    pub old_totals: (usize, usize, usize),
-    pub new_totals: (usize, usize, usize),
+    pub old_totals: (usize, usize, usize, usize),
+    pub new_totals: (usize, usize, usize, usize),
 }
 
 fn index(report: &JsonReport) -> IndexMap<(String, String), &JsonScenario> {
@@ -81,7 +81,15 @@ fn cause(s: &JsonScenario) -> Option<String> {
 pub fn diff(old: &JsonReport, new: &JsonReport, slower: Slower) -> Diff {
     let before = index(old);
     let after = index(new);
-    let totals = |r: &JsonReport| (r.totals.passed, r.totals.failed, r.totals.skipped);
+    let totals = |r: &JsonReport| {
+        (
+            r.totals.passed,
+            r.totals.failed,
+            r.totals.blocked,
+            r.totals.skipped,
+        )
+    };
+    let fails = |o: JsonOutcome| matches!(o, JsonOutcome::Failed | JsonOutcome::Blocked);
     let mut d = Diff {
         old_totals: totals(old),
         new_totals: totals(new),
@@ -98,15 +106,14 @@ pub fn diff(old: &JsonReport, new: &JsonReport, slower: Slower) -> Diff {
     for (key, n) in &after {
         let Some(o) = before.get(key) else {
             d.added.push(entry(key, None, Some(n)));
-            if n.outcome == JsonOutcome::Failed {
+            if fails(n.outcome) {
                 d.newly_failing.push(entry(key, None, Some(n)));
             }
             continue;
         };
-        match (o.outcome, n.outcome) {
-            (JsonOutcome::Failed, JsonOutcome::Failed) => {}
-            (_, JsonOutcome::Failed) => d.newly_failing.push(entry(key, Some(o), Some(n))),
-            (JsonOutcome::Failed, JsonOutcome::Passed) => {
+        match (fails(o.outcome), fails(n.outcome)) {
+            (false, true) => d.newly_failing.push(entry(key, Some(o), Some(n))),
+            (true, false) if n.outcome == JsonOutcome::Passed => {
                 d.newly_passing.push(entry(key, Some(o), Some(n)))
             }
             _ => {}
@@ -217,11 +224,11 @@ impl Diff {
         };
         plain(&mut out, "Added", &self.added);
         plain(&mut out, "Removed", &self.removed);
-        let (op, of, os) = self.old_totals;
-        let (np, nf, ns) = self.new_totals;
+        let (op, of, ob, os) = self.old_totals;
+        let (np, nf, nb, ns) = self.new_totals;
         let _ = writeln!(
             out,
-            "\npassed {op} → {np}, failed {of} → {nf}, skipped {os} → {ns}"
+            "\npassed {op} → {np}, failed {of} → {nf}, blocked {ob} → {nb}, skipped {os} → {ns}"
         );
         if self.newly_failing.is_empty()
             && self.newly_passing.is_empty()
@@ -258,8 +265,8 @@ mod tests {
         let mut r: JsonReport = serde_json::from_value(serde_json::json!({
             "format": FORMAT, "version": VERSION, "target": null, "stripe_url": null,
             "started_at": null, "duration_ms": 0.0, "interrupted": false,
-            "totals": {"scenarios": 0, "passed": 0, "failed": 0, "skipped": 0},
-            "plan": [], "contract": null, "snapshots": [], "suites": []
+            "totals": {"scenarios": 0, "passed": 0, "failed": 0, "blocked": 0, "skipped": 0},
+            "causes": [], "plan": [], "contract": null, "snapshots": [], "suites": []
         }))
         .unwrap();
         r.suites.push(JsonSuite {

@@ -7,13 +7,14 @@
 //! nothing: inline CSS, one tiny inline script (expand/collapse all, optional), and a
 //! Content-Security-Policy that allows only that script (by hash) and inline styles.
 
-use super::coverage::{ContractCoverage, plan_cases};
-use super::model::{
+use super::causes;
+use super::coverage::{CaseVerdict, ContractCoverage, Coverage, PlanCase};
+use super::terminal::human;
+use super::{sequence, svg};
+use crate::outcome::{
     CheckReport, Exchange, Outcome, RequestLog, ResponseLog, RunReport, ScenarioReport,
     SnapshotWriteKind, StepReport, StepStatus, SuiteReport,
 };
-use super::terminal::human;
-use super::{sequence, svg};
 use base64::Engine as _;
 use sha2::Digest as _;
 use std::fmt::Write as _;
@@ -35,7 +36,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The whole page.
-pub fn render(report: &RunReport, contract: Option<&ContractCoverage>) -> String {
+pub fn render(report: &RunReport, coverage: &Coverage) -> String {
     let mut out = String::new();
     head(&mut out, report);
     header(&mut out, report);
@@ -43,8 +44,9 @@ pub fn render(report: &RunReport, contract: Option<&ContractCoverage>) -> String
     if report.run.interrupted {
         out.push_str("<p class=\"banner\">The run was interrupted: scenarios after that point are missing or were not run.</p>\n");
     }
-    overview(&mut out, report, contract);
-    let groups = [Group::Failed, Group::Passed, Group::Skipped];
+    causes_card(&mut out, report);
+    overview(&mut out, report, coverage);
+    let groups = [Group::Failed, Group::Blocked, Group::Passed, Group::Skipped];
     for group in groups {
         scenario_group(&mut out, report, group);
     }
@@ -69,10 +71,11 @@ fn script_hash() -> String {
 fn head(out: &mut String, report: &RunReport) {
     let t = report.totals();
     let title = format!(
-        "gigcheck {}: {} passed, {} failed, {} skipped",
+        "gigcheck {}: {} passed, {} failed, {} blocked, {} skipped",
         verdict(report).0,
         t.passed,
         t.failed,
+        t.blocked,
         t.skipped
     );
     let _ = write!(
@@ -124,6 +127,7 @@ fn header(out: &mut String, report: &RunReport) {
     stat(out, "total", "Scenarios", t.total(), "");
     stat(out, "pass", "Passed", t.passed, "#passed");
     stat(out, "fail", "Failed", t.failed, "#failed");
+    stat(out, "block", "Blocked", t.blocked, "#blocked");
     stat(out, "skip", "Skipped", t.skipped, "#skipped");
     out.push_str(
         "<div class=\"tools\"><button type=\"button\" data-open=\"1\" hidden>Expand all</button><button type=\"button\" data-open=\"0\" hidden>Collapse all</button></div>",
@@ -162,43 +166,98 @@ fn stat(out: &mut String, class: &str, label: &str, n: usize, anchor: &str) {
     );
 }
 
+/// What a reader of a red run acts on first: each cause once, worst first, with the scenarios
+/// it stopped.
+fn causes_card(out: &mut String, report: &RunReport) {
+    let causes = causes::group(report);
+    if causes.is_empty() {
+        return;
+    }
+    let anchors: std::collections::HashMap<(String, String), String> = report
+        .suites
+        .iter()
+        .enumerate()
+        .flat_map(|(i, suite)| {
+            suite
+                .scenarios
+                .iter()
+                .enumerate()
+                .map(move |(j, s)| ((suite.file.clone(), s.title()), format!("s-{i}-{j}")))
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "<section class=\"card causes\"><h2>Causes, worst first <span class=\"count\">{}</span></h2>\n<ol>",
+        causes.len()
+    );
+    for c in &causes {
+        let class = if c.only_blocked() { "block" } else { "fail" };
+        let _ = write!(
+            out,
+            "<li class=\"{class}\"><details><summary><span class=\"badge {class}\">{}</span> <code>{}</code> <span class=\"muted\">{}</span></summary><ul>",
+            escape(&c.tally()),
+            escape(&c.headline),
+            escape(&c.loc.to_string())
+        );
+        for m in &c.members {
+            let anchor = anchors
+                .get(&(m.file.clone(), m.title.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<li><a href=\"#{anchor}\">{}</a> <span class=\"muted\">{}</span></li>",
+                escape(&m.title),
+                escape(&m.file)
+            );
+        }
+        out.push_str("</ul></details></li>\n");
+    }
+    out.push_str("</ol></section>\n");
+}
+
 /// Plan coverage and contract coverage, side by side on wide screens.
-fn overview(out: &mut String, report: &RunReport, contract: Option<&ContractCoverage>) {
-    let cases = plan_cases(report);
-    if cases.is_empty() && contract.is_none() {
+fn overview(out: &mut String, report: &RunReport, coverage: &Coverage) {
+    let cases = &coverage.plan;
+    if cases.is_empty() && coverage.contract.is_none() {
         return;
     }
     out.push_str("<div class=\"overview\">\n");
     if !cases.is_empty() {
-        plan_table(out, report, &cases);
+        plan_table(out, report, cases);
     }
-    if let Some(c) = contract {
+    if let Some(c) = &coverage.contract {
         contract_card(out, c);
     }
     out.push_str("</div>\n");
 }
 
-fn plan_table(out: &mut String, report: &RunReport, cases: &[super::coverage::PlanCase]) {
-    out.push_str("<section class=\"card plan\"><h2>Plan coverage</h2>\n<table class=\"grid\"><thead><tr><th>Case</th><th>Scenarios</th><th class=\"n\">Passed</th><th class=\"n\">Failed</th><th class=\"n\">Skipped</th><th>Verdict</th></tr></thead><tbody>\n");
+fn plan_table(out: &mut String, report: &RunReport, cases: &[PlanCase]) {
+    out.push_str("<section class=\"card plan\"><h2>Plan coverage</h2>\n<table class=\"grid\"><thead><tr><th>Case</th><th>Scenarios</th><th class=\"n\">Passed</th><th class=\"n\">Failed</th><th class=\"n\">Blocked</th><th class=\"n\">Skipped</th><th>Verdict</th></tr></thead><tbody>\n");
     for case in cases {
-        let (badge, class) = if case.failed > 0 {
-            ("✗ failed", "fail")
-        } else if case.passed == 0 {
-            ("– not run", "skip")
-        } else {
-            ("✓ passed", "pass")
+        let (badge, class) = match case.verdict() {
+            CaseVerdict::Failed => ("✗ failed", "fail"),
+            CaseVerdict::Blocked => ("⊘ blocked", "block"),
+            CaseVerdict::Passed => ("✓ tested, passed", "pass"),
+            CaseVerdict::Skipped => ("– skipped", "skip"),
+            CaseVerdict::NoScenario => ("– no scenario", "skip"),
         };
         let members: Vec<(String, &ScenarioReport)> = scenarios(report)
             .filter(|(_, s)| s.id.as_deref() == Some(case.id.as_str()))
             .collect();
         let _ = writeln!(
             out,
-            "<tr class=\"{class}\"><td class=\"case\">{}</td><td class=\"names\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td><td><span class=\"badge {class}\">{badge}</span></td></tr>",
+            "<tr class=\"{class}\"><td class=\"case\">{}{}</td><td class=\"names\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td><span class=\"badge {class}\">{badge}</span></td></tr>",
             escape(&case.id),
+            case.title.as_deref().map_or_else(String::new, |t| format!(
+                "<div class=\"muted\">{}</div>",
+                escape(t)
+            )),
             case_scenarios(&members),
             case.passed,
             if case.failed > 0 { " bad" } else { "" },
             case.failed,
+            case.blocked,
             case.skipped,
         );
     }
@@ -280,6 +339,7 @@ fn outcome_class(o: &Outcome) -> &'static str {
     match o {
         Outcome::Passed => "pass",
         Outcome::Failed => "fail",
+        Outcome::Blocked => "block",
         Outcome::Skipped(_) => "skip",
     }
 }
@@ -287,6 +347,7 @@ fn outcome_class(o: &Outcome) -> &'static str {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Group {
     Failed,
+    Blocked,
     Passed,
     Skipped,
 }
@@ -296,6 +357,7 @@ impl Group {
         match o {
             Outcome::Passed => Group::Passed,
             Outcome::Failed => Group::Failed,
+            Outcome::Blocked => Group::Blocked,
             Outcome::Skipped(_) => Group::Skipped,
         }
     }
@@ -304,6 +366,7 @@ impl Group {
     fn names(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Group::Failed => ("failed", "Failed", "fail"),
+            Group::Blocked => ("blocked", "Blocked: checks never reached", "block"),
             Group::Passed => ("passed", "Passed", "pass"),
             Group::Skipped => ("skipped", "Skipped", "skip"),
         }
@@ -347,11 +410,11 @@ fn scenario(
     anchor: &str,
 ) {
     let class = outcome_class(&s.outcome);
-    let failed = s.outcome == Outcome::Failed;
-    let open = if failed { " open" } else { "" };
+    let open = if s.outcome.is_failure() { " open" } else { "" };
     let mark = match s.outcome {
         Outcome::Passed => "✓",
         Outcome::Failed => "✗",
+        Outcome::Blocked => "⊘",
         Outcome::Skipped(_) => "–",
     };
     let id =
@@ -431,6 +494,9 @@ fn failure(out: &mut String, step: &StepReport) {
     }
     for check in step.checks.iter().filter(|c| !c.passed) {
         failed_check(out, check);
+    }
+    if let Some(u) = &step.unevaluated {
+        let _ = writeln!(out, "<p class=\"muted\">{}</p>", escape(&u.summary()));
     }
     out.push_str("</div>\n");
 }
@@ -721,7 +787,7 @@ fn snapshot_writes(out: &mut String, report: &RunReport) {
 
 const CSS: &str = r#"
 :root{--bg:#f6f8fa;--card:#fff;--ink:#1f2328;--muted:#59636e;--line:#d0d7de;--soft:#eaeef2;
---red:#cf222e;--red-bg:#ffebe9;--green:#1a7f37;--green-bg:#dafbe1;--amber:#9a6700;--amber-bg:#fff8c5;
+--red:#cf222e;--red-bg:#ffebe9;--purple:#8250df;--purple-bg:#fbefff;--green:#1a7f37;--green-bg:#dafbe1;--amber:#9a6700;--amber-bg:#fff8c5;
 --blue:#0969da;--mono:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono","Liberation Mono",monospace}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
@@ -745,6 +811,10 @@ dl.meta dd{margin:0}
 .stat{display:flex;flex-direction:column;min-width:120px;padding:8px 16px;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--ink);border-left-width:4px}
 a.stat:hover{text-decoration:none;background:var(--bg)}
 .stat b{font-size:24px;line-height:1.2}.stat span{color:var(--muted);font-size:12px}
+.stat.block{border-left-color:var(--purple)}.stat.block:not(.zero) b{color:var(--purple)}
+.causes ol{margin:0;padding-left:22px}.causes li{margin:4px 0}.causes summary{cursor:pointer}
+.badge.block{background:var(--purple-bg);color:var(--purple)}a.pip.block{background:var(--purple)}a.why.block{color:var(--purple)}
+section.group>h2.block{color:var(--purple)}details.scenario.block{border-left-color:var(--purple)}.block>summary>.mark{color:var(--purple)}
 .stat.pass{border-left-color:var(--green)}.stat.fail{border-left-color:var(--red)}.stat.skip{border-left-color:var(--amber)}
 .stat.fail:not(.zero) b{color:var(--red)}.stat.pass:not(.zero) b{color:var(--green)}.stat.skip:not(.zero) b{color:var(--amber)}
 .stat.zero b{color:var(--muted)}
@@ -867,7 +937,7 @@ footer{color:var(--muted);font-size:12px;padding-top:8px;padding-bottom:24px}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::*;
+    use crate::outcome::*;
     use crate::spec::Loc;
     use std::time::Duration;
 
@@ -910,6 +980,8 @@ mod tests {
             name: "Place <an> order".into(),
             loc: loc(8),
             status,
+            precondition: false,
+            unevaluated: None,
             error: None,
             checks,
             exchange: Some(x),
@@ -981,6 +1053,13 @@ mod tests {
         }
     }
 
+    fn with_contract(r: &RunReport) -> Coverage {
+        Coverage {
+            plan: crate::report::coverage::PlanTally::of(r).cases(None),
+            contract: Some(contract()),
+        }
+    }
+
     fn contract() -> ContractCoverage {
         ContractCoverage {
             exercised: vec!["POST /api/orders 201".into()],
@@ -1001,7 +1080,7 @@ mod tests {
 
     #[test]
     fn nothing_from_the_model_gets_through_unescaped() {
-        let page = render(&report(), Some(&contract()));
+        let page = render(&report(), &with_contract(&report()));
         assert_eq!(
             page.matches("<script").count(),
             1,
@@ -1017,7 +1096,7 @@ mod tests {
 
     #[test]
     fn the_page_loads_nothing_from_outside() {
-        let page = render(&report(), Some(&contract()));
+        let page = render(&report(), &with_contract(&report()));
         let refs = regex::Regex::new(
             r#"(?i)(src|href|action|srcset|poster|data)\s*=\s*["']?\s*([a-z]+:|//)"#,
         )
@@ -1034,7 +1113,7 @@ mod tests {
 
     #[test]
     fn the_csp_hash_matches_the_script() {
-        let page = render(&report(), None);
+        let page = render(&report(), &Coverage::default());
         assert!(page.contains(&format!("<script>{SCRIPT}</script>")));
         assert!(page.contains(&format!("'sha256-{}'", script_hash())));
         assert_eq!(script_hash().len(), 44);
@@ -1042,7 +1121,7 @@ mod tests {
 
     #[test]
     fn failures_come_first_and_open_passes_and_skips_collapsed() {
-        let page = render(&report(), Some(&contract()));
+        let page = render(&report(), &with_contract(&report()));
         let failed = page.find(r#"<details class="scenario fail" id="s-0-1" open>"#);
         let passed = page.find(r#"<details class="scenario pass" id="s-0-0">"#);
         let skipped = page.find(r#"<details class="scenario skip" id="s-0-2">"#);
@@ -1056,7 +1135,7 @@ mod tests {
 
     #[test]
     fn a_failure_shows_expected_actual_details_diff_and_the_exchange() {
-        let page = render(&report(), Some(&contract()));
+        let page = render(&report(), &with_contract(&report()));
         assert!(
             page.contains("<dt>expected</dt><dd class=\"exp\"><pre>&quot;pending&quot;</pre></dd>")
         );
@@ -1078,7 +1157,7 @@ mod tests {
 
     #[test]
     fn header_and_coverage() {
-        let page = render(&report(), Some(&contract()));
+        let page = render(&report(), &with_contract(&report()));
         assert!(page.contains("<span class=\"verdict fail\">FAILED</span>"));
         assert!(page.contains("<b>1/2</b> documented route × status pairs exercised"));
         assert!(page.contains("<code>GET /api/orders/{id} 404</code>"));
@@ -1090,11 +1169,11 @@ mod tests {
         assert!(page.contains("<dd>1.23 s</dd>"));
         let mut all_good = report();
         all_good.suites[0].scenarios.remove(1);
-        let page = render(&all_good, None);
+        let page = render(&all_good, &Coverage::default());
         assert!(page.contains("<span class=\"verdict pass\">PASSED</span>"));
         assert!(!page.contains("Contract coverage"));
         all_good.run.interrupted = true;
-        assert!(render(&all_good, None).contains("INTERRUPTED"));
+        assert!(render(&all_good, &Coverage::default()).contains("INTERRUPTED"));
     }
 
     #[test]
@@ -1121,7 +1200,7 @@ mod tests {
 
     #[test]
     fn an_empty_run_still_renders() {
-        let page = render(&RunReport::default(), None);
+        let page = render(&RunReport::default(), &Coverage::default());
         assert!(page.starts_with("<!doctype html>"));
         assert!(page.ends_with("</html>\n"));
         assert!(page.contains("PASSED"));

@@ -5,8 +5,9 @@
 //! without breaking readers; [`FORMAT`] and [`VERSION`] say what a file holds. Times are
 //! milliseconds as numbers; locations are `file:line:column` strings.
 
-use super::coverage::{ContractCoverage, plan_cases};
-use super::model::{
+use super::causes::{self, Cause};
+use super::coverage::Coverage;
+use crate::outcome::{
     CheckReport, Exchange, Outcome, RunReport, ScenarioReport, SnapshotWriteKind, StepReport,
     StepStatus,
 };
@@ -16,8 +17,10 @@ use std::time::Duration;
 
 /// The `format` field of every JSON report.
 pub const FORMAT: &str = "gigcheck-report";
-/// The version of the shape; a reader refuses versions it does not know.
-pub const VERSION: u32 = 1;
+/// The version of the shape; a reader refuses versions it does not know. Version 2 added the
+/// `blocked` outcome, `causes`, plan titles and verdicts, and steps' `precondition` and
+/// `unevaluated`.
+pub const VERSION: u32 = 2;
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -25,7 +28,7 @@ pub const VERSION: u32 = 1;
 pub struct JsonReport {
     /// Always `gigcheck-report`.
     pub format: String,
-    /// The shape's version: 1.
+    /// The shape's version: 2.
     pub version: u32,
     /// The backend's base URL.
     pub target: Option<String>,
@@ -37,7 +40,9 @@ pub struct JsonReport {
     /// Whether the run was stopped before the end (Ctrl-C).
     pub interrupted: bool,
     pub totals: JsonTotals,
-    /// Plan cases (scenario ids) in the order they first appear.
+    /// Why scenarios failed or were blocked, one entry per root cause, worst first.
+    pub causes: Vec<JsonCause>,
+    /// Plan cases in the plan's order (from `fixtures/plan.yaml`), then ids it does not know.
     pub plan: Vec<JsonPlanCase>,
     /// The contract's documented route × status pairs, exercised or not.
     pub contract: Option<JsonContract>,
@@ -51,8 +56,25 @@ pub struct JsonReport {
 pub struct JsonTotals {
     pub scenarios: usize,
     pub passed: usize,
+    /// Scenarios whose own checks found something wrong.
     pub failed: usize,
+    /// Scenarios that never reached their checks (setup, a fragment or a hook failed first).
+    pub blocked: usize,
     pub skipped: usize,
+}
+
+/// One root cause and the scenarios it stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCause {
+    /// `POST /api/addresses → 404 (text/html), expected 201`.
+    pub headline: String,
+    /// `file:line:column` of the failing step.
+    pub location: String,
+    pub failed: usize,
+    pub blocked: usize,
+    /// Each scenario it stopped, as `file: [id] name`.
+    pub scenarios: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -60,8 +82,13 @@ pub struct JsonTotals {
 pub struct JsonPlanCase {
     /// The plan's test case, e.g. `4.2`.
     pub id: String,
+    /// The plan's title for it, when the plan file names it.
+    pub title: Option<String>,
+    /// `passed`, `failed`, `blocked`, `skipped` or `no-scenario`.
+    pub verdict: String,
     pub passed: usize,
     pub failed: usize,
+    pub blocked: usize,
     pub skipped: usize,
 }
 
@@ -96,7 +123,10 @@ pub struct JsonSuite {
 #[serde(rename_all = "lowercase")]
 pub enum JsonOutcome {
     Passed,
+    /// Its own checks ran and one did not hold.
     Failed,
+    /// Something before its own checks failed; its case was not tested.
+    Blocked,
     Skipped,
 }
 
@@ -128,15 +158,28 @@ pub struct JsonStep {
     pub name: String,
     pub location: String,
     pub passed: bool,
+    /// Whether the step only prepared the scenario's checks: its failure blocks the scenario.
+    pub precondition: bool,
     /// Why the step could not run its checks (connection refused, template error…).
     pub error: Option<String>,
     pub attempts: u32,
     pub duration_ms: f64,
     pub checks: Vec<JsonCheck>,
+    /// Checks not evaluated because an earlier one made them meaningless.
+    pub unevaluated: Option<JsonUnevaluated>,
     /// The last attempt's request and response, redacted.
     pub exchange: Option<JsonExchange>,
     /// Every request the step sent.
     pub traffic: Vec<JsonTraffic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonUnevaluated {
+    /// The kind of each check left out (`body`, `schema`, …).
+    pub kinds: Vec<String>,
+    /// Why, e.g. `the status is 404, text/html`.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -205,7 +248,7 @@ fn ms(d: Duration) -> f64 {
 
 impl JsonReport {
     /// The report of a finished run.
-    pub fn of(report: &RunReport, contract: Option<&ContractCoverage>) -> JsonReport {
+    pub fn of(report: &RunReport, coverage: &Coverage) -> JsonReport {
         let t = report.totals();
         JsonReport {
             format: FORMAT.into(),
@@ -222,18 +265,24 @@ impl JsonReport {
                 scenarios: t.total(),
                 passed: t.passed,
                 failed: t.failed,
+                blocked: t.blocked,
                 skipped: t.skipped,
             },
-            plan: plan_cases(report)
-                .into_iter()
+            causes: causes::group(report).iter().map(cause).collect(),
+            plan: coverage
+                .plan
+                .iter()
                 .map(|c| JsonPlanCase {
-                    id: c.id,
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    verdict: c.verdict().key().into(),
                     passed: c.passed,
                     failed: c.failed,
+                    blocked: c.blocked,
                     skipped: c.skipped,
                 })
                 .collect(),
-            contract: contract.map(|c| JsonContract {
+            contract: coverage.contract.as_ref().map(|c| JsonContract {
                 exercised: c.exercised.clone(),
                 missing: c.missing.clone(),
             }),
@@ -314,10 +363,25 @@ impl JsonReport {
     }
 }
 
+fn cause(c: &Cause) -> JsonCause {
+    JsonCause {
+        headline: c.headline.clone(),
+        location: c.loc.to_string(),
+        failed: c.failed(),
+        blocked: c.blocked(),
+        scenarios: c
+            .members
+            .iter()
+            .map(|m| format!("{}: {}", m.file, m.title))
+            .collect(),
+    }
+}
+
 fn scenario(s: &ScenarioReport) -> JsonScenario {
     let (outcome, skip_reason) = match &s.outcome {
         Outcome::Passed => (JsonOutcome::Passed, None),
         Outcome::Failed => (JsonOutcome::Failed, None),
+        Outcome::Blocked => (JsonOutcome::Blocked, None),
         Outcome::Skipped(reason) => (JsonOutcome::Skipped, Some(reason.clone())),
     };
     JsonScenario {
@@ -340,10 +404,15 @@ fn step(s: &StepReport) -> JsonStep {
         name: s.name.clone(),
         location: s.loc.to_string(),
         passed: s.status == StepStatus::Passed,
+        precondition: s.precondition,
         error: s.error.clone(),
         attempts: s.attempts,
         duration_ms: ms(s.duration),
         checks: s.checks.iter().map(check).collect(),
+        unevaluated: s.unevaluated.as_ref().map(|u| JsonUnevaluated {
+            kinds: u.kinds.iter().map(|k| k.label().to_string()).collect(),
+            reason: u.reason.clone(),
+        }),
         exchange: s.exchange.as_ref().map(exchange),
         traffic: s
             .traffic
@@ -394,7 +463,7 @@ fn exchange(e: &Exchange) -> JsonExchange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::*;
+    use crate::outcome::*;
     use crate::spec::Loc;
 
     fn sample() -> RunReport {
@@ -427,6 +496,8 @@ mod tests {
                         name: "create".into(),
                         loc: Loc::default(),
                         status: StepStatus::Failed,
+                        precondition: false,
+                        unevaluated: None,
                         error: None,
                         checks: vec![check],
                         exchange: None,
@@ -447,7 +518,7 @@ mod tests {
 
     #[test]
     fn a_report_survives_a_round_trip() {
-        let json = JsonReport::of(&sample(), None);
+        let json = JsonReport::of(&sample(), &Coverage::default());
         assert_eq!(json.totals.failed, 1);
         assert_eq!(json.duration_ms, 1.5);
         assert_eq!(json.suites[0].scenarios[0].title, "[1.1] create");
@@ -458,7 +529,7 @@ mod tests {
 
     #[test]
     fn the_schema_accepts_what_is_written() {
-        let json = serde_json::to_value(JsonReport::of(&sample(), None)).unwrap();
+        let json = serde_json::to_value(JsonReport::of(&sample(), &Coverage::default())).unwrap();
         let schema = serde_json::to_value(JsonReport::schema()).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
         let errors: Vec<String> = validator

@@ -1,9 +1,13 @@
 //! The JUnit XML report: one `<testsuite>` per spec file, one `<testcase>` per scenario (its name
 //! carries the plan id), the failure with its full detail, and the scenario's traffic in
 //! `<system-out>` — the shape GitLab, Jenkins and GitHub test reporters read.
+//!
+//! A failed scenario is a `<failure>`; a blocked one (its checks never reached) is an
+//! `<error type="blocked">`, which test reporters count apart, as they count errors in setup.
 
-use super::model::{Outcome, RunReport, ScenarioReport, SuiteReport};
+use super::causes::what_failed;
 use super::text::{self, Palette};
+use crate::outcome::{Outcome, RunReport, ScenarioReport, SuiteReport};
 use junit_report::{ReportBuilder, TestCase, TestCaseBuilder, TestSuiteBuilder};
 use std::io::Write;
 
@@ -84,29 +88,36 @@ fn write_error(e: std::io::Error) -> String {
 fn case(suite: &str, file: &str, s: &ScenarioReport) -> TestCase {
     let time = time::Duration::try_from(s.duration).unwrap_or(time::Duration::ZERO);
     let name = clean(&s.title());
+    let first = || {
+        s.first_failure()
+            .map(|step| {
+                format!(
+                    "{} \"{}\": {}",
+                    step.phase.label(),
+                    step.name,
+                    what_failed(step)
+                )
+            })
+            .unwrap_or_else(|| "failed".into())
+    };
+    let trace = || {
+        let detail = text::failure_details(s, Palette::PLAIN, false);
+        cdata(&format!("{}\n{detail}", s.loc))
+    };
     let mut case = match &s.outcome {
         Outcome::Passed => TestCase::success(&name, time),
-        Outcome::Failed => {
-            let first = s
-                .failed_steps()
-                .next()
-                .map(|step| {
-                    let what = step
-                        .checks
-                        .iter()
-                        .find(|c| !c.passed)
-                        .map(|c| c.summary())
-                        .or_else(|| step.error.clone())
-                        .unwrap_or_else(|| "failed".into());
-                    format!("{} \"{}\": {what}", step.phase.label(), step.name)
-                })
-                .unwrap_or_else(|| "failed".into());
-            let detail = text::failure_details(s, Palette::PLAIN, false);
-            // The cause is written as the failure element's text (CDATA).
-            TestCaseBuilder::failure(&name, time, "check failed", &clean(&first))
-                .set_trace(&cdata(&format!("{}\n{detail}", s.loc)))
-                .build()
-        }
+        // The cause is written as the element's message; the detail as its text (CDATA).
+        Outcome::Failed => TestCaseBuilder::failure(&name, time, "check failed", &clean(&first()))
+            .set_trace(&trace())
+            .build(),
+        Outcome::Blocked => TestCaseBuilder::error(
+            &name,
+            time,
+            "blocked",
+            &clean(&format!("blocked: its checks never ran; {}", first())),
+        )
+        .set_trace(&trace())
+        .build(),
         Outcome::Skipped(reason) => TestCase::skipped_with_cause(&name, "skipped", &clean(reason)),
     };
     case.set_classname(&clean(suite));

@@ -1,33 +1,55 @@
 //! The Markdown report, for CI job summaries (`$GITHUB_STEP_SUMMARY`, GitLab): the verdict and
-//! totals, plan and contract coverage, and each failure with its checks, diffs, the exchange
-//! and a Mermaid `sequenceDiagram` of its traffic.
+//! totals, the causes of failure worst first, plan and contract coverage, and each cause once
+//! with its checks, diffs, the exchange, a Mermaid `sequenceDiagram` of its traffic and the
+//! scenarios it stopped.
 //!
 //! GitHub renders Mermaid code blocks and `<details>`; other readers still get plain text.
 
-use super::coverage::{ContractCoverage, plan_cases};
-use super::model::{Outcome, RunReport, ScenarioReport};
+use super::causes::{self, Cause};
+use super::coverage::{CaseVerdict, ContractCoverage, Coverage};
 use super::sequence::{self, Diagram, Lane};
 use super::terminal::human;
 use super::text::{self, Palette};
+use crate::outcome::{Outcome, RunReport, ScenarioReport};
 use std::fmt::Write as _;
 
-pub fn render(report: &RunReport, contract: Option<&ContractCoverage>) -> String {
+pub fn render(report: &RunReport, coverage: &Coverage) -> String {
     let mut out = String::new();
     heading(&mut out, report);
-    plan(&mut out, report);
-    if let Some(c) = contract {
+    let causes = causes::group(report);
+    cause_list(&mut out, &causes);
+    plan(&mut out, coverage);
+    if let Some(c) = &coverage.contract {
         contract_coverage(&mut out, c);
     }
-    failures(&mut out, report);
+    failures(&mut out, report, &causes);
     skipped(&mut out, report);
     out
+}
+
+/// The causes, worst first: one line each.
+fn cause_list(out: &mut String, causes: &[Cause]) {
+    if causes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Causes, worst first\n");
+    for c in causes {
+        let _ = writeln!(
+            out,
+            "1. **{}** `{}` — `{}`",
+            c.tally(),
+            inline_code(&c.headline),
+            inline_code(&c.loc.to_string())
+        );
+    }
+    out.push('\n');
 }
 
 fn heading(out: &mut String, report: &RunReport) {
     let t = report.totals();
     let verdict = if report.run.interrupted {
         "⚠️ gigcheck: interrupted"
-    } else if t.failed > 0 {
+    } else if t.failures() > 0 {
         "❌ gigcheck: failed"
     } else {
         "✅ gigcheck: passed"
@@ -35,10 +57,11 @@ fn heading(out: &mut String, report: &RunReport) {
     let _ = writeln!(out, "## {verdict}\n");
     let _ = writeln!(
         out,
-        "**{} scenarios**: {} passed, {} failed, {} skipped in {}",
+        "**{} scenarios**: {} passed, {} failed, {} blocked, {} skipped in {}",
         t.total(),
         t.passed,
         t.failed,
+        t.blocked,
         t.skipped,
         human(report.run.duration)
     );
@@ -48,32 +71,33 @@ fn heading(out: &mut String, report: &RunReport) {
     out.push('\n');
 }
 
-fn plan(out: &mut String, report: &RunReport) {
-    let cases = plan_cases(report);
-    if cases.is_empty() {
+fn plan(out: &mut String, coverage: &Coverage) {
+    if coverage.plan.is_empty() {
         return;
     }
     let _ = writeln!(out, "### Plan coverage\n");
     let _ = writeln!(
         out,
-        "| Case | Scenarios | Passed | Failed | Skipped | Verdict |"
+        "| Case | Title | Scenarios | Passed | Failed | Blocked | Skipped | Verdict |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
-    for c in cases {
-        let verdict = if c.failed > 0 {
-            "❌ failed"
-        } else if c.passed == 0 {
-            "➖ not run"
-        } else {
-            "✅ passed"
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|");
+    for c in &coverage.plan {
+        let verdict = match c.verdict() {
+            CaseVerdict::Failed => "❌ failed",
+            CaseVerdict::Blocked => "⛔ blocked",
+            CaseVerdict::Passed => "✅ tested, passed",
+            CaseVerdict::Skipped => "➖ skipped",
+            CaseVerdict::NoScenario => "➖ no scenario",
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {verdict} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {verdict} |",
             escape(&c.id),
-            c.passed + c.failed + c.skipped,
+            escape(c.title.as_deref().unwrap_or("")),
+            c.scenarios(),
             c.passed,
             c.failed,
+            c.blocked,
             c.skipped
         );
     }
@@ -100,54 +124,72 @@ fn contract_coverage(out: &mut String, c: &ContractCoverage) {
     }
 }
 
-fn failures(out: &mut String, report: &RunReport) {
-    let failed: Vec<&ScenarioReport> = report
-        .suites
-        .iter()
-        .flat_map(|s| &s.scenarios)
-        .filter(|s| s.outcome == Outcome::Failed)
-        .collect();
-    if failed.is_empty() {
+/// Each cause once: the failing step's checks, its exchange and traffic, then the scenarios.
+fn failures(out: &mut String, report: &RunReport, causes: &[Cause]) {
+    if causes.is_empty() {
         return;
     }
-    let _ = writeln!(out, "### Failures\n");
-    for s in failed {
+    let _ = writeln!(out, "### Failures by cause\n");
+    for c in causes {
+        let mark = if c.only_blocked() { "⛔" } else { "❌" };
         let _ = writeln!(
             out,
-            "#### ❌ {}\n\n`{}` · {}\n",
-            escape(&s.title()),
-            inline_code(&s.loc.to_string()),
-            human(s.duration)
+            "#### {mark} {}\n\n`{}`\n",
+            escape(&c.title()),
+            inline_code(&c.loc.to_string())
         );
-        for step in s.failed_steps() {
-            let _ = writeln!(out, "- **{}**", escape(&text::step_heading(step)));
-            if let Some(e) = &step.error {
-                let _ = writeln!(out, "  - {}", escape(e));
-            }
-            for c in step.checks.iter().filter(|c| !c.passed) {
-                let _ = writeln!(out, "  - {}", escape(&c.summary()));
-                for d in &c.details {
-                    let _ = writeln!(out, "    - {}", escape(d));
-                }
-            }
-            for diff in step.checks.iter().filter_map(|c| c.diff.as_deref()) {
-                out.push('\n');
-                code_block(out, "diff", diff);
+        let step = &c.example;
+        let _ = writeln!(out, "- **{}**", escape(&text::step_heading(step)));
+        if let Some(e) = &step.error {
+            let _ = writeln!(out, "  - {}", escape(e));
+        }
+        for check in step.checks.iter().filter(|c| !c.passed) {
+            let _ = writeln!(out, "  - {}", escape(&check.summary()));
+            for d in &check.details {
+                let _ = writeln!(out, "    - {}", escape(d));
             }
         }
-        let details = text::failure_details(s, Palette::PLAIN, true);
+        if let Some(u) = &step.unevaluated {
+            let _ = writeln!(out, "  - {}", escape(&u.summary()));
+        }
+        for diff in step.checks.iter().filter_map(|c| c.diff.as_deref()) {
+            out.push('\n');
+            code_block(out, "diff", diff);
+        }
+        let mut details = String::new();
+        text::step_details(&mut details, step, Palette::PLAIN, true);
         if !details.trim().is_empty() {
-            let _ = writeln!(
-                out,
-                "\n<details><summary>Requests and responses</summary>\n"
-            );
+            let _ = writeln!(out, "\n<details><summary>Request and response</summary>\n");
             code_block(out, "text", &details);
             let _ = writeln!(out, "</details>");
         }
-        let diagram = sequence::diagram(report, s);
-        if !diagram.messages.is_empty() {
-            out.push('\n');
-            code_block(out, "mermaid", &mermaid(&diagram));
+        let first = c.members.first().and_then(|m| {
+            report
+                .suites
+                .iter()
+                .filter(|s| s.file == m.file)
+                .flat_map(|s| &s.scenarios)
+                .find(|s| s.title() == m.title)
+        });
+        if let Some(s) = first {
+            let diagram = sequence::diagram(report, s);
+            if !diagram.messages.is_empty() {
+                out.push('\n');
+                code_block(out, "mermaid", &mermaid(&diagram));
+            }
+        }
+        out.push('\n');
+        for m in &c.members {
+            let _ = writeln!(
+                out,
+                "- {} {} · `{}`",
+                m.outcome.label(),
+                escape(&m.title),
+                inline_code(&m.loc.to_string())
+            );
+            for also in &m.also {
+                let _ = writeln!(out, "  - also: {}", escape(also));
+            }
         }
         out.push('\n');
     }

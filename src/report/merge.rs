@@ -4,7 +4,10 @@
 //! JUnit suites with the same name (a spec file split over slices) become one suite again;
 //! each test case is copied as written, so nothing of its failure text or logs is lost.
 
-use super::json::{JsonContract, JsonPlanCase, JsonReport, JsonSuite, JsonTotals};
+use super::coverage::PlanCase;
+use super::json::{
+    JsonCause, JsonContract, JsonOutcome, JsonPlanCase, JsonReport, JsonSuite, JsonTotals,
+};
 use indexmap::IndexMap;
 use std::fmt::Write as _;
 
@@ -156,16 +159,37 @@ pub fn json(reports: Vec<JsonReport>) -> Result<JsonReport, String> {
         for c in cases {
             let entry = plan.entry(c.id.clone()).or_insert(JsonPlanCase {
                 id: c.id,
+                title: None,
+                verdict: String::new(),
                 passed: 0,
                 failed: 0,
+                blocked: 0,
                 skipped: 0,
             });
+            entry.title = entry.title.take().or(c.title);
             entry.passed += c.passed;
             entry.failed += c.failed;
+            entry.blocked += c.blocked;
             entry.skipped += c.skipped;
         }
     };
     add_plan(std::mem::take(&mut merged.plan));
+    let mut causes: IndexMap<String, JsonCause> = IndexMap::new();
+    let mut add_causes = |list: Vec<JsonCause>| {
+        for c in list {
+            match causes.get_mut(&c.headline) {
+                Some(known) => {
+                    known.failed += c.failed;
+                    known.blocked += c.blocked;
+                    known.scenarios.extend(c.scenarios);
+                }
+                None => {
+                    causes.insert(c.headline.clone(), c);
+                }
+            }
+        }
+    };
+    add_causes(std::mem::take(&mut merged.causes));
     for r in reports {
         if r.target != merged.target {
             merged.target = None;
@@ -182,22 +206,42 @@ pub fn json(reports: Vec<JsonReport>) -> Result<JsonReport, String> {
             (a, b) => a.or(b),
         };
         add_plan(r.plan);
+        add_causes(r.causes);
         take(&mut by_file, r.suites);
     }
     merged.suites = by_file.into_values().collect();
-    merged.plan = plan.into_values().collect();
+    merged.plan = plan
+        .into_values()
+        .map(|mut c| {
+            let counts = PlanCase {
+                id: String::new(),
+                title: None,
+                passed: c.passed,
+                failed: c.failed,
+                blocked: c.blocked,
+                skipped: c.skipped,
+            };
+            c.verdict = counts.verdict().key().into();
+            c
+        })
+        .collect();
+    let mut causes: Vec<JsonCause> = causes.into_values().collect();
+    causes.sort_by_key(|c| std::cmp::Reverse(c.failed + c.blocked));
+    merged.causes = causes;
     let mut totals = JsonTotals {
         scenarios: 0,
         passed: 0,
         failed: 0,
+        blocked: 0,
         skipped: 0,
     };
     for s in merged.suites.iter().flat_map(|s| &s.scenarios) {
         totals.scenarios += 1;
         match s.outcome {
-            super::json::JsonOutcome::Passed => totals.passed += 1,
-            super::json::JsonOutcome::Failed => totals.failed += 1,
-            super::json::JsonOutcome::Skipped => totals.skipped += 1,
+            JsonOutcome::Passed => totals.passed += 1,
+            JsonOutcome::Failed => totals.failed += 1,
+            JsonOutcome::Blocked => totals.blocked += 1,
+            JsonOutcome::Skipped => totals.skipped += 1,
         }
     }
     merged.totals = totals;

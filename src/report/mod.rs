@@ -1,14 +1,15 @@
-//! Reports over one result model ([`model`]), gathered as a run goes ([`collect`]): the terminal
-//! ([`terminal`]) with its live progress line ([`live`]), JUnit XML ([`junit`]), JSON ([`json`]),
-//! HTML ([`html`]) and Markdown ([`markdown`]), plus traceability to the plan and the contract
-//! ([`coverage`]) and traffic as sequence diagrams ([`sequence`]), requests as curl commands
-//! ([`curl`]), a single response for people ([`pretty`]), comparing two JSON reports ([`diff`])
-//! and joining shards' reports ([`merge`]). Each format is a small module that only renders;
-//! [`render`] picks one and [`write`] writes files.
+//! Reports over the run's outcome ([`crate::outcome`]), gathered as a run goes ([`collect`]):
+//! the terminal ([`terminal`]) with its live progress line ([`live`]), JUnit XML ([`junit`]),
+//! JSON ([`json`]), HTML ([`html`]) and Markdown ([`markdown`]); failures grouped by their root
+//! cause ([`causes`]); traceability to the plan and the contract ([`coverage`]); traffic as
+//! sequence diagrams ([`sequence`]); a single response for people ([`pretty`]); comparing two
+//! JSON reports ([`diff`]) and joining shards' reports ([`merge`]). Each format is a small module
+//! that only renders; [`render`] picks one and [`write`] writes files. Reports read the outcome,
+//! never the engine that wrote it.
 
+pub mod causes;
 pub mod collect;
 pub mod coverage;
-pub mod curl;
 pub mod diff;
 pub mod html;
 pub mod json;
@@ -16,29 +17,56 @@ pub mod junit;
 pub mod live;
 pub mod markdown;
 pub mod merge;
-pub mod model;
 pub mod pretty;
 pub mod sequence;
 pub mod svg;
 pub mod terminal;
 pub mod text;
 
-use crate::cli::ReportKind;
-use coverage::ContractCoverage;
-use model::RunReport;
-use std::path::Path;
+use crate::outcome::RunReport;
+use coverage::Coverage;
+use std::path::{Path, PathBuf};
+
+/// The report formats `--report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Junit,
+    Json,
+    Html,
+    Markdown,
+}
+
+impl ReportKind {
+    /// The kind named `name` (any case), as `--report KIND=PATH` spells it.
+    pub fn parse(name: &str) -> Result<ReportKind, ()> {
+        match name.to_ascii_lowercase().as_str() {
+            "junit" => Ok(ReportKind::Junit),
+            "json" => Ok(ReportKind::Json),
+            "html" => Ok(ReportKind::Html),
+            "markdown" => Ok(ReportKind::Markdown),
+            _ => Err(()),
+        }
+    }
+}
+
+/// One report to write: its format and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub kind: ReportKind,
+    pub path: PathBuf,
+}
 
 /// A report file's contents.
 pub fn render(
     kind: ReportKind,
     report: &RunReport,
-    contract: Option<&ContractCoverage>,
+    coverage: &Coverage,
 ) -> Result<Vec<u8>, String> {
     match kind {
         ReportKind::Junit => junit::render(report),
-        ReportKind::Json => json::JsonReport::of(report, contract).render(),
-        ReportKind::Html => Ok(html::render(report, contract).into_bytes()),
-        ReportKind::Markdown => Ok(markdown::render(report, contract).into_bytes()),
+        ReportKind::Json => json::JsonReport::of(report, coverage).render(),
+        ReportKind::Html => Ok(html::render(report, coverage).into_bytes()),
+        ReportKind::Markdown => Ok(markdown::render(report, coverage).into_bytes()),
     }
 }
 

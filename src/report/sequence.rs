@@ -6,7 +6,7 @@
 //! gigcheck plays Stripe when it sends them. Identical requests of one step in a row (a
 //! `concurrent` step's burst) become one arrow with a count.
 
-use super::model::{RunReport, ScenarioReport, Traffic};
+use crate::outcome::{RunReport, ScenarioReport, Traffic};
 
 /// A participant of the diagram.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub fn diagram(report: &RunReport, scenario: &ScenarioReport) -> Diagram {
     };
     for step in &scenario.steps {
         let step_label = format!("{} {}", step.phase.label(), step.number);
-        let failed = step.status == super::model::StepStatus::Failed;
+        let failed = step.status == crate::outcome::StepStatus::Failed;
         let mut i = 0;
         while i < step.traffic.len() {
             let first = &step.traffic[i];
@@ -166,7 +166,7 @@ fn answers(group: &[Traffic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::*;
+    use crate::outcome::*;
 
     fn traffic(method: &str, url: &str, status: Option<u16>, webhook: bool) -> Traffic {
         Traffic {
@@ -184,6 +184,8 @@ mod tests {
             name: format!("s{number}"),
             loc: Default::default(),
             status,
+            precondition: false,
+            unevaluated: None,
             error: None,
             checks: Vec::new(),
             exchange: None,

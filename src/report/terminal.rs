@@ -1,10 +1,14 @@
-//! The terminal report: a line per scenario as results arrive, then each failure in full, then
-//! the totals.
+//! The terminal report: a line per scenario as results arrive, then the failures grouped by
+//! cause (each cause in full once, with the scenarios it stopped), coverage, and at the very
+//! end the list of causes and the totals.
 
+use super::causes::Cause;
 use super::collect::Slowest;
-use super::coverage::{ContractCoverage, PlanCase};
-use super::model::{Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteHead, Totals};
+use super::coverage::{CaseVerdict, ContractCoverage, PlanCase};
 use super::text::{self, Palette};
+use crate::outcome::{
+    Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteHead, Totals, plural,
+};
 use colored::Color;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -61,6 +65,13 @@ impl Terminal {
                 p.paint(&s.title(), Color::Red),
                 self.time(s.duration)
             ),
+            Outcome::Blocked => format!(
+                "  {} {} {}{}",
+                p.paint("⊘", Color::Magenta),
+                p.paint(&s.title(), Color::Magenta),
+                p.paint("blocked", Color::Magenta),
+                self.time(s.duration)
+            ),
             Outcome::Skipped(reason) => format!(
                 "  {} {} {}",
                 p.paint("-", Color::Yellow),
@@ -81,29 +92,67 @@ impl Terminal {
         out
     }
 
-    /// Every failed scenario in full.
-    pub fn failures(&self, report: &RunReport) -> String {
+    /// Each cause in full once — the failing step with its checks and traffic — then the
+    /// scenarios it failed or blocked, one line each.
+    pub fn failures(&self, causes: &[Cause]) -> String {
         let p = self.palette;
         let mut out = String::new();
-        let failed: Vec<&ScenarioReport> = report
-            .suites
-            .iter()
-            .flat_map(|s| &s.scenarios)
-            .filter(|s| s.outcome == Outcome::Failed)
-            .collect();
-        if failed.is_empty() {
+        if causes.is_empty() {
             return out;
         }
-        let _ = writeln!(out, "\n{}", p.paint(&p.bold("Failures"), Color::Red));
-        for s in failed {
+        let n = causes.len();
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.paint(
+                &p.bold(&format!("Failures: {n} {}", plural(n, "cause"))),
+                Color::Red
+            )
+        );
+        for cause in causes {
+            let color = if cause.only_blocked() {
+                Color::Magenta
+            } else {
+                Color::Red
+            };
+            let _ = writeln!(out, "\n{} {}", p.paint("──", color), p.bold(&cause.title()));
+            text::step_details(&mut out, &cause.example, p, true);
+            for m in &cause.members {
+                let mark = match m.outcome {
+                    Outcome::Blocked => p.paint("⊘", Color::Magenta),
+                    _ => p.paint("✗", Color::Red),
+                };
+                let _ = writeln!(out, "    {mark} {}  {}", m.title, p.dim(&m.loc.to_string()));
+                for also in &m.also {
+                    let _ = writeln!(out, "        {} {also}", p.dim("also:"));
+                }
+            }
+        }
+        out
+    }
+
+    /// The closing list of causes, worst first: what a reader of a red run acts on.
+    pub fn causes(&self, causes: &[Cause]) -> String {
+        let p = self.palette;
+        let mut out = String::new();
+        if causes.is_empty() {
+            return out;
+        }
+        let _ = writeln!(out, "\n{}", p.bold("Causes, worst first"));
+        let width = causes.iter().map(|c| c.tally().len()).max().unwrap_or(0);
+        for c in causes {
+            let color = if c.only_blocked() {
+                Color::Magenta
+            } else {
+                Color::Red
+            };
             let _ = writeln!(
                 out,
-                "\n{} {}  {}",
-                p.paint("──", Color::Red),
-                p.bold(&s.title()),
-                p.dim(&s.loc.to_string())
+                "  {}  {}  {}",
+                p.paint(&format!("{:<width$}", c.tally()), color),
+                c.headline,
+                p.dim(&c.loc.to_string())
             );
-            out.push_str(&text::failure_details(s, p, true));
         }
         out
     }
@@ -115,23 +164,36 @@ impl Terminal {
         if !cases.is_empty() {
             let _ = writeln!(out, "\n{}", p.bold("Plan coverage"));
             for case in cases {
-                let total = case.passed + case.failed + case.skipped;
-                let verdict = if case.failed > 0 {
-                    p.paint(&format!("✗ {} failed", case.failed), Color::Red)
-                } else if case.passed == 0 {
-                    p.paint("- not run", Color::Yellow)
-                } else {
-                    p.paint("✓ passed", Color::Green)
+                let verdict = case.verdict();
+                let (mark, color) = match verdict {
+                    CaseVerdict::Passed => ("✓", Color::Green),
+                    CaseVerdict::Failed => ("✗", Color::Red),
+                    CaseVerdict::Blocked => ("⊘", Color::Magenta),
+                    CaseVerdict::Skipped | CaseVerdict::NoScenario => ("-", Color::Yellow),
                 };
-                let skipped = if case.skipped > 0 {
-                    format!(", {} skipped", case.skipped)
-                } else {
+                let mut counts = Vec::new();
+                for (n, what) in [
+                    (case.passed, "passed"),
+                    (case.failed, "failed"),
+                    (case.blocked, "blocked"),
+                    (case.skipped, "skipped"),
+                ] {
+                    if n > 0 {
+                        counts.push(format!("{n} {what}"));
+                    }
+                }
+                let counts = if counts.is_empty() {
                     String::new()
+                } else {
+                    p.dim(&format!(" ({})", counts.join(", ")))
                 };
+                let title = case.title.as_deref().unwrap_or("");
                 let _ = writeln!(
                     out,
-                    "  {:<6} {total:>2} scenario(s)  {verdict}{skipped}",
-                    case.id
+                    "  {} {:<5} {:<15} {title}{counts}",
+                    p.paint(mark, color),
+                    case.id,
+                    p.paint(verdict.label(), color),
                 );
             }
         }
@@ -198,6 +260,12 @@ impl Terminal {
         } else {
             failed_text
         };
+        let blocked_text = format!("{} blocked", t.blocked);
+        let blocked = if t.blocked > 0 {
+            p.paint(&blocked_text, Color::Magenta)
+        } else {
+            blocked_text
+        };
         let skipped_text = format!("{} skipped", t.skipped);
         let skipped = if t.skipped > 0 {
             p.paint(&skipped_text, Color::Yellow)
@@ -206,7 +274,7 @@ impl Terminal {
         };
         let verdict = if report.run.interrupted {
             p.paint(&p.bold("INTERRUPTED"), Color::Yellow)
-        } else if t.failed > 0 {
+        } else if t.failures() > 0 {
             p.paint(&p.bold("FAILED"), Color::Red)
         } else {
             p.paint(&p.bold("PASSED"), Color::Green)
@@ -218,8 +286,9 @@ impl Terminal {
         };
         let _ = writeln!(
             out,
-            "\n{verdict} {} scenarios: {passed}, {failed}, {skipped}{time}",
-            t.total()
+            "\n{verdict} {} {}: {passed}, {failed}, {blocked}, {skipped}{time}",
+            t.total(),
+            plural(t.total(), "scenario")
         );
         out
     }

@@ -1,7 +1,7 @@
 //! Plain-text renderings shared by the terminal and JUnit reports: a failure's full story
 //! (each failed check with expected and actual, diffs, the request and the response).
 
-use super::model::{CheckReport, Exchange, ScenarioReport, StepReport, StepStatus};
+use crate::outcome::{CheckReport, Exchange, ScenarioReport, StepReport, StepStatus};
 use colored::{Color, Colorize};
 use std::fmt::Write as _;
 
@@ -74,6 +74,9 @@ pub fn step_details(out: &mut String, step: &StepReport, p: Palette, with_exchan
     }
     for check in step.checks.iter().filter(|c| !c.passed) {
         check_details(out, check, p);
+    }
+    if let Some(u) = &step.unevaluated {
+        let _ = writeln!(out, "      {}", p.dim(&u.summary()));
     }
     if with_exchange && let Some(exchange) = &step.exchange {
         exchange_details(out, exchange, p);

@@ -164,6 +164,9 @@ fn without_default(schema: &mut Schema) {
 #[schemars(with = "RawStep")]
 pub struct Step {
     pub name: Option<String>,
+    /// Whether a failure here leaves the scenario's case untested (blocked) rather than failed;
+    /// `None`: the default for its kind (see [`Step::is_precondition`]).
+    pub precondition: Option<bool>,
     pub action: Action,
     pub src: SourceRef,
 }
@@ -299,6 +302,10 @@ struct RawStep {
     capture: IndexMap<String, Capture>,
     /// Try the whole step again until it passes: `{ attempts: 5, delay: 200ms }`.
     retry: Option<Retry>,
+    /// Whether this step only prepares the scenario's own checks: when it fails, the scenario
+    /// is reported *blocked* (its case was never tested) rather than *failed*. Defaults to true
+    /// for `include` and `hook` steps (and every step of a suite's `setup`), false otherwise.
+    precondition: Option<bool>,
 }
 
 /// What `TryFrom<RawStep> for Step` (and [`concurrent_step`], and the loader's check that
@@ -467,6 +474,7 @@ impl TryFrom<RawStep> for Step {
         };
         Ok(Step {
             name: raw.name,
+            precondition: raw.precondition,
             action,
             src: SourceRef::default(),
         })
@@ -518,6 +526,13 @@ fn concurrent_step(raw: RawConcurrent, step: &RawStep) -> Result<Action, String>
 }
 
 impl Step {
+    /// Whether a failure of this step blocks the scenario (its case untested) rather than
+    /// failing it: as written, else true for `include` and `hook` steps.
+    pub fn is_precondition(&self) -> bool {
+        self.precondition
+            .unwrap_or(matches!(self.action, Action::Include(_) | Action::Hook(_)))
+    }
+
     /// A name for output: the given name, else the request line or the fragment.
     pub fn display_name(&self) -> String {
         if let Some(name) = &self.name {

@@ -9,13 +9,14 @@
 pub mod save;
 
 use crate::cli::{Exit, RequestArgs};
+use crate::commands::curl;
 use crate::engine::http::{Http, Incoming, SendError};
 use crate::engine::request::{BuildError, build};
 use crate::engine::scope::Scope;
 use crate::environment::Environment;
 use crate::redact::Redactor;
+use crate::report::pretty;
 use crate::report::text::Palette;
-use crate::report::{curl, pretty};
 use crate::spec::Request;
 use reqwest::cookie::Jar;
 use save::Typed;

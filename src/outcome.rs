@@ -1,4 +1,5 @@
-//! The result model every report format renders: a run → suites → scenarios → steps → checks.
+//! What a run found: a run → suites → scenarios → steps → checks. The engine and the checks
+//! write it; every report format only reads it.
 //!
 //! Everything here is already redacted; reporters never see a secret.
 
@@ -66,8 +67,29 @@ pub struct SuiteReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Passed,
+    /// The scenario's own checks ran and one did not hold.
     Failed,
+    /// Something before its own checks failed (setup, an included fragment, a precondition
+    /// step, a hook), so its case was never tested.
+    Blocked,
     Skipped(String),
+}
+
+impl Outcome {
+    /// Failed or blocked: what makes a run fail.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Failed | Outcome::Blocked)
+    }
+
+    /// `passed`, `failed`, `blocked` or `skipped`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Blocked => "blocked",
+            Outcome::Skipped(_) => "skipped",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +110,11 @@ impl ScenarioReport {
 
     pub fn failed_steps(&self) -> impl Iterator<Item = &StepReport> {
         self.steps.iter().filter(|s| s.status == StepStatus::Failed)
+    }
+
+    /// The step whose failure decided the outcome: the first that failed.
+    pub fn first_failure(&self) -> Option<&StepReport> {
+        self.failed_steps().next()
     }
 }
 
@@ -122,15 +149,53 @@ pub struct StepReport {
     pub name: String,
     pub loc: Loc,
     pub status: StepStatus,
+    /// Whether the step only prepared the scenario's own checks (setup, a fragment, a hook,
+    /// a step marked `precondition`): its failure blocks the scenario rather than failing it.
+    pub precondition: bool,
     /// Why the step could not run its checks (template error, connection refused…).
     pub error: Option<String>,
     pub checks: Vec<CheckReport>,
+    /// Checks left out because an earlier one made them meaningless (a wrong status, a body
+    /// that is not JSON), told in one line instead of one failure each.
+    pub unevaluated: Option<Unevaluated>,
     /// The last attempt's request and response.
     pub exchange: Option<Exchange>,
     /// Every request the step sent (all attempts, all concurrent requests), for coverage.
     pub traffic: Vec<Traffic>,
     pub attempts: u32,
     pub duration: Duration,
+}
+
+/// Checks of a step that were not evaluated, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unevaluated {
+    /// The kind of each check left out.
+    pub kinds: Vec<CheckKind>,
+    /// Why, e.g. `the answer is 404 text/html`.
+    pub reason: String,
+}
+
+impl Unevaluated {
+    /// `and 6 body checks not evaluated: the answer is text/html`.
+    pub fn summary(&self) -> String {
+        let n = self.kinds.len();
+        let what = match self.kinds.first() {
+            Some(first) if self.kinds.iter().all(|k| k == first) => {
+                format!("{} {}", first.label(), plural(n, "check"))
+            }
+            _ => plural(n, "check").to_string(),
+        };
+        format!("and {n} {what} not evaluated: {}", self.reason)
+    }
+}
+
+/// `word` or `words` after a count.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
 }
 
 /// One request sent and the status it got (`None`: no answer).
@@ -262,12 +327,28 @@ pub struct ResponseLog {
 pub struct Totals {
     pub passed: usize,
     pub failed: usize,
+    pub blocked: usize,
     pub skipped: usize,
 }
 
 impl Totals {
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.skipped
+        self.passed + self.failed + self.blocked + self.skipped
+    }
+
+    /// Counts one more scenario.
+    pub fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Blocked => self.blocked += 1,
+            Outcome::Skipped(_) => self.skipped += 1,
+        }
+    }
+
+    /// Failed or blocked scenarios.
+    pub fn failures(&self) -> usize {
+        self.failed + self.blocked
     }
 }
 
@@ -275,16 +356,17 @@ impl RunReport {
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
         for s in self.suites.iter().flat_map(|s| &s.scenarios) {
-            match s.outcome {
-                Outcome::Passed => t.passed += 1,
-                Outcome::Failed => t.failed += 1,
-                Outcome::Skipped(_) => t.skipped += 1,
-            }
+            t.add(&s.outcome);
         }
         t
     }
 
     pub fn all_passed(&self) -> bool {
-        self.totals().failed == 0
+        self.totals().failures() == 0
+    }
+
+    /// Every scenario of the run, in spec order.
+    pub fn scenarios(&self) -> impl Iterator<Item = &ScenarioReport> {
+        self.suites.iter().flat_map(|s| &s.scenarios)
     }
 }
