@@ -382,8 +382,9 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
             "`{text}` is not KIND=PATH, e.g. html=reports/run.html (kinds: junit, json, html, markdown)"
         ));
     };
-    let kind = ReportKind::parse(kind.trim())
-        .map_err(|_| format!("`{kind}` is not a report kind: use junit, json, html or markdown"))?;
+    let kind = ReportKind::parse(kind.trim()).ok_or_else(|| {
+        format!("`{kind}` is not a report kind: use junit, json, html or markdown")
+    })?;
     if path.trim().is_empty() {
         return Err(format!("`{text}` names no file after `=`"));
     }

@@ -992,6 +992,8 @@ async fn sandbox_responses_match_their_schemas_and_the_schemas_are_strict() {
         "cannot open /var/lib/giggatek/app.db",
         "Invalid API Key provided: sk_test_4eC39HqLyjWDarjtT1zdp7dc",
         "thread 'tokio-runtime-worker' panicked at src/main.rs:3:5",
+        "error in backend/payment/routes.py:88",
+        "config missing in /home/deploy/giggatek/.env",
     ] {
         let body = json!({"error": leak});
         let violations = s.violations("error.json", &body);
@@ -1008,6 +1010,10 @@ async fn sandbox_responses_match_their_schemas_and_the_schemas_are_strict() {
         "Content-Type must be application/json",
         "Cannot cancel order with status 'shipped'",
         "Payment not completed: payment intent status is 'requires_payment_method'",
+        // Stripe's own messages name API paths: a URL path is not a file path.
+        "Unrecognized request URL (POST: /v1/payment_intents/pi_123/confirmx). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
+        "No such payment_intent: 'pi_3NxAbC'; see /v1/payment_intents for the ones you own",
+        "Your card was declined.",
     ] {
         let violations = s.violations("error.json", &json!({"error": fine}));
         assert!(

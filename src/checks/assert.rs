@@ -1,5 +1,6 @@
 //! The meaning of each assertion operator over JSON values.
 
+use super::found;
 use crate::spec::assertion::{Assertion, JsonType};
 use crate::spec::template::{Lookup, RenderError};
 use serde_json::Value;
@@ -81,19 +82,16 @@ pub fn check(
                 _ => Err(fail(format!("a match for /{}/", pattern.0.as_str()), None)),
             }
         }
-        Assertion::NotMatches(pattern) => match actual.map(as_text) {
-            Some(t) if pattern.0.is_match(&t) => {
-                let found = pattern
-                    .0
-                    .find(&t)
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_default();
-                Err(fail(
-                    format!("no match for /{}/", pattern.0.as_str()),
-                    Some(format!("found `{found}`")),
-                ))
-            }
-            _ => Ok(()),
+        // What matched, where and which alternative; never the whole pattern, which says
+        // little once it has grown a dozen alternatives.
+        Assertion::NotMatches(pattern) => match actual.and_then(|a| found::describe(&pattern.0, a))
+        {
+            Some(found) => Err(Mismatch {
+                expected: "no match".into(),
+                actual: found.what,
+                message: found.context.map(|c| format!("in: {c}")),
+            }),
+            None => Ok(()),
         },
         Assertion::Contains(t) | Assertion::NotContains(t) => {
             let wanted = render(t)?;
@@ -282,7 +280,12 @@ mod tests {
             Some(json!("SQLite error: no such table")),
         )
         .unwrap_err();
-        assert_eq!(m.message.as_deref(), Some("found `SQLite`"));
+        assert_eq!(m.expected, "no match");
+        assert_eq!(m.actual, "\"SQLite\"");
+        assert_eq!(
+            m.message.as_deref(),
+            Some("in: SQLite error: no such table")
+        );
         assert!(run("{ gt: 0, lte: 50 }", Some(json!(50))).is_ok());
         assert!(run("{ lt: 10 }", Some(json!(10))).is_err());
         assert!(

@@ -8,6 +8,7 @@
 pub mod assert;
 pub mod body;
 pub mod capture;
+pub mod found;
 pub mod schema;
 pub mod snapshot;
 

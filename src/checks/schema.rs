@@ -108,9 +108,28 @@ pub fn violations(schema: &jsonschema::Validator, instance: &serde_json::Value) 
         .map(|e| Violation {
             instance_path: e.instance_path().to_string(),
             schema_path: e.schema_path().to_string(),
-            message: e.to_string(),
+            message: match e.kind() {
+                jsonschema::error::ValidationErrorKind::Not { schema } => {
+                    forbidden(schema, e.instance()).unwrap_or_else(|| e.to_string())
+                }
+                _ => e.to_string(),
+            },
         })
         .collect()
+}
+
+/// A `not: { pattern }` violation (the schemas' leak checks) said as what matched and which
+/// alternative, rather than as the whole pattern and the whole value.
+fn forbidden(not: &serde_json::Value, instance: &serde_json::Value) -> Option<String> {
+    let pattern = not.get("pattern")?.as_str()?;
+    let Ok(re) = regex::Regex::new(pattern) else {
+        return Some("the value matches a pattern the schema forbids".into());
+    };
+    let found = super::found::describe(&re, instance)?;
+    Some(match found.context {
+        Some(context) => format!("forbidden text {} in: {context}", found.what),
+        None => format!("forbidden text {}", found.what),
+    })
 }
 
 #[cfg(test)]

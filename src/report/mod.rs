@@ -38,13 +38,13 @@ pub enum ReportKind {
 
 impl ReportKind {
     /// The kind named `name` (any case), as `--report KIND=PATH` spells it.
-    pub fn parse(name: &str) -> Result<ReportKind, ()> {
+    pub fn parse(name: &str) -> Option<ReportKind> {
         match name.to_ascii_lowercase().as_str() {
-            "junit" => Ok(ReportKind::Junit),
-            "json" => Ok(ReportKind::Json),
-            "html" => Ok(ReportKind::Html),
-            "markdown" => Ok(ReportKind::Markdown),
-            _ => Err(()),
+            "junit" => Some(ReportKind::Junit),
+            "json" => Some(ReportKind::Json),
+            "html" => Some(ReportKind::Html),
+            "markdown" => Some(ReportKind::Markdown),
+            _ => None,
         }
     }
 }
