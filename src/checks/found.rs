@@ -191,7 +191,9 @@ mod tests {
     fn leaks() -> Regex {
         let spec: serde_yaml::Value =
             serde_yaml::from_str(include_str!("../../specs/06-errors.yaml")).unwrap();
-        let pattern = spec["error_responses"]["text"]["not_matches"].as_str().unwrap();
+        let pattern = spec["error_responses"]["text"]["not_matches"]
+            .as_str()
+            .unwrap();
         Regex::new(pattern).unwrap()
     }
 
@@ -223,7 +225,10 @@ mod tests {
         );
         let sql = json!({"error": "bad query: SELECT id FROM users"});
         let found = describe(&leaks(), &sql).unwrap();
-        assert!(found.what.starts_with("\"SELECT id FROM\" at $.error"), "{found:?}");
+        assert!(
+            found.what.starts_with("\"SELECT id FROM\" at $.error"),
+            "{found:?}"
+        );
     }
 
     #[test]

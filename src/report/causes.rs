@@ -190,6 +190,8 @@ fn cause_of(step: &StepReport, target: Option<&str>, stripe: Option<&str>) -> (S
             // Values make a headline clearer while they are short; the detail has them all.
             let short = |v: &String| v.chars().count() <= VALUE_IN_HEADLINE;
             let headline = match (&c.expected, &c.actual, &c.message) {
+                // A forbidden pattern's finding is short by construction and is the news.
+                (_, Some(a), _) if c.operator == "not_matches" => format!("{key}: found {a}"),
                 (Some(e), Some(a), _) if short(e) && short(a) => {
                     format!("{key}: expected {e}, actual {a}")
                 }

@@ -156,9 +156,9 @@ fn failures(out: &mut String, report: &RunReport, causes: &[Cause]) {
             out.push('\n');
             code_block(out, "diff", diff);
         }
-        let mut details = String::new();
-        text::step_details(&mut details, step, Palette::PLAIN, true);
-        if !details.trim().is_empty() {
+        if let Some(exchange) = &step.exchange {
+            let mut details = String::new();
+            text::exchange_details(&mut details, exchange, Palette::PLAIN);
             let _ = writeln!(out, "\n<details><summary>Request and response</summary>\n");
             code_block(out, "text", &details);
             let _ = writeln!(out, "</details>");

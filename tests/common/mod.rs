@@ -393,3 +393,53 @@ impl Project {
         p
     }
 }
+
+/// The Python of the tests' virtualenv (under target/, made on first use, packages pinned in
+/// `tests/python/requirements.txt`): real clients and report readers from PyPI.
+pub fn python() -> PathBuf {
+    static READY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-venv");
+            let python = venv.join("bin").join("python");
+            if !python.exists() {
+                run_ok(
+                    std::process::Command::new("python3")
+                        .args(["-m", "venv"])
+                        .arg(&venv),
+                    "python3 -m venv",
+                );
+            }
+            run_ok(
+                std::process::Command::new(&python)
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                        "-r",
+                    ])
+                    .arg(root.join("tests/python/requirements.txt")),
+                "pip install -r tests/python/requirements.txt",
+            );
+            python
+        })
+        .clone()
+}
+
+/// Runs a command that must succeed, showing its output when it does not.
+pub fn run_ok(cmd: &mut std::process::Command, what: &str) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
