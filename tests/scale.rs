@@ -68,13 +68,22 @@ fn a_large_run_reports_every_scenario_once_in_order() {
         "{}",
         out.stdout
     );
-    // Both failures are printed in full at the end, though passed scenarios were not kept.
-    let failures = out.stdout.split("\nFailures\n").nth(1).unwrap_or_default();
+    // Both failures are printed at the end, though passed scenarios were not kept: one cause,
+    // shown once, with both scenarios under it.
+    let failures = out
+        .stdout
+        .split("\nFailures: 1 cause\n")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        failures.contains("── 2 scenarios failed at GET /api/echo → 200, expected 201"),
+        "{failures}"
+    );
     assert!(failures.contains("[1.42] scenario 1-42"), "{failures}");
     assert!(failures.contains(&format!("[{0}.42] scenario {0}-42", FILES - 1)));
     assert!(failures.contains("expected: 201"), "{failures}");
     // The per-scenario lines came in spec order.
-    let progress = out.stdout.split("\nFailures\n").next().unwrap_or_default();
+    let progress = out.stdout.split("\nFailures: ").next().unwrap_or_default();
     let lines: Vec<&str> = progress
         .lines()
         .filter_map(|l| {

@@ -413,32 +413,38 @@ impl Signals {
 
 /// The plan's cases and titles (`fixtures/plan.yaml`), if the project has them.
 fn load_plan(fixtures: &std::path::Path) -> Option<Plan> {
-    let path = fixtures.join("plan.yaml");
-    if !path.is_file() {
-        return None;
-    }
-    match Plan::load(&path) {
-        Ok(plan) => Some(plan),
-        Err(message) => {
-            eprintln!("warning: {message}; plan coverage goes on without titles");
-            None
-        }
-    }
+    load_fixture(
+        fixtures,
+        "plan.yaml",
+        Plan::load,
+        "plan coverage goes on without titles",
+    )
 }
 
 /// The contract's route list (`fixtures/contract.yaml`), if the project has one.
 fn load_contract(fixtures: &std::path::Path) -> Option<Contract> {
-    let path = fixtures.join("contract.yaml");
+    load_fixture(
+        fixtures,
+        "contract.yaml",
+        Contract::load,
+        "the run goes on without contract coverage",
+    )
+}
+
+/// An optional file of `fixtures/`: absent is fine, broken is a warning (the run goes on).
+fn load_fixture<T>(
+    fixtures: &std::path::Path,
+    name: &str,
+    load: impl FnOnce(&std::path::Path) -> Result<T, String>,
+    without: &str,
+) -> Option<T> {
+    let path = fixtures.join(name);
     if !path.is_file() {
         return None;
     }
-    match Contract::load(&path) {
-        Ok(c) => Some(c),
-        Err(message) => {
-            eprintln!("warning: {message}; the run goes on without contract coverage");
-            None
-        }
-    }
+    load(&path)
+        .inspect_err(|message| eprintln!("warning: {message}; {without}"))
+        .ok()
 }
 
 /// Starts what `target` needs. Returns the base URL, what was started, and how to name the

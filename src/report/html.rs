@@ -173,17 +173,8 @@ fn causes_card(out: &mut String, report: &RunReport) {
     if causes.is_empty() {
         return;
     }
-    let anchors: std::collections::HashMap<(String, String), String> = report
-        .suites
-        .iter()
-        .enumerate()
-        .flat_map(|(i, suite)| {
-            suite
-                .scenarios
-                .iter()
-                .enumerate()
-                .map(move |(j, s)| ((suite.file.clone(), s.title()), format!("s-{i}-{j}")))
-        })
+    let anchors: std::collections::HashMap<(String, String), String> = anchored(report)
+        .map(|(anchor, suite, s)| ((suite.file.clone(), s.title()), anchor))
         .collect();
     let _ = writeln!(
         out,
@@ -324,15 +315,20 @@ fn pair_list(out: &mut String, pairs: &[String], class: &str) {
     out.push_str("</ul>\n");
 }
 
-/// Every scenario with its anchor, in run order.
-fn scenarios(report: &RunReport) -> impl Iterator<Item = (String, &ScenarioReport)> {
+/// Every scenario with its anchor and suite, in run order.
+fn anchored(report: &RunReport) -> impl Iterator<Item = (String, &SuiteReport, &ScenarioReport)> {
     report.suites.iter().enumerate().flat_map(|(i, suite)| {
         suite
             .scenarios
             .iter()
             .enumerate()
-            .map(move |(j, s)| (format!("s-{i}-{j}"), s))
+            .map(move |(j, s)| (format!("s-{i}-{j}"), suite, s))
     })
+}
+
+/// Every scenario with its anchor, in run order.
+fn scenarios(report: &RunReport) -> impl Iterator<Item = (String, &ScenarioReport)> {
+    anchored(report).map(|(anchor, _, s)| (anchor, s))
 }
 
 fn outcome_class(o: &Outcome) -> &'static str {
@@ -374,17 +370,7 @@ impl Group {
 }
 
 fn scenario_group(out: &mut String, report: &RunReport, group: Group) {
-    let members: Vec<(String, &SuiteReport, &ScenarioReport)> = report
-        .suites
-        .iter()
-        .enumerate()
-        .flat_map(|(i, suite)| {
-            suite
-                .scenarios
-                .iter()
-                .enumerate()
-                .map(move |(j, s)| (format!("s-{i}-{j}"), suite, s))
-        })
+    let members: Vec<(String, &SuiteReport, &ScenarioReport)> = anchored(report)
         .filter(|(_, _, s)| Group::of(&s.outcome) == group)
         .collect();
     if members.is_empty() {
