@@ -317,6 +317,10 @@ pub struct RunArgs {
     /// Stop starting scenarios after the first failure.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Check redirect answers themselves instead of following them (by default a same-origin
+    /// redirect is followed as a browser follows it; a suite's or step's `redirects:` wins).
+    #[arg(long)]
+    pub no_follow_redirects: bool,
     /// Show every request and response, not only failing ones.
     #[arg(long, short)]
     pub verbose: bool,

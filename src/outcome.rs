@@ -158,12 +158,26 @@ pub struct StepReport {
     /// Checks left out because an earlier one made them meaningless (a wrong status, a body
     /// that is not JSON), told in one line instead of one failure each.
     pub unevaluated: Option<Unevaluated>,
+    /// Redirects followed on the way to the answer the checks saw.
+    pub redirects: Vec<Redirect>,
+    /// What is worth knowing that is neither an error nor a check: a redirect not followed, a
+    /// rate limit waited out.
+    pub notes: Vec<String>,
     /// The last attempt's request and response.
     pub exchange: Option<Exchange>,
     /// Every request the step sent (all attempts, all concurrent requests), for coverage.
     pub traffic: Vec<Traffic>,
     pub attempts: u32,
     pub duration: Duration,
+}
+
+/// A redirect followed: `POST http://…/api/orders` → 308 → `http://…/api/orders/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub method: String,
+    pub from: String,
+    pub status: u16,
+    pub to: String,
 }
 
 /// Checks of a step that were not evaluated, and why.

@@ -1,8 +1,9 @@
 //! A red run says what is wrong once. Against a Flask-like backend — one route a shared
 //! fragment needs is missing (an HTML 404), one answer is wrong, one collection answers an HTML
 //! 308 — gigcheck counts blocked and failed scenarios apart in every report format, groups them
-//! by cause, does not cascade a wrong status into the checks after it, and names what a leak
-//! check found (while a Stripe message that names `/v1/payment_intents` is no leak).
+//! by cause, does not cascade a wrong status into the checks after it (a step that checks the
+//! 308 itself), follows the 308 as a browser does elsewhere, and names what a leak check found
+//! (while a Stripe message that names `/v1/payment_intents` is no leak).
 
 mod common;
 
@@ -49,6 +50,15 @@ fn flask_like() -> Router {
                     "<!doctype html>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n",
                 )
                     .into_response()
+            }),
+        )
+        .route(
+            "/api/orders/",
+            post(|body: axum::Json<Value>| async move {
+                json_answer(
+                    StatusCode::CREATED,
+                    json!({"message": "Order created successfully", "order": {"id": 2, "status": "pending", "items": body.0["items"]}}),
+                )
             }),
         )
         .route(
@@ -130,6 +140,7 @@ scenarios:
     name: Placing an order answers 201 with the order
     steps:
       - request: { method: POST, url: /api/orders, bearer: "{{token}}", json: { items: [] } }
+        redirects: none
         expect:
           status: 201
           schema: order.json
@@ -139,6 +150,14 @@ scenarios:
             $.order.payment_status: pending
         capture:
           order_id: $.order.id
+  - id: "1.3"
+    name: The collection's 308 is followed with the method and the body
+    steps:
+      - request: { method: POST, url: /api/orders, bearer: "{{token}}", json: { items: [{ product_id: 1 }] } }
+        expect:
+          status: 201
+          body:
+            $.order.items[0].product_id: 1
   - id: "5.2"
     name: A Stripe message that names an API path is not a leak
     steps:
@@ -219,7 +238,7 @@ fn failures_are_grouped_by_cause_and_blocked_is_told_apart_in_every_report() {
     let report: Value = serde_json::from_str(&p.read("reports/run.json")).unwrap();
     assert_eq!(
         report["totals"],
-        json!({"scenarios": 6, "passed": 1, "failed": 3, "blocked": 2, "skipped": 0})
+        json!({"scenarios": 7, "passed": 2, "failed": 3, "blocked": 2, "skipped": 0})
     );
     let outcomes: Vec<&str> = report["suites"][0]["scenarios"]
         .as_array()
@@ -229,7 +248,9 @@ fn failures_are_grouped_by_cause_and_blocked_is_told_apart_in_every_report() {
         .collect();
     assert_eq!(
         outcomes,
-        ["blocked", "blocked", "failed", "failed", "passed", "failed"]
+        [
+            "blocked", "blocked", "failed", "failed", "passed", "passed", "failed"
+        ]
     );
     let causes: Vec<(&str, u64, u64)> = report["causes"]
         .as_array()
@@ -279,7 +300,7 @@ fn failures_are_grouped_by_cause_and_blocked_is_told_apart_in_every_report() {
     // HTML: blocked has its own count and section, and the page opens with the causes.
     let page = p.read("reports/run.html");
     assert!(
-        page.contains("<title>gigcheck FAILED: 1 passed, 3 failed, 2 blocked, 0 skipped</title>")
+        page.contains("<title>gigcheck FAILED: 2 passed, 3 failed, 2 blocked, 0 skipped</title>")
     );
     assert!(
         page.contains("class=\"stat block\" href=\"#blocked\"><b>2</b><span>Blocked</span>"),
@@ -303,7 +324,7 @@ fn failures_are_grouped_by_cause_and_blocked_is_told_apart_in_every_report() {
             suite.attribute("failures"),
             suite.attribute("errors")
         ),
-        (Some("6"), Some("3"), Some("2"))
+        (Some("7"), Some("3"), Some("2"))
     );
     let blocked = doc.descendants().find(|n| n.has_tag_name("error")).unwrap();
     assert_eq!(blocked.attribute("type"), Some("blocked"));
@@ -333,10 +354,10 @@ fn junit_readers_count_blocked_as_errors_and_failed_as_failures() {
         counted,
         json!({
             "junitparser": {
-                "counted": {"tests": 6, "failures": 3, "errors": 2, "skipped": 0, "error_types": ["blocked", "blocked"]},
-                "declared": {"tests": 6, "failures": 3, "errors": 2, "skipped": 0},
+                "counted": {"tests": 7, "failures": 3, "errors": 2, "skipped": 0, "error_types": ["blocked", "blocked"]},
+                "declared": {"tests": 7, "failures": 3, "errors": 2, "skipped": 0},
             },
-            "xunitparser": {"tests": 6, "failures": 3, "errors": 2, "skipped": 0},
+            "xunitparser": {"tests": 7, "failures": 3, "errors": 2, "skipped": 0},
         })
     );
 }

@@ -204,6 +204,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
         jobs,
         timeout: Duration::from_secs_f64(args.timeout),
         fail_fast: false,
+        follow_redirects: true,
         snapshot_mode: SnapshotMode::Normal,
         selected,
     };

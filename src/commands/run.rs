@@ -44,6 +44,8 @@ pub struct Settings {
     pub jobs: usize,
     pub timeout: Duration,
     pub fail_fast: bool,
+    /// Follow same-origin redirects unless a suite or step says otherwise.
+    pub follow_redirects: bool,
     pub snapshot_mode: SnapshotMode,
     /// `(suite index, scenario index)` pairs to run, in order.
     pub selected: Vec<(usize, usize)>,
@@ -124,6 +126,7 @@ pub async fn execute(
         jobs: settings.jobs,
         timeout: settings.timeout,
         fail_fast: settings.fail_fast,
+        follow_redirects: settings.follow_redirects,
         snapshot_mode: settings.snapshot_mode,
         selected: settings.selected,
         getenv: Arc::new(|name| std::env::var(name).ok()),
@@ -257,6 +260,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         jobs,
         timeout,
         fail_fast: args.fail_fast,
+        follow_redirects: !args.no_follow_redirects,
         snapshot_mode,
         selected,
         on_send,
@@ -308,6 +312,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         term.coverage(&coverage.plan, coverage.contract.as_ref())
     );
     print!("{}", term.slowest(&done.tally.slowest));
+    print!("{}", term.redirects(&done.tally.redirects));
     print!("{}", term.causes(&causes));
     print!(
         "{}",

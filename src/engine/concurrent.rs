@@ -2,9 +2,10 @@
 //! and the answers counted by status — the way races (double cancels, oversells) are caught.
 
 use super::Shared;
+use super::redirect::Followed;
 use super::request;
 use super::scope::Scope;
-use super::step::StepOutcome;
+use super::step::{StepOutcome, record_hops};
 use crate::outcome::{CheckKind, CheckReport, Exchange, StepStatus, Traffic};
 use crate::spec::values::StatusPattern;
 use crate::spec::{ConcurrentStep, SourceRef};
@@ -15,6 +16,7 @@ use std::sync::Arc;
 pub async fn run(
     shared: &Arc<Shared>,
     step: &ConcurrentStep,
+    follow: bool,
     src: &SourceRef,
     scope: &Scope,
     jar: &Arc<Jar>,
@@ -36,14 +38,39 @@ pub async fn run(
     for (i, req) in outgoing.iter().cloned().enumerate() {
         let shared = shared.clone();
         let jar = jar.clone();
-        tasks.spawn(async move { (i, shared.http.send(&jar, &req).await) });
+        let redactor = scope.redactor().clone();
+        tasks.spawn(async move {
+            let mut first = true;
+            let followed = super::redirect::send(&shared.http, &jar, req, follow, |r| {
+                // The first requests were announced together, above.
+                if !std::mem::take(&mut first) {
+                    shared.sending(r, &redactor);
+                }
+            })
+            .await;
+            (i, followed)
+        });
     }
-    let mut answers: Vec<Option<Result<super::http::Incoming, super::http::SendError>>> =
-        (0..outgoing.len()).map(|_| None).collect();
+    let mut followed: Vec<Option<Followed>> = (0..outgoing.len()).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         if let Ok((i, result)) = joined {
-            answers[i] = Some(result);
+            followed[i] = Some(result);
         }
+    }
+    let mut on_the_way = StepOutcome::failed(String::new());
+    let mut answers = Vec::with_capacity(followed.len());
+    // Where each request ended up, after its redirects.
+    let mut finals = Vec::with_capacity(followed.len());
+    for (f, original) in followed.into_iter().zip(&outgoing) {
+        let (last, answer) = match f {
+            Some(f) => {
+                record_hops(&mut on_the_way, &f, false);
+                (f.request, Some(f.result))
+            }
+            None => (original.clone(), None),
+        };
+        finals.push(last);
+        answers.push(answer);
     }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut first_error = None;
@@ -86,10 +113,9 @@ pub async fn run(
         request: request::log(req, scope.redactor()),
         response: shown.map(|a| super::step::incoming_log(a, scope)),
     });
-    let traffic = outgoing
-        .iter()
-        .zip(&answers)
-        .map(|(req, answer)| Traffic {
+    let mut traffic = on_the_way.traffic;
+    traffic.extend(finals.iter().zip(&answers).map(|(req, answer)| {
+        Traffic {
             method: req.method.to_string(),
             url: req.url.to_string(),
             status: answer
@@ -97,8 +123,8 @@ pub async fn run(
                 .and_then(|a| a.as_ref().ok())
                 .map(|a| a.status),
             webhook: false,
-        })
-        .collect();
+        }
+    }));
     StepOutcome {
         status: if check.passed {
             StepStatus::Passed
@@ -111,6 +137,9 @@ pub async fn run(
         exchange,
         traffic,
         attempts: 1,
+        redirects: on_the_way.redirects,
+        notes: on_the_way.notes,
+        blocks: false,
     }
 }
 

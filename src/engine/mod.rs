@@ -9,6 +9,7 @@
 pub mod concurrent;
 pub mod hooks;
 pub mod http;
+pub mod redirect;
 pub mod request;
 pub mod scenario;
 pub mod scope;
@@ -52,6 +53,8 @@ pub struct RunOptions {
     /// `(suite index, scenario index)` pairs to run, in order.
     pub selected: Vec<(usize, usize)>,
     pub getenv: GetEnv,
+    /// Follow redirects (within the target's origin) unless a suite or step says otherwise.
+    pub follow_redirects: bool,
     /// Told of every request just before it is sent, with what redacts it (`--curl`).
     pub on_send: Option<OnSend>,
     /// Set from outside (Ctrl-C) to stop the run: nothing new is sent, requests in flight are
@@ -104,6 +107,8 @@ pub struct Shared {
     pub timeout: Duration,
     /// How long a hook (a shell command, a built-in call) may take.
     pub hook_timeout: Duration,
+    /// Redirects are followed unless a suite or a step says otherwise.
+    pub follow_redirects: bool,
     /// Held shared by every running scenario, exclusively by an `exclusive: true` one.
     alone: tokio::sync::RwLock<()>,
     stop: AtomicBool,
@@ -154,7 +159,7 @@ struct Unit {
 
 /// Runs the selected scenarios. Each result goes to `on_result` in spec order as soon as
 /// everything before it is done; the engine keeps none, so what a caller keeps (and so the
-/// run's memory) is the caller's choice (see [`crate::report::collect`]).
+/// run's memory) is the caller's choice (gigcheck run keeps only what its reports need).
 pub async fn run(
     project: Arc<Project>,
     env: Environment,
@@ -188,6 +193,7 @@ pub async fn run(
         base_url: opts.base_url.clone(),
         timeout: opts.timeout,
         hook_timeout: opts.timeout.max(Duration::from_secs(60)),
+        follow_redirects: opts.follow_redirects,
         alone: tokio::sync::RwLock::new(()),
         stop: AtomicBool::new(false),
         fail_fast: opts.fail_fast,
@@ -358,6 +364,8 @@ fn cannot_run(scenario: &ScenarioOutline, message: &str) -> StepReport {
         error: Some(message.to_string()),
         checks: Vec::new(),
         unevaluated: None,
+        redirects: Vec::new(),
+        notes: Vec::new(),
         exchange: None,
         traffic: Vec::new(),
         attempts: 0,

@@ -174,10 +174,12 @@ impl Run<'_> {
             name,
             loc: step.src.loc(),
             status: outcome.status,
-            precondition,
+            precondition: precondition || outcome.blocks,
             error: outcome.error,
             checks: outcome.checks,
             unevaluated: outcome.unevaluated,
+            redirects: outcome.redirects,
+            notes: outcome.notes,
             exchange: outcome.exchange,
             traffic: outcome.traffic,
             attempts: outcome.attempts,
@@ -242,6 +244,8 @@ impl Run<'_> {
             error: result.as_ref().err().map(|e| self.scope.redactor().text(e)),
             checks: Vec::new(),
             unevaluated: None,
+            redirects: Vec::new(),
+            notes: Vec::new(),
             exchange: None,
             traffic: Vec::new(),
             attempts: 1,
@@ -273,6 +277,8 @@ impl Run<'_> {
                         error: Some(self.scope.redactor().text(&e.to_string())),
                         checks: Vec::new(),
                         unevaluated: None,
+                        redirects: Vec::new(),
+                        notes: Vec::new(),
                         exchange: None,
                         traffic: Vec::new(),
                         attempts: 0,
@@ -345,6 +351,7 @@ impl Run<'_> {
                     shared,
                     self.suite,
                     http,
+                    step.redirects,
                     &step.src,
                     &mut self.scope,
                     &self.jar,
@@ -353,8 +360,15 @@ impl Run<'_> {
                 self.record(step, phase, number, name, precondition, started, outcome)
             }
             Action::Concurrent(concurrent) => {
-                let sending =
-                    super::concurrent::run(shared, concurrent, &step.src, &self.scope, &self.jar);
+                let follow = step::follow_redirects(shared, self.suite, step.redirects);
+                let sending = super::concurrent::run(
+                    shared,
+                    concurrent,
+                    follow,
+                    &step.src,
+                    &self.scope,
+                    &self.jar,
+                );
                 let outcome = abandonable(shared, phase, sending).await;
                 self.record(step, phase, number, name, precondition, started, outcome)
             }
@@ -388,6 +402,8 @@ impl Run<'_> {
                                 status: StepStatus::Failed,
                                 precondition,
                                 unevaluated: None,
+                                redirects: Vec::new(),
+                                notes: Vec::new(),
                                 error: Some(
                                     self.scope.redactor().text(&format!("with.{param}: {e}")),
                                 ),

@@ -1,15 +1,16 @@
 //! Runs one HTTP step: render, send, check, capture — again while `retry` allows.
 
 use super::Shared;
-use super::http::SendError;
+use super::http::{Outgoing, SendError};
+use super::redirect::{self, Followed};
 use super::request;
 use super::scope::Scope;
 use crate::checks::{self, CheckContext, Response};
 use crate::loader::LoadedSuite;
 use crate::outcome::{
-    CheckKind, CheckReport, Exchange, ResponseLog, StepStatus, Traffic, Unevaluated,
+    CheckKind, CheckReport, Exchange, Redirect, ResponseLog, StepStatus, Traffic, Unevaluated,
 };
-use crate::spec::{Call, Capture, HttpStep, SourceRef};
+use crate::spec::{Call, Capture, HttpStep, Redirects, SourceRef};
 use reqwest::cookie::Jar;
 use std::time::Duration;
 
@@ -22,6 +23,11 @@ pub struct StepOutcome {
     pub exchange: Option<Exchange>,
     pub traffic: Vec<Traffic>,
     pub attempts: u32,
+    pub redirects: Vec<Redirect>,
+    pub notes: Vec<String>,
+    /// Whatever the step's role, its failure means the scenario's case was not tested (a rate
+    /// limit stopped it): the scenario is blocked.
+    pub blocks: bool,
 }
 
 impl StepOutcome {
@@ -35,6 +41,9 @@ impl StepOutcome {
             exchange: None,
             traffic: Vec::new(),
             attempts: 1,
+            redirects: Vec::new(),
+            notes: Vec::new(),
+            blocks: false,
         }
     }
 }
@@ -43,6 +52,7 @@ pub async fn run(
     shared: &Shared,
     suite: &LoadedSuite,
     step: &HttpStep,
+    redirects: Option<Redirects>,
     src: &SourceRef,
     scope: &mut Scope,
     jar: &Jar,
@@ -57,6 +67,9 @@ pub async fn run(
         exchange: None,
         traffic: Vec::new(),
         attempts: 0,
+        redirects: Vec::new(),
+        notes: Vec::new(),
+        blocks: false,
     };
     for attempt in 1..=attempts {
         outcome.attempts = attempt;
@@ -76,14 +89,24 @@ pub async fn run(
                 return outcome;
             }
         };
+        let webhook = matches!(step.call, Call::Webhook(_));
+        let follow = follow_redirects(shared, suite, redirects);
+        let (followed, limited) =
+            send_within_limits(shared, jar, outgoing, follow, &step.expect, scope).await;
+        outcome.notes.clear();
+        outcome.redirects.clear();
+        record_hops(&mut outcome, &followed, webhook);
+        if let Some(note) = limited.note {
+            outcome.notes.push(note);
+        }
+        let outgoing = followed.request;
         let request_log = request::log(&outgoing, scope.redactor());
-        shared.sending(&outgoing, scope.redactor());
-        let sent = shared.http.send(jar, &outgoing).await;
+        let sent = followed.result;
         outcome.traffic.push(Traffic {
             method: outgoing.method.to_string(),
             url: outgoing.url.to_string(),
             status: sent.as_ref().ok().map(|i| i.status),
-            webhook: matches!(step.call, Call::Webhook(_)),
+            webhook,
         });
         let incoming = match sent {
             Ok(i) => i,
@@ -101,6 +124,18 @@ pub async fn run(
                 continue;
             }
         };
+        if let Some(error) = limited.blocked {
+            // The backend refused to serve us at all: the step's checks would only repeat that.
+            outcome.error = Some(error);
+            outcome.blocks = true;
+            outcome.checks.clear();
+            outcome.unevaluated = None;
+            outcome.exchange = Some(Exchange {
+                request: request_log,
+                response: Some(incoming_log(&incoming, scope)),
+            });
+            return outcome;
+        }
         outcome.error = None;
         let response = Response::new(
             incoming.status,
@@ -204,6 +239,138 @@ pub async fn run(
         outcome.unevaluated = results.unevaluated;
     }
     outcome
+}
+
+/// Whether redirects are followed for a step: as the step says, else as its suite says, else as
+/// the run says (`--no-follow-redirects`).
+pub fn follow_redirects(shared: &Shared, suite: &LoadedSuite, step: Option<Redirects>) -> bool {
+    match step.or(suite.suite.redirects) {
+        Some(policy) => policy == Redirects::Follow,
+        None => shared.follow_redirects,
+    }
+}
+
+/// Notes the redirects a request went through, as traffic and as the step's redirects.
+pub fn record_hops(outcome: &mut StepOutcome, followed: &Followed, webhook: bool) {
+    for hop in &followed.hops {
+        outcome.traffic.push(Traffic {
+            method: hop.method.clone(),
+            url: hop.from.to_string(),
+            status: Some(hop.status),
+            webhook,
+        });
+        outcome.redirects.push(Redirect {
+            method: hop.method.clone(),
+            from: hop.from.to_string(),
+            status: hop.status,
+            to: hop.to.to_string(),
+        });
+    }
+    if let Some(why) = &followed.stopped {
+        outcome.notes.push(format!("redirect {why}"));
+    }
+}
+
+/// What a rate limit did to a request.
+#[derive(Default)]
+struct Limited {
+    /// Said on the step: the wait and the retry.
+    note: Option<String>,
+    /// The step's error when the limit stopped it: the scenario is then blocked.
+    blocked: Option<String>,
+}
+
+/// The longest `Retry-After` waited out before sending a rate-limited request once more.
+pub const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(5);
+
+/// Sends a request (following redirects); a 429 the step does not expect is waited out once
+/// when `Retry-After` asks for at most [`LONGEST_RATE_LIMIT_WAIT`], else it blocks the step.
+async fn send_within_limits(
+    shared: &Shared,
+    jar: &Jar,
+    outgoing: Outgoing,
+    follow: bool,
+    expect: &crate::spec::Expect,
+    scope: &Scope,
+) -> (Followed, Limited) {
+    let send = |req: Outgoing| {
+        redirect::send(&shared.http, jar, req, follow, |r| {
+            shared.sending(r, scope.redactor())
+        })
+    };
+    let first = send(outgoing.clone()).await;
+    let expects_429 = expect.status.as_ref().is_some_and(|s| s.matches(429));
+    let Some(answer) = first
+        .result
+        .as_ref()
+        .ok()
+        .filter(|a| a.status == 429 && !expects_429)
+    else {
+        return (first, Limited::default());
+    };
+    let header = |name: &str| checks::capture::header(&answer.headers, name);
+    let wait = header("retry-after").and_then(|v| retry_after(&v));
+    let announced = [
+        "retry-after",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+    ]
+    .iter()
+    .filter_map(|h| header(h).map(|v| format!("{h}: {v}")))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let limit = header("x-ratelimit-limit")
+        .map_or_else(String::new, |l| format!(" (X-RateLimit-Limit: {l})"));
+    let blocked = |note: String| Limited {
+        note: Some(note),
+        blocked: Some(format!("rate limited{limit}: the backend answered 429")),
+    };
+    match wait {
+        Some(wait) if wait <= LONGEST_RATE_LIMIT_WAIT => {
+            tokio::time::sleep(wait).await;
+            let again = send(outgoing).await;
+            let still = again.result.as_ref().is_ok_and(|a| a.status == 429);
+            let waited = format!(
+                "rate limited ({announced}); waited {} ms and sent it again",
+                wait.as_millis()
+            );
+            if still {
+                (again, blocked(format!("{waited}: 429 again")))
+            } else {
+                (
+                    again,
+                    Limited {
+                        note: Some(waited),
+                        blocked: None,
+                    },
+                )
+            }
+        }
+        _ => {
+            let note = if announced.is_empty() {
+                "rate limited: 429 without Retry-After".to_string()
+            } else {
+                format!(
+                    "rate limited ({announced}): longer than gigcheck waits ({} s)",
+                    LONGEST_RATE_LIMIT_WAIT.as_secs()
+                )
+            };
+            (first, blocked(note))
+        }
+    }
+}
+
+/// A `Retry-After` value: seconds, or an HTTP-date.
+fn retry_after(value: &str) -> Option<Duration> {
+    if let Ok(seconds) = value.trim().parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// Whether a request went to the backend under test (not, say, to the Stripe API).

@@ -215,6 +215,33 @@ fn cause_of(step: &StepReport, target: Option<&str>, stripe: Option<&str>) -> (S
     }
 }
 
+/// A followed redirect as one line, ids folded: `POST /api/orders → 308 → /api/orders/`.
+pub fn redirect_line(r: &crate::outcome::Redirect) -> String {
+    let path =
+        |url: &str| url::Url::parse(url).map_or_else(|_| url.to_string(), |u| fold_ids(u.path()));
+    format!(
+        "{} {} → {} → {}",
+        r.method,
+        path(&r.from),
+        r.status,
+        path(&r.to)
+    )
+}
+
+/// A path with the segments that name one object written `{id}`.
+pub fn fold_ids(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if looks_like_id(segment) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The longest expected or actual value a headline shows.
 const VALUE_IN_HEADLINE: usize = 40;
 /// How the checks say that a body is not JSON (see `checks`).
@@ -248,17 +275,7 @@ pub fn route(url: &str, target: Option<&str>, stripe: Option<&str>) -> String {
             format!("{}{}", parsed.origin().ascii_serialization(), parsed.path()),
         )
     };
-    let folded: Vec<&str> = path
-        .split('/')
-        .map(|segment| {
-            if looks_like_id(segment) {
-                "{id}"
-            } else {
-                segment
-            }
-        })
-        .collect();
-    format!("{label}{}", folded.join("/"))
+    format!("{label}{}", fold_ids(&path))
 }
 
 /// A path segment that names one object rather than a route: a number, a UUID, a Stripe-style
@@ -298,6 +315,8 @@ mod tests {
             error: status.is_none().then(|| "connection refused".to_string()),
             checks: check.into_iter().collect(),
             unevaluated: None,
+            redirects: Vec::new(),
+            notes: Vec::new(),
             exchange: Some(Exchange {
                 request: RequestLog {
                     method: "POST".into(),

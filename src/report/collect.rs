@@ -39,6 +39,8 @@ pub struct Tally {
     /// Present when the project has a contract route list.
     pub contract: Option<ContractTally>,
     pub slowest: Slowest,
+    /// Redirects followed, each way once with how often: `POST /api/orders → 308 → /api/orders/`.
+    pub redirects: indexmap::IndexMap<String, usize>,
 }
 
 /// The slowest scenarios that ran, slowest first.
@@ -128,6 +130,11 @@ impl Collector {
             contract.add(&s);
         }
         t.slowest.add(&s);
+        for r in s.steps.iter().flat_map(|step| &step.redirects) {
+            *t.redirects
+                .entry(super::causes::redirect_line(r))
+                .or_default() += 1;
+        }
         if self.current.as_ref().is_some_and(|c| c.file != suite.file) {
             self.close_suite();
         }

@@ -290,6 +290,8 @@ mod tests {
             status: StepStatus::Passed,
             precondition: false,
             unevaluated: None,
+            redirects: Vec::new(),
+            notes: Vec::new(),
             error: None,
             checks: Vec::new(),
             exchange: None,

@@ -968,6 +968,8 @@ mod tests {
             status,
             precondition: false,
             unevaluated: None,
+            redirects: Vec::new(),
+            notes: Vec::new(),
             error: None,
             checks,
             exchange: Some(x),

@@ -167,6 +167,10 @@ pub struct JsonStep {
     pub checks: Vec<JsonCheck>,
     /// Checks not evaluated because an earlier one made them meaningless.
     pub unevaluated: Option<JsonUnevaluated>,
+    /// Redirects followed on the way to the answer checked, as `METHOD URL → status → URL`.
+    pub redirects: Vec<String>,
+    /// What is worth knowing besides errors and checks (a redirect not followed, a rate limit).
+    pub notes: Vec<String>,
     /// The last attempt's request and response, redacted.
     pub exchange: Option<JsonExchange>,
     /// Every request the step sent.
@@ -413,6 +417,12 @@ fn step(s: &StepReport) -> JsonStep {
             kinds: u.kinds.iter().map(|k| k.label().to_string()).collect(),
             reason: u.reason.clone(),
         }),
+        redirects: s
+            .redirects
+            .iter()
+            .map(|r| format!("{} {} → {} → {}", r.method, r.from, r.status, r.to))
+            .collect(),
+        notes: s.notes.clone(),
         exchange: s.exchange.as_ref().map(exchange),
         traffic: s
             .traffic
@@ -498,6 +508,8 @@ mod tests {
                         status: StepStatus::Failed,
                         precondition: false,
                         unevaluated: None,
+                        redirects: Vec::new(),
+                        notes: Vec::new(),
                         error: None,
                         checks: vec![check],
                         exchange: None,

@@ -186,6 +186,8 @@ mod tests {
             status,
             precondition: false,
             unevaluated: None,
+            redirects: Vec::new(),
+            notes: Vec::new(),
             error: None,
             checks: Vec::new(),
             exchange: None,

@@ -157,6 +157,24 @@ impl Terminal {
         out
     }
 
+    /// The redirects the run followed, each way once: a backend that redirects its own routes
+    /// costs every client a round trip, and a wrong method would hide behind it.
+    pub fn redirects(&self, redirects: &indexmap::IndexMap<String, usize>) -> String {
+        if redirects.is_empty() {
+            return String::new();
+        }
+        let p = self.palette;
+        let mut out = format!(
+            "\n{} {}\n",
+            p.bold("Redirects followed"),
+            p.dim("(as a browser follows them; --no-follow-redirects to check them instead)")
+        );
+        for (line, n) in redirects {
+            let _ = writeln!(out, "  {line}, {n}×");
+        }
+        out
+    }
+
     /// The plan coverage table, and the contract's route × status pairs seen and not seen.
     pub fn coverage(&self, cases: &[PlanCase], contract: Option<&ContractCoverage>) -> String {
         let p = self.palette;

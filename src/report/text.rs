@@ -78,6 +78,20 @@ pub fn step_details(out: &mut String, step: &StepReport, p: Palette, with_exchan
     if let Some(u) = &step.unevaluated {
         let _ = writeln!(out, "      {}", p.dim(&u.summary()));
     }
+    for r in &step.redirects {
+        let _ = writeln!(
+            out,
+            "      {} {} {} → {} → {}",
+            p.dim("redirect followed:"),
+            r.method,
+            r.from,
+            r.status,
+            r.to
+        );
+    }
+    for note in &step.notes {
+        let _ = writeln!(out, "      {} {note}", p.dim("note:"));
+    }
     if with_exchange && let Some(exchange) = &step.exchange {
         exchange_details(out, exchange, p);
     }

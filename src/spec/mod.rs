@@ -67,6 +67,8 @@ pub struct Suite {
     /// to many responses) and no `statuses` (the loader rejects both).
     #[schemars(extend("properties" = { "snapshot": { "type": "null" }, "statuses": false }))]
     pub error_responses: Option<Expect>,
+    /// `none`: check redirect answers themselves in this suite instead of following them.
+    pub redirects: Option<Redirects>,
     /// The test cases; each runs with its own variables and cookie jar, in parallel unless the
     /// suite is `serial` or the scenario `exclusive`.
     pub scenarios: Vec<Scenario>,
@@ -167,6 +169,8 @@ pub struct Step {
     /// Whether a failure here leaves the scenario's case untested (blocked) rather than failed;
     /// `None`: the default for its kind (see [`Step::is_precondition`]).
     pub precondition: Option<bool>,
+    /// Whether redirects are followed; `None`: as the suite or the run says.
+    pub redirects: Option<Redirects>,
     pub action: Action,
     pub src: SourceRef,
 }
@@ -306,6 +310,19 @@ struct RawStep {
     /// is reported *blocked* (its case was never tested) rather than *failed*. Defaults to true
     /// for `include` and `hook` steps (and every step of a suite's `setup`), false otherwise.
     precondition: Option<bool>,
+    /// `none` to check a redirect itself instead of following it (the default: `follow`, as a
+    /// browser does, within the target's origin).
+    redirects: Option<Redirects>,
+}
+
+/// What a request does with a redirect answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Redirects {
+    /// Follow it as a browser does: same origin only; 307/308 keep the method and body.
+    Follow,
+    /// Check the 3xx answer itself.
+    None,
 }
 
 /// What `TryFrom<RawStep> for Step` (and [`concurrent_step`], and the loader's check that
@@ -475,6 +492,7 @@ impl TryFrom<RawStep> for Step {
         Ok(Step {
             name: raw.name,
             precondition: raw.precondition,
+            redirects: raw.redirects,
             action,
             src: SourceRef::default(),
         })
