@@ -2,7 +2,7 @@
 //! in [`crate::commands`].
 
 use crate::report::{ReportKind, ReportTarget};
-use crate::servers::sandbox::Defect;
+use crate::servers::sandbox::{Defect, Variations};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -226,6 +226,10 @@ pub struct SandboxArgs {
     /// Switch on a deliberate bug (repeatable), to see whether a suite notices it.
     #[arg(long = "defect", value_name = "NAME", value_parser = defect_parser())]
     pub defects: Vec<Defect>,
+    /// Switch on a legitimate variation (repeatable; `all` for every one), to see whether a
+    /// suite passes on a backend that differs where the contract allows it.
+    #[arg(long = "variation", value_name = "NAME", value_parser = variation_parser())]
+    pub variations: Vec<Variations>,
 }
 
 #[derive(Debug, Args)]
@@ -299,6 +303,15 @@ pub struct RunArgs {
         conflicts_with = "base_url"
     )]
     pub sandbox_defects: Vec<Defect>,
+    /// Start the embedded sandbox with this legitimate variation switched on (repeatable;
+    /// `all` for every one).
+    #[arg(
+        long = "sandbox-variation",
+        value_name = "NAME",
+        value_parser = variation_parser(),
+        conflicts_with = "base_url"
+    )]
+    pub sandbox_variations: Vec<Variations>,
     /// Scenarios run at once [default: available parallelism].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -345,6 +358,14 @@ pub struct MutantsArgs {
     /// Only this defect (repeatable) [default: every defect].
     #[arg(long = "defect", value_name = "NAME", value_parser = defect_parser())]
     pub defects: Vec<Defect>,
+    /// Run the clean sandbox and every defect run with this legitimate variation on
+    /// (repeatable; `all` for every one).
+    #[arg(
+        long = "sandbox-variation",
+        value_name = "NAME",
+        value_parser = variation_parser()
+    )]
+    pub sandbox_variations: Vec<Variations>,
     /// Scenarios at once over all runs; several runs go at once when this allows
     /// [default: twice the available parallelism].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -371,6 +392,11 @@ pub struct ListArgs {
 /// A defect name; an unknown one is a usage error that lists the names.
 fn defect_parser() -> impl TypedValueParser<Value = Defect> {
     PossibleValuesParser::new(Defect::names()).try_map(|name| name.parse::<Defect>())
+}
+
+/// A variation name or `all`, as a set; an unknown one is a usage error that lists the names.
+fn variation_parser() -> impl TypedValueParser<Value = Variations> {
+    PossibleValuesParser::new(Variations::arg_names()).try_map(|name| name.parse::<Variations>())
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -495,5 +521,58 @@ mod tests {
         };
         assert_eq!(m.defects, [Defect::WebhookUnverified]);
         assert_eq!(m.jobs, Some(3));
+    }
+
+    #[test]
+    fn parses_variations() {
+        use crate::servers::sandbox::Variation;
+        let cli = Cli::try_parse_from([
+            "gigcheck",
+            "run",
+            "--sandbox-variation",
+            "stock-400",
+            "--sandbox-variation",
+            "http-dates",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!()
+        };
+        let set: Variations = run.sandbox_variations.into_iter().collect();
+        assert_eq!(set.to_string(), "http-dates, stock-400");
+        let cli = Cli::try_parse_from(["gigcheck", "sandbox", "--variation", "all"]).unwrap();
+        let Command::Sandbox(sandbox) = cli.command else {
+            panic!()
+        };
+        let set: Variations = sandbox.variations.into_iter().collect();
+        assert!(Variation::ALL.into_iter().all(|v| set.has(v)));
+        let cli = Cli::try_parse_from([
+            "gigcheck",
+            "mutants",
+            "--sandbox-variation",
+            "trailing-slash",
+        ])
+        .unwrap();
+        let Command::Mutants(m) = cli.command else {
+            panic!()
+        };
+        assert_eq!(m.sandbox_variations, [Variation::TrailingSlash.into()]);
+        let conflict = Cli::try_parse_from([
+            "gigcheck",
+            "run",
+            "--base-url",
+            "http://x",
+            "--sandbox-variation",
+            "all",
+        ]);
+        assert!(conflict.is_err());
+        let unknown =
+            Cli::try_parse_from(["gigcheck", "sandbox", "--variation", "nope"]).unwrap_err();
+        assert_eq!(unknown.exit_code(), 2);
+        let text = unknown.to_string();
+        assert!(
+            text.contains("trailing-slash") && text.contains("all"),
+            "{text}"
+        );
     }
 }

@@ -41,6 +41,18 @@ pub const WELL_KNOWN_VARS: &[(&str, &str, bool)] = &[
     ("admin_password", "GIGCHECK_ADMIN_PASSWORD", true),
 ];
 
+/// Variables a target may provide but need not: the accounts to test with, instead of signing
+/// up new ones, and addresses they already own (for a backend without an addresses route).
+/// Unset, they are simply not defined here, so the specs' own defaults apply.
+pub const OPTIONAL_VARS: &[(&str, &str, bool)] = &[
+    ("user_email", "GIGCHECK_USER_EMAIL", false),
+    ("user_password", "GIGCHECK_USER_PASSWORD", true),
+    ("user_address_id", "GIGCHECK_USER_ADDRESS_ID", false),
+    ("user2_email", "GIGCHECK_USER2_EMAIL", false),
+    ("user2_password", "GIGCHECK_USER2_PASSWORD", true),
+    ("user2_address_id", "GIGCHECK_USER2_ADDRESS_ID", false),
+];
+
 /// Hooks every target may provide, by the environment variable holding their shell command.
 pub const WELL_KNOWN_HOOKS: &[(&str, &str)] = &[
     ("db_down", "GIGCHECK_DB_DOWN_CMD"),
@@ -128,6 +140,18 @@ impl Environment {
                 None => {
                     env.missing.insert(var.to_string(), env_name.to_string());
                 }
+            }
+        }
+        for (var, env_name, secret) in OPTIONAL_VARS {
+            if env.vars.contains_key(*var) || env.missing.contains_key(*var) {
+                continue;
+            }
+            match getenv(env_name) {
+                Some(value) if *secret => env.set_secret(var, value),
+                Some(value) => {
+                    env.vars.insert(var.to_string(), parse_cli_value(&value));
+                }
+                None => {}
             }
         }
         for (hook, env_name) in WELL_KNOWN_HOOKS {

@@ -22,6 +22,7 @@ pub mod loader;
 pub mod outcome;
 pub mod redact;
 pub mod report;
+pub mod roles;
 pub mod selection;
 pub mod servers;
 pub mod spec;

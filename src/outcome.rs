@@ -103,6 +103,36 @@ pub struct ScenarioReport {
     pub duration: Duration,
 }
 
+impl StepReport {
+    /// A step that failed before sending anything (a template, a file, a condition), for
+    /// this reason.
+    pub fn unsent(
+        phase: Phase,
+        number: usize,
+        name: String,
+        loc: Loc,
+        error: String,
+    ) -> StepReport {
+        StepReport {
+            phase,
+            number,
+            name,
+            loc,
+            status: StepStatus::Failed,
+            precondition: true,
+            error: Some(error),
+            checks: Vec::new(),
+            unevaluated: None,
+            redirects: Vec::new(),
+            notes: Vec::new(),
+            exchange: None,
+            traffic: Vec::new(),
+            attempts: 0,
+            duration: Duration::ZERO,
+        }
+    }
+}
+
 impl ScenarioReport {
     pub fn title(&self) -> String {
         crate::spec::title(self.id.as_deref(), &self.name)

@@ -38,7 +38,7 @@ fn the_readme_example_validates() {
     for block in blocks.iter().filter(|b| b.starts_with("- ")) {
         let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
         let spec = format!(
-            "vars: {{ intent_id: pi_1, order_id: 1, token: t }}\nscenarios:\n  - name: example\n    steps:\n{indented}"
+            "vars: {{ intent_id: pi_1, order_id: 1, token: t, user_email: \"\", user_password: \"\", customer_password: x }}\nscenarios:\n  - name: example\n    steps:\n{indented}"
         );
         p.write("specs/orders.yaml", &spec);
         let out = p.gigcheck(&[

@@ -337,6 +337,86 @@ async fn non_numeric_page_500() {
     assert_eq!(broken, (500, 200));
 }
 
+/// The answer to `method path` with `body` sent as it is, as JSON.
+async fn send(s: &Sandbox, method: &str, path: &str, token: &str, body: &[u8]) -> Resp {
+    let auth = format!("Bearer {token}");
+    s.raw(
+        method,
+        path,
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+        ],
+        body.to_vec(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_addresses_route() {
+    let (clean, broken) = clean_and(Defect::NoAddressesRoute, async |s| {
+        let user = s.register().await;
+        let address = json!({"first_name": "Ada", "last_name": "Byte", "street_address": "1 Loop Rd",
+                             "city": "Austin", "state": "TX", "zip_code": "78701", "country": "US"});
+        let post = s.post("/api/addresses", &user.token, address.clone()).await;
+        let slash = s.post("/api/addresses/", &user.token, address).await;
+        let list = s.get("/api/addresses", &user.token).await;
+        let unknown = s.get("/api/nothing-here", &user.token).await;
+        (
+            [post.status, slash.status, list.status],
+            post.body.clone(),
+            list.body == unknown.body,
+            post.content_type,
+        )
+    })
+    .await;
+    assert_eq!(clean.0, [201, 201, 200]);
+    assert_eq!(broken.0, [404, 404, 404]);
+    // Exactly what an unknown route answers: JSON, `Not found`.
+    assert_eq!(broken.1, json!({"error": "Not found"}));
+    assert!(broken.2);
+    assert!(broken.3.starts_with("application/json"), "{}", broken.3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_error_pages() {
+    let (clean, broken) = clean_and(Defect::HtmlErrorPages, async |s| {
+        let user = s.register().await;
+        let unknown = s.get("/api/nothing-here", &user.token).await;
+        let wrong_method = send(s, "DELETE", "/api/orders", &user.token, b"").await;
+        let malformed = send(s, "POST", "/api/orders", &user.token, b"{not json").await;
+        let not_object = send(s, "POST", "/api/orders", &user.token, b"[1]").await;
+        [unknown, wrong_method, malformed, not_object]
+            .map(|r| (r.status, r.content_type.clone(), r.text.clone()))
+    })
+    .await;
+    for (status, content_type, text) in &clean {
+        assert!(
+            content_type.starts_with("application/json"),
+            "{status} {text}"
+        );
+    }
+    assert_eq!(clean.map(|c| c.0), [404, 405, 400, 400]);
+    let [unknown, wrong_method, malformed, not_object] = broken;
+    for (page, status, title) in [
+        (&unknown, 404, "404 Not Found"),
+        (&wrong_method, 405, "405 Method Not Allowed"),
+        (&malformed, 400, "400 Bad Request"),
+    ] {
+        assert_eq!(page.0, status, "{}", page.2);
+        assert_eq!(page.1, "text/html; charset=utf-8");
+        assert!(
+            page.2.starts_with("<!doctype html>\n<html lang=en>\n")
+                && page.2.contains(&format!("<title>{title}</title>")),
+            "{}",
+            page.2
+        );
+    }
+    // A body that is JSON, only not an object, is the route's own (JSON) answer.
+    assert_eq!(not_object.0, 400);
+    assert!(not_object.1.starts_with("application/json"));
+}
+
 #[test]
 fn every_defect_is_tested_here() {
     let source = include_str!("sandbox_defects.rs");

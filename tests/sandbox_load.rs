@@ -110,7 +110,7 @@ async fn place_paid(
     if !api.rec.expect("create intent", &r, &[200]) {
         return Ok(None);
     }
-    let pi = r.body["payment_intent"]["id"].as_str().unwrap().to_string();
+    let pi = r.body["payment_intent"].as_str().unwrap().to_string();
     let r = api
         .post(
             "confirm intent",
@@ -435,7 +435,7 @@ async fn fifty_clients_for_thirty_seconds_lose_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status, 200, "{}", r.body);
-    let pi = r.body["payment_intent"]["id"].as_str().unwrap().to_string();
+    let pi = r.body["payment_intent"].as_str().unwrap().to_string();
     let r = setup
         .post(
             "confirm intent",

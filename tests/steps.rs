@@ -244,3 +244,101 @@ fn concurrent_steps_send_at_once_and_count_the_answers() {
         out.stderr
     );
 }
+
+/// `once: true` includes run once per run and share what they captured; `when`/`unless` pick a
+/// branch; a shared include that failed blocks every scenario that needs it, with one cause and
+/// one request sent.
+#[test]
+fn once_includes_are_shared_by_the_run_and_conditions_pick_a_branch() {
+    let server = start();
+    let p = Project::shop();
+    p.write(
+        "specs/_fragments/account.yaml",
+        r#"
+steps:
+  - name: Log in with the given password
+    when: "{{given_password}}"
+    request: { method: POST, url: /api/auth/login, json: { email: a@b.example, password: "{{given_password}}" } }
+    expect: { status: 200 }
+    capture: { token: $.token }
+  - name: Log in with the default password
+    unless: "{{given_password}}"
+    request: { method: POST, url: /api/auth/login, json: { email: a@b.example, password: "Sup3r$ecretPass" } }
+    expect: { status: 200 }
+    capture: { token: $.token }
+"#,
+    );
+    let spec = r#"
+vars:
+  given_password: ""
+setup:
+  - include: _fragments/account.yaml
+    once: true
+scenarios:
+  - name: one
+    steps:
+      - request: { method: GET, url: /api/orders, bearer: "{{token}}" }
+        expect: { status: 200 }
+  - name: two
+    steps:
+      - request: { method: GET, url: /api/orders, bearer: "{{token}}" }
+        expect: { status: 200 }
+  - name: three
+    steps:
+      - request: { method: GET, url: /api/orders, bearer: "{{token}}" }
+        expect: { status: 200 }
+"#;
+    p.write("specs/shared.yaml", spec);
+    let out = p.gigcheck(&["run", "--base-url", &server.url, "--jobs", "3", "-v"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let requests = server
+        .shop
+        .requests
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        requests,
+        1 + 3,
+        "one login for the run, then one request per scenario"
+    );
+    assert_eq!(
+        out.stdout
+            .matches("run once for the whole run, by ")
+            .count(),
+        2,
+        "{}",
+        out.stdout
+    );
+
+    // A wrong password given from outside: the `when` branch runs, fails once, and blocks all.
+    let out = p.gigcheck(&[
+        "run",
+        "--base-url",
+        &server.url,
+        "--jobs",
+        "3",
+        "--var",
+        "given_password=wrong",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let after = server
+        .shop
+        .requests
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        after - requests,
+        1,
+        "the failed login is sent once, not once per scenario"
+    );
+    assert!(
+        out.stdout
+            .contains("FAILED 3 scenarios: 0 passed, 0 failed, 3 blocked, 0 skipped"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("── 3 scenarios blocked by POST /api/auth/login → 401, expected 200"),
+        "{}",
+        out.stdout
+    );
+}

@@ -122,10 +122,12 @@ pub fn check(
         Assertion::Compare(cmp, t) => {
             let expected = render(t)?;
             let holds = match (actual, &expected) {
-                (Some(Value::Number(a)), Value::Number(b)) => match (a.as_f64(), b.as_f64()) {
-                    (Some(a), Some(b)) => cmp.holds(a, b),
-                    _ => false,
-                },
+                (Some(a), b) if number(a).is_some() && number(b).is_some() => {
+                    match (number(a), number(b)) {
+                        (Some(a), Some(b)) => cmp.holds(a, b),
+                        _ => false,
+                    }
+                }
                 // Strings compare in order, which is right for RFC 3339 timestamps.
                 (Some(Value::String(a)), Value::String(b)) => cmp.holds(order_of(a.cmp(b)), 0.0),
                 _ => false,
@@ -139,6 +141,25 @@ pub fn check(
     }
 }
 
+/// The number a decimal string spells (`"399.99"`, `"-3"`), if it is one.
+fn decimal(s: &str) -> Option<f64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let plain = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    (plain(whole) && plain(fraction))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// A JSON number, or a decimal string, as a number.
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => decimal(s),
+        _ => None,
+    }
+}
+
 fn order_of(o: std::cmp::Ordering) -> f64 {
     match o {
         std::cmp::Ordering::Less => -1.0,
@@ -147,13 +168,21 @@ fn order_of(o: std::cmp::Ordering) -> f64 {
     }
 }
 
-/// JSON equality where `1` equals `1.0`.
+/// JSON equality where `1` equals `1.0`, and a number equals the decimal string that spells it
+/// (`399.99` and `"399.99"`): the contract lets money come either way. Types are the schema's
+/// business.
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
             (Some(x), Some(y)) => x == y,
             _ => x == y,
         },
+        (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => {
+            match (n.as_f64(), decimal(s)) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            }
+        }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
         }
@@ -227,6 +256,21 @@ mod tests {
         let a: ValueAssertion = serde_yaml::from_str(yaml).unwrap();
         a.0.iter()
             .try_for_each(|a| check(a, actual.as_ref(), &NoVars))
+    }
+
+    #[test]
+    fn money_as_a_decimal_string_equals_and_compares_as_its_number() {
+        assert!(run("399.99", Some(json!("399.99"))).is_ok());
+        assert!(run("'399.99'", Some(json!(399.99))).is_ok());
+        assert!(run("399.99", Some(json!("399.990"))).is_ok());
+        assert!(run("399.99", Some(json!("399.98"))).is_err());
+        assert!(run("7", Some(json!("7 units"))).is_err());
+        assert!(run("7", Some(json!("0x7"))).is_err());
+        assert!(run("{ gt: 100 }", Some(json!("399.99"))).is_ok());
+        assert!(run("{ lte: '399.99' }", Some(json!(399.99))).is_ok());
+        assert!(run("{ one_of: [1, 2] }", Some(json!("2"))).is_ok());
+        assert_eq!(decimal("1e5"), None);
+        assert_eq!(decimal("-2.50"), Some(-2.5));
     }
 
     #[test]

@@ -90,6 +90,10 @@ impl Snapshots {
             .join(format!("{}__{}.snap", place.file_stem, spec.name));
         let pending = pending_path(&path);
         let stored = std::fs::read_to_string(&path).ok().map(|t| contents_of(&t));
+        let content = match (&stored, spec.ignore_extra_fields) {
+            (Some(stored), true) => known_fields_only(&content, stored),
+            _ => content,
+        };
         let file = format_snap(place.source, &spec.name, &content);
         let shown = crate::loader::discover::display_path(&path);
         match (stored, self.mode) {
@@ -193,6 +197,38 @@ fn normalise(body: &Value, spec: &SnapshotSpec) -> Result<String, String> {
     Ok(serde_json::to_string_pretty(&sorted(&value)).unwrap_or_default())
 }
 
+/// `content` without the fields `stored` does not have (both pretty JSON), for snapshots that
+/// ignore extra fields. Arrays are matched element by element.
+fn known_fields_only(content: &str, stored: &str) -> String {
+    let (Ok(actual), Ok(known)) = (
+        serde_json::from_str::<Value>(content),
+        serde_json::from_str::<Value>(stored.trim_end()),
+    ) else {
+        return content.to_string();
+    };
+    serde_json::to_string_pretty(&sorted(&prune(&actual, &known))).unwrap_or_default()
+}
+
+fn prune(actual: &Value, known: &Value) -> Value {
+    match (actual, known) {
+        (Value::Object(a), Value::Object(k)) => Value::Object(
+            a.iter()
+                .filter_map(|(key, v)| k.get(key).map(|kv| (key.clone(), prune(v, kv))))
+                .collect(),
+        ),
+        (Value::Array(a), Value::Array(k)) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, v)| match k.get(i).or(k.first()) {
+                    Some(kv) => prune(v, kv),
+                    None => v.clone(),
+                })
+                .collect(),
+        ),
+        _ => actual.clone(),
+    }
+}
+
 fn sorted(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
@@ -247,6 +283,18 @@ mod tests {
             file_stem: "orders",
             source: "specs/orders.yaml",
         }
+    }
+
+    #[test]
+    fn extra_fields_can_be_left_out_but_known_ones_still_count() {
+        let stored = "{\n  \"id\": 1,\n  \"items\": [\n    {\n      \"price\": 2\n    }\n  ]\n}";
+        let with_extra =
+            r#"{"id": 1, "tracking_number": null, "items": [{"price": 2, "image_url": "x"}]}"#;
+        assert_eq!(known_fields_only(with_extra, stored), stored);
+        let changed = r#"{"id": 1, "items": [{"price": 3}]}"#;
+        assert_ne!(known_fields_only(changed, stored), stored);
+        let missing = r#"{"items": [{"price": 2}]}"#;
+        assert_ne!(known_fields_only(missing, stored), stored);
     }
 
     #[test]

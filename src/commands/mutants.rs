@@ -8,6 +8,10 @@
 //!
 //! The clean run writes snapshots as `gigcheck run` does (a missing one is created); defect runs
 //! never write any, so a defect's answers never end up as the accepted ones.
+//!
+//! `--sandbox-variation NAME` (repeatable, `all`) switches legitimate variations
+//! ([`crate::servers::sandbox::variations`]) on in every run, the clean one included: the proof
+//! then holds for a backend that differs from the reference where the contract allows it.
 
 use super::run::{self, RunError, Settings, Target};
 use crate::checks::snapshot::SnapshotMode;
@@ -17,7 +21,7 @@ use crate::loader::Project;
 use crate::outcome::{Outcome, RunReport, ScenarioReport};
 use crate::report::collect::Collector;
 use crate::report::text::Palette;
-use crate::servers::sandbox::{self, Defect};
+use crate::servers::sandbox::{self, Defect, Variation, Variations};
 use crate::spec::Loc;
 use colored::Color;
 use std::collections::HashSet;
@@ -188,6 +192,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
         );
     }
     let defects = chosen(&args.defects);
+    let variations: Variations = args.sandbox_variations.iter().copied().collect();
     sandbox::log::silence_notes();
     // Scenarios mostly wait on HTTP, so twice the CPUs keeps them busy without crowding them.
     let jobs = args
@@ -208,12 +213,18 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
         snapshot_mode: SnapshotMode::Normal,
         selected,
     };
+    let with_variations = if variations.is_empty() {
+        String::new()
+    } else {
+        format!(" (with variations: {variations})")
+    };
     println!(
-        "{} {} scenario(s) against the clean embedded sandbox, then with each of {} defect(s); {jobs} job(s) at once",
+        "{} {} scenario(s) against the clean embedded sandbox{with_variations}, then with each of {} defect(s); {jobs} job(s) at once",
         palette.bold("gigcheck mutants:"),
         settings.selected.len(),
         defects.len(),
     );
+    let variations: Vec<Variation> = variations.iter().collect();
     let project = Arc::new(project);
     runtime.block_on(async {
         let clean = match everything(
@@ -221,6 +232,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
             env.clone(),
             Target::Embedded {
                 defects: Vec::new(),
+                variations: variations.clone(),
             },
             settings.clone(),
         )
@@ -233,7 +245,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
             }
         };
         let clean_passed = report_clean(&clean, palette);
-        let rows = run_defects(project, env, &defects, settings, &clean).await;
+        let rows = run_defects(project, env, &defects, &variations, settings, &clean).await;
         print!("{}", render(&rows, palette));
         let all_caught = rows.iter().all(|(_, v)| matches!(v, Verdict::Caught(_)));
         if clean_passed && all_caught {
@@ -280,12 +292,13 @@ fn report_clean(clean: &RunReport, palette: Palette) -> bool {
     totals.failures() == 0
 }
 
-/// Runs the suite once per defect, several at once; the verdicts in `defects` order. A line
-/// goes to stderr as each run ends.
+/// Runs the suite once per defect (with `variations` on in each), several at once; the
+/// verdicts in `defects` order. A line goes to stderr as each run ends.
 async fn run_defects(
     project: Arc<Project>,
     env: Environment,
     defects: &[Defect],
+    variations: &[Variation],
     settings: Settings,
     clean: &RunReport,
 ) -> Vec<(Defect, Verdict)> {
@@ -294,6 +307,7 @@ async fn run_defects(
     let mut tasks: JoinSet<(usize, Result<RunReport, RunError>)> = JoinSet::new();
     for (index, defect) in defects.iter().copied().enumerate() {
         let (project, env, permits) = (project.clone(), env.clone(), permits.clone());
+        let variations = variations.to_vec();
         let settings = Settings {
             jobs: per_run,
             snapshot_mode: SnapshotMode::Ci,
@@ -303,6 +317,7 @@ async fn run_defects(
             let _permit = permits.acquire_owned().await;
             let target = Target::Embedded {
                 defects: vec![defect],
+                variations,
             };
             let report = everything(project, env, target, settings).await;
             (index, report)

@@ -19,7 +19,7 @@ use crate::report::live::{self, Live};
 use crate::report::{self, terminal::Terminal, text::Palette};
 use crate::report::{ReportKind, ReportTarget};
 use crate::servers::embedded::{self, Embedded};
-use crate::servers::sandbox::{Defect, Defects};
+use crate::servers::sandbox::{Defect, Defects, Variation, Variations};
 use crate::servers::{Running, bind, stripe};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,8 +33,12 @@ pub enum Target {
         base: url::Url,
         stripe_emulator: Option<u16>,
     },
-    /// The embedded sandbox and Stripe emulator, started for the run, with these defects on.
-    Embedded { defects: Vec<Defect> },
+    /// The embedded sandbox and Stripe emulator, started for the run, with these defects and
+    /// variations on.
+    Embedded {
+        defects: Vec<Defect>,
+        variations: Vec<Variation>,
+    },
 }
 
 /// How a run goes, besides where.
@@ -115,6 +119,7 @@ pub async fn execute(
     progress: &mut impl Progress,
 ) -> Result<RunInfo, RunError> {
     let (base_url, started, what) = start(target, &mut env, settings.timeout).await?;
+    find_roles(&project, &mut env, &base_url, settings.timeout).await;
     progress.started(&what, &base_url);
     let stripe_url = env
         .vars
@@ -141,6 +146,43 @@ pub async fn execute(
     report
         .map(|info| RunInfo { stripe_url, ..info })
         .map_err(|message| RunError::new(message, Exit::Failed))
+}
+
+/// Gives every catalogue role (`fixtures/roles.yaml`) not set from outside a product of the
+/// target's catalogue; a role nothing matches, or a catalogue that cannot be read, leaves the
+/// role unset with the reason, so the scenarios that need it are skipped saying why.
+async fn find_roles(project: &Project, env: &mut Environment, base: &url::Url, timeout: Duration) {
+    let Some(roles) = &project.roles else {
+        return;
+    };
+    let resolved = match crate::engine::http::Http::new() {
+        Ok(http) => {
+            roles
+                .resolve(&http, base, timeout, |name| env.vars.contains_key(name))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match resolved {
+        Ok(resolved) => {
+            for (role, id) in resolved.found {
+                env.missing.shift_remove(&role);
+                env.vars.insert(role, id);
+            }
+            for (role, why) in resolved.unmatched {
+                env.missing
+                    .insert(role.clone(), format!("--var {role}=<product id>: {why}"));
+            }
+        }
+        Err(why) => {
+            for role in roles.names().filter(|r| !env.vars.contains_key(*r)) {
+                env.missing.insert(
+                    role.to_string(),
+                    format!("--var {role}=<product id>: {why}"),
+                );
+            }
+        }
+    }
 }
 
 /// Prints the banner and each scenario's line as the run goes, under a live progress line at
@@ -330,12 +372,22 @@ fn target_of(args: &RunArgs, env: &Environment) -> Result<Target, String> {
         Some(base) if !args.sandbox_defects.is_empty() => Err(format!(
             "--sandbox-defect is for the embedded sandbox, but this run targets {base} (the --env file's base_url)"
         )),
+        Some(base) if !args.sandbox_variations.is_empty() => Err(format!(
+            "--sandbox-variation is for the embedded sandbox, but this run targets {base} (the --env file's base_url)"
+        )),
         Some(base) => Ok(Target::External {
             base,
             stripe_emulator: args.stripe_emulator,
         }),
         None => Ok(Target::Embedded {
             defects: args.sandbox_defects.clone(),
+            variations: args
+                .sandbox_variations
+                .iter()
+                .copied()
+                .collect::<Variations>()
+                .iter()
+                .collect(),
         }),
     }
 }
@@ -461,13 +513,18 @@ async fn start(
 ) -> Result<(url::Url, Started, String), RunError> {
     let mut started = Started::default();
     let (base, emulator_port) = match target {
-        Target::Embedded { defects } => {
-            let servers = Embedded::start_with(&defects).await.map_err(|e| {
-                RunError::new(
-                    format!("cannot start the embedded sandbox: {e}"),
-                    Exit::Usage,
-                )
-            })?;
+        Target::Embedded {
+            defects,
+            variations,
+        } => {
+            let servers = Embedded::start_with(&defects, &variations)
+                .await
+                .map_err(|e| {
+                    RunError::new(
+                        format!("cannot start the embedded sandbox: {e}"),
+                        Exit::Usage,
+                    )
+                })?;
             servers.provide(env);
             let url = url::Url::parse(&servers.sandbox.url)
                 .map_err(|e| RunError::new(e.to_string(), Exit::Usage))?;
@@ -475,6 +532,11 @@ async fn start(
             let defects: Defects = defects.into_iter().collect();
             if !defects.is_empty() {
                 what.push_str(&format!(" with defects: {defects}"));
+            }
+            let variations: Variations = variations.into_iter().collect();
+            if !variations.is_empty() {
+                let joint = if defects.is_empty() { "with" } else { "and" };
+                what.push_str(&format!(" {joint} variations: {variations}"));
             }
             started.embedded = Some(servers);
             return Ok((url, started, what));

@@ -1,8 +1,11 @@
 //! `gigcheck sandbox`: serve the reference GigGatek backend in the foreground until Ctrl-C,
-//! optionally with deliberate defects switched on (`--defect NAME`, repeatable).
+//! optionally with deliberate defects (`--defect NAME`, repeatable) or legitimate variations
+//! (`--variation NAME`, repeatable, `all` for every one) switched on.
 
 use crate::cli::{Exit, SandboxArgs};
-use crate::servers::sandbox::{self, DEFAULT_ADMIN_EMAIL, Defect, Defects, SandboxConfig};
+use crate::servers::sandbox::{
+    self, DEFAULT_ADMIN_EMAIL, Defect, Defects, SandboxConfig, Variation, Variations,
+};
 use crate::servers::{Running, bind};
 
 pub fn serve(args: SandboxArgs) -> Exit {
@@ -38,6 +41,7 @@ async fn run(args: SandboxArgs) -> Exit {
         );
         return Exit::Usage;
     }
+    let variations: Variations = args.variations.iter().copied().collect();
     let config = SandboxConfig {
         db: args.db.clone(),
         stripe_api: args.stripe_api.clone(),
@@ -47,6 +51,7 @@ async fn run(args: SandboxArgs) -> Exit {
         admin_password: admin_password.clone(),
         log_requests: true,
         defects: args.defects.clone(),
+        variations: variations.iter().collect(),
         ..SandboxConfig::default()
     };
     let app = match sandbox::router(config) {
@@ -94,11 +99,18 @@ async fn run(args: SandboxArgs) -> Exit {
         "  DB outage:      POST {}/__sandbox/db {{\"available\": false}}",
         running.url
     );
+    println!("  auth counts:    GET {}/__sandbox/stats", running.url);
     let defects: Defects = args.defects.iter().copied().collect();
     if !defects.is_empty() {
         println!("  DEFECTS ON:     {defects} (deliberate bugs; not the reference behaviour)");
         for d in defects.iter() {
             println!("                  {d}: {}", Defect::summary(d));
+        }
+    }
+    if !variations.is_empty() {
+        println!("  variations:     {variations} (legitimate; the contract allows each)");
+        for v in variations.iter() {
+            println!("                  {v}: {}", Variation::summary(v));
         }
     }
     println!("Press Ctrl-C to stop.");

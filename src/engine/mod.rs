@@ -19,7 +19,7 @@ pub mod webhook;
 use crate::checks::snapshot::{SnapshotMode, Snapshots};
 use crate::environment::Environment;
 use crate::loader::{LoadedSuite, Project, ScenarioOutline};
-use crate::outcome::{Outcome, Phase, RunInfo, ScenarioReport, StepReport, StepStatus, SuiteHead};
+use crate::outcome::{Outcome, Phase, RunInfo, ScenarioReport, StepReport, SuiteHead};
 use crate::redact::Redactor;
 use scope::GetEnv;
 use serde_json::Value;
@@ -111,6 +111,10 @@ pub struct Shared {
     pub follow_redirects: bool,
     /// Held shared by every running scenario, exclusively by an `exclusive: true` one.
     alone: tokio::sync::RwLock<()>,
+    /// `once` includes of this run, by fragment and parameters.
+    once: std::sync::Mutex<
+        std::collections::HashMap<String, Arc<tokio::sync::OnceCell<OnceOutcome>>>,
+    >,
     stop: AtomicBool,
     fail_fast: bool,
     on_send: Option<OnSend>,
@@ -139,12 +143,34 @@ impl Shared {
         }
     }
 
+    /// The place of a `once` include's outcome in this run (the first to ask fills it).
+    pub fn once_cell(&self, key: String) -> Arc<tokio::sync::OnceCell<OnceOutcome>> {
+        self.once
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_default()
+            .clone()
+    }
+
     /// Tells the watcher, if any, that `req` is about to leave.
     pub fn sending(&self, req: &http::Outgoing, redactor: &Redactor) {
         if let Some(watch) = &self.on_send {
             watch(req, redactor);
         }
     }
+}
+
+/// What a `once` include left for the rest of the run.
+#[derive(Debug, Clone)]
+pub struct OnceOutcome {
+    pub passed: bool,
+    /// The variables it set (its captures), with their values.
+    pub vars: Vec<(String, Value)>,
+    /// Its failed step, when it failed: every scenario that includes it is blocked by it.
+    pub failure: Option<StepReport>,
+    /// `[id] name` of the scenario that ran it.
+    pub first: String,
 }
 
 /// Variables every run defines, whatever the specs say.
@@ -195,6 +221,7 @@ pub async fn run(
         hook_timeout: opts.timeout.max(Duration::from_secs(60)),
         follow_redirects: opts.follow_redirects,
         alone: tokio::sync::RwLock::new(()),
+        once: Default::default(),
         stop: AtomicBool::new(false),
         fail_fast: opts.fail_fast,
         on_send: opts.on_send.clone(),
@@ -354,21 +381,11 @@ fn unrun(scenario: &ScenarioOutline, reason: &str) -> ScenarioReport {
 
 /// The failed step of a scenario whose suite could not be loaded.
 fn cannot_run(scenario: &ScenarioOutline, message: &str) -> StepReport {
-    StepReport {
-        phase: Phase::Setup,
-        number: 1,
-        name: "load the spec file".into(),
-        loc: scenario.loc.clone(),
-        status: StepStatus::Failed,
-        precondition: true,
-        error: Some(message.to_string()),
-        checks: Vec::new(),
-        unevaluated: None,
-        redirects: Vec::new(),
-        notes: Vec::new(),
-        exchange: None,
-        traffic: Vec::new(),
-        attempts: 0,
-        duration: Duration::ZERO,
-    }
+    StepReport::unsent(
+        Phase::Setup,
+        1,
+        "load the spec file".into(),
+        scenario.loc.clone(),
+        message.to_string(),
+    )
 }

@@ -7,7 +7,7 @@ use super::scope::Scope;
 use super::step;
 use crate::loader::LoadedSuite;
 use crate::outcome::{Outcome, Phase, ScenarioReport, StepReport, StepStatus};
-use crate::spec::{Action, SourceRef, Step, Vars};
+use crate::spec::{Action, Fragment, Include, SourceRef, Step, Vars};
 use reqwest::cookie::Jar;
 use std::future::Future;
 use std::pin::Pin;
@@ -25,6 +25,8 @@ struct Run<'a> {
     interrupted: Option<String>,
     /// The report of the step whose answer the interrupt abandoned, if one was.
     abandoned: Option<usize>,
+    /// `[id] name` of the scenario, for what it shares with others (`once` includes).
+    title: String,
 }
 
 pub async fn run(
@@ -56,6 +58,7 @@ pub async fn run(
         undo: Vec::new(),
         interrupted: None,
         abandoned: None,
+        title: report.title(),
     };
     for (name, value) in &shared.env.vars {
         run.scope.set(name, value.clone());
@@ -266,29 +269,38 @@ impl Run<'_> {
             match template.render(&self.scope) {
                 Ok(value) => self.scope.set(name, value),
                 Err(e) => {
-                    let loc = src.child(name).loc();
-                    self.reports.push(StepReport {
-                        phase: Phase::Setup,
-                        number: 0,
-                        name: format!("vars.{name}"),
-                        loc,
-                        status: StepStatus::Failed,
-                        precondition: true,
-                        error: Some(self.scope.redactor().text(&e.to_string())),
-                        checks: Vec::new(),
-                        unevaluated: None,
-                        redirects: Vec::new(),
-                        notes: Vec::new(),
-                        exchange: None,
-                        traffic: Vec::new(),
-                        attempts: 0,
-                        duration: Default::default(),
-                    });
+                    self.reports.push(StepReport::unsent(
+                        Phase::Setup,
+                        0,
+                        format!("vars.{name}"),
+                        src.child(name).loc(),
+                        self.scope.redactor().text(&e.to_string()),
+                    ));
                     return false;
                 }
             }
         }
         true
+    }
+
+    /// Whether a step's `when` and `unless` let it run; why not, if they cannot be rendered.
+    fn wanted(&self, step: &Step) -> Result<bool, String> {
+        let holds = |t: &crate::spec::template::Template, key: &str| {
+            t.render_value(&self.scope)
+                .map(|v| truthy(&v))
+                .map_err(|e| self.scope.redactor().text(&format!("{key}: {e}")))
+        };
+        if let Some(t) = &step.when
+            && !holds(t, "when")?
+        {
+            return Ok(false);
+        }
+        if let Some(t) = &step.unless
+            && holds(t, "unless")?
+        {
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     /// Failed or blocked, by the first step that failed: a precondition's failure means the
@@ -332,6 +344,24 @@ impl Run<'_> {
                 }
                 let precondition =
                     precondition || (phase != Phase::Teardown && step.is_precondition());
+                match self.wanted(step) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(error) => {
+                        let number = self.reports.iter().filter(|r| r.phase == phase).count() + 1;
+                        let name = format!("{prefix}{}", step.display_name());
+                        let here = Here {
+                            step,
+                            phase,
+                            number,
+                            name: &name,
+                            precondition: true,
+                            started: Instant::now(),
+                        };
+                        self.reports.push(here.failed(error));
+                        return false;
+                    }
+                }
                 if !self.step(step, phase, prefix, precondition).await {
                     return false;
                 }
@@ -385,50 +415,212 @@ impl Run<'_> {
                 let Some(fragment) = include.fragment.clone() else {
                     return false;
                 };
-                // Parameters are variables inside the fragment; names they shadow come back after.
-                let mut shadowed = Vec::new();
-                for (param, template) in &include.with {
-                    match template.render(&self.scope) {
-                        Ok(value) => {
-                            shadowed.push((param.clone(), self.scope.take(param)));
-                            self.scope.set(param, value);
-                        }
-                        Err(e) => {
-                            self.reports.push(StepReport {
-                                phase,
-                                number,
-                                name,
-                                loc: step.src.loc_of(&["with", param]),
-                                status: StepStatus::Failed,
-                                precondition,
-                                unevaluated: None,
-                                redirects: Vec::new(),
-                                notes: Vec::new(),
-                                error: Some(
-                                    self.scope.redactor().text(&format!("with.{param}: {e}")),
-                                ),
-                                checks: Vec::new(),
-                                exchange: None,
-                                traffic: Vec::new(),
-                                attempts: 0,
-                                duration: started.elapsed(),
-                            });
-                            return false;
-                        }
-                    }
+                let here = Here {
+                    step,
+                    phase,
+                    number,
+                    name: &name,
+                    precondition,
+                    started,
+                };
+                if step.once
+                    && let Some(key) = once_key(&fragment, include, &self.scope)
+                {
+                    return self.include_once(key, &here, include, &fragment).await;
                 }
-                let inner_prefix = format!("{name} › ");
-                let passed = self
-                    .steps(&fragment.steps, phase, &inner_prefix, precondition)
-                    .await;
-                for (param, old) in shadowed {
-                    self.scope.take(&param);
-                    if let Some(old) = old {
-                        self.scope.set(&param, old);
-                    }
-                }
-                passed
+                self.include(&here, include, &fragment).await
             }
+        }
+    }
+
+    /// Runs a fragment with its parameters; names they shadow come back after.
+    async fn include(&mut self, here: &Here<'_>, include: &Include, fragment: &Fragment) -> bool {
+        let mut shadowed = Vec::new();
+        for (param, template) in &include.with {
+            match template.render(&self.scope) {
+                Ok(value) => {
+                    shadowed.push((param.clone(), self.scope.take(param)));
+                    self.scope.set(param, value);
+                }
+                Err(e) => {
+                    let error = self.scope.redactor().text(&format!("with.{param}: {e}"));
+                    let mut report = here.failed(error);
+                    report.loc = here.step.src.loc_of(&["with", param]);
+                    self.reports.push(report);
+                    return false;
+                }
+            }
+        }
+        let inner_prefix = format!("{} › ", here.name);
+        let passed = self
+            .steps(
+                &fragment.steps,
+                here.phase,
+                &inner_prefix,
+                here.precondition,
+            )
+            .await;
+        for (param, old) in shadowed {
+            self.scope.take(&param);
+            if let Some(old) = old {
+                self.scope.set(&param, old);
+            }
+        }
+        passed
+    }
+
+    /// A `once` include: the first scenario to get here runs it and keeps what it captured (or
+    /// how it failed) for the run; every other scenario takes that instead of sending again.
+    async fn include_once(
+        &mut self,
+        key: String,
+        here: &Here<'_>,
+        include: &Include,
+        fragment: &Fragment,
+    ) -> bool {
+        let cell = self.shared.once_cell(key);
+        let before = self.reports.len();
+        let outcome = cell
+            .get_or_init(|| async {
+                let vars_before = self.scope.snapshot();
+                let passed = self.include(here, include, fragment).await;
+                let vars = self
+                    .scope
+                    .snapshot()
+                    .into_iter()
+                    .filter(|(k, v)| vars_before.get(k) != Some(v))
+                    .collect();
+                let failure = (!passed)
+                    .then(|| {
+                        self.reports[before..]
+                            .iter()
+                            .find(|r| r.status == StepStatus::Failed)
+                            .cloned()
+                    })
+                    .flatten();
+                super::OnceOutcome {
+                    passed,
+                    vars,
+                    failure,
+                    first: self.title.clone(),
+                }
+            })
+            .await
+            .clone();
+        if self.reports.len() > before {
+            // This scenario ran it.
+            return outcome.passed;
+        }
+        let shared_from = format!("run once for the whole run, by {}", outcome.first);
+        if outcome.passed {
+            for (name, value) in outcome.vars {
+                self.scope.set(&name, value);
+            }
+            let mut report = here.failed(String::new());
+            report.status = StepStatus::Passed;
+            report.error = None;
+            report.attempts = 0;
+            report.notes.push(shared_from);
+            self.reports.push(report);
+            return true;
+        }
+        let mut report = match outcome.failure {
+            Some(failed) => StepReport {
+                phase: here.phase,
+                number: here.number,
+                name: failed.name.clone(),
+                // Kept as it was, so that the scenarios it blocks share one cause.
+                ..failed
+            },
+            None => here.failed("failed".into()),
+        };
+        report.precondition = true;
+        report.traffic.clear();
+        report.notes.push(format!(
+            "{shared_from}; it failed there and is not sent again"
+        ));
+        self.reports.push(report);
+        false
+    }
+}
+
+/// Where a step stands in its scenario, for the reports it makes.
+struct Here<'a> {
+    step: &'a Step,
+    phase: Phase,
+    number: usize,
+    name: &'a str,
+    precondition: bool,
+    started: Instant,
+}
+
+impl Here<'_> {
+    /// A failed report of this step that sent nothing.
+    fn failed(&self, error: String) -> StepReport {
+        let mut report = StepReport::unsent(
+            self.phase,
+            self.number,
+            self.name.to_string(),
+            self.step.src.loc(),
+            error,
+        );
+        report.precondition = self.precondition;
+        report.duration = self.started.elapsed();
+        report
+    }
+}
+
+/// What identifies a `once` include within a run: the fragment's file and its parameters'
+/// values. `None` when a parameter does not render (the include then runs, and says why).
+fn once_key(fragment: &Fragment, include: &Include, scope: &Scope) -> Option<String> {
+    let file = fragment.steps.first()?.src.loc().file;
+    let mut with = serde_json::Map::new();
+    for (param, template) in &include.with {
+        with.insert(param.clone(), template.render(scope).ok()?);
+    }
+    Some(format!("{file} {}", serde_json::Value::Object(with)))
+}
+
+/// Whether a condition's value counts as "something": not `null`, `false`, `0`, `""`, `[]`
+/// or `{}`.
+fn truthy(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn conditions_are_true_for_something_and_false_for_nothing() {
+        for nothing in [
+            json!(null),
+            json!(false),
+            json!(0),
+            json!(""),
+            json!("  "),
+            json!([]),
+            json!({}),
+        ] {
+            assert!(!truthy(&nothing), "{nothing}");
+        }
+        for something in [
+            json!(true),
+            json!(1),
+            json!("a@b.c"),
+            json!([0]),
+            json!({"a": 1}),
+        ] {
+            assert!(truthy(&something), "{something}");
         }
     }
 }

@@ -43,6 +43,11 @@ impl Scope {
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }
+
+    /// Every variable and its value, as they are now.
+    pub fn snapshot(&self) -> HashMap<String, Value> {
+        self.vars.clone()
+    }
 }
 
 impl Lookup for Scope {

@@ -104,6 +104,11 @@ impl Checker<'_> {
 
     fn steps(&mut self, steps: &[Step], scope: &mut Scope) {
         for step in steps {
+            for (key, condition) in [("when", &step.when), ("unless", &step.unless)] {
+                if let Some(t) = condition {
+                    self.template(t, &step.src.child(key), scope);
+                }
+            }
             match &step.action {
                 Action::Http(http) => self.http(http, &step.src, scope),
                 Action::Hook(name) => {

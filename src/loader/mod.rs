@@ -54,6 +54,8 @@ pub struct Project {
     /// The `fixtures/` folder the specs use (test data, schemas, the contract's route list).
     pub fixtures_dir: PathBuf,
     pub schemas: SchemaStore,
+    /// The catalogue roles the run finds in the target (`fixtures/roles.yaml`), if any.
+    pub roles: Option<crate::roles::Roles>,
     pub diagnostics: Vec<Diagnostic>,
     opts: LoadOptions,
     /// Fragments already read, shared by every later load.
@@ -171,6 +173,19 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
         );
     }
     let (fixtures_dir, schemas) = fixtures_and_schemas(files.first().map(PathBuf::as_path), opts);
+    // Catalogue roles are variables the run provides: specs use them without defining them.
+    let roles = load_roles(&fixtures_dir, &mut diagnostics);
+    let mut with_roles;
+    let opts = match &roles {
+        Some(roles) => {
+            with_roles = opts.clone();
+            with_roles
+                .external_vars
+                .extend(roles.names().map(str::to_string));
+            &with_roles
+        }
+        None => opts,
+    };
     let mut fragments = FragmentCache::default();
     let mut suites = Vec::new();
     let mut snapshot_warnings = Vec::new();
@@ -201,6 +216,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
         suites,
         fixtures_dir,
         schemas,
+        roles,
         diagnostics,
         opts: opts.clone(),
         fragments: Mutex::new(fragments),
@@ -233,6 +249,28 @@ pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnost
     let shown = discover::display_path(path);
     attach_source_lines(&mut diagnostics, Some((&shown, text)));
     diagnostics
+}
+
+/// `fixtures/roles.yaml`, when there is one; a broken one is an error that names it.
+fn load_roles(fixtures: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<crate::roles::Roles> {
+    let path = fixtures.join("roles.yaml");
+    if !path.is_file() {
+        return None;
+    }
+    match crate::roles::Roles::load(&path) {
+        Ok(roles) => Some(roles),
+        Err(message) => {
+            let loc = Loc {
+                file: discover::display_path(&path),
+                ..Loc::default()
+            };
+            diagnostics.push(
+                Diagnostic::error(loc, message)
+                    .with_hint("roles: { name: { stock_quantity: { gte: 10 } } }: a product field and what it must be"),
+            );
+            None
+        }
+    }
 }
 
 /// The `fixtures/` folder for specs starting at `first_spec`, and the schema store

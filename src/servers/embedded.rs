@@ -1,9 +1,10 @@
 //! The embedded default target: the Stripe emulator and the sandbox started in this process on
 //! ephemeral 127.0.0.1 ports and wired together — the sandbox calls the emulator's API, the
 //! emulator delivers events to the sandbox's webhook, both share one generated webhook secret.
-//! The sandbox may be started with deliberate defects ([`sandbox::defects`]).
+//! The sandbox may be started with deliberate defects ([`sandbox::defects`]) and legitimate
+//! variations ([`sandbox::variations`]).
 
-use super::sandbox::{self, Defect, SandboxConfig};
+use super::sandbox::{self, Defect, SandboxConfig, Variation};
 use super::stripe::{self, StripeConfig};
 use super::{Running, bind};
 use crate::environment::{Environment, Hook};
@@ -28,11 +29,14 @@ pub fn generate_secret(prefix: &str) -> String {
 impl Embedded {
     /// The servers, with the reference sandbox.
     pub async fn start() -> Result<Embedded, String> {
-        Embedded::start_with(&[]).await
+        Embedded::start_with(&[], &[]).await
     }
 
-    /// The servers, with these defects switched on in the sandbox.
-    pub async fn start_with(defects: &[Defect]) -> Result<Embedded, String> {
+    /// The servers, with these defects and variations switched on in the sandbox.
+    pub async fn start_with(
+        defects: &[Defect],
+        variations: &[Variation],
+    ) -> Result<Embedded, String> {
         let stripe_listener = bind(0).await?;
         let sandbox_listener = bind(0).await?;
         let address = |l: &tokio::net::TcpListener| {
@@ -61,6 +65,7 @@ impl Embedded {
             admin_email: admin_email.clone(),
             admin_password: admin_password.clone(),
             defects: defects.to_vec(),
+            variations: variations.to_vec(),
             // The emulator answers in microseconds; a short limit keeps the "Stripe hangs"
             // scenarios quick without changing what they prove.
             stripe_timeout: std::time::Duration::from_secs(1),

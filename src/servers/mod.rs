@@ -6,6 +6,7 @@ pub mod embedded;
 pub mod sandbox;
 pub mod stripe;
 
+use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -19,13 +20,15 @@ pub struct Running {
 }
 
 impl Running {
-    /// Serves `app` on `listener` until [`Running::stop`].
+    /// Serves `app` on `listener` until [`Running::stop`]. Handlers can read the peer's address
+    /// (`ConnectInfo<SocketAddr>`): the sandbox's rate limits count per client IP.
     pub fn spawn(listener: TcpListener, app: axum::Router) -> Result<Running, String> {
         let addr = listener
             .local_addr()
             .map_err(|e| format!("cannot read the listening address: {e}"))?;
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;

@@ -171,6 +171,13 @@ pub struct Step {
     pub precondition: Option<bool>,
     /// Whether redirects are followed; `None`: as the suite or the run says.
     pub redirects: Option<Redirects>,
+    /// The step runs only when this renders to something (not empty, `null`, `false` or 0).
+    pub when: Option<Template>,
+    /// The step runs only when this renders to nothing (empty, `null`, `false` or 0).
+    pub unless: Option<Template>,
+    /// An `include` run once per run with these parameters: the first scenario to reach it runs
+    /// it, every other one gets the variables it captured (or, if it failed, is blocked by it).
+    pub once: bool,
     pub action: Action,
     pub src: SourceRef,
 }
@@ -313,6 +320,15 @@ struct RawStep {
     /// `none` to check a redirect itself instead of following it (the default: `follow`, as a
     /// browser does, within the target's origin).
     redirects: Option<Redirects>,
+    /// Run the step only when this renders to something: not empty, `null`, `false` or `0`
+    /// (e.g. `"{{user_email}}"`: only when the environment gives a customer).
+    when: Option<Template>,
+    /// Run the step only when this renders to nothing (the other branch of a `when`).
+    unless: Option<Template>,
+    /// With `include`: run the fragment once per run (per set of `with` values) and share what it
+    /// captures with every scenario that includes it, e.g. one sign-up for the whole run.
+    #[serde(default)]
+    once: bool,
 }
 
 /// What a request does with a redirect answer.
@@ -458,6 +474,9 @@ impl TryFrom<RawStep> for Step {
         if raw.with.is_some() && raw.include.is_none() {
             return Err("`with` only goes with `include`".into());
         }
+        if raw.once && raw.include.is_none() {
+            return Err("`once` goes with `include`: put the steps to share in a fragment".into());
+        }
         let http = |call| {
             Action::Http(Box::new(HttpStep {
                 call,
@@ -493,6 +512,9 @@ impl TryFrom<RawStep> for Step {
             name: raw.name,
             precondition: raw.precondition,
             redirects: raw.redirects,
+            when: raw.when,
+            unless: raw.unless,
+            once: raw.once,
             action,
             src: SourceRef::default(),
         })
@@ -870,6 +892,19 @@ pub struct SnapshotSpec {
     pub name: String,
     /// JSONPath → placeholder, applied before comparing.
     pub redact: IndexMap<String, Redaction>,
+    /// Fields the stored snapshot does not have are left out of the comparison (a backend may
+    /// add data fields, the contract says); fields it has must still be there and equal.
+    pub ignore_extra_fields: bool,
+}
+
+/// What a snapshot does with fields the stored one does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtraFields {
+    /// They are a difference (the default).
+    Fail,
+    /// They are left out of the comparison.
+    Ignore,
 }
 
 /// A redaction with a type check.
@@ -899,6 +934,8 @@ struct RawSnapshot {
         extend("patternErrorMessage" = SNAPSHOT_NAME_MESSAGE)
     )]
     name: String,
+    /// `ignore`: fields the stored snapshot does not have are left out of the comparison.
+    extra_fields: Option<ExtraFields>,
     /// JSONPath (plain, no templates) → what replaces the value before comparing.
     #[serde(default, deserialize_with = "unique::map")]
     #[schemars(
@@ -955,6 +992,7 @@ impl<'de> Deserialize<'de> for SnapshotSpec {
                 Ok(SnapshotSpec {
                     name: v.to_string(),
                     redact: IndexMap::new(),
+                    ignore_extra_fields: false,
                 })
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<SnapshotSpec, A::Error> {
@@ -973,6 +1011,7 @@ impl<'de> Deserialize<'de> for SnapshotSpec {
                 Ok(SnapshotSpec {
                     name: raw.name,
                     redact,
+                    ignore_extra_fields: raw.extra_fields == Some(ExtraFields::Ignore),
                 })
             }
         }

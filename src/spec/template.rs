@@ -39,7 +39,29 @@ pub enum Filter {
     Int,
     /// Any value as a string (JSON text for non-strings).
     String,
+    /// A number plus (`plus(2)`), minus (`minus(1)`) or times (`times(2)`) a whole number, for
+    /// expected values that follow from captured ones: `{{orders_before | plus(2)}}`.
+    Arithmetic(Operation, i64),
 }
+
+/// What an arithmetic filter does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Plus,
+    Minus,
+    Times,
+}
+
+impl Operation {
+    const ALL: [(&'static str, Operation); 3] = [
+        ("plus", Operation::Plus),
+        ("minus", Operation::Minus),
+        ("times", Operation::Times),
+    ];
+}
+
+/// The largest operand an arithmetic filter takes (nine digits keep every result exact in f64).
+const MAX_OPERAND: i64 = 999_999_999;
 
 /// The most text `repeat(N)` may make: N is at most 64 Mi, and so is N times the value's length
 /// (filters chain, so `repeat` after `repeat` would otherwise multiply past any memory).
@@ -52,8 +74,30 @@ impl Filter {
         ("string", Filter::String),
     ];
 
-    /// `cents`, `int`, `string`, or `repeat(N)` with N at most 64 Mi.
+    /// `cents`, `int`, `string`, `repeat(N)` with N at most 64 Mi, or `plus(N)`, `minus(N)`,
+    /// `times(N)` with a whole N of at most nine digits.
     fn parse(text: &str) -> Option<Filter> {
+        for (name, op) in Operation::ALL {
+            if let Some(n) = text
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('('))
+                .and_then(|r| r.strip_suffix(')'))
+            {
+                let n = trim_space(n);
+                let digits = n.strip_prefix('-').unwrap_or(n);
+                if digits.is_empty()
+                    || digits.len() > 9
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return None;
+                }
+                return n
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| n.abs() <= MAX_OPERAND)
+                    .map(|n| Filter::Arithmetic(op, n));
+            }
+        }
         if let Some(n) = text
             .strip_prefix("repeat(")
             .and_then(|r| r.strip_suffix(')'))
@@ -112,15 +156,40 @@ impl Filter {
                 Value::String(s) => Value::String(s),
                 other => Value::String(other.to_string()),
             }),
+            Filter::Arithmetic(op, n) => {
+                let x = number(&value).ok_or_else(fail)?;
+                let result = match op {
+                    Operation::Plus => x + n as f64,
+                    Operation::Minus => x - n as f64,
+                    Operation::Times => x * n as f64,
+                };
+                Ok(number_value(result))
+            }
         }
     }
 
     fn name(self) -> &'static str {
+        if let Filter::Arithmetic(op, _) = self {
+            return Operation::ALL
+                .iter()
+                .find(|(_, o)| *o == op)
+                .map_or("?", |(n, _)| n);
+        }
         Self::ALL
             .iter()
             .find(|(_, f)| *f == self)
             .map_or("?", |(n, _)| n)
     }
+}
+
+/// A computed number as JSON: whole numbers as integers, others rounded to nine decimals so that
+/// `0.1 + 0.2` reads `0.3` (money has two).
+fn number_value(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9e15 {
+        return Value::from(x as i64);
+    }
+    let rounded = (x * 1e9).round() / 1e9;
+    serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number)
 }
 
 /// What a `{{…}}` refers to.
@@ -201,7 +270,9 @@ pub enum TemplateSyntaxError {
         "`{{{{{0}}}}}` is not a valid placeholder: use letters, digits, `_` and `.` (e.g. `{{{{order.id}}}}`)"
     )]
     BadName(String),
-    #[error("unknown filter `{0}`; filters are `cents`, `int`, `string` and `repeat(N)`")]
+    #[error(
+        "unknown filter `{0}`; filters are `cents`, `int`, `string`, `repeat(N)`, `plus(N)`, `minus(N)` and `times(N)`"
+    )]
     BadFilter(String),
     #[error(
         "`{{{{{0}}}}}` is not a valid literal: quoted text holds no `\"` and takes no filters (e.g. `{{{{\"{{{{\"}}}}`)"
@@ -451,7 +522,9 @@ pub(crate) fn syntax_regex() -> String {
     let seg = format!("{NAME_CHAR}+");
     // `env.NAME`, or any dotted name whose first segment is not exactly `env`.
     let name = format!(r"(?:env\.{seg}|(?!env(?!{NAME_CHAR})){seg}(?:\.{seg})*)");
-    let filter = format!(r"(?:cents|int|string|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\))");
+    let filter = format!(
+        r"(?:cents|int|string|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\)|(?:plus|minus|times)\({SPACE}*-?[0-9]{{1,9}}{SPACE}*\))"
+    );
     let placeholder = format!(r"\{{\{{{SPACE}*{name}{SPACE}*(?:\|{SPACE}*{filter}{SPACE}*)*\}}\}}");
     // `{{"text"}}`: no `"` inside, and no `}}` (the parser ends a placeholder at the first one).
     let literal = format!(r#"\{{\{{{SPACE}*"(?:[^"}}]|\}}(?!\}}))*"{SPACE}*\}}\}}"#);
@@ -468,7 +541,7 @@ impl JsonSchema for Template {
     /// boolean taken as its text.
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "Text; `{{name}}`, `{{order.id}}`, `{{env.NAME}}`, `{{uuid}}`, `{{unique_email}}` and `{{now}}` are replaced when the step runs, and filters convert a value: `{{total | cents}}`, `{{id | string}}`, `{{n | int}}`, `{{text | repeat(N)}}`. A string that is exactly one placeholder keeps the value's JSON type. Numbers and booleans are taken as text.",
+            "description": "Text; `{{name}}`, `{{order.id}}`, `{{env.NAME}}`, `{{uuid}}`, `{{unique_email}}` and `{{now}}` are replaced when the step runs, and filters convert a value: `{{total | cents}}`, `{{id | string}}`, `{{n | int}}`, `{{text | repeat(N)}}`, `{{count | plus(2)}}` (also `minus(N)`, `times(N)`). A string that is exactly one placeholder keeps the value's JSON type. Numbers and booleans are taken as text.",
             "type": ["string", "number", "boolean"],
             "pattern": format!("^{}$", syntax_regex()),
             "patternErrorMessage": TEMPLATE_PATTERN_MESSAGE,
@@ -478,7 +551,7 @@ impl JsonSchema for Template {
 
 /// What an editor says when a string is not a valid template (`patternErrorMessage` is the
 /// VS Code / yaml-language-server extension keyword for a readable `pattern` failure).
-pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string` or `repeat(N)`; `{{\"{{\"}}` writes a literal `{{`";
+pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string`, `repeat(N)`, `plus(N)`, `minus(N)` or `times(N)`; `{{\"{{\"}}` writes a literal `{{`";
 
 impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

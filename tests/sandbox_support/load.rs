@@ -3,6 +3,7 @@
 //! latency, the ledger of what clients were answered, and the checks of the end state against
 //! the API, the database file and the Stripe emulator.
 
+use gigcheck::servers::sandbox::Variations;
 use gigcheck::servers::sandbox::db::{Db, seed_catalogue};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -144,7 +145,7 @@ pub fn prepare_db(dir: &Path) -> PathBuf {
     let path = dir.join("sandbox.db");
     let db = Db::open(Some(&path)).expect("open the database");
     db.write_now(|tx| {
-        seed_catalogue(tx)?;
+        seed_catalogue(tx, Variations::NONE)?;
         tx.execute(
             "UPDATE products SET stock_quantity = ?1 WHERE product_id <= 5",
             [PLENTY],

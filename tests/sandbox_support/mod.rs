@@ -306,6 +306,7 @@ pub struct Resp {
     pub body: Value,
     pub text: String,
     pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl std::fmt::Debug for Resp {
@@ -317,6 +318,14 @@ impl std::fmt::Debug for Resp {
 impl Resp {
     pub fn error(&self) -> &str {
         self.body["error"].as_str().unwrap_or("<no error field>")
+    }
+
+    /// A header's value, "" when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -343,9 +352,12 @@ pub fn unique_email() -> String {
     format!("user-{}@example.test", uuid::Uuid::new_v4().simple())
 }
 
+/// A client that shows every answer as it came: redirects are not followed, so a test sees
+/// the 308 itself.
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
@@ -411,6 +423,7 @@ impl Sandbox {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let headers = res.headers().clone();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Resp {
@@ -418,6 +431,7 @@ impl Sandbox {
             body,
             text,
             content_type,
+            headers,
         }
     }
 
@@ -615,7 +629,11 @@ impl Sandbox {
             .post("/api/payment/create-payment-intent", &user.token, body)
             .await;
         assert_eq!(r.status, 200, "{r:?}");
-        r.body["payment_intent"]["id"].as_str().unwrap().to_string()
+        // The contract: `payment_intent` is the intent's id.
+        r.body["payment_intent"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no intent id in {r:?}"))
+            .to_string()
     }
 
     /// An order paid at creation with a succeeded intent: (order id, intent id).
@@ -633,6 +651,16 @@ impl Sandbox {
         let r = self.post("/api/orders", &user.token, body).await;
         assert_eq!(r.status, 201, "{r:?}");
         (r.body["order"]["id"].as_i64().unwrap(), pi)
+    }
+
+    /// `GET /__sandbox/stats`: (sign-ups, logins) received so far.
+    pub async fn stats(&self) -> (i64, i64) {
+        let r = self.call("GET", "/__sandbox/stats", None, None).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        (
+            r.body["signups"].as_i64().unwrap(),
+            r.body["logins"].as_i64().unwrap(),
+        )
     }
 
     pub async fn set_db(&self, available: bool) {

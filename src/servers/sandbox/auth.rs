@@ -4,11 +4,18 @@
 //! argon2id password hashes with light parameters; and the [`AuthUser`] extractor that every
 //! protected route starts with: missing → 401 `Token is missing`, expired → `Token has
 //! expired`, anything else wrong (or a user that no longer exists) → `Invalid token`.
+//!
+//! Every sign-up and login request is counted ([`super::state::Counts`]). Variations here
+//! ([`super::variations`]): `rate-limits` (sign-ups and logins per client IP, [`super::limits`]),
+//! `admin-as-int` (`is_admin` as `1`/`0`, in [`AuthUser::json`]) and `extra-fields` (a user's
+//! `created_at`).
 
 use super::db::{self, Db};
 use super::errors::ApiError;
 use super::extract::{Fields, JsonBody, missing};
-use super::state::AppState;
+use super::limits::{self, ClientIp, Limit};
+use super::state::{AppState, State as Shared};
+use super::variations::{Variation, Variations};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::Json;
@@ -20,7 +27,9 @@ use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::net::IpAddr;
 use std::sync::OnceLock;
+use std::time::Instant;
 
 /// How long a token lives.
 pub const TOKEN_TTL_SECS: u64 = 3600;
@@ -147,12 +156,54 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
-    pub fn json(&self) -> Value {
+    /// The user as login and `/me` show it; `is_admin` is a boolean, or with `admin-as-int` the
+    /// `1`/`0` of a MySQL `TINYINT(1)`.
+    pub fn json(&self, variations: Variations) -> Value {
+        let is_admin = if variations.has(Variation::AdminAsInt) {
+            json!(i32::from(self.is_admin))
+        } else {
+            json!(self.is_admin)
+        };
         json!({
             "id": self.id, "email": self.email, "first_name": self.first_name,
-            "last_name": self.last_name, "is_admin": self.is_admin
+            "last_name": self.last_name, "is_admin": is_admin
         })
     }
+}
+
+/// With `extra-fields`, a user object also shows when the account was made.
+fn add_created_at(user: &mut Value, created_at: String, variations: Variations) {
+    if variations.has(Variation::ExtraFields) {
+        user["created_at"] = db::shown_time(created_at, variations);
+    }
+}
+
+/// `user` with the extra fields of `extra-fields` (read only when they are wanted, so that the
+/// reference sandbox runs the same statements as before).
+async fn with_extras(state: &Shared, mut user: Value, id: i64) -> Result<Value, ApiError> {
+    if !state.variations.has(Variation::ExtraFields) {
+        return Ok(user);
+    }
+    let created_at: String = state
+        .db
+        .read(move |conn| {
+            Ok(
+                conn.query_row("SELECT created_at FROM users WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await?;
+    add_created_at(&mut user, created_at, state.variations);
+    Ok(user)
+}
+
+/// With `rate-limits`, counts the request from `ip` against `limit` or refuses it (429).
+fn within_limit(state: &Shared, limit: Limit, ip: IpAddr) -> Result<(), ApiError> {
+    if state.variations.has(Variation::RateLimits) {
+        state.limiter.hit(limit, ip, Instant::now())?;
+    }
+    Ok(())
 }
 
 /// The token of an `Authorization: Bearer …` header.
@@ -226,8 +277,13 @@ fn password_field(fields: &Fields) -> Result<String, ApiError> {
 /// `POST /api/auth/register`
 pub async fn register(
     State(state): State<AppState>,
-    JsonBody(body): JsonBody,
+    ClientIp(ip): ClientIp,
+    body: Result<JsonBody, ApiError>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    // Counted and limited before the body is read, as a rate limiter in front of the view does.
+    state.counts.signup();
+    within_limit(&state, limits::SIGNUPS, ip)?;
+    let JsonBody(body) = body?;
     let f = Fields(&body);
     let email = f.required_str("email")?.to_lowercase();
     let password = password_field(&f)?;
@@ -240,7 +296,13 @@ pub async fn register(
         return Err(ApiError::bad_request(WEAK_PASSWORD));
     }
     let hash = hash_password(&password)?;
-    let (e, fnm, lnm) = (email.clone(), first_name.clone(), last_name.clone());
+    let created_at = db::now();
+    let (e, fnm, lnm, at) = (
+        email.clone(),
+        first_name.clone(),
+        last_name.clone(),
+        created_at.clone(),
+    );
     let id = state
         .db
         .write(move |tx| {
@@ -251,18 +313,21 @@ pub async fn register(
             tx.execute(
                 "INSERT INTO users (email, password_hash, first_name, last_name, is_admin, created_at)
                  VALUES (?1, ?2, ?3, ?4, 0, ?5)",
-                params![e, hash, fnm, lnm, db::now()],
+                params![e, hash, fnm, lnm, at],
             )?;
             Ok(tx.last_insert_rowid())
         })
         .await?;
     let token = state.jwt.issue(id, false)?;
+    let mut user =
+        json!({ "id": id, "email": email, "first_name": first_name, "last_name": last_name });
+    add_created_at(&mut user, created_at, state.variations);
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "message": "User registered successfully",
             "token": token,
-            "user": { "id": id, "email": email, "first_name": first_name, "last_name": last_name }
+            "user": user
         })),
     ))
 }
@@ -270,8 +335,13 @@ pub async fn register(
 /// `POST /api/auth/login`
 pub async fn login(
     State(state): State<AppState>,
-    JsonBody(body): JsonBody,
+    ClientIp(ip): ClientIp,
+    body: Result<JsonBody, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
+    // Every attempt counts against the limit, failed ones too (that is what the limit is for).
+    state.counts.login();
+    within_limit(&state, limits::LOGINS, ip)?;
+    let JsonBody(body) = body?;
     let f = Fields(&body);
     let email = f.required_str("email")?.to_lowercase();
     let password = password_field(&f)?;
@@ -305,14 +375,16 @@ pub async fn login(
         }
     };
     let token = state.jwt.issue(user.id, user.is_admin)?;
+    let shown = with_extras(&state, user.json(state.variations), user.id).await?;
     Ok(Json(
-        json!({ "message": "Login successful", "token": token, "user": user.json() }),
+        json!({ "message": "Login successful", "token": token, "user": shown }),
     ))
 }
 
 /// `GET /api/auth/me`
-pub async fn me(user: AuthUser) -> Json<Value> {
-    Json(json!({ "user": user.json() }))
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
+    let shown = with_extras(&state, user.json(state.variations), user.id).await?;
+    Ok(Json(json!({ "user": shown })))
 }
 
 #[cfg(test)]
@@ -423,6 +495,30 @@ mod tests {
         assert_eq!(
             keys().verify(&token).unwrap_err(),
             ApiError::Unauthorized("Invalid token")
+        );
+    }
+
+    #[test]
+    fn is_admin_as_a_boolean_or_a_number() {
+        let user = AuthUser {
+            id: 7,
+            email: "a@b.co".into(),
+            first_name: "A".into(),
+            last_name: "B".into(),
+            is_admin: true,
+        };
+        assert_eq!(user.json(Variations::NONE)["is_admin"], json!(true));
+        assert_eq!(
+            user.json(Variation::AdminAsInt.into())["is_admin"],
+            json!(1)
+        );
+        let customer = AuthUser {
+            is_admin: false,
+            ..user
+        };
+        assert_eq!(
+            customer.json(Variation::AdminAsInt.into())["is_admin"],
+            json!(0)
         );
     }
 

@@ -12,6 +12,9 @@
 //! Defects here ([`super::defects`]): `no-admin-check` (the status route skips its guard) and
 //! `no-restock-on-cancel` (the cancellation forgets the stock); the rules of who may cancel or
 //! move what, and when a refund is due, are in [`super::rules`].
+//!
+//! The `lean-answers` variation ([`super::variations`]) answers both routes with their message
+//! alone (see `answer`); what they do is the same.
 
 use super::auth::AuthUser;
 use super::db;
@@ -22,10 +25,13 @@ use super::log::note;
 use super::orders::{self, OrderRow, record_status};
 use super::rules;
 use super::state::AppState;
+use super::variations::{Variation, Variations};
 use axum::Json;
 use axum::extract::{Path, State};
 use rusqlite::{Connection, params};
 use serde_json::{Value, json};
+
+const UPDATED: &str = "Order status updated successfully";
 
 /// Who asks for a change.
 #[derive(Debug, Clone, Copy)]
@@ -228,6 +234,24 @@ fn refund_json(refund: &Option<Refund>) -> Option<Value> {
         .map(|r| json!({ "id": r.id, "amount": r.amount, "status": r.status }))
 }
 
+/// The answer of a change: `{message, order, refund?}`, or with `lean-answers` the message
+/// alone (the client reads the state back with `GET`).
+fn answer(
+    message: &str,
+    order: Value,
+    refund: Option<Value>,
+    variations: Variations,
+) -> Json<Value> {
+    if variations.has(Variation::LeanAnswers) {
+        return Json(json!({ "message": message }));
+    }
+    let mut body = json!({ "message": message, "order": order });
+    if let Some(refund) = refund {
+        body["refund"] = refund;
+    }
+    Json(body)
+}
+
 /// `POST /api/orders/<id>/cancel`
 pub async fn cancel(
     State(state): State<AppState>,
@@ -237,14 +261,12 @@ pub async fn cancel(
     let order_id = orders::parse_id(&id)?;
     let _held = state.order_locks.lock(order_id).await;
     let done = cancel_order(&state, order_id, Actor::Customer(user.id), None).await?;
-    let mut body = json!({
-        "message": "Order cancelled successfully",
-        "order": { "id": order_id, "status": "cancelled", "payment_status": done.payment_status },
-    });
-    if let Some(refund) = refund_json(&done.refund) {
-        body["refund"] = refund;
-    }
-    Ok(Json(body))
+    Ok(answer(
+        "Order cancelled successfully",
+        json!({ "id": order_id, "status": "cancelled", "payment_status": done.payment_status }),
+        refund_json(&done.refund),
+        state.variations,
+    ))
 }
 
 /// `PUT /api/orders/<id>/status` `{status, notes?}`
@@ -275,14 +297,12 @@ pub async fn update_status(
 
     if status == "cancelled" {
         let done = cancel_order(&state, order_id, Actor::Admin(user.id), notes).await?;
-        let mut body = json!({
-            "message": "Order status updated successfully",
-            "order": { "id": order_id, "status": "cancelled", "payment_status": done.payment_status },
-        });
-        if let Some(refund) = refund_json(&done.refund) {
-            body["refund"] = refund;
-        }
-        return Ok(Json(body));
+        return Ok(answer(
+            UPDATED,
+            json!({ "id": order_id, "status": "cancelled", "payment_status": done.payment_status }),
+            refund_json(&done.refund),
+            state.variations,
+        ));
     }
 
     let admin = user.id;
@@ -303,8 +323,10 @@ pub async fn update_status(
             Ok(order.payment_status)
         })
         .await?;
-    Ok(Json(json!({
-        "message": "Order status updated successfully",
-        "order": { "id": order_id, "status": status, "payment_status": payment_status },
-    })))
+    Ok(answer(
+        UPDATED,
+        json!({ "id": order_id, "status": status, "payment_status": payment_status }),
+        None,
+        state.variations,
+    ))
 }

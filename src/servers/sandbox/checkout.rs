@@ -9,6 +9,9 @@
 //! `order-despite-declined-payment` (in `verify_with_stripe`), `stock-not-decremented` (in
 //! `insert`), and `oversell-race` (in [`create`]: the stock read in the first transaction is
 //! written back, minus the quantity, in a second one, without a re-check or a lock).
+//!
+//! The `stock-400` variation ([`super::variations`]) answers insufficient stock 400 instead of
+//! 409 (`short_stock`), with the same message.
 
 use super::auth::AuthUser;
 use super::db;
@@ -19,6 +22,7 @@ use super::orders::{self, record_status};
 use super::rules;
 use super::state::AppState;
 use super::stripe_client::{StripeError, is_intent_id};
+use super::variations::{Variation, Variations};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -154,6 +158,18 @@ fn parse(body: &serde_json::Map<String, Value>, defects: Defects) -> Result<Requ
         payment_intent_id,
         claimed_prices,
     })
+}
+
+/// Insufficient stock is the only conflict ordering reports (409); with `stock-400` it is a
+/// 400 with the same message. Applied to every error of [`create`], so both stock checks (the
+/// first look and the re-check inside the write) answer alike.
+fn short_stock(e: ApiError, variations: Variations) -> ApiError {
+    match e {
+        ApiError::Conflict(message) if variations.has(Variation::Stock400) => {
+            ApiError::BadRequest(message)
+        }
+        e => e,
+    }
 }
 
 fn payment_not_completed(reason: &str) -> ApiError {
@@ -392,7 +408,20 @@ pub async fn create(
     user: AuthUser,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let variations = state.variations;
+    place(state, user, body)
+        .await
+        .map_err(|e| short_stock(e, variations))
+}
+
+/// The order: checked, paid for if it says so, written.
+async fn place(
+    state: AppState,
+    user: AuthUser,
+    body: serde_json::Map<String, Value>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let defects = state.defects;
+    let variations = state.variations;
     let req = parse(&body, defects)?;
     if let Some(pi) = &req.payment_intent_id
         && !is_intent_id(pi)
@@ -425,9 +454,9 @@ pub async fn create(
             let mut order = tx.query_row(
                 &format!("SELECT {} FROM orders WHERE id = ?1", orders::COLUMNS),
                 [id],
-                orders::summary,
+                |r| orders::summary(r, variations),
             )?;
-            order["items"] = json!(orders::items(tx, id)?);
+            order["items"] = json!(orders::items(tx, id, variations)?);
             Ok(order)
         })
         .await?;
@@ -471,6 +500,22 @@ mod tests {
         );
         let trusted = parse(&body(v), Defect::ClientPriceTrusted.into()).unwrap();
         assert_eq!(trusted.claimed_prices.get(&1), Some(&1));
+    }
+
+    #[test]
+    fn short_stock_is_409_or_400() {
+        let conflict =
+            ApiError::Conflict("Insufficient stock for X: requested 2, available 1".into());
+        assert_eq!(short_stock(conflict.clone(), Variations::NONE), conflict);
+        assert_eq!(
+            short_stock(conflict, Variation::Stock400.into()),
+            ApiError::bad_request("Insufficient stock for X: requested 2, available 1")
+        );
+        let other = ApiError::NotFound("Product not found: 5".into());
+        assert_eq!(
+            short_stock(other.clone(), Variation::Stock400.into()),
+            other
+        );
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! - `POST /__sandbox/db` `{"available": false}` → the database "goes down": every route that
 //!   needs it answers 503 `Service temporarily unavailable, please try again later` and nothing
 //!   is written. `{"available": true}` brings it back with all earlier data.
+//! - `GET /__sandbox/stats` → `{"signups": n, "logins": n}`: how many requests
+//!   `POST /api/auth/register` and `POST /api/auth/login` have received since the start, whatever
+//!   their answer (see [`super::state::Counts`]), so a test can tell what a run costs a
+//!   deployment's rate limits. Read-only.
 //!
 //! It needs no token: the sandbox only listens on 127.0.0.1 and holds test data.
 
@@ -40,4 +44,10 @@ pub async fn set_db(
         }
     ));
     Ok(Json(json!({ "available": available })))
+}
+
+/// `GET /__sandbox/stats`
+pub async fn stats(State(state): State<AppState>) -> Json<Value> {
+    let (signups, logins) = state.counts.read();
+    Json(json!({ "signups": signups, "logins": logins }))
 }

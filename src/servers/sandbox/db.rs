@@ -4,7 +4,10 @@
 //! account, and the outage switch: while the database is marked unavailable, every access
 //! answers 503 and nothing is read or written; switching back finds all earlier data.
 //!
-//! Money is stored in integer cents and shown in dollars; timestamps are RFC 3339 text.
+//! Money is stored in integer cents and shown in dollars ([`money`]); timestamps are stored as
+//! RFC 3339 text and shown by [`shown_time`]. How they are shown is where two variations live
+//! ([`super::variations`]): `string-money` writes dollars as `"399.99"`, `http-dates` writes
+//! timestamps as HTTP-dates. A third, `other-catalogue`, picks the seed ([`seed_catalogue`]).
 //!
 //! How an outage is answered is where two defects live ([`super::defects`]):
 //! `db-outage-500-trace` answers it 500 with the stack trace of the failure, and
@@ -13,7 +16,9 @@
 
 use super::defects::{Defect, Defects};
 use super::errors::ApiError;
+use super::variations::{Variation, Variations};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -207,6 +212,60 @@ pub fn dollars(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
 
+/// Cents → dollars with exactly two decimals, as text (`39999` → `"399.99"`), the way a
+/// `DECIMAL(10,2)` column prints.
+pub fn decimal_dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// A dollar amount as an answer shows it: a number, or with `string-money` a decimal string.
+pub fn money(cents: i64, variations: Variations) -> Value {
+    if variations.has(Variation::StringMoney) {
+        Value::String(decimal_dollars(cents))
+    } else {
+        json!(dollars(cents))
+    }
+}
+
+/// A stored RFC 3339 timestamp (`2026-12-07T01:11:22Z`, as [`now`] writes them) as an HTTP-date
+/// (`Mon, 07 Dec 2026 01:11:22 GMT`); `None` if it is not in that form.
+pub fn http_date(rfc3339: &str) -> Option<String> {
+    let b = rfc3339.as_bytes();
+    let shape_ok = b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z';
+    if !shape_ok {
+        return None;
+    }
+    let field = |at: usize, len: usize| rfc3339.get(at..at + len)?.parse::<u32>().ok();
+    let year = i32::try_from(field(0, 4)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(field(5, 2)?).ok()?).ok()?;
+    let day = u8::try_from(field(8, 2)?).ok()?;
+    let (h, m, s) = (field(11, 2)?, field(14, 2)?, field(17, 2)?);
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    let clock =
+        time::Time::from_hms(h.try_into().ok()?, m.try_into().ok()?, s.try_into().ok()?).ok()?;
+    let unix = date.with_time(clock).assume_utc().unix_timestamp();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(unix).ok()?);
+    Some(httpdate::fmt_http_date(at))
+}
+
+/// A stored timestamp as an answer shows it: as stored (RFC 3339), or with `http-dates` as an
+/// HTTP-date.
+pub fn shown_time(stored: String, variations: Variations) -> Value {
+    if variations.has(Variation::HttpDates) {
+        // Every stored timestamp comes from `now`; one that does not parse is shown as it is.
+        return Value::String(http_date(&stored).unwrap_or(stored));
+    }
+    Value::String(stored)
+}
+
 /// The schema, one step per version; `PRAGMA user_version` says how many have run.
 const MIGRATIONS: &[&str] = &[
     // 1: the first schema.
@@ -357,8 +416,9 @@ pub fn upsert_admin(tx: &Transaction, email: &str, password_hash: &str) -> rusql
     Ok(())
 }
 
-/// One product of the seed catalogue.
+/// One product of a seed catalogue.
 struct Seed {
+    id: i64,
     sku: &'static str,
     name: &'static str,
     category: &'static str,
@@ -370,10 +430,11 @@ struct Seed {
     image: &'static str,
 }
 
-/// GigGatek-like refurbished hardware. Product 9 has one unit left (oversell tests), product
-/// 10 is sold out, product 6 has two.
+/// GigGatek-like refurbished hardware, ids 1 to 10. Product 9 has one unit left (oversell
+/// tests), product 10 is sold out, product 6 has two.
 const CATALOGUE: &[Seed] = &[
     Seed {
+        id: 1,
         sku: "GPU-RTX3080-10G",
         name: "NVIDIA GeForce RTX 3080 10GB (Refurbished)",
         category: "gpu",
@@ -385,6 +446,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/gpu-rtx3080.jpg",
     },
     Seed {
+        id: 2,
         sku: "GPU-RTX2070S-8G",
         name: "NVIDIA GeForce RTX 2070 Super 8GB (Refurbished)",
         category: "gpu",
@@ -396,6 +458,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/gpu-rtx2070s.jpg",
     },
     Seed {
+        id: 3,
         sku: "GPU-RX6700XT-12G",
         name: "AMD Radeon RX 6700 XT 12GB (Refurbished)",
         category: "gpu",
@@ -407,6 +470,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/gpu-rx6700xt.jpg",
     },
     Seed {
+        id: 4,
         sku: "CPU-R7-5800X",
         name: "AMD Ryzen 7 5800X (Refurbished)",
         category: "cpu",
@@ -418,6 +482,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/cpu-r7-5800x.jpg",
     },
     Seed {
+        id: 5,
         sku: "CPU-I7-10700K",
         name: "Intel Core i7-10700K (Refurbished)",
         category: "cpu",
@@ -429,6 +494,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/cpu-i7-10700k.jpg",
     },
     Seed {
+        id: 6,
         sku: "CPU-R9-5950X",
         name: "AMD Ryzen 9 5950X (Refurbished)",
         category: "cpu",
@@ -440,6 +506,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/cpu-r9-5950x.jpg",
     },
     Seed {
+        id: 7,
         sku: "SYS-GAMER-3070",
         name: "GigGatek Refurb Gaming Desktop (Ryzen 5 5600X, RTX 3070)",
         category: "system",
@@ -451,6 +518,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/sys-gamer-3070.jpg",
     },
     Seed {
+        id: 8,
         sku: "SYS-PRECISION-5820",
         name: "Dell Precision 5820 Workstation (Xeon W-2145, 64 GB)",
         category: "system",
@@ -462,6 +530,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/sys-precision-5820.jpg",
     },
     Seed {
+        id: 9,
         sku: "GPU-RTX3090-FE",
         name: "NVIDIA GeForce RTX 3090 Founders Edition 24GB (Refurbished)",
         category: "gpu",
@@ -473,6 +542,7 @@ const CATALOGUE: &[Seed] = &[
         image: "/images/products/gpu-rtx3090-fe.jpg",
     },
     Seed {
+        id: 10,
         sku: "SYS-M720Q-I5",
         name: "Lenovo ThinkCentre M720q Tiny (i5-8500T)",
         category: "system",
@@ -485,19 +555,140 @@ const CATALOGUE: &[Seed] = &[
     },
 ];
 
-/// Fills the catalogue if it is empty.
-pub fn seed_catalogue(tx: &Transaction) -> rusqlite::Result<()> {
+/// The `other-catalogue` seed: another deployment's data. Ids start at 101 and skip, the
+/// categories are the public seed's (`GPUs`, `CPUs`, `Systems`), and every product has at least
+/// 5 units, so there is no last unit to race for and nothing sold out.
+const OTHER_CATALOGUE: &[Seed] = &[
+    Seed {
+        id: 101,
+        sku: "GG-GPU-3060TI-TUF",
+        name: "ASUS TUF Gaming GeForce RTX 3060 Ti 8GB (Refurbished)",
+        category: "GPUs",
+        description: "Triple-fan 3060 Ti from a retired render farm, bench-tested and re-pasted.",
+        specifications: r#"{"memory":"8 GB GDDR6","boost_clock_mhz":1785,"tdp_w":200}"#,
+        price_cents: 32949,
+        stock: 12,
+        condition: "Excellent",
+        image: "/static/img/gpus/rtx3060ti-tuf.webp",
+    },
+    Seed {
+        id: 103,
+        sku: "GG-GPU-RX6800-MSI",
+        name: "MSI Radeon RX 6800 Gaming X Trio 16GB (Refurbished)",
+        category: "GPUs",
+        description: "16 GB for 1440p and beyond; minor scuffs on the shroud.",
+        specifications: r#"{"memory":"16 GB GDDR6","game_clock_mhz":2155,"tdp_w":250}"#,
+        price_cents: 41950,
+        stock: 7,
+        condition: "Good",
+        image: "/static/img/gpus/rx6800-trio.webp",
+    },
+    Seed {
+        id: 106,
+        sku: "GG-GPU-1080TI-EVGA",
+        name: "EVGA GeForce GTX 1080 Ti FTW3 11GB (Refurbished)",
+        category: "GPUs",
+        description: "A classic, still strong at 1080p; new thermal pads.",
+        specifications: r#"{"memory":"11 GB GDDR5X","boost_clock_mhz":1721,"tdp_w":280}"#,
+        price_cents: 18900,
+        stock: 20,
+        condition: "Very Good",
+        image: "/static/img/gpus/gtx1080ti-ftw3.webp",
+    },
+    Seed {
+        id: 110,
+        sku: "GG-CPU-I9-9900K",
+        name: "Intel Core i9-9900K (Refurbished)",
+        category: "CPUs",
+        description: "8 cores at up to 5 GHz, delidded and tested.",
+        specifications: r#"{"cores":8,"threads":16,"base_clock_ghz":3.6,"boost_clock_ghz":5.0,"socket":"LGA1151"}"#,
+        price_cents: 21450,
+        stock: 9,
+        condition: "Excellent",
+        image: "/static/img/cpus/i9-9900k.webp",
+    },
+    Seed {
+        id: 115,
+        sku: "GG-CPU-R5-3600",
+        name: "AMD Ryzen 5 3600 (Refurbished)",
+        category: "CPUs",
+        description: "The budget builder's favourite, with a stock cooler.",
+        specifications: r#"{"cores":6,"threads":12,"base_clock_ghz":3.6,"boost_clock_ghz":4.2,"socket":"AM4"}"#,
+        price_cents: 7999,
+        stock: 50,
+        condition: "Good",
+        image: "/static/img/cpus/r5-3600.webp",
+    },
+    Seed {
+        id: 121,
+        sku: "GG-CPU-E5-2690V4",
+        name: "Intel Xeon E5-2690 v4 (Refurbished)",
+        category: "CPUs",
+        description: "14-core server part pulled from decommissioned racks.",
+        specifications: r#"{"cores":14,"threads":28,"base_clock_ghz":2.6,"boost_clock_ghz":3.5,"socket":"LGA2011-3"}"#,
+        price_cents: 5499,
+        stock: 30,
+        condition: "Very Good",
+        image: "/static/img/cpus/e5-2690v4.webp",
+    },
+    Seed {
+        id: 128,
+        sku: "GG-SYS-HP-Z4G4",
+        name: "HP Z4 G4 Workstation (Xeon W-2133, 32 GB)",
+        category: "Systems",
+        description: "Quiet tower workstation with ECC memory and a fresh SSD.",
+        specifications: r#"{"cpu":"Xeon W-2133","ram":"32 GB DDR4 ECC","storage":"1 TB NVMe","gpu":"Quadro P1000"}"#,
+        price_cents: 64900,
+        stock: 5,
+        condition: "Very Good",
+        image: "/static/img/systems/hp-z4-g4.webp",
+    },
+    Seed {
+        id: 136,
+        sku: "GG-SYS-CREATOR-3900X",
+        name: "GigGatek Creator Tower (Ryzen 9 3900X, RTX 2080 Super)",
+        category: "Systems",
+        description: "Rebuilt for video work: 64 GB RAM, 2 TB NVMe, new 850 W PSU.",
+        specifications: r#"{"cpu":"Ryzen 9 3900X","gpu":"RTX 2080 Super 8GB","ram":"64 GB DDR4","storage":"2 TB NVMe"}"#,
+        price_cents: 119900,
+        stock: 6,
+        condition: "Excellent",
+        image: "/static/img/systems/creator-3900x.webp",
+    },
+    Seed {
+        id: 145,
+        sku: "GG-SYS-OPTIPLEX-7070M",
+        name: "Dell OptiPlex 7070 Micro (i7-9700T, 16 GB)",
+        category: "Systems",
+        description: "A palm-sized office PC with a VESA mount.",
+        specifications: r#"{"cpu":"Core i7-9700T","ram":"16 GB DDR4","storage":"512 GB SSD"}"#,
+        price_cents: 28999,
+        stock: 15,
+        condition: "Good",
+        image: "/static/img/systems/optiplex-7070m.webp",
+    },
+];
+
+/// Fills the catalogue if it is empty: the reference one, or with `other-catalogue`
+/// [`OTHER_CATALOGUE`].
+pub fn seed_catalogue(tx: &Transaction, variations: Variations) -> rusqlite::Result<()> {
     let count: i64 = tx.query_row("SELECT COUNT(*) FROM products", [], |r| r.get(0))?;
     if count > 0 {
         return Ok(());
     }
+    let seed = if variations.has(Variation::OtherCatalogue) {
+        OTHER_CATALOGUE
+    } else {
+        CATALOGUE
+    };
     let mut insert = tx.prepare(
-        "INSERT INTO products (sku, name, category, description, specifications, price_cents,
+        "INSERT INTO products (product_id, sku, name, category, description, specifications, price_cents,
                                stock_quantity, condition_rating, primary_image)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    for p in CATALOGUE {
+    for p in seed {
         insert.execute(params![
+            p.id,
             p.sku,
             p.name,
             p.category,
@@ -522,12 +713,15 @@ mod tests {
         let file = dir.path().join("s.db");
         {
             let db = Db::open(Some(&file)).unwrap();
-            db.write_now(seed_catalogue).unwrap();
+            db.write_now(|tx| seed_catalogue(tx, Variations::NONE))
+                .unwrap();
             db.write_now(|tx| meta_value(tx, "k", || "v1".into()))
                 .unwrap();
         }
         let db = Db::open(Some(&file)).unwrap();
-        db.write_now(seed_catalogue).unwrap();
+        // A kept database keeps the catalogue it was first seeded with.
+        db.write_now(|tx| seed_catalogue(tx, Variation::OtherCatalogue.into()))
+            .unwrap();
         let count: i64 = db
             .write_now(|tx| tx.query_row("SELECT COUNT(*) FROM products", [], |r| r.get(0)))
             .unwrap();
@@ -540,8 +734,49 @@ mod tests {
     }
 
     #[test]
+    fn the_reference_catalogue_is_numbered_from_1() {
+        let ids: Vec<i64> = CATALOGUE.iter().map(|p| p.id).collect();
+        assert_eq!(ids, (1..=10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_other_catalogue_is_another_deployments() {
+        let ids: Vec<i64> = OTHER_CATALOGUE.iter().map(|p| p.id).collect();
+        assert!(ids.len() >= 8, "enough to page through");
+        assert!(ids.iter().all(|id| *id >= 101));
+        assert!(ids.windows(2).any(|w| w[1] - w[0] > 1), "not contiguous");
+        for category in ["GPUs", "CPUs", "Systems"] {
+            let n = OTHER_CATALOGUE
+                .iter()
+                .filter(|p| p.category == category)
+                .count();
+            assert!(n >= 2, "{category}: {n}");
+        }
+        assert!(
+            OTHER_CATALOGUE
+                .iter()
+                .all(|p| p.stock >= 5 && p.price_cents > 0)
+        );
+        let mut skus = std::collections::HashSet::new();
+        assert!(OTHER_CATALOGUE.iter().all(|p| skus.insert(p.sku)));
+        let db = Db::open(None).unwrap();
+        db.write_now(|tx| seed_catalogue(tx, Variation::OtherCatalogue.into()))
+            .unwrap();
+        let seeded: Vec<i64> = db
+            .write_now(|tx| {
+                let mut stmt = tx.prepare("SELECT product_id FROM products ORDER BY product_id")?;
+                let ids = stmt
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<i64>>>()?;
+                Ok(ids)
+            })
+            .unwrap();
+        assert_eq!(seeded, ids);
+    }
+
+    #[test]
     fn specifications_are_json_objects() {
-        for p in CATALOGUE {
+        for p in CATALOGUE.iter().chain(OTHER_CATALOGUE) {
             let v: serde_json::Value = serde_json::from_str(p.specifications).unwrap();
             assert!(v.is_object(), "{}", p.sku);
         }
@@ -605,5 +840,60 @@ mod tests {
     fn money_and_time() {
         assert_eq!(dollars(39999), 399.99);
         assert!(now().ends_with('Z'));
+    }
+
+    #[test]
+    fn money_as_numbers_or_decimal_strings() {
+        for (cents, text) in [
+            (39999, "399.99"),
+            (100, "1.00"),
+            (5, "0.05"),
+            (0, "0.00"),
+            (119900, "1199.00"),
+            (-250, "-2.50"),
+            (i64::MIN, "-92233720368547758.08"),
+        ] {
+            assert_eq!(decimal_dollars(cents), text);
+        }
+        assert_eq!(money(79998, Variations::NONE), json!(799.98));
+        assert_eq!(money(79998, Variation::StringMoney.into()), json!("799.98"));
+        assert_eq!(money(79900, Variation::StringMoney.into()), json!("799.00"));
+    }
+
+    #[test]
+    fn timestamps_as_rfc3339_or_http_dates() {
+        assert_eq!(
+            http_date("2026-12-07T01:11:22Z").as_deref(),
+            Some("Mon, 07 Dec 2026 01:11:22 GMT")
+        );
+        assert_eq!(
+            http_date("2024-02-29T23:59:59Z").as_deref(),
+            Some("Thu, 29 Feb 2024 23:59:59 GMT")
+        );
+        assert_eq!(
+            http_date("1970-01-01T00:00:00Z").as_deref(),
+            Some("Thu, 01 Jan 1970 00:00:00 GMT")
+        );
+        for bad in [
+            "",
+            "2026-12-07",
+            "2026-12-07T01:11:22+01:00",
+            "2026-13-07T01:11:22Z",
+            "2026-02-30T01:11:22Z",
+            "2026-12-07T25:11:22Z",
+            "2026-1x-07T01:11:22Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert_eq!(http_date(bad), None, "{bad}");
+        }
+        let stored = now();
+        assert_eq!(shown_time(stored.clone(), Variations::NONE), json!(stored));
+        let shown = shown_time(stored.clone(), Variation::HttpDates.into());
+        let parsed = httpdate::parse_http_date(shown.as_str().unwrap()).unwrap();
+        assert_eq!(http_date(&stored).unwrap(), httpdate::fmt_http_date(parsed));
+        assert_eq!(
+            shown_time("not a time".into(), Variation::HttpDates.into()),
+            json!("not a time")
+        );
     }
 }

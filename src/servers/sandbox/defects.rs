@@ -22,9 +22,12 @@
 //! | `oversell-race` | concurrent orders of the last unit can all succeed | check-then-write: stock read in one transaction, written back (`stock - qty`) in another, no lock | [`super::checkout`] (`create`) |
 //! | `admin-reopens-final-order` | an admin may move a `delivered` or `cancelled` order to any status | a status setter with no transition table | [`super::rules::admin_can_move`] |
 //! | `non-numeric-page-500` | `GET /api/orders?page=abc` answers 500 | `int(request.args['page'])` without a `try` (the public GigGatek code does this) | [`super::orders::list`] |
+//! | `no-addresses-route` | `GET`/`POST /api/addresses` answer as unknown routes do (404) | the public GigGatek tree: an `addresses` table but no route for it | [`super::router`] |
+//! | `html-error-pages` | unknown routes, wrong methods and malformed JSON bodies answer Werkzeug's HTML 404/405/400 pages, not JSON | Flask's default error handlers, never replaced by JSON ones (the public GigGatek code) | [`super::html`], [`super::extract`] (fallbacks, `JsonBody`), [`super::log`] |
 //!
 //! Two of them need the outage switch (`POST /__sandbox/db`) to show; `oversell-race` needs
-//! concurrent requests. The others show on one ordinary request.
+//! concurrent requests. The others show on one ordinary request. With both `no-addresses-route`
+//! and `html-error-pages`, `POST /api/addresses` is an HTML 404.
 
 use std::fmt;
 use std::str::FromStr;
@@ -49,11 +52,13 @@ pub enum Defect {
     OversellRace,
     AdminReopensFinalOrder,
     NonNumericPage500,
+    NoAddressesRoute,
+    HtmlErrorPages,
 }
 
 impl Defect {
     /// Every defect, in the order they are listed and run.
-    pub const ALL: [Defect; 17] = [
+    pub const ALL: [Defect; 19] = [
         Defect::CancelWhenShipped,
         Defect::NoAdminCheck,
         Defect::OrderReadableByOthers,
@@ -71,6 +76,8 @@ impl Defect {
         Defect::OversellRace,
         Defect::AdminReopensFinalOrder,
         Defect::NonNumericPage500,
+        Defect::NoAddressesRoute,
+        Defect::HtmlErrorPages,
     ];
 
     /// The kebab-case name used on the command line.
@@ -93,6 +100,8 @@ impl Defect {
             Defect::OversellRace => "oversell-race",
             Defect::AdminReopensFinalOrder => "admin-reopens-final-order",
             Defect::NonNumericPage500 => "non-numeric-page-500",
+            Defect::NoAddressesRoute => "no-addresses-route",
+            Defect::HtmlErrorPages => "html-error-pages",
         }
     }
 
@@ -118,6 +127,10 @@ impl Defect {
                 "an admin may move an order out of delivered/cancelled"
             }
             Defect::NonNumericPage500 => "a non-numeric page answers 500",
+            Defect::NoAddressesRoute => "there is no /api/addresses route",
+            Defect::HtmlErrorPages => {
+                "unknown routes, wrong methods and malformed JSON answer HTML pages"
+            }
         }
     }
 

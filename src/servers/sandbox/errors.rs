@@ -1,12 +1,14 @@
 //! One error type for every route: each variant is a status code plus a message for a person,
 //! rendered as `{"error": "..."}`. Payment routes wrap it in [`PaymentError`], which adds
 //! `"success": false`. A 500 never shows its cause: the cause goes to stderr, the client gets
-//! a generic sentence. Database failures become 503, as the contract asks. The one exception is
-//! [`ApiError::Leaked`], which only a deliberate defect builds ([`super::defects`]).
+//! a generic sentence. Database failures become 503, as the contract asks. The exceptions are
+//! [`ApiError::Leaked`] and [`ApiError::HtmlPage`], which only deliberate defects build
+//! ([`super::defects`]). A 429 ([`ApiError::TooManyRequests`], only with the `rate-limits`
+//! variation) carries `Retry-After` and `X-RateLimit-*` headers and says when to come back.
 
 use super::log::note;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -40,6 +42,16 @@ pub enum ApiError {
     BadGateway(String),
     #[error("{UNAVAILABLE}")]
     Unavailable,
+    /// A rate limit was hit (the `rate-limits` variation): `max` requests `per` (`"10 per 1 hour"`).
+    #[error("Too many requests")]
+    TooManyRequests {
+        max: usize,
+        per: &'static str,
+        /// Seconds until a slot frees.
+        retry_after: u64,
+        /// When that is, in Unix seconds.
+        reset_at: u64,
+    },
     /// Something that should not happen; the payload is the cause, for the log only.
     #[error("Internal server error")]
     Internal(String),
@@ -51,6 +63,10 @@ pub enum ApiError {
         message: String,
         trace: Option<String>,
     },
+    /// Werkzeug's HTML error page for this status instead of JSON: what a Flask backend
+    /// without JSON error handlers answers. Only the `html-error-pages` defect builds it.
+    #[error("HTML error page {0}")]
+    HtmlPage(u16),
 }
 
 impl ApiError {
@@ -80,11 +96,40 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Leaked { status, .. } => {
+            ApiError::Leaked { status, .. } | ApiError::HtmlPage(status) => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
         }
+    }
+
+    /// The headers of a 429, as Flask-Limiter sends them.
+    fn limit_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        let ApiError::TooManyRequests {
+            max,
+            retry_after,
+            reset_at,
+            ..
+        } = self
+        else {
+            return Vec::new();
+        };
+        vec![
+            (
+                HeaderName::from_static("retry-after"),
+                (*retry_after).into(),
+            ),
+            (HeaderName::from_static("x-ratelimit-limit"), (*max).into()),
+            (
+                HeaderName::from_static("x-ratelimit-remaining"),
+                HeaderValue::from_static("0"),
+            ),
+            (
+                HeaderName::from_static("x-ratelimit-reset"),
+                (*reset_at).into(),
+            ),
+        ]
     }
 
     /// Logs what the client must not see.
@@ -98,6 +143,9 @@ impl ApiError {
 
     fn into_response_with(self, success_flag: bool) -> Response {
         self.log_cause();
+        if let ApiError::HtmlPage(_) = self {
+            return super::html::error_page(self.status());
+        }
         let mut body = if success_flag {
             json!({ "success": false, "error": self.to_string() })
         } else {
@@ -109,7 +157,17 @@ impl ApiError {
         {
             body["trace"] = json!(trace);
         }
-        (self.status(), Json(body)).into_response()
+        if let ApiError::TooManyRequests {
+            retry_after, per, ..
+        } = &self
+        {
+            body["retry_after"] = json!(retry_after);
+            body["message"] = json!(format!("Rate limit exceeded: {per}"));
+            body["limit"] = json!(per);
+        }
+        let mut response = (self.status(), Json(body)).into_response();
+        response.headers_mut().extend(self.limit_headers());
+        response
     }
 }
 
@@ -190,6 +248,37 @@ mod tests {
             body_of(r).await,
             json!({"success": false, "error": PROVIDER_UNAVAILABLE})
         );
+    }
+
+    #[tokio::test]
+    async fn rate_limited_answers_say_when_to_come_back() {
+        let r = ApiError::TooManyRequests {
+            max: 5,
+            per: "5 per 1 minute",
+            retry_after: 42,
+            reset_at: 1_800_000_042,
+        }
+        .into_response();
+        assert_eq!(r.status(), 429);
+        let header = |name: &str| r.headers()[name].to_str().unwrap().to_string();
+        assert_eq!(header("retry-after"), "42");
+        assert_eq!(header("x-ratelimit-limit"), "5");
+        assert_eq!(header("x-ratelimit-remaining"), "0");
+        assert_eq!(header("x-ratelimit-reset"), "1800000042");
+        assert_eq!(
+            body_of(r).await,
+            json!({"error": "Too many requests", "retry_after": 42,
+                   "message": "Rate limit exceeded: 5 per 1 minute", "limit": "5 per 1 minute"})
+        );
+    }
+
+    #[tokio::test]
+    async fn html_pages_are_html() {
+        let r = ApiError::HtmlPage(405).into_response();
+        assert_eq!(r.status(), 405);
+        assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        assert!(String::from_utf8_lossy(&bytes).contains("<title>405 Method Not Allowed</title>"));
     }
 
     #[test]

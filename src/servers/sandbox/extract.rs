@@ -1,10 +1,16 @@
 //! Reading requests: the JSON body extractor (wrong Content-Type → 415, over 1 MiB → 413,
 //! malformed → 400 `Invalid JSON body`), typed access to body fields with messages for a
 //! person, query-string parameters (pagination), and the JSON 404/405 fallbacks.
+//!
+//! The `html-error-pages` defect ([`super::defects`]) lives here too: the fallbacks and a
+//! malformed body then answer Werkzeug's HTML pages ([`super::html`]), as a Flask app without
+//! JSON error handlers does.
 
+use super::defects::{Defect, Defects};
 use super::errors::ApiError;
+use super::state::AppState;
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, header};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -22,16 +28,32 @@ const MAX_STRING: usize = 255;
 #[derive(Debug)]
 pub struct JsonBody(pub Map<String, Value>);
 
-impl<S: Send + Sync> FromRequest<S> for JsonBody {
+impl FromRequest<AppState> for JsonBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<JsonBody, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<JsonBody, ApiError> {
         if !is_json_content_type(req.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
         let bytes = read_limited(req.into_body(), BODY_LIMIT).await?;
-        parse_object(&bytes).map(JsonBody)
+        parse_object(&bytes)
+            .map(JsonBody)
+            .map_err(|e| as_page_if_malformed(e, state.defects))
     }
+}
+
+/// With `html-error-pages`, a body that is not JSON at all gets Flask's HTML 400 (what
+/// `request.get_json()` raises); other errors stay as they are.
+fn as_page_if_malformed(e: ApiError, defects: Defects) -> ApiError {
+    if defects.has(Defect::HtmlErrorPages) && e == malformed() {
+        return ApiError::HtmlPage(400);
+    }
+    e
+}
+
+/// The error of a body that does not parse as JSON.
+fn malformed() -> ApiError {
+    ApiError::bad_request("Invalid JSON body")
 }
 
 /// `application/json`, `application/json; charset=utf-8`, or any `…+json` type.
@@ -56,7 +78,7 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::bad_request("Request body must be a JSON object")),
-        Err(_) => Err(ApiError::bad_request("Invalid JSON body")),
+        Err(_) => Err(malformed()),
     }
 }
 
@@ -201,13 +223,19 @@ pub fn page_count(total: i64, per_page: u64) -> i64 {
     (total + per_page - 1) / per_page
 }
 
-/// Unknown route → 404 JSON.
-pub async fn not_found() -> ApiError {
+/// Unknown route → 404 JSON (with `html-error-pages`, Werkzeug's HTML 404).
+pub async fn not_found(State(state): State<AppState>) -> ApiError {
+    if state.defects.has(Defect::HtmlErrorPages) {
+        return ApiError::HtmlPage(404);
+    }
     ApiError::NotFound("Not found".into())
 }
 
-/// Known route, wrong method → 405 JSON.
-pub async fn method_not_allowed() -> ApiError {
+/// Known route, wrong method → 405 JSON (with `html-error-pages`, Werkzeug's HTML 405).
+pub async fn method_not_allowed(State(state): State<AppState>) -> ApiError {
+    if state.defects.has(Defect::HtmlErrorPages) {
+        return ApiError::HtmlPage(405);
+    }
     ApiError::MethodNotAllowed
 }
 
@@ -237,6 +265,21 @@ mod tests {
             "application/x-www-form-urlencoded"
         )));
         assert!(!is_json_content_type(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn only_malformed_bodies_become_pages() {
+        let html: Defects = Defect::HtmlErrorPages.into();
+        assert_eq!(
+            as_page_if_malformed(malformed(), html),
+            ApiError::HtmlPage(400)
+        );
+        assert_eq!(
+            as_page_if_malformed(malformed(), Defects::NONE),
+            malformed()
+        );
+        let not_object = parse_object(b"[1]").unwrap_err();
+        assert_eq!(as_page_if_malformed(not_object.clone(), html), not_object);
     }
 
     #[test]

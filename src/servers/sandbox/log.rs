@@ -2,12 +2,14 @@
 //! stderr, when the config asks for it), and two last lines of defence: a panic in a handler
 //! becomes a generic 500 JSON answer instead of a dropped connection, and an error that did not
 //! come from our own error type (say, axum rejecting a path that is not UTF-8) is rewritten as
-//! `{"error": "<reason>"}`, so that every error body is JSON.
+//! `{"error": "<reason>"}`, so that every error body is JSON — except with the
+//! `html-error-pages` defect, whose HTML pages are the point ([`super::defects`]).
 //!
 //! Also the sandbox's notes to the operator (an internal error's cause, a failed Stripe call,
 //! an ignored webhook…), through [`note`]: on stderr unless this process [`silence_notes`]
 //! (`gigcheck mutants` runs many sandboxes whose notes would drown its own progress).
 
+use super::defects::Defect;
 use super::errors::ApiError;
 use super::state::AppState;
 use axum::Json;
@@ -46,7 +48,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             ApiError::internal(format!("a handler panicked on {method} {path}")).into_response()
         }
     };
-    let response = json_errors_only(response);
+    let response = if state.defects.has(Defect::HtmlErrorPages) {
+        response
+    } else {
+        json_errors_only(response)
+    };
     if state.log_requests {
         eprintln!(
             "sandbox: {method} {path} {} {}ms",

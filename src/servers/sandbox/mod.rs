@@ -12,8 +12,10 @@
 //! | `POST /api/payment/create-payment-intent`, `…/confirm-payment-intent` | [`payments`] |
 //! | `POST /api/payment/webhook` | [`webhook`] |
 //! | `GET`/`POST /__sandbox/db` (not in the contract: the database outage switch) | [`control`] |
+//! | `GET /__sandbox/stats` (not in the contract: sign-ups and logins served) | [`control`] |
 //!
-//! The order list and create routes answer with and without a trailing slash. Business rules
+//! The order list and create routes answer with and without a trailing slash (with the
+//! `trailing-slash` variation, `/api/orders` answers 308 to `/api/orders/`). Business rules
 //! live in [`rules`]. Unknown routes answer 404 JSON, wrong methods 405 JSON.
 //!
 //! **Outage switch** for test runners (plan case 6.1, "DB down"): `POST /__sandbox/db` with
@@ -29,6 +31,12 @@
 //!
 //! **Defects**: [`SandboxConfig::defects`] switches on deliberate bugs ([`defects`]), one rule
 //! each, so that a spec suite can be shown to catch them (`gigcheck mutants`). Empty by default.
+//!
+//! **Variations**: [`SandboxConfig::variations`] switches on legitimate differences
+//! ([`variations`]) — trailing-slash redirects, rate limits, money as strings, HTTP-dates, extra
+//! fields, lean answers, 400 for short stock, another catalogue, `is_admin` as 1/0, `created_by`
+//! as a name — so that a spec suite can be shown to pass on every conforming backend, not only
+//! this one. Empty by default.
 
 pub mod addresses;
 pub mod auth;
@@ -39,6 +47,8 @@ pub mod db;
 pub mod defects;
 pub mod errors;
 pub mod extract;
+pub mod html;
+pub mod limits;
 pub mod log;
 pub mod orders;
 pub mod payments;
@@ -46,12 +56,14 @@ pub mod products;
 pub mod rules;
 pub mod state;
 pub mod stripe_client;
+pub mod variations;
 pub mod webhook;
 
 pub use defects::{Defect, Defects};
+pub use variations::{Variation, Variations};
 
 use axum::Router;
-use axum::routing::{get, post, put};
+use axum::routing::{any, get, post, put};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,6 +92,9 @@ pub struct SandboxConfig {
     pub jwt_secret: Option<String>,
     /// Deliberate bugs to switch on (see [`defects`]); empty for the reference behaviour.
     pub defects: Vec<Defect>,
+    /// Legitimate differences to switch on (see [`variations`]); empty for the reference
+    /// behaviour.
+    pub variations: Vec<Variation>,
 }
 
 impl Default for SandboxConfig {
@@ -95,6 +110,7 @@ impl Default for SandboxConfig {
             stripe_timeout: Duration::from_secs(5),
             jwt_secret: None,
             defects: Vec::new(),
+            variations: Vec::new(),
         }
     }
 }
@@ -113,6 +129,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("stripe_timeout", &self.stripe_timeout)
             .field("jwt_secret", &self.jwt_secret.as_deref().map(hidden))
             .field("defects", &self.defects)
+            .field("variations", &self.variations)
             .finish()
     }
 }
@@ -183,9 +200,10 @@ pub fn router(config: SandboxConfig) -> Result<Router, String> {
     };
 
     let defects: Defects = config.defects.iter().copied().collect();
+    let variations: Variations = config.variations.iter().copied().collect();
     let db = db::Db::open(config.db.as_deref())?.with_defects(defects);
     let stored_jwt_secret = db.write_now(|tx| {
-        db::seed_catalogue(tx)?;
+        db::seed_catalogue(tx, variations)?;
         db::upsert_admin(tx, &admin_email, &admin_hash)?;
         db::meta_value(tx, "jwt_secret", || random_hex(64))
     })?;
@@ -204,24 +222,19 @@ pub fn router(config: SandboxConfig) -> Result<Router, String> {
         log_requests: config.log_requests,
         order_locks: state::OrderLocks::default(),
         defects,
+        variations,
+        limiter: limits::RateLimiter::default(),
+        counts: state::Counts::default(),
     });
 
-    Ok(Router::new()
+    let routes = Router::new()
         .route("/api/auth/register", post(auth::register))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/me", get(auth::me))
         .route("/api/products", get(products::list))
-        .route("/api/products/{id}", get(products::get))
-        .route(
-            "/api/addresses",
-            get(addresses::list).post(addresses::create),
-        )
-        .route(
-            "/api/addresses/",
-            get(addresses::list).post(addresses::create),
-        )
-        .route("/api/orders", get(orders::list).post(checkout::create))
-        .route("/api/orders/", get(orders::list).post(checkout::create))
+        .route("/api/products/{id}", get(products::get));
+    let routes = orders_collection(addresses_routes(routes, defects), variations);
+    Ok(routes
         .route("/api/orders/stats", get(orders::stats))
         .route("/api/orders/{id}", get(orders::get))
         .route("/api/orders/{id}/cancel", post(cancel::cancel))
@@ -239,6 +252,7 @@ pub fn router(config: SandboxConfig) -> Result<Router, String> {
             "/__sandbox/db",
             get(control::db_status).post(control::set_db),
         )
+        .route("/__sandbox/stats", get(control::stats))
         .fallback(extract::not_found)
         .method_not_allowed_fallback(extract::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -246,4 +260,35 @@ pub fn router(config: SandboxConfig) -> Result<Router, String> {
             log::layer,
         ))
         .with_state(state))
+}
+
+/// `GET`/`POST /api/addresses`, with and without a trailing slash; none with the
+/// `no-addresses-route` defect (the public tree has the table but never routes it), so that
+/// they answer as unknown routes do.
+fn addresses_routes(routes: Router<state::AppState>, defects: Defects) -> Router<state::AppState> {
+    if defects.has(Defect::NoAddressesRoute) {
+        return routes;
+    }
+    let both = get(addresses::list).post(addresses::create);
+    routes
+        .route("/api/addresses", both.clone())
+        .route("/api/addresses/", both)
+}
+
+/// `GET`/`POST /api/orders` (list and create): answered with and without the trailing slash,
+/// or with `trailing-slash` at `/api/orders/` only, `/api/orders` redirecting there (308) the
+/// way Flask's strict slashes do.
+fn orders_collection(
+    routes: Router<state::AppState>,
+    variations: Variations,
+) -> Router<state::AppState> {
+    let both = get(orders::list).post(checkout::create);
+    if variations.has(Variation::TrailingSlash) {
+        return routes
+            .route("/api/orders/", both)
+            .route("/api/orders", any(html::redirect_to_slash));
+    }
+    routes
+        .route("/api/orders", both.clone())
+        .route("/api/orders/", both)
 }

@@ -6,15 +6,21 @@
 //! Defects here ([`super::defects`]): `order-readable-by-others` (the detail skips the owner
 //! check), `non-numeric-page-500` (the list parses `page` without validating it); the list's
 //! paging rules, which two more defects break, are in [`super::rules`].
+//!
+//! Money and timestamps are shown as [`db::money`] and [`db::shown_time`] say. Variations here
+//! ([`super::variations`]): `extra-fields` (an order's `tracking_number` and `notes`, an item's
+//! `image_url`, in [`summary`] and [`items`]) and `created-by-strings` (who wrote a history row,
+//! as `"Admin 1"`, in `history`).
 
 use super::addresses;
 use super::auth::AuthUser;
-use super::db::dollars;
+use super::db;
 use super::defects::Defect;
 use super::errors::ApiError;
 use super::extract::{QueryParams, page_count};
 use super::rules;
 use super::state::AppState;
+use super::variations::{Variation, Variations};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -25,20 +31,32 @@ pub const COLUMNS: &str = "id, user_id, order_date, total_cents, status, payment
                            billing_address_id, shipping_method, payment_intent_id, updated_at";
 
 /// An order as the contract shows it (without items).
-pub fn summary(r: &Row) -> rusqlite::Result<Value> {
-    Ok(json!({
-        "id": r.get::<_, i64>(0)?,
+pub fn summary(r: &Row, variations: Variations) -> rusqlite::Result<Value> {
+    let id: i64 = r.get(0)?;
+    let status: String = r.get(4)?;
+    let mut order = json!({
+        "id": id,
         "user_id": r.get::<_, i64>(1)?,
-        "order_date": r.get::<_, String>(2)?,
-        "total": dollars(r.get(3)?),
-        "status": r.get::<_, String>(4)?,
+        "order_date": db::shown_time(r.get(2)?, variations),
+        "total": db::money(r.get(3)?, variations),
+        "status": status,
         "payment_status": r.get::<_, String>(5)?,
         "shipping_address_id": r.get::<_, i64>(6)?,
         "billing_address_id": r.get::<_, i64>(7)?,
         "shipping_method": r.get::<_, String>(8)?,
         "payment_intent_id": r.get::<_, Option<String>>(9)?,
-        "updated_at": r.get::<_, String>(10)?,
-    }))
+        "updated_at": db::shown_time(r.get(10)?, variations),
+    });
+    if variations.has(Variation::ExtraFields) {
+        order["tracking_number"] = json!(tracking_number(id, &status));
+        order["notes"] = Value::Null;
+    }
+    Ok(order)
+}
+
+/// The carrier's tracking number, once the parcel has left (`extra-fields`).
+pub fn tracking_number(order_id: i64, status: &str) -> Option<String> {
+    matches!(status, "shipped" | "delivered").then(|| format!("1ZGG{order_id:012}"))
 }
 
 /// What the order logic needs to know about one order.
@@ -91,27 +109,41 @@ pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
         .ok_or_else(ApiError::order_not_found)
 }
 
-pub fn items(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<Value>> {
+pub fn items(
+    conn: &Connection,
+    order_id: i64,
+    variations: Variations,
+) -> rusqlite::Result<Vec<Value>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, product_id, product_name, sku, quantity, price_cents FROM order_items WHERE order_id = ?1 ORDER BY id",
+        "SELECT i.id, i.product_id, i.product_name, i.sku, i.quantity, i.price_cents, p.primary_image
+         FROM order_items i LEFT JOIN products p ON p.product_id = i.product_id
+         WHERE i.order_id = ?1 ORDER BY i.id",
     )?;
     stmt.query_map([order_id], |r| {
         let quantity: i64 = r.get(4)?;
         let price: i64 = r.get(5)?;
-        Ok(json!({
+        let mut item = json!({
             "id": r.get::<_, i64>(0)?,
             "product_id": r.get::<_, i64>(1)?,
             "product_name": r.get::<_, String>(2)?,
             "sku": r.get::<_, String>(3)?,
             "quantity": quantity,
-            "price": dollars(price),
-            "subtotal": dollars(price.saturating_mul(quantity)),
-        }))
+            "price": db::money(price, variations),
+            "subtotal": db::money(price.saturating_mul(quantity), variations),
+        });
+        if variations.has(Variation::ExtraFields) {
+            item["image_url"] = json!(r.get::<_, Option<String>>(6)?);
+        }
+        Ok(item)
     })?
     .collect()
 }
 
-fn payments(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<Value>> {
+fn payments(
+    conn: &Connection,
+    order_id: i64,
+    variations: Variations,
+) -> rusqlite::Result<Vec<Value>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, payment_method, amount_cents, status, transaction_id, created_at FROM payments
          WHERE order_id = ?1 ORDER BY id",
@@ -120,25 +152,48 @@ fn payments(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<Value>> {
         Ok(json!({
             "id": r.get::<_, i64>(0)?,
             "payment_method": r.get::<_, String>(1)?,
-            "amount": dollars(r.get(2)?),
+            "amount": db::money(r.get(2)?, variations),
             "status": r.get::<_, String>(3)?,
             "transaction_id": r.get::<_, String>(4)?,
-            "created_at": r.get::<_, String>(5)?,
+            "created_at": db::shown_time(r.get(5)?, variations),
         }))
     })?
     .collect()
 }
 
-fn history(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<Value>> {
+/// Who wrote a history row: the user's id, or with `created-by-strings` how a person would name
+/// them (`"Admin 1"`, `"Customer 7"`); `None` (the webhook) stays null either way.
+pub fn created_by(by: Option<i64>, by_admin: Option<bool>, variations: Variations) -> Value {
+    match by {
+        None => Value::Null,
+        Some(id) if variations.has(Variation::CreatedByStrings) => {
+            let role = match by_admin {
+                Some(true) => "Admin",
+                Some(false) => "Customer",
+                None => "User",
+            };
+            json!(format!("{role} {id}"))
+        }
+        Some(id) => json!(id),
+    }
+}
+
+fn history(
+    conn: &Connection,
+    order_id: i64,
+    variations: Variations,
+) -> rusqlite::Result<Vec<Value>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT status, notes, created_at, created_by FROM order_status_history WHERE order_id = ?1 ORDER BY id",
+        "SELECT h.status, h.notes, h.created_at, h.created_by, u.is_admin
+         FROM order_status_history h LEFT JOIN users u ON u.id = h.created_by
+         WHERE h.order_id = ?1 ORDER BY h.id",
     )?;
     stmt.query_map([order_id], |r| {
         Ok(json!({
             "status": r.get::<_, String>(0)?,
             "notes": r.get::<_, Option<String>>(1)?,
-            "created_at": r.get::<_, String>(2)?,
-            "created_by": r.get::<_, Option<i64>>(3)?,
+            "created_at": db::shown_time(r.get(2)?, variations),
+            "created_by": created_by(r.get(3)?, r.get(4)?, variations),
         }))
     })?
     .collect()
@@ -154,7 +209,7 @@ pub fn record_status(
 ) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO order_status_history (order_id, status, notes, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![order_id, status, notes, super::db::now(), by],
+        params![order_id, status, notes, db::now(), by],
     )?;
     Ok(())
 }
@@ -190,6 +245,7 @@ pub async fn list(
         )));
     }
     let (limit, offset) = rules::page_window(page, per_page, state.defects);
+    let variations = state.variations;
     let (orders, total) = state
         .db
         .read(move |conn| {
@@ -203,11 +259,13 @@ pub async fn list(
                 "SELECT {COLUMNS} FROM orders WHERE {filter} ORDER BY order_date DESC, id DESC LIMIT ?3 OFFSET ?4"
             ))?;
             let mut orders = stmt
-                .query_map(params![user.id, status, limit, offset], summary)?
+                .query_map(params![user.id, status, limit, offset], |r| {
+                    summary(r, variations)
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for order in &mut orders {
                 let id = order["id"].as_i64().unwrap_or_default();
-                order["items"] = json!(items(conn, id)?);
+                order["items"] = json!(items(conn, id, variations)?);
             }
             Ok((orders, total))
         })
@@ -231,6 +289,7 @@ pub async fn get(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
     let readable_by_anyone = state.defects.has(Defect::OrderReadableByOthers);
+    let variations = state.variations;
     let order = state
         .db
         .read(move |conn| {
@@ -243,15 +302,16 @@ pub async fn get(
             let mut order = conn.query_row(
                 &format!("SELECT {COLUMNS} FROM orders WHERE id = ?1"),
                 [id],
-                summary,
+                |r| summary(r, variations),
             )?;
             let shipping = order["shipping_address_id"].as_i64().unwrap_or_default();
             let billing = order["billing_address_id"].as_i64().unwrap_or_default();
-            order["items"] = json!(items(conn, id)?);
-            order["shipping_address"] = json!(addresses::owned(conn, user.id, shipping)?);
-            order["billing_address"] = json!(addresses::owned(conn, user.id, billing)?);
-            order["payments"] = json!(payments(conn, id)?);
-            order["status_history"] = json!(history(conn, id)?);
+            order["items"] = json!(items(conn, id, variations)?);
+            order["shipping_address"] =
+                json!(addresses::owned(conn, user.id, shipping, variations)?);
+            order["billing_address"] = json!(addresses::owned(conn, user.id, billing, variations)?);
+            order["payments"] = json!(payments(conn, id, variations)?);
+            order["status_history"] = json!(history(conn, id, variations)?);
             Ok(order)
         })
         .await?;
@@ -260,6 +320,7 @@ pub async fn get(
 
 /// `GET /api/orders/stats`: the caller's orders only.
 pub async fn stats(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
+    let variations = state.variations;
     let stats = state
         .db
         .read(move |conn| {
@@ -286,16 +347,46 @@ pub async fn stats(State(state): State<AppState>, user: AuthUser) -> Result<Json
                 .query_row(
                     &format!("SELECT {COLUMNS} FROM orders WHERE user_id = ?1 ORDER BY order_date DESC, id DESC LIMIT 1"),
                     [user.id],
-                    summary,
+                    |r| summary(r, variations),
                 )
                 .optional()?;
             Ok(json!({
                 "total_orders": total_orders,
                 "status_counts": counts,
-                "total_spent": dollars(spent_cents),
+                "total_spent": db::money(spent_cents, variations),
                 "most_recent_order": most_recent,
             }))
         })
         .await?;
     Ok(Json(stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_by_as_an_id_or_a_name() {
+        let strings: Variations = Variation::CreatedByStrings.into();
+        assert_eq!(created_by(Some(7), Some(false), Variations::NONE), json!(7));
+        assert_eq!(created_by(Some(1), Some(true), strings), json!("Admin 1"));
+        assert_eq!(
+            created_by(Some(7), Some(false), strings),
+            json!("Customer 7")
+        );
+        assert_eq!(created_by(Some(9), None, strings), json!("User 9"));
+        assert_eq!(created_by(None, None, strings), Value::Null);
+        assert_eq!(created_by(None, None, Variations::NONE), Value::Null);
+    }
+
+    #[test]
+    fn tracking_numbers_once_shipped() {
+        assert_eq!(tracking_number(12, "pending"), None);
+        assert_eq!(tracking_number(12, "cancelled"), None);
+        assert_eq!(
+            tracking_number(12, "shipped").as_deref(),
+            Some("1ZGG000000000012")
+        );
+        assert!(tracking_number(12, "delivered").is_some());
+    }
 }

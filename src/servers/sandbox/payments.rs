@@ -168,16 +168,12 @@ pub async fn create_intent(
             Ok(())
         })
         .await?;
+    // The contract: `payment_intent` is the intent's id, as the public code returns it; the
+    // amount and metadata are Stripe's to show.
     Ok(Json(json!({
         "success": true,
         "client_secret": client_secret,
-        "payment_intent": {
-            "id": id,
-            "amount": intent["amount"],
-            "currency": intent["currency"],
-            "status": status,
-            "metadata": intent["metadata"],
-        },
+        "payment_intent": id,
     })))
 }
 

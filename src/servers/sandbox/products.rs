@@ -1,10 +1,13 @@
 //! The catalogue: `GET /api/products?page&limit&category` (public, paginated, newest id last)
-//! and `GET /api/products/<id>`. Prices are the catalogue's, in dollars.
+//! and `GET /api/products/<id>`. Prices are the catalogue's, in dollars, shown as
+//! [`db::money`] says. With `extra-fields` ([`super::variations`]) a product also carries its
+//! images (`image_url`, `image_urls`) and monthly rental prices (`rental_price_3m/6m/12m`).
 
-use super::db::dollars;
+use super::db;
 use super::errors::ApiError;
 use super::extract::{QueryParams, limit_offset, page_count};
 use super::state::AppState;
+use super::variations::{Variation, Variations};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use rusqlite::{OptionalExtension, Row};
@@ -15,20 +18,42 @@ const LIMIT_MAX: u64 = 100;
 const COLUMNS: &str = "product_id, name, category, price_cents, stock_quantity, condition_rating, primary_image, \
                        sku, description, specifications";
 
-fn summary(r: &Row) -> rusqlite::Result<Value> {
-    Ok(json!({
+/// Monthly rental price for a rental of `months`, in cents: a share of the purchase price that
+/// shrinks as the term grows.
+pub fn rental_cents(price_cents: i64, months: i64) -> i64 {
+    let divisor = match months {
+        3 => 8,
+        6 => 10,
+        _ => 14,
+    };
+    price_cents / divisor
+}
+
+fn summary(r: &Row, variations: Variations) -> rusqlite::Result<Value> {
+    let price_cents: i64 = r.get(3)?;
+    let image: String = r.get(6)?;
+    let mut product = json!({
         "product_id": r.get::<_, i64>(0)?,
         "name": r.get::<_, String>(1)?,
         "category": r.get::<_, String>(2)?,
-        "purchase_price": dollars(r.get(3)?),
+        "purchase_price": db::money(price_cents, variations),
         "stock_quantity": r.get::<_, i64>(4)?,
         "condition_rating": r.get::<_, String>(5)?,
-        "primary_image": r.get::<_, String>(6)?,
-    }))
+        "primary_image": image,
+    });
+    if variations.has(Variation::ExtraFields) {
+        product["image_url"] = json!(image);
+        product["image_urls"] = json!([image]);
+        for months in [3, 6, 12] {
+            product[format!("rental_price_{months}m")] =
+                db::money(rental_cents(price_cents, months), variations);
+        }
+    }
+    Ok(product)
 }
 
-fn detail(r: &Row) -> rusqlite::Result<Value> {
-    let mut v = summary(r)?;
+fn detail(r: &Row, variations: Variations) -> rusqlite::Result<Value> {
+    let mut v = summary(r, variations)?;
     let specs: String = r.get(9)?;
     v["sku"] = json!(r.get::<_, String>(7)?);
     v["description"] = json!(r.get::<_, String>(8)?);
@@ -46,6 +71,7 @@ pub async fn list(
     let limit = q.positive("limit", LIMIT_DEFAULT)?.min(LIMIT_MAX);
     let category = q.get("category").map(str::to_lowercase);
     let (sql_limit, offset) = limit_offset(page, limit);
+    let variations = state.variations;
     let (products, total) = state
         .db
         .read(move |conn| {
@@ -59,7 +85,9 @@ pub async fn list(
                 "SELECT {COLUMNS} FROM products WHERE {filter} ORDER BY product_id LIMIT ?2 OFFSET ?3"
             ))?;
             let rows = stmt
-                .query_map(rusqlite::params![category, sql_limit, offset], summary)?
+                .query_map(rusqlite::params![category, sql_limit, offset], |r| {
+                    summary(r, variations)
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok((rows, total))
         })
@@ -80,6 +108,7 @@ pub async fn get(
 ) -> Result<Json<Value>, ApiError> {
     let not_found = || ApiError::NotFound("Product not found".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
+    let variations = state.variations;
     let product = state
         .db
         .read(move |conn| {
@@ -87,7 +116,7 @@ pub async fn get(
                 .query_row(
                     &format!("SELECT {COLUMNS} FROM products WHERE product_id = ?1"),
                     [id],
-                    detail,
+                    |r| detail(r, variations),
                 )
                 .optional()?)
         })

@@ -1,12 +1,18 @@
 //! What every handler shares: the database, the JWT keys, the Stripe client, the webhook
-//! secret, the deliberate [`Defects`] switched on (none, normally), and one lock per order so that operations which call Stripe between two database
-//! transactions (a refunding cancellation) never run twice for the same order at once.
+//! secret, the deliberate [`Defects`] and the legitimate [`Variations`] switched on (none,
+//! normally), the rate limiter (used only with the `rate-limits` variation), the counts of
+//! sign-ups and logins served ([`Counts`], shown at `GET /__sandbox/stats`), and one lock per
+//! order so that operations which call Stripe between two database transactions (a refunding
+//! cancellation) never run twice for the same order at once.
 
 use super::auth::JwtKeys;
 use super::db::Db;
 use super::defects::Defects;
+use super::limits::RateLimiter;
 use super::stripe_client::StripeClient;
+use super::variations::Variations;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub type AppState = Arc<State>;
@@ -20,6 +26,38 @@ pub struct State {
     pub order_locks: OrderLocks,
     /// The bugs this sandbox was started with (see [`super::defects`]).
     pub defects: Defects,
+    /// The legitimate differences this sandbox was started with (see [`super::variations`]).
+    pub variations: Variations,
+    /// Requests per client IP on the limited routes (only consulted with `rate-limits`).
+    pub limiter: RateLimiter,
+    pub counts: Counts,
+}
+
+/// How many requests the auth routes have received since the start, whatever they were
+/// answered (a malformed body, a taken email, a wrong password and a 429 count too): what a
+/// test run costs a deployment's rate limits.
+#[derive(Default)]
+pub struct Counts {
+    signups: AtomicU64,
+    logins: AtomicU64,
+}
+
+impl Counts {
+    pub fn signup(&self) {
+        self.signups.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn login(&self) {
+        self.logins.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `(sign-ups, logins)` so far.
+    pub fn read(&self) -> (u64, u64) {
+        (
+            self.signups.load(Ordering::Relaxed),
+            self.logins.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// One async mutex per order id, created on demand and forgotten when nobody holds it.
