@@ -49,6 +49,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List scenarios with their ids, names and tags.
     List(ListArgs),
+    /// Check a target is ready to be tested (reachable, routes, accounts, admin, Stripe wiring,
+    /// hooks, rate limits) and print the table, testing nothing else.
+    Doctor(DoctorArgs),
     /// Serve the reference GigGatek backend on 127.0.0.1.
     Sandbox(SandboxArgs),
     /// Serve the stateful Stripe API emulator on 127.0.0.1.
@@ -279,6 +282,21 @@ pub struct SelectArgs {
     /// disjoint, even, the same on every machine, and together cover the selection.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::selection::Shard>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// The backend to check [default: base_url of the --env file, else the embedded sandbox].
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Also start the Stripe emulator on this port, as `run` does, for the Stripe check.
+    #[arg(long, value_name = "PORT")]
+    pub stripe_emulator: Option<u16>,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ pub mod environment;
 pub mod import;
 pub mod loader;
 pub mod outcome;
+pub mod readiness;
 pub mod redact;
 pub mod report;
 pub mod roles;

@@ -91,7 +91,11 @@ fn a_flask_like_deployment_shows_its_two_defects_once_each_within_the_rate_limit
     let d = deploy(&[Defect::NoAddressesRoute, Defect::HtmlErrorPages]);
     let out = d.run(&[]);
     assert_eq!(out.code, 1, "{}", out.all());
-    assert!(!out.all().contains("429"), "{}", out.all());
+    assert!(
+        !out.all().contains("→ 429") && !out.all().contains("rate limited ("),
+        "{}",
+        out.all()
+    );
     insta::assert_snapshot!("flask_like_summary", summary(&out.stdout, &d));
     let (signups, logins) = d.counts();
     assert!(signups <= 5 + 5, "sign-up attempts {signups}");

@@ -1,6 +1,7 @@
 //! One module per subcommand; each turns parsed arguments into work and an [`Exit`] code.
 
 pub mod curl;
+pub mod doctor;
 pub mod import;
 pub mod list;
 pub mod mutants;
@@ -27,6 +28,7 @@ pub fn dispatch(cli: Cli) -> Exit {
     match cli.command {
         Command::Run(args) => run::run(args, color),
         Command::Validate(args) => validate::validate(args),
+        Command::Doctor(args) => doctor::doctor(args, color),
         Command::List(args) => list::list(args),
         Command::Sandbox(args) => sandbox::serve(args),
         Command::Stripe(args) => stripe::serve(args),

@@ -12,6 +12,7 @@ use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
 use crate::loader::Project;
 use crate::outcome::{RunInfo, RunReport, ScenarioReport, SuiteHead};
+use crate::readiness::{self, Readiness};
 use crate::report::causes;
 use crate::report::collect::Collector;
 use crate::report::coverage::{Contract, ContractTally, Coverage, Plan};
@@ -67,7 +68,7 @@ pub struct RunError {
 }
 
 impl RunError {
-    fn new(message: impl Into<String>, exit: Exit) -> RunError {
+    pub(super) fn new(message: impl Into<String>, exit: Exit) -> RunError {
         RunError {
             message: message.into(),
             exit,
@@ -79,6 +80,8 @@ impl RunError {
 pub trait Progress {
     /// The target is up at `base_url`; `what` names it for people.
     fn started(&mut self, _what: &str, _base_url: &url::Url) {}
+    /// What an external target has and lacks, checked before the first scenario.
+    fn ready(&mut self, _target: &str, _readiness: &Readiness) {}
     /// A scenario finished (called in spec order).
     fn scenario(&mut self, suite: &SuiteHead, scenario: ScenarioReport);
 }
@@ -92,13 +95,13 @@ impl Progress for Collector {
 
 /// Servers this run started, stopped when it ends.
 #[derive(Default)]
-struct Started {
+pub(super) struct Started {
     embedded: Option<Embedded>,
     emulator: Option<Running>,
 }
 
 impl Started {
-    async fn stop(self) {
+    pub(super) async fn stop(self) {
         if let Some(e) = self.embedded {
             e.stop().await;
         }
@@ -118,9 +121,25 @@ pub async fn execute(
     settings: Settings,
     progress: &mut impl Progress,
 ) -> Result<RunInfo, RunError> {
+    let external = matches!(target, Target::External { .. });
     let (base_url, started, what) = start(target, &mut env, settings.timeout).await?;
     find_roles(&project, &mut env, &base_url, settings.timeout).await;
     progress.started(&what, &base_url);
+    // Readiness speaks of the contract's target (its routes, accounts, Stripe): only for a
+    // project that has the contract's route list.
+    let routes = contract_routes(&project.fixtures_dir);
+    if external && !routes.is_empty() {
+        let http = crate::engine::http::Http::new().map_err(|e| RunError::new(e, Exit::Usage))?;
+        let ready = readiness::quick(&readiness::Target {
+            http: &http,
+            base: &base_url,
+            env: &env,
+            routes: &routes,
+            timeout: settings.timeout,
+        })
+        .await;
+        progress.ready(base_url.as_str(), &ready);
+    }
     let stripe_url = env
         .vars
         .get("stripe_url")
@@ -210,6 +229,10 @@ impl Progress for Printer {
             self.total,
             self.jobs
         ));
+    }
+
+    fn ready(&mut self, target: &str, readiness: &Readiness) {
+        self.live.print(&self.term.readiness(target, readiness));
     }
 
     fn scenario(&mut self, suite: &SuiteHead, scenario: ScenarioReport) {
@@ -468,6 +491,13 @@ impl Signals {
     }
 }
 
+/// The contract's routes (`METHOD /path`), for the readiness check.
+pub fn contract_routes(fixtures: &std::path::Path) -> Vec<String> {
+    load_contract(fixtures)
+        .map(|c| c.routes.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// The plan's cases and titles (`fixtures/plan.yaml`), if the project has them.
 fn load_plan(fixtures: &std::path::Path) -> Option<Plan> {
     load_fixture(
@@ -479,7 +509,7 @@ fn load_plan(fixtures: &std::path::Path) -> Option<Plan> {
 }
 
 /// The contract's route list (`fixtures/contract.yaml`), if the project has one.
-fn load_contract(fixtures: &std::path::Path) -> Option<Contract> {
+pub(super) fn load_contract(fixtures: &std::path::Path) -> Option<Contract> {
     load_fixture(
         fixtures,
         "contract.yaml",
@@ -506,7 +536,7 @@ fn load_fixture<T>(
 
 /// Starts what `target` needs. Returns the base URL, what was started, and how to name the
 /// target in the banner.
-async fn start(
+pub(super) async fn start(
     target: Target,
     env: &mut Environment,
     timeout: Duration,

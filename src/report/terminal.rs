@@ -131,6 +131,23 @@ impl Terminal {
         out
     }
 
+    /// The readiness table: what the target has and lacks, before anything is tested.
+    pub fn readiness(&self, target: &str, r: &crate::readiness::Readiness) -> String {
+        use crate::readiness::Status;
+        let p = self.palette;
+        let mut out = format!("{} {target}\n", p.bold("Readiness of"));
+        let width = r.rows.iter().map(|row| row.name.len()).max().unwrap_or(0);
+        for row in &r.rows {
+            let mark = match row.status {
+                Status::Ok => p.paint("✓", Color::Green),
+                Status::Note => p.paint("-", Color::Yellow),
+                Status::Fail => p.paint("✗", Color::Red),
+            };
+            let _ = writeln!(out, "  {mark} {:<width$}  {}", row.name, row.detail);
+        }
+        out
+    }
+
     /// The closing list of causes, worst first: what a reader of a red run acts on.
     pub fn causes(&self, causes: &[Cause]) -> String {
         let p = self.palette;

@@ -1,0 +1,76 @@
+//! `gigcheck doctor`: whether a target is ready to be tested, and nothing else — the readiness
+//! table with every check ([`crate::readiness::thorough`]): it logs the admin in, and a customer
+//! (the given one, or one signed up) to create one payment intent through the backend.
+
+use super::run::{self, Target};
+use crate::cli::{DoctorArgs, Exit};
+use crate::readiness;
+use crate::report::terminal::Terminal;
+use crate::report::text::Palette;
+use std::time::Duration;
+
+pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
+    // The specs say where the fixtures (the contract's routes) are; their own errors are
+    // `validate`'s business, not the target's.
+    let (mut env, project) = match super::load(&args.specs) {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
+    };
+    let fixtures = project.fixtures_dir;
+    let target = match env.target(args.base_url.as_deref()) {
+        Ok(Some(base)) => Target::External {
+            base,
+            stripe_emulator: args.stripe_emulator,
+        },
+        Ok(None) if args.stripe_emulator.is_some() => {
+            eprintln!(
+                "error: --stripe-emulator is for an external backend: pass --base-url too (the embedded default has its own emulator)"
+            );
+            return Exit::Usage;
+        }
+        Ok(None) => Target::Embedded {
+            defects: Vec::new(),
+            variations: Vec::new(),
+        },
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Usage;
+        }
+    };
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let runtime = match run::runtime() {
+        Ok(rt) => rt,
+        Err(exit) => return exit,
+    };
+    let checked = runtime.block_on(async {
+        let (base, started, what) = run::start(target, &mut env, timeout).await?;
+        let routes = run::contract_routes(&fixtures);
+        let http =
+            crate::engine::http::Http::new().map_err(|e| run::RunError::new(e, Exit::Usage))?;
+        let ready = readiness::thorough(&readiness::Target {
+            http: &http,
+            base: &base,
+            env: &env,
+            routes: &routes,
+            timeout,
+        })
+        .await;
+        started.stop().await;
+        Ok::<_, run::RunError>((what, ready))
+    });
+    match checked {
+        Ok((what, ready)) => {
+            let term = Terminal::new(Palette { color }, false);
+            print!("{}", term.readiness(&what, &ready));
+            if ready.failed() {
+                Exit::Failed
+            } else {
+                Exit::Passed
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            e.exit
+        }
+    }
+}
