@@ -253,11 +253,20 @@ pub struct StripeArgs {
 }
 
 /// Where specs are and what they may use.
+/// Where the specs are when no path is given: a project's `specs/` folder.
+pub const DEFAULT_SPECS: &str = "specs";
+/// Where the JUnit report goes when no path is given, under the project.
+pub const DEFAULT_JUNIT: &str = "reports/junit.xml";
+
 #[derive(Debug, Args)]
 pub struct SpecArgs {
-    /// Spec files or folders.
-    #[arg(default_value = "specs")]
+    /// Spec files or folders [default: the project's specs/].
+    #[arg(default_value = DEFAULT_SPECS)]
     pub paths: Vec<PathBuf>,
+    /// The gigcheck project (the folder holding specs/, fixtures/ and reports/) [default: this
+    /// folder, or the nearest one above it that has a specs/ folder].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// An environment file: base_url, vars, secrets (by environment variable name), hooks.
     #[arg(long, value_name = "FILE")]
     pub env: Option<PathBuf>,
@@ -334,7 +343,7 @@ pub struct RunArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Where to write the JUnit report.
-    #[arg(long, value_name = "PATH", default_value = "reports/junit.xml")]
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_JUNIT)]
     pub junit: PathBuf,
     /// Accept the current responses as the new snapshots.
     #[arg(long, conflicts_with = "ci")]

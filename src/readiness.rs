@@ -112,6 +112,9 @@ pub async fn thorough(t: &Target<'_>) -> Readiness {
     let client = Client::new(t);
     admin(&client, t.env, &mut r).await;
     let customer = customer_token(&client, t.env, &mut r).await;
+    if given(t.env, "user2_email") {
+        second_customer(&client, t.env, &mut r).await;
+    }
     if let Some(token) = customer {
         stripe_wiring(&client, t.env, &token, &mut r).await;
     }
@@ -340,6 +343,26 @@ async fn customer_token(
             r.add("customer", Status::Fail, e);
             None
         }
+    }
+}
+
+/// The given second customer logs in.
+async fn second_customer(client: &Client<'_>, env: &Environment, r: &mut Readiness) {
+    let body =
+        json!({"email": env.vars["user2_email"], "password": env.vars.get("user2_password")});
+    match client.send("POST", "/api/auth/login", Some(body), None).await {
+        Ok(answer) if answer.status == 200 => {
+            r.add("second customer", Status::Ok, "the given second customer logs in")
+        }
+        Ok(answer) => r.add(
+            "second customer",
+            Status::Fail,
+            format!(
+                "the given second customer cannot log in: POST /api/auth/login → {}; check GIGCHECK_USER2_EMAIL and GIGCHECK_USER2_PASSWORD",
+                answer.status
+            ),
+        ),
+        Err(e) => r.add("second customer", Status::Fail, e),
     }
 }
 

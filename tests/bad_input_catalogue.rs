@@ -117,7 +117,7 @@ const CASES: &[Case] = &[
         files: &[],
         args: &["run", "nowhere"],
         exit: 2,
-        message: "nowhere does not exist; pass spec files or folders (default: specs/)",
+        message: "nowhere does not exist; pass spec files or folders, or --project DIR (default: specs/ here or in a folder above)",
         place: None,
         hint: None,
     },

@@ -478,3 +478,47 @@ scenarios:
         out.stderr
     );
 }
+
+/// An installed gigcheck run from inside a project, or from anywhere with `--project`, finds the
+/// project's specs and fixtures and writes its reports under it.
+#[test]
+fn the_project_is_found_from_a_subfolder_or_given_with_project() {
+    let server = start();
+    let p = Project::shop();
+    p.write("specs/orders.yaml", ORDERS);
+    let deep = p.path("notes/2026");
+    std::fs::create_dir_all(&deep).unwrap();
+    let run_in = |dir: &std::path::Path, args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gigcheck"))
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run_in(&deep, &["validate"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("valid: 1 spec file(s)"), "{stdout}");
+    let (code, stdout, stderr) = run_in(&deep, &["run", "--base-url", &server.url]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("report: ../../reports/junit.xml"),
+        "{stdout}"
+    );
+    assert!(p.exists("reports/junit.xml"));
+    assert!(!deep.join("reports").exists());
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let project = p.dir.path().to_str().unwrap();
+    let (code, stdout, stderr) = run_in(elsewhere.path(), &["list", "--project", project]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("1.1  Place an order"), "{stdout}");
+    let (code, _, stderr) = run_in(elsewhere.path(), &["validate"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("or --project DIR"), "{stderr}");
+}

@@ -18,6 +18,7 @@ use crate::environment::{EnvFile, Environment};
 use crate::loader::diagnostic::Diagnostic;
 use crate::loader::{LoadOptions, Project};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 pub fn dispatch(cli: Cli) -> Exit {
     let color = !cli.no_color
@@ -62,8 +63,68 @@ fn environment(
     }))
 }
 
+/// The project folder (`--project`, else this folder when it has `specs/`, else the nearest
+/// folder above with one), and the spec paths made to point into it when none were given. A
+/// path given on the command line stays as given, relative to where gigcheck was started.
+fn locate_project(specs: &SpecArgs) -> Result<(PathBuf, Vec<PathBuf>), Exit> {
+    let defaulted = specs.paths == [PathBuf::from(crate::cli::DEFAULT_SPECS)];
+    let root = match &specs.project {
+        Some(dir) => {
+            if !dir.join(crate::cli::DEFAULT_SPECS).is_dir() {
+                eprintln!(
+                    "error: --project {}: there is no specs/ folder in it; give the folder that holds specs/, fixtures/ and reports/",
+                    dir.display()
+                );
+                return Err(Exit::Usage);
+            }
+            dir.clone()
+        }
+        None if defaulted => std::env::current_dir()
+            .ok()
+            .and_then(|here| {
+                here.ancestors()
+                    .find(|dir| dir.join(crate::cli::DEFAULT_SPECS).is_dir())
+                    .map(std::path::Path::to_path_buf)
+            })
+            .map(|found| relative_to_here(&found))
+            .unwrap_or_else(|| PathBuf::from(".")),
+        None => PathBuf::from("."),
+    };
+    let paths = if defaulted && root != std::path::Path::new(".") {
+        vec![root.join(crate::cli::DEFAULT_SPECS)]
+    } else if defaulted {
+        vec![PathBuf::from(crate::cli::DEFAULT_SPECS)]
+    } else {
+        specs.paths.clone()
+    };
+    Ok((root, paths))
+}
+
+/// `path` (a default, relative to the project) placed in the project found from `specs`; as it
+/// is when the project is this folder or cannot be found.
+fn in_project(specs: &SpecArgs, path: &std::path::Path) -> PathBuf {
+    match locate_project(specs) {
+        Ok((root, _)) if root != std::path::Path::new(".") => root.join(path),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// `dir` as a path from the current folder when it is one of its ancestors (`..`, `../..`),
+/// so that messages name files the way the user sees them.
+fn relative_to_here(dir: &std::path::Path) -> PathBuf {
+    let Ok(here) = std::env::current_dir() else {
+        return dir.to_path_buf();
+    };
+    match here.strip_prefix(dir) {
+        Ok(rest) if rest.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rest) => rest.components().map(|_| "..").collect(),
+        Err(_) => dir.to_path_buf(),
+    }
+}
+
 /// Reads the environment file and `--var`s, then loads the specs.
 fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
+    let (_root, paths) = locate_project(specs)?;
     let env = environment(specs.env.as_deref(), &specs.vars)?;
     let mut external_vars: Vec<String> = crate::engine::BUILTIN_VARS
         .iter()
@@ -72,7 +133,7 @@ fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
     external_vars.extend(env.vars.keys().cloned());
     external_vars.extend(env.missing.keys().cloned());
     let project = crate::loader::load(
-        &specs.paths,
+        &paths,
         &LoadOptions {
             schemas_dir: specs.schemas.clone(),
             external_vars,

@@ -296,9 +296,15 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     let on_send = args
         .curl
         .then(|| curl_printer(live.clone(), palette, args.show_secrets));
+    // The default JUnit report goes under the project, wherever gigcheck was started from.
+    let junit = if args.junit == std::path::Path::new(crate::cli::DEFAULT_JUNIT) {
+        super::in_project(&args.specs, &args.junit)
+    } else {
+        args.junit.clone()
+    };
     let mut targets = vec![ReportTarget {
         kind: ReportKind::Junit,
-        path: args.junit.clone(),
+        path: junit,
     }];
     targets.extend(args.reports.iter().cloned());
     let junit_paths: Vec<_> = targets

@@ -14,7 +14,7 @@ pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                 .map_err(|e| format!("cannot read folder {}: {e}", path.display()))?;
         } else {
             return Err(format!(
-                "{} does not exist; pass spec files or folders (default: specs/)",
+                "{} does not exist; pass spec files or folders, or --project DIR (default: specs/ here or in a folder above)",
                 path.display()
             ));
         }
