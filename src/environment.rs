@@ -39,6 +39,8 @@ pub const WELL_KNOWN_VARS: &[(&str, &str, bool)] = &[
     ("webhook_secret", "GIGCHECK_WEBHOOK_SECRET", true),
     ("admin_email", "GIGCHECK_ADMIN_EMAIL", false),
     ("admin_password", "GIGCHECK_ADMIN_PASSWORD", true),
+    // The deployment's JWT signing key, for minting tokens it must refuse (expired, no `exp`).
+    ("jwt_secret", "GIGCHECK_JWT_SECRET", true),
 ];
 
 /// Variables a target may provide but need not: the accounts to test with, instead of signing

@@ -206,7 +206,7 @@ const CASES: &[Case] = &[
         )],
         args: &["validate"],
         exit: 2,
-        message: "scenarios[0].steps[0]: unknown field `expct`, expected one of `name`, `request`, `webhook`, `hook`, `concurrent`, `include`, `with`, `expect`, `capture`, `retry`, `precondition`, `redirects`, `when`, `unless`, `once`",
+        message: "scenarios[0].steps[0]: unknown field `expct`, expected one of `name`, `request`, `webhook`, `hook`, `concurrent`, `include`, `with`, `expect`, `capture`, `retry`, `precondition`, `redirects`, `when`, `unless`, `once`, `vars`",
         place: Some("specs/a.yaml:5:9"),
         hint: Some("did you mean `expect`?"),
     },

@@ -417,6 +417,33 @@ async fn html_error_pages() {
     assert!(not_object.1.starts_with("application/json"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn total_ignores_quantity() {
+    let (clean, broken) = clean_and(Defect::TotalIgnoresQuantity, async |s| {
+        let (user, address) = s.customer().await;
+        let id = s.order_ok(&user, address, 1, 3).await;
+        let order = s.order_detail(&user, id).await;
+        let price = order["items"][0]["price"].as_f64().unwrap();
+        (order["total"].as_f64().unwrap() / price).round() as i64
+    })
+    .await;
+    assert_eq!((clean, broken), (3, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_token_accepted() {
+    let (clean, broken) = clean_and(Defect::ExpiredTokenAccepted, async |s| {
+        let (user, _) = s.customer().await;
+        let claims = json!({"user_id": user.id, "is_admin": false, "exp": 1_000_000_000});
+        let key = jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes());
+        let expired =
+            jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap();
+        s.get("/api/auth/me", &expired).await.status
+    })
+    .await;
+    assert_eq!((clean, broken), (401, 200));
+}
+
 #[test]
 fn every_defect_is_tested_here() {
     let source = include_str!("sandbox_defects.rs");

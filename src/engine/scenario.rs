@@ -344,6 +344,9 @@ impl Run<'_> {
                 }
                 let precondition =
                     precondition || (phase != Phase::Teardown && step.is_precondition());
+                if !self.define(&step.vars, &step.src.child("vars")) {
+                    return false;
+                }
                 match self.wanted(step) {
                     Ok(true) => {}
                     Ok(false) => continue,

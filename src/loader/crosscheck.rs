@@ -104,6 +104,7 @@ impl Checker<'_> {
 
     fn steps(&mut self, steps: &[Step], scope: &mut Scope) {
         for step in steps {
+            self.vars(&step.vars, &step.src.child("vars"), scope);
             for (key, condition) in [("when", &step.when), ("unless", &step.unless)] {
                 if let Some(t) = condition {
                     self.template(t, &step.src.child(key), scope);
@@ -329,6 +330,13 @@ impl Checker<'_> {
     fn template(&mut self, t: &Template, src: &SourceRef, scope: &mut Scope) {
         for ph in t.placeholders() {
             self.placeholder(ph, src, scope);
+        }
+        if t.signs_jwt() {
+            let key = Placeholder::Var {
+                name: crate::spec::template::JWT_SECRET_VAR.into(),
+                fields: Vec::new(),
+            };
+            self.placeholder(&key, src, scope);
         }
     }
 

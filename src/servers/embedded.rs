@@ -19,6 +19,8 @@ pub struct Embedded {
     pub webhook_secret: String,
     pub admin_email: String,
     pub admin_password: String,
+    /// The sandbox's JWT signing key, so that specs can mint tokens it must refuse.
+    pub jwt_secret: String,
 }
 
 /// A random secret with a recognisable prefix.
@@ -49,6 +51,7 @@ impl Embedded {
         let webhook_secret = generate_secret("whsec_");
         let admin_email = "admin@giggatek.test".to_string();
         let admin_password = format!("Adm1n!{}", &generate_secret("")[..16]);
+        let jwt_secret = generate_secret("jwt_");
         let stripe = Running::spawn(
             stripe_listener,
             stripe::router(StripeConfig {
@@ -69,6 +72,7 @@ impl Embedded {
             // The emulator answers in microseconds; a short limit keeps the "Stripe hangs"
             // scenarios quick without changing what they prove.
             stripe_timeout: std::time::Duration::from_secs(1),
+            jwt_secret: Some(jwt_secret.clone()),
             ..SandboxConfig::default()
         })?;
         let sandbox = Running::spawn(sandbox_listener, app)?;
@@ -78,6 +82,7 @@ impl Embedded {
             webhook_secret,
             admin_email,
             admin_password,
+            jwt_secret,
         })
     }
 
@@ -90,6 +95,7 @@ impl Embedded {
             Value::String(self.admin_email.clone()),
         );
         env.set_secret("admin_password", self.admin_password.clone());
+        env.set_secret("jwt_secret", self.jwt_secret.clone());
         env.set_secret("webhook_secret", self.webhook_secret.clone());
         env.missing.shift_remove("stripe_url");
         env.missing.shift_remove("admin_email");

@@ -178,6 +178,8 @@ pub struct Step {
     /// An `include` run once per run with these parameters: the first scenario to reach it runs
     /// it, every other one gets the variables it captured (or, if it failed, is blocked by it).
     pub once: bool,
+    /// Variables set just before the step runs, from what earlier steps captured.
+    pub vars: Vars,
     pub action: Action,
     pub src: SourceRef,
 }
@@ -329,6 +331,11 @@ struct RawStep {
     /// captures with every scenario that includes it, e.g. one sign-up for the whole run.
     #[serde(default)]
     once: bool,
+    /// Variables set just before the step runs (unlike a scenario's `vars`, they may use what
+    /// earlier steps captured), e.g. the claims of a token to sign.
+    #[serde(default, deserialize_with = "unique::map")]
+    #[schemars(with = "unique::Map<JsonTemplate>")]
+    vars: Vars,
 }
 
 /// What a request does with a redirect answer.
@@ -515,6 +522,7 @@ impl TryFrom<RawStep> for Step {
             when: raw.when,
             unless: raw.unless,
             once: raw.once,
+            vars: raw.vars,
             action,
             src: SourceRef::default(),
         })

@@ -42,7 +42,13 @@ pub enum Filter {
     /// A number plus (`plus(2)`), minus (`minus(1)`) or times (`times(2)`) a whole number, for
     /// expected values that follow from captured ones: `{{orders_before | plus(2)}}`.
     Arithmetic(Operation, i64),
+    /// Claims (an object) as a JWT signed HS256 with the `jwt_secret` variable — the
+    /// deployment's own key (`GIGCHECK_JWT_SECRET`), to mint expired or `exp`-less tokens.
+    Jwt,
 }
+
+/// The variable the `jwt` filter signs with.
+pub const JWT_SECRET_VAR: &str = "jwt_secret";
 
 /// What an arithmetic filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,10 +74,11 @@ const MAX_OPERAND: i64 = 999_999_999;
 const MAX_REPEAT_BYTES: usize = 64 << 20;
 
 impl Filter {
-    pub const ALL: [(&'static str, Filter); 3] = [
+    pub const ALL: [(&'static str, Filter); 4] = [
         ("cents", Filter::Cents),
         ("int", Filter::Int),
         ("string", Filter::String),
+        ("jwt", Filter::Jwt),
     ];
 
     /// `cents`, `int`, `string`, `repeat(N)` with N at most 64 Mi, or `plus(N)`, `minus(N)`,
@@ -111,7 +118,7 @@ impl Filter {
         Self::ALL.iter().find(|(n, _)| *n == text).map(|(_, f)| *f)
     }
 
-    fn apply(self, value: Value, shown: &str) -> Result<Value, RenderError> {
+    fn apply(self, value: Value, shown: &str, lookup: &dyn Lookup) -> Result<Value, RenderError> {
         let number = |v: &Value| match v {
             Value::Number(n) => n.as_f64(),
             Value::String(s) => s.trim().parse::<f64>().ok(),
@@ -156,6 +163,31 @@ impl Filter {
                 Value::String(s) => Value::String(s),
                 other => Value::String(other.to_string()),
             }),
+            Filter::Jwt => {
+                let secret = lookup
+                    .var(JWT_SECRET_VAR)
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| RenderError::Filter {
+                        placeholder: shown.to_string(),
+                        message: format!(
+                            "`jwt` signs with the `{JWT_SECRET_VAR}` variable, which is not set (GIGCHECK_JWT_SECRET)"
+                        ),
+                    })?;
+                if !value.is_object() {
+                    return Err(RenderError::Filter {
+                        placeholder: shown.to_string(),
+                        message: format!("`jwt` needs an object of claims, got {value}"),
+                    });
+                }
+                let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+                let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &value, &key)
+                    .map_err(|e| RenderError::Filter {
+                        placeholder: shown.to_string(),
+                        message: format!("cannot sign the claims: {e}"),
+                    })?;
+                lookup.note_secret(&token);
+                Ok(Value::String(token))
+            }
             Filter::Arithmetic(op, n) => {
                 let x = number(&value).ok_or_else(fail)?;
                 let result = match op {
@@ -208,13 +240,16 @@ pub enum Generator {
     Uuid,
     UniqueEmail,
     Now,
+    /// Seconds since 1970, as JWT `exp` claims count them.
+    UnixTime,
 }
 
 impl Generator {
-    pub const ALL: [(&'static str, Generator); 3] = [
+    pub const ALL: [(&'static str, Generator); 4] = [
         ("uuid", Generator::Uuid),
         ("unique_email", Generator::UniqueEmail),
         ("now", Generator::Now),
+        ("unix_time", Generator::UnixTime),
     ];
 
     fn from_name(name: &str) -> Option<Generator> {
@@ -231,6 +266,7 @@ impl Generator {
             Generator::Now => time::OffsetDateTime::now_utc()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
+            Generator::UnixTime => time::OffsetDateTime::now_utc().unix_timestamp().to_string(),
         }
     }
 }
@@ -271,7 +307,7 @@ pub enum TemplateSyntaxError {
     )]
     BadName(String),
     #[error(
-        "unknown filter `{0}`; filters are `cents`, `int`, `string`, `repeat(N)`, `plus(N)`, `minus(N)` and `times(N)`"
+        "unknown filter `{0}`; filters are `cents`, `int`, `string`, `jwt`, `repeat(N)`, `plus(N)`, `minus(N)` and `times(N)`"
     )]
     BadFilter(String),
     #[error(
@@ -383,6 +419,13 @@ impl Template {
             .collect()
     }
 
+    /// Whether a `jwt` filter signs something here (and so the template needs `jwt_secret`).
+    pub fn signs_jwt(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Placeholder(_, filters) if filters.contains(&Filter::Jwt)))
+    }
+
     pub fn placeholders(&self) -> impl Iterator<Item = &Placeholder> {
         self.parts.iter().filter_map(|p| match p {
             Part::Placeholder(ph, _) => Some(ph),
@@ -473,7 +516,7 @@ fn resolve_filtered(
 ) -> Result<Value, RenderError> {
     let mut value = resolve(ph, lookup)?;
     for filter in filters {
-        value = filter.apply(value, &ph.to_string())?;
+        value = filter.apply(value, &ph.to_string(), lookup)?;
     }
     Ok(value)
 }
@@ -523,7 +566,7 @@ pub(crate) fn syntax_regex() -> String {
     // `env.NAME`, or any dotted name whose first segment is not exactly `env`.
     let name = format!(r"(?:env\.{seg}|(?!env(?!{NAME_CHAR})){seg}(?:\.{seg})*)");
     let filter = format!(
-        r"(?:cents|int|string|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\)|(?:plus|minus|times)\({SPACE}*-?[0-9]{{1,9}}{SPACE}*\))"
+        r"(?:cents|int|string|jwt|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\)|(?:plus|minus|times)\({SPACE}*-?[0-9]{{1,9}}{SPACE}*\))"
     );
     let placeholder = format!(r"\{{\{{{SPACE}*{name}{SPACE}*(?:\|{SPACE}*{filter}{SPACE}*)*\}}\}}");
     // `{{"text"}}`: no `"` inside, and no `}}` (the parser ends a placeholder at the first one).
@@ -551,7 +594,7 @@ impl JsonSchema for Template {
 
 /// What an editor says when a string is not a valid template (`patternErrorMessage` is the
 /// VS Code / yaml-language-server extension keyword for a readable `pattern` failure).
-pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string`, `repeat(N)`, `plus(N)`, `minus(N)` or `times(N)`; `{{\"{{\"}}` writes a literal `{{`";
+pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string`, `jwt`, `repeat(N)`, `plus(N)`, `minus(N)` or `times(N)`; `{{\"{{\"}}` writes a literal `{{`";
 
 impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

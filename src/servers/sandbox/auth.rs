@@ -34,11 +34,15 @@ use std::time::Instant;
 /// How long a token lives.
 pub const TOKEN_TTL_SECS: u64 = 3600;
 
+/// A token's claims: the contract's `user_id`, `is_admin` and `exp`. `iat` is written but not
+/// required, so a token signed with the same key and the contract's claims only is read the
+/// same way (an expired one is "expired", not "invalid").
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub user_id: i64,
     pub is_admin: bool,
     pub exp: u64,
+    #[serde(default)]
     pub iat: u64,
 }
 
@@ -50,9 +54,11 @@ pub struct JwtKeys {
 }
 
 impl JwtKeys {
-    pub fn new(secret: &[u8]) -> JwtKeys {
+    /// `check_expiry` false is the `expired-token-accepted` defect.
+    pub fn new(secret: &[u8], check_expiry: bool) -> JwtKeys {
         let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.leeway = 0;
+        validation.validate_exp = check_expiry;
         validation.set_required_spec_claims(&["exp"]);
         JwtKeys {
             encoding: EncodingKey::from_secret(secret),
@@ -394,7 +400,7 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn keys() -> JwtKeys {
-        JwtKeys::new(b"test-secret")
+        JwtKeys::new(b"test-secret", true)
     }
 
     fn raw(header: &str, claims: &Value, signature: &str) -> String {
@@ -441,7 +447,9 @@ mod tests {
             k.verify(&tampered).unwrap_err(),
             ApiError::Unauthorized("Invalid token")
         );
-        let other = JwtKeys::new(b"another-secret").issue(1, false).unwrap();
+        let other = JwtKeys::new(b"another-secret", true)
+            .issue(1, false)
+            .unwrap();
         assert_eq!(
             k.verify(&other).unwrap_err(),
             ApiError::Unauthorized("Invalid token")

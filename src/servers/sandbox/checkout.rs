@@ -309,10 +309,13 @@ fn insert(
     check: StockCheck,
     defects: Defects,
 ) -> Result<i64, ApiError> {
-    let priced = match check {
+    let mut priced = match check {
         StockCheck::Recheck => price(conn, user_id, req)?,
         StockCheck::Trust(seen) => seen.clone(),
     };
+    if defects.has(Defect::TotalIgnoresQuantity) {
+        priced.total_cents = priced.lines.iter().map(|l| l.price_cents).sum();
+    }
     let now = db::now();
     let paid = req.payment_intent_id.is_some();
     let (status, payment_status) = if paid {

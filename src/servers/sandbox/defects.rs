@@ -24,6 +24,8 @@
 //! | `non-numeric-page-500` | `GET /api/orders?page=abc` answers 500 | `int(request.args['page'])` without a `try` (the public GigGatek code does this) | [`super::orders::list`] |
 //! | `no-addresses-route` | `GET`/`POST /api/addresses` answer as unknown routes do (404) | the public GigGatek tree: an `addresses` table but no route for it | [`super::router`] |
 //! | `html-error-pages` | unknown routes, wrong methods and malformed JSON bodies answer Werkzeug's HTML 404/405/400 pages, not JSON | Flask's default error handlers, never replaced by JSON ones (the public GigGatek code) | [`super::html`], [`super::extract`] (fallbacks, `JsonBody`), [`super::log`] |
+//! | `total-ignores-quantity` | an order's total counts each line's price once, whatever its quantity | `total = sum(item.price for item in items)` | [`super::checkout`] (`insert`) |
+//! | `expired-token-accepted` | a token signed with the deployment's key is accepted after its `exp` | `jwt.decode(..., options={"verify_exp": False})` | [`super::auth::JwtKeys`] |
 //!
 //! Two of them need the outage switch (`POST /__sandbox/db`) to show; `oversell-race` needs
 //! concurrent requests. The others show on one ordinary request. With both `no-addresses-route`
@@ -54,11 +56,13 @@ pub enum Defect {
     NonNumericPage500,
     NoAddressesRoute,
     HtmlErrorPages,
+    TotalIgnoresQuantity,
+    ExpiredTokenAccepted,
 }
 
 impl Defect {
     /// Every defect, in the order they are listed and run.
-    pub const ALL: [Defect; 19] = [
+    pub const ALL: [Defect; 21] = [
         Defect::CancelWhenShipped,
         Defect::NoAdminCheck,
         Defect::OrderReadableByOthers,
@@ -78,6 +82,8 @@ impl Defect {
         Defect::NonNumericPage500,
         Defect::NoAddressesRoute,
         Defect::HtmlErrorPages,
+        Defect::TotalIgnoresQuantity,
+        Defect::ExpiredTokenAccepted,
     ];
 
     /// The kebab-case name used on the command line.
@@ -102,6 +108,8 @@ impl Defect {
             Defect::NonNumericPage500 => "non-numeric-page-500",
             Defect::NoAddressesRoute => "no-addresses-route",
             Defect::HtmlErrorPages => "html-error-pages",
+            Defect::TotalIgnoresQuantity => "total-ignores-quantity",
+            Defect::ExpiredTokenAccepted => "expired-token-accepted",
         }
     }
 
@@ -131,6 +139,8 @@ impl Defect {
             Defect::HtmlErrorPages => {
                 "unknown routes, wrong methods and malformed JSON answer HTML pages"
             }
+            Defect::TotalIgnoresQuantity => "an order's total counts each price once",
+            Defect::ExpiredTokenAccepted => "expired tokens signed with the key are accepted",
         }
     }
 

@@ -216,7 +216,10 @@ pub fn router(config: SandboxConfig) -> Result<Router, String> {
 
     let state: state::AppState = Arc::new(state::State {
         db,
-        jwt: auth::JwtKeys::new(jwt_secret.as_bytes()),
+        jwt: auth::JwtKeys::new(
+            jwt_secret.as_bytes(),
+            !defects.has(Defect::ExpiredTokenAccepted),
+        ),
         stripe,
         webhook_secret,
         log_requests: config.log_requests,
