@@ -4,6 +4,9 @@
 //! it. Only dead writers' files go: the name holds the writer's process id, and a writer holds a
 //! lock on its file (a process id alone says nothing about a gigcheck in another container
 //! writing to the same folder).
+//!
+//! A path that is not a regular file — `/dev/null`, `/dev/stdout`, a named pipe — is written to
+//! as it is: renaming over it would replace a device with a file.
 
 use std::collections::BTreeSet;
 use std::io::{BufWriter, Write};
@@ -22,9 +25,17 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// A file written bit by bit that appears at its path, whole, only on [`File::commit`]; dropped
 /// uncommitted (an error, a crash), it leaves the path as it was.
 pub struct File {
-    tmp: BufWriter<tempfile::NamedTempFile>,
+    target: Target,
     path: PathBuf,
     dir: PathBuf,
+}
+
+/// Where the bytes go until the commit.
+enum Target {
+    /// A temporary file, renamed over the path on commit.
+    Temp(BufWriter<tempfile::NamedTempFile>),
+    /// The path itself, which is not a regular file (a device, a pipe).
+    Direct(BufWriter<std::fs::File>),
 }
 
 impl File {
@@ -33,6 +44,14 @@ impl File {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            return Ok(File {
+                target: Target::Direct(BufWriter::new(file)),
+                path: path.to_path_buf(),
+                dir: dir.to_path_buf(),
+            });
+        }
         std::fs::create_dir_all(dir)?;
         sweep_once(dir);
         let prefix = format!("{PREFIX}{}-", std::process::id());
@@ -50,7 +69,7 @@ impl File {
         // Where locks are not supported the pid check alone guards the file.
         let _ = tmp.as_file().try_lock();
         Ok(File {
-            tmp: BufWriter::new(tmp),
+            target: Target::Temp(BufWriter::new(tmp)),
             path: path.to_path_buf(),
             dir: dir.to_path_buf(),
         })
@@ -58,7 +77,11 @@ impl File {
 
     /// Syncs the text and puts it in place of whatever the path held.
     pub fn commit(self) -> std::io::Result<()> {
-        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        let tmp = match self.target {
+            Target::Direct(mut file) => return file.flush(),
+            Target::Temp(tmp) => tmp,
+        };
+        let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
         tmp.as_file().sync_all()?;
         tmp.persist(&self.path).map_err(|e| e.error)?;
         // The rename itself is durable only once the folder is synced.
@@ -115,11 +138,17 @@ fn is_running(pid: u32) -> bool {
 
 impl Write for File {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.tmp.write(buf)
+        match &mut self.target {
+            Target::Temp(tmp) => tmp.write(buf),
+            Target::Direct(file) => file.write(buf),
+        }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.tmp.flush()
+        match &mut self.target {
+            Target::Temp(tmp) => tmp.flush(),
+            Target::Direct(file) => file.flush(),
+        }
     }
 }
 
@@ -134,6 +163,35 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    /// Renaming over `/dev/null` would replace the device with a file (for every process on
+    /// the machine): a path that is not a regular file is written as it is.
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_a_pipe_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        super::write(std::path::Path::new("/dev/null"), b"nothing").unwrap();
+        assert!(
+            std::fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        super::write(&fifo, b"through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 
     #[test]

@@ -184,26 +184,8 @@ fn project() -> Project {
     p
 }
 
-struct Target {
-    url: String,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn serve() -> Target {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, flask_like()).await });
-    Target {
-        url,
-        _runtime: runtime,
-    }
+fn serve() -> common::Served {
+    common::serve(flask_like())
 }
 
 /// Ports, times and dates that change between runs.

@@ -39,25 +39,17 @@ impl Deployment {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let p = Project::new();
         let s = &self.servers;
-        let mut args = vec!["run", "--base-url", &s.sandbox.url, "--junit"];
         let junit = p.path("junit.xml");
-        let junit = junit.to_str().unwrap();
-        args.push(junit);
+        let mut args = vec!["run", "--base-url", &s.sandbox.url, "--junit"];
+        args.push(junit.to_str().unwrap_or_default());
         args.extend(extra);
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gigcheck"));
-        cmd.args(&args)
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .env("GIGCHECK_STRIPE_URL", &s.stripe.url)
-            .env("GIGCHECK_WEBHOOK_SECRET", &s.webhook_secret)
-            .env("GIGCHECK_ADMIN_EMAIL", &s.admin_email)
-            .env("GIGCHECK_ADMIN_PASSWORD", &s.admin_password);
-        let out = cmd.output().unwrap();
-        common::Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        let env = [
+            ("GIGCHECK_STRIPE_URL", s.stripe.url.as_str()),
+            ("GIGCHECK_WEBHOOK_SECRET", s.webhook_secret.as_str()),
+            ("GIGCHECK_ADMIN_EMAIL", s.admin_email.as_str()),
+            ("GIGCHECK_ADMIN_PASSWORD", s.admin_password.as_str()),
+        ];
+        common::gigcheck_in(root, &args, &env)
     }
 
     /// `(sign-ups, logins)` the sandbox has served.

@@ -86,26 +86,16 @@ fn app(counts: Arc<Counts>) -> Router {
 struct Server {
     url: String,
     counts: Arc<Counts>,
-    _runtime: tokio::runtime::Runtime,
+    _served: common::Served,
 }
 
 fn serve() -> Server {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let counts = Arc::new(Counts::default());
-    let app = app(counts.clone());
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let served = common::serve(app(counts.clone()));
     Server {
-        url,
+        url: served.url.clone(),
         counts,
-        _runtime: runtime,
+        _served: served,
     }
 }
 
