@@ -21,6 +21,9 @@ pub const FORMAT: &str = "gigcheck-report";
 /// `blocked` outcome, `causes`, plan titles and verdicts, and steps' `precondition` and
 /// `unevaluated`.
 pub const VERSION: u32 = 2;
+/// The oldest version read: version 1 files lack version 2's additions, which read as empty
+/// (so `report diff` compares a new run with an old baseline).
+pub const OLDEST_READ: u32 = 1;
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -41,6 +44,7 @@ pub struct JsonReport {
     pub interrupted: bool,
     pub totals: JsonTotals,
     /// Why scenarios failed or were blocked, one entry per root cause, worst first.
+    #[serde(default)]
     pub causes: Vec<JsonCause>,
     /// Plan cases in the plan's order (from `fixtures/plan.yaml`), then ids it does not know.
     pub plan: Vec<JsonPlanCase>,
@@ -59,6 +63,7 @@ pub struct JsonTotals {
     /// Scenarios whose own checks found something wrong.
     pub failed: usize,
     /// Scenarios that never reached their checks (setup, a fragment or a hook failed first).
+    #[serde(default)]
     pub blocked: usize,
     pub skipped: usize,
 }
@@ -83,11 +88,14 @@ pub struct JsonPlanCase {
     /// The plan's test case, e.g. `4.2`.
     pub id: String,
     /// The plan's title for it, when the plan file names it.
+    #[serde(default)]
     pub title: Option<String>,
     /// `passed`, `failed`, `blocked`, `skipped` or `no-scenario`.
+    #[serde(default)]
     pub verdict: String,
     pub passed: usize,
     pub failed: usize,
+    #[serde(default)]
     pub blocked: usize,
     pub skipped: usize,
 }
@@ -159,6 +167,7 @@ pub struct JsonStep {
     pub location: String,
     pub passed: bool,
     /// Whether the step only prepared the scenario's checks: its failure blocks the scenario.
+    #[serde(default)]
     pub precondition: bool,
     /// Why the step could not run its checks (connection refused, template error…).
     pub error: Option<String>,
@@ -166,10 +175,13 @@ pub struct JsonStep {
     pub duration_ms: f64,
     pub checks: Vec<JsonCheck>,
     /// Checks not evaluated because an earlier one made them meaningless.
+    #[serde(default)]
     pub unevaluated: Option<JsonUnevaluated>,
     /// Redirects followed on the way to the answer checked, as `METHOD URL → status → URL`.
+    #[serde(default)]
     pub redirects: Vec<String>,
     /// What is worth knowing besides errors and checks (a redirect not followed, a rate limit).
+    #[serde(default)]
     pub notes: Vec<String>,
     /// The last attempt's request and response, redacted.
     pub exchange: Option<JsonExchange>,
@@ -352,9 +364,9 @@ impl JsonReport {
                 ": not a gigcheck JSON report (no \"format\": \"{FORMAT}\"); write one with `gigcheck run --report json=PATH`"
             ));
         }
-        if version != Some(u64::from(VERSION)) {
+        if !version.is_some_and(|v| (u64::from(OLDEST_READ)..=u64::from(VERSION)).contains(&v)) {
             return Err(format!(
-                ": report version {} is not one this gigcheck reads (it reads version {VERSION}); use the gigcheck that wrote it",
+                ": report version {} is not one this gigcheck reads (it reads versions {OLDEST_READ} to {VERSION}); use the gigcheck that wrote it",
                 version.map_or_else(|| "(none)".to_string(), |v| v.to_string())
             ));
         }
@@ -549,6 +561,28 @@ mod tests {
             .map(|e| e.to_string())
             .collect();
         assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn a_version_1_report_is_still_read() {
+        let v1 = serde_json::json!({
+            "format": FORMAT, "version": 1, "target": null, "stripe_url": null,
+            "started_at": null, "duration_ms": 1.0, "interrupted": false,
+            "totals": {"scenarios": 1, "passed": 0, "failed": 1, "skipped": 0},
+            "plan": [{"id": "1.1", "passed": 0, "failed": 1, "skipped": 0}],
+            "contract": null, "snapshots": [],
+            "suites": [{"name": "s", "file": "f.yaml", "scenarios": [{
+                "id": "1.1", "name": "n", "title": "[1.1] n", "tags": [], "location": "f.yaml:1:1",
+                "outcome": "failed", "skip_reason": null, "duration_ms": 1.0,
+                "steps": [{"phase": "step", "number": 1, "name": "s", "location": "f.yaml:2:1",
+                    "passed": false, "error": null, "attempts": 1, "duration_ms": 1.0,
+                    "checks": [], "exchange": null, "traffic": []}]
+            }]}]
+        });
+        let report = JsonReport::parse(&v1.to_string()).unwrap();
+        assert_eq!(report.totals.blocked, 0);
+        assert!(report.causes.is_empty());
+        assert!(!report.suites[0].scenarios[0].steps[0].precondition);
     }
 
     #[test]
