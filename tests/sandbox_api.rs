@@ -815,7 +815,11 @@ async fn stats() {
     assert_eq!(r.body["status_counts"]["pending"], 1);
     assert_eq!(r.body["status_counts"]["cancelled"], 1);
     assert_eq!(r.body["most_recent_order"]["id"], b);
-    assert_eq!(r.body["total_spent"], 0.0, "nothing paid yet");
+    let b_total = s.order_detail(&user, b).await["total"].clone();
+    assert_eq!(
+        r.body["total_spent"], b_total,
+        "the orders not cancelled, paid or not"
+    );
     let r = s
         .call(
             "POST",

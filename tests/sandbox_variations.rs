@@ -272,7 +272,11 @@ async fn string_money() {
     assert_eq!(detail["total"], json!("159.99"));
     assert_eq!(detail["payments"][0]["amount"], json!("159.99"));
     let stats = s.get("/api/orders/stats", &user.token).await;
-    assert_eq!(stats.body["total_spent"], json!("159.99"));
+    assert_eq!(
+        stats.body["total_spent"],
+        json!("959.97"),
+        "799.98 pending + 159.99 paid"
+    );
     assert_eq!(stats.body["most_recent_order"]["total"], json!("159.99"));
 
     // Stripe amounts stay integer cents.

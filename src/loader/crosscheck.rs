@@ -331,6 +331,13 @@ impl Checker<'_> {
         for ph in t.placeholders() {
             self.placeholder(ph, src, scope);
         }
+        for name in t.operand_vars() {
+            let operand = Placeholder::Var {
+                name: name.to_string(),
+                fields: Vec::new(),
+            };
+            self.placeholder(&operand, src, scope);
+        }
         if t.signs_jwt() {
             let key = Placeholder::Var {
                 name: crate::spec::template::JWT_SECRET_VAR.into(),

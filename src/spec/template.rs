@@ -29,7 +29,7 @@ enum Part {
 }
 
 /// A conversion applied to a placeholder's value: `{{total | cents}}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
     /// The value as text, repeated N times: `{{filler | repeat(1100000)}}` for an oversize body.
     Repeat(usize),
@@ -41,7 +41,7 @@ pub enum Filter {
     String,
     /// A number plus (`plus(2)`), minus (`minus(1)`) or times (`times(2)`) a whole number, for
     /// expected values that follow from captured ones: `{{orders_before | plus(2)}}`.
-    Arithmetic(Operation, i64),
+    Arithmetic(Operation, Operand),
     /// Claims (an object) as a JWT signed HS256 with the `jwt_secret` variable — the
     /// deployment's own key (`GIGCHECK_JWT_SECRET`), to mint expired or `exp`-less tokens.
     Jwt,
@@ -64,6 +64,15 @@ impl Operation {
         ("minus", Operation::Minus),
         ("times", Operation::Times),
     ];
+}
+
+/// What an arithmetic filter adds, takes away or multiplies by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operand {
+    /// A whole number written in the filter: `plus(2)`.
+    Number(i64),
+    /// A variable's value (a number or a decimal string): `plus(price)`.
+    Var(String),
 }
 
 /// The largest operand an arithmetic filter takes (nine digits keep every result exact in f64).
@@ -91,6 +100,11 @@ impl Filter {
                 .and_then(|r| r.strip_suffix(')'))
             {
                 let n = trim_space(n);
+                let is_name = n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if is_name {
+                    return Some(Filter::Arithmetic(op, Operand::Var(n.to_string())));
+                }
                 let digits = n.strip_prefix('-').unwrap_or(n);
                 if digits.is_empty()
                     || digits.len() > 9
@@ -102,7 +116,7 @@ impl Filter {
                     .parse::<i64>()
                     .ok()
                     .filter(|n| n.abs() <= MAX_OPERAND)
-                    .map(|n| Filter::Arithmetic(op, n));
+                    .map(|n| Filter::Arithmetic(op, Operand::Number(n)));
             }
         }
         if let Some(n) = text
@@ -115,10 +129,13 @@ impl Filter {
                 .filter(|n| *n <= 64 << 20)
                 .map(Filter::Repeat);
         }
-        Self::ALL.iter().find(|(n, _)| *n == text).map(|(_, f)| *f)
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == text)
+            .map(|(_, f)| f.clone())
     }
 
-    fn apply(self, value: Value, shown: &str, lookup: &dyn Lookup) -> Result<Value, RenderError> {
+    fn apply(&self, value: Value, shown: &str, lookup: &dyn Lookup) -> Result<Value, RenderError> {
         let number = |v: &Value| match v {
             Value::Number(n) => n.as_f64(),
             Value::String(s) => s.trim().parse::<f64>().ok(),
@@ -144,6 +161,7 @@ impl Filter {
                 Ok(Value::from(n as i64))
             }
             Filter::Repeat(n) => {
+                let n = *n;
                 let text = match value {
                     Value::String(s) => s,
                     other => other.to_string(),
@@ -188,28 +206,46 @@ impl Filter {
                 lookup.note_secret(&token);
                 Ok(Value::String(token))
             }
-            Filter::Arithmetic(op, n) => {
+            Filter::Arithmetic(op, operand) => {
                 let x = number(&value).ok_or_else(fail)?;
+                let n = match operand {
+                    Operand::Number(n) => *n as f64,
+                    Operand::Var(name) => {
+                        lookup
+                            .var(name)
+                            .and_then(number)
+                            .ok_or_else(|| RenderError::Filter {
+                                placeholder: shown.to_string(),
+                                message: format!(
+                                    "`{}({name})`: `{name}` is not a number ({})",
+                                    self.name(),
+                                    lookup
+                                        .var(name)
+                                        .map_or("not set".to_string(), Value::to_string)
+                                ),
+                            })?
+                    }
+                };
                 let result = match op {
-                    Operation::Plus => x + n as f64,
-                    Operation::Minus => x - n as f64,
-                    Operation::Times => x * n as f64,
+                    Operation::Plus => x + n,
+                    Operation::Minus => x - n,
+                    Operation::Times => x * n,
                 };
                 Ok(number_value(result))
             }
         }
     }
 
-    fn name(self) -> &'static str {
+    fn name(&self) -> &'static str {
         if let Filter::Arithmetic(op, _) = self {
             return Operation::ALL
                 .iter()
-                .find(|(_, o)| *o == op)
+                .find(|(_, o)| o == op)
                 .map_or("?", |(n, _)| n);
         }
         Self::ALL
             .iter()
-            .find(|(_, f)| *f == self)
+            .find(|(_, f)| f == self)
             .map_or("?", |(n, _)| n)
     }
 }
@@ -419,6 +455,20 @@ impl Template {
             .collect()
     }
 
+    /// The variables arithmetic filters take as operands (`plus(price)`): the template uses them.
+    pub fn operand_vars(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().flat_map(|p| match p {
+            Part::Placeholder(_, filters) => filters
+                .iter()
+                .filter_map(|f| match f {
+                    Filter::Arithmetic(_, Operand::Var(name)) => Some(name.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            Part::Text(_) => Vec::new(),
+        })
+    }
+
     /// Whether a `jwt` filter signs something here (and so the template needs `jwt_secret`).
     pub fn signs_jwt(&self) -> bool {
         self.parts
@@ -566,7 +616,7 @@ pub(crate) fn syntax_regex() -> String {
     // `env.NAME`, or any dotted name whose first segment is not exactly `env`.
     let name = format!(r"(?:env\.{seg}|(?!env(?!{NAME_CHAR})){seg}(?:\.{seg})*)");
     let filter = format!(
-        r"(?:cents|int|string|jwt|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\)|(?:plus|minus|times)\({SPACE}*-?[0-9]{{1,9}}{SPACE}*\))"
+        r"(?:cents|int|string|jwt|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\)|(?:plus|minus|times)\({SPACE}*(?:-?[0-9]{{1,9}}|[A-Za-z_][A-Za-z0-9_]*){SPACE}*\))"
     );
     let placeholder = format!(r"\{{\{{{SPACE}*{name}{SPACE}*(?:\|{SPACE}*{filter}{SPACE}*)*\}}\}}");
     // `{{"text"}}`: no `"` inside, and no `}}` (the parser ends a placeholder at the first one).

@@ -24,9 +24,8 @@
 //! `"success": false`) and write nothing; `{"available": true}` brings it back with every
 //! earlier row. `GET /__sandbox/db` answers `{"available": true|false}`.
 //!
-//! Choices the contract leaves open: product list `limit` defaults to 20 (at most 100);
-//! `total_spent` in stats sums the orders currently `paid`; a cancellation's `refund.amount` is
-//! Stripe's, in cents; the JWT secret is kept in the database, so tokens survive a restart on a
+//! Choices the contract leaves open: product list `limit` defaults to 20 (at most 100); a
+//! cancellation's `refund.amount` is Stripe's, in cents; the JWT secret is kept in the database, so tokens survive a restart on a
 //! kept `--db` file; the admin account gets the configured (or generated) password at every start.
 //!
 //! **Defects**: [`SandboxConfig::defects`] switches on deliberate bugs ([`defects`]), one rule

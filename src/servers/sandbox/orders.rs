@@ -330,18 +330,18 @@ pub async fn stats(State(state): State<AppState>, user: AuthUser) -> Result<Json
             }
             let mut total_orders = 0i64;
             let mut spent_cents = 0i64;
-            let mut stmt = conn.prepare("SELECT status, payment_status, total_cents FROM orders WHERE user_id = ?1")?;
+            let mut stmt = conn.prepare("SELECT status, total_cents FROM orders WHERE user_id = ?1")?;
             let rows = stmt.query_map([user.id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })?;
             for row in rows {
-                let (status, payment_status, total) = row?;
+                let (status, total) = row?;
                 total_orders += 1;
-                let n = counts.get(&status).and_then(Value::as_i64).unwrap_or(0);
-                counts.insert(status, json!(n + 1));
-                if rules::counts_as_spent(&payment_status) {
+                if rules::counts_as_spent(&status) {
                     spent_cents = spent_cents.saturating_add(total);
                 }
+                let n = counts.get(&status).and_then(Value::as_i64).unwrap_or(0);
+                counts.insert(status, json!(n + 1));
             }
             let most_recent = conn
                 .query_row(

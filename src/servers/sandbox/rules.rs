@@ -92,9 +92,10 @@ pub fn status_after_payment(status: &str) -> &str {
     }
 }
 
-/// Rule: the money a customer has spent is the total of orders currently paid.
-pub fn counts_as_spent(payment_status: &str) -> bool {
-    payment_status == "paid"
+/// Rule (the contract): `total_spent` sums the totals of the caller's orders that are not
+/// cancelled, paid or not.
+pub fn counts_as_spent(status: &str) -> bool {
+    status != "cancelled"
 }
 
 /// Rule: an order may be paid by a Stripe intent only if it `succeeded`, in US dollars, for
