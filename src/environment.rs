@@ -130,28 +130,23 @@ impl Environment {
                 }
             }
         }
-        for (var, env_name, secret) in WELL_KNOWN_VARS {
+        let required = WELL_KNOWN_VARS.iter().map(|v| (v, true));
+        let optional = OPTIONAL_VARS.iter().map(|v| (v, false));
+        for ((var, env_name, secret), required) in required.chain(optional) {
             if env.vars.contains_key(*var) || env.missing.contains_key(*var) {
                 continue;
             }
             match getenv(env_name) {
                 Some(value) if *secret => env.set_secret(var, value),
+                // The optional ones are ids and the like: `12` is a number, as with `--var`.
+                Some(value) if !required => {
+                    env.vars.insert(var.to_string(), parse_cli_value(&value));
+                }
                 Some(value) => {
                     env.vars.insert(var.to_string(), Value::String(value));
                 }
-                None => {
+                None if required => {
                     env.missing.insert(var.to_string(), env_name.to_string());
-                }
-            }
-        }
-        for (var, env_name, secret) in OPTIONAL_VARS {
-            if env.vars.contains_key(*var) || env.missing.contains_key(*var) {
-                continue;
-            }
-            match getenv(env_name) {
-                Some(value) if *secret => env.set_secret(var, value),
-                Some(value) => {
-                    env.vars.insert(var.to_string(), parse_cli_value(&value));
                 }
                 None => {}
             }

@@ -233,6 +233,17 @@ impl Unevaluated {
     }
 }
 
+/// The media type a response names (`text/html`, parameters left out) when it is not JSON
+/// (`application/json`, `…+json`): what a person needs to hear about an answer's body.
+pub fn other_media(headers: &[(String, String)]) -> Option<String> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .and_then(|(_, v)| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .filter(|m| !(m.is_empty() || m == "application/json" || m.ends_with("+json")))
+}
+
 /// `word` or `words` after a count.
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {

@@ -175,11 +175,7 @@ async fn routes(
 /// Whether an answer says there is no such route: a 404 or 405 page that is not JSON, or a
 /// 404 for a route that names no object (one that does may be "no such order").
 fn route_missing(path: &str, answer: &Incoming) -> bool {
-    let json = answer
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .is_some_and(|(_, v)| v.contains("json"));
+    let json = crate::outcome::other_media(&answer.headers).is_none();
     match answer.status {
         404 | 405 if !json => true,
         404 => !path.contains("{id}"),

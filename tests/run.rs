@@ -522,3 +522,41 @@ fn the_project_is_found_from_a_subfolder_or_given_with_project() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("or --project DIR"), "{stderr}");
 }
+
+/// A catalogue role no product of the target meets leaves the scenarios that need it skipped
+/// with the rule as the reason (never another deployment's id); `--var` pins it instead.
+#[test]
+fn a_role_no_product_meets_skips_what_needs_it_and_var_pins_it() {
+    let p = Project::new();
+    p.write(
+        "fixtures/roles.yaml",
+        "roles:\n  warehouse_lot: { stock_quantity: { gte: 1000000 } }\n",
+    );
+    p.write(
+        "specs/lot.yaml",
+        "scenarios:\n  - name: needs the lot\n    steps:\n      - request: { method: GET, url: \"/api/products/{{warehouse_lot}}\" }\n        expect: { status: 200 }\n  - name: needs nothing\n    steps:\n      - request: { method: GET, url: /api/products }\n        expect: { status: 200 }\n",
+    );
+    let out = p.gigcheck(&["run"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains(
+            "needs the lot skipped: not configured: needs `warehouse_lot` (set --var warehouse_lot=<product id>: no product has stock_quantity >= 1000000)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("1 passed, 0 failed, 0 blocked, 1 skipped"),
+        "{}",
+        out.stdout
+    );
+    let out = p.gigcheck(&["run", "--var", "warehouse_lot=1"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("2 passed, 0 failed, 0 blocked, 0 skipped"),
+        "{}",
+        out.stdout
+    );
+}

@@ -145,23 +145,10 @@ pub fn kinds(expect: &Expect) -> Vec<CheckKind> {
 
 /// Why the checks after a failed status check were left out: `the status is 308, text/html`.
 pub fn after_wrong_status(response: &Response) -> String {
-    let media = media_type(response);
-    match media.as_deref() {
-        Some(m) if !is_json_media(m) => format!("the status is {}, {m}", response.status),
-        _ => format!("the status is {}", response.status),
+    match crate::outcome::other_media(&response.headers) {
+        Some(m) => format!("the status is {}, {m}", response.status),
+        None => format!("the status is {}", response.status),
     }
-}
-
-/// The response's media type without parameters (`text/html`), if it says one.
-pub fn media_type(response: &Response) -> Option<String> {
-    capture::header(&response.headers, "content-type")
-        .and_then(|ct| ct.split(';').next().map(|m| m.trim().to_ascii_lowercase()))
-        .filter(|m| !m.is_empty())
-}
-
-/// `application/json` and `…+json`.
-pub fn is_json_media(media: &str) -> bool {
-    media == "application/json" || media.ends_with("+json")
 }
 
 /// The checks of a step's `expect` (found under `src`'s `expect` key), all but the snapshot.

@@ -122,14 +122,15 @@ pub async fn execute(
     progress: &mut impl Progress,
 ) -> Result<RunInfo, RunError> {
     let external = matches!(target, Target::External { .. });
+    // One client for what is asked of the target before the run (its catalogue, readiness).
+    let http = crate::engine::http::Http::new().map_err(|e| RunError::new(e, Exit::Usage))?;
     let (base_url, started, what) = start(target, &mut env, settings.timeout).await?;
-    find_roles(&project, &mut env, &base_url, settings.timeout).await;
+    find_roles(&project, &mut env, &http, &base_url, settings.timeout).await;
     progress.started(&what, &base_url);
     // Readiness speaks of the contract's target (its routes, accounts, Stripe): only for a
     // project that has the contract's route list.
     let routes = contract_routes(&project.fixtures_dir);
     if external && !routes.is_empty() {
-        let http = crate::engine::http::Http::new().map_err(|e| RunError::new(e, Exit::Usage))?;
         let ready = readiness::quick(&readiness::Target {
             http: &http,
             base: &base_url,
@@ -170,18 +171,19 @@ pub async fn execute(
 /// Gives every catalogue role (`fixtures/roles.yaml`) not set from outside a product of the
 /// target's catalogue; a role nothing matches, or a catalogue that cannot be read, leaves the
 /// role unset with the reason, so the scenarios that need it are skipped saying why.
-async fn find_roles(project: &Project, env: &mut Environment, base: &url::Url, timeout: Duration) {
+async fn find_roles(
+    project: &Project,
+    env: &mut Environment,
+    http: &crate::engine::http::Http,
+    base: &url::Url,
+    timeout: Duration,
+) {
     let Some(roles) = &project.roles else {
         return;
     };
-    let resolved = match crate::engine::http::Http::new() {
-        Ok(http) => {
-            roles
-                .resolve(&http, base, timeout, |name| env.vars.contains_key(name))
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let resolved = roles
+        .resolve(http, base, timeout, |name| env.vars.contains_key(name))
+        .await;
     match resolved {
         Ok(resolved) => {
             for (role, id) in resolved.found {

@@ -170,13 +170,7 @@ fn cause_of(step: &StepReport, target: Option<&str>, stripe: Option<&str>) -> (S
         let headline = format!("{request} → no answer: {error}");
         return (headline.clone(), headline);
     };
-    let media = response
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .and_then(|(_, v)| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .filter(|m| !(m.is_empty() || m == "application/json" || m.ends_with("+json")))
+    let media = crate::outcome::other_media(&response.headers)
         .map_or_else(String::new, |m| format!(" ({m})"));
     let answer = format!("{request} → {}{media}", response.status);
     match first_check {
