@@ -414,6 +414,10 @@ pub struct ListArgs {
     pub specs: SpecArgs,
     #[command(flatten)]
     pub select: SelectArgs,
+    /// List the contract's rules (fixtures/contract.yaml) instead: each id, how many of the
+    /// selected scenarios verify it, and its text.
+    #[arg(long)]
+    pub rules: bool,
 }
 
 /// A defect name; an unknown one is a usage error that lists the names.

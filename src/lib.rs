@@ -15,6 +15,7 @@ pub mod atomic;
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod contract;
 pub mod engine;
 pub mod environment;
 pub mod import;

@@ -101,6 +101,30 @@ pub struct ScenarioReport {
     pub outcome: Outcome,
     pub steps: Vec<StepReport>,
     pub duration: Duration,
+    /// The contract rules it names.
+    pub rules: RuleNames,
+}
+
+/// The contract rules a scenario names (`verifies:`), whether or not its steps got to them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleNames {
+    /// Verified by the scenario as a whole: they hold when it passes.
+    pub scenario: Vec<String>,
+    /// Verified by one of its steps (see [`StepReport::verifies`]), sorted.
+    pub steps: Vec<String>,
+}
+
+/// How a contract rule fared in one scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RuleResult {
+    /// A check that verifies it ran and held.
+    Held,
+    /// A check that verifies it failed.
+    Broken,
+    /// The scenario stopped before its checks (or the step could not get an answer).
+    Blocked,
+    /// The scenario was skipped.
+    Skipped,
 }
 
 impl StepReport {
@@ -129,6 +153,7 @@ impl StepReport {
             traffic: Vec::new(),
             attempts: 0,
             duration: Duration::ZERO,
+            verifies: Vec::new(),
         }
     }
 }
@@ -145,6 +170,66 @@ impl ScenarioReport {
     /// The step whose failure decided the outcome: the first that failed.
     pub fn first_failure(&self) -> Option<&StepReport> {
         self.failed_steps().next()
+    }
+
+    /// How each rule the scenario names fared: a scenario-wide rule as the scenario ended; a
+    /// step's rule broken when a step verifying it failed a check, held when such steps ran and
+    /// passed, and otherwise blocked (or skipped) with the scenario. A step's rule that a
+    /// passing scenario never reached (a `when` that did not hold, a `once` fragment run by
+    /// another scenario) is left out: this scenario says nothing of it.
+    pub fn rule_results(&self) -> Vec<(&str, RuleResult)> {
+        let whole = match self.outcome {
+            Outcome::Passed => RuleResult::Held,
+            Outcome::Failed => RuleResult::Broken,
+            Outcome::Blocked => RuleResult::Blocked,
+            Outcome::Skipped(_) => RuleResult::Skipped,
+        };
+        let mut out: Vec<(&str, RuleResult)> = self
+            .rules
+            .scenario
+            .iter()
+            .map(|id| (id.as_str(), whole))
+            .collect();
+        for id in &self.rules.steps {
+            let verifying = self
+                .steps
+                .iter()
+                .filter(|s| s.verifies.iter().any(|v| v == id));
+            let mut result = None;
+            for step in verifying {
+                let this = match step.status {
+                    StepStatus::Passed => RuleResult::Held,
+                    StepStatus::Failed if step.checks.iter().any(|c| !c.passed) => {
+                        RuleResult::Broken
+                    }
+                    StepStatus::Failed => RuleResult::Blocked,
+                };
+                // Broken beats blocked beats held: the worst a check said.
+                result = Some(match result {
+                    None => this,
+                    Some(r) => rank(r).max(rank(this)).1,
+                });
+            }
+            let result = result.or(match self.outcome {
+                Outcome::Passed => None,
+                Outcome::Skipped(_) => Some(RuleResult::Skipped),
+                Outcome::Failed | Outcome::Blocked => Some(RuleResult::Blocked),
+            });
+            if let Some(result) = result {
+                out.push((id.as_str(), result));
+            }
+        }
+        out
+    }
+}
+
+/// Orders results by how much they say is wrong: held < blocked < broken.
+fn rank(r: RuleResult) -> (u8, RuleResult) {
+    match r {
+        RuleResult::Skipped => (0, r),
+        RuleResult::Held => (1, r),
+        RuleResult::Blocked => (2, r),
+        RuleResult::Broken => (3, r),
     }
 }
 
@@ -199,6 +284,8 @@ pub struct StepReport {
     pub traffic: Vec<Traffic>,
     pub attempts: u32,
     pub duration: Duration,
+    /// The contract rules the step's checks verify.
+    pub verifies: Vec<String>,
 }
 
 /// A redirect followed: `POST http://…/api/orders` → 308 → `http://…/api/orders/`.

@@ -206,7 +206,7 @@ const CASES: &[Case] = &[
         )],
         args: &["validate"],
         exit: 2,
-        message: "scenarios[0].steps[0]: unknown field `expct`, expected one of `name`, `request`, `webhook`, `hook`, `concurrent`, `include`, `with`, `expect`, `capture`, `retry`, `precondition`, `redirects`, `when`, `unless`, `once`, `vars`",
+        message: "scenarios[0].steps[0]: unknown field `expct`, expected one of `name`, `request`, `webhook`, `hook`, `concurrent`, `include`, `with`, `expect`, `capture`, `retry`, `precondition`, `redirects`, `when`, `unless`, `once`, `vars`, `verifies`",
         place: Some("specs/a.yaml:5:9"),
         hint: Some("did you mean `expect`?"),
     },
@@ -533,6 +533,26 @@ const CASES: &[Case] = &[
         place: None,
         hint: None,
     },
+    Case {
+        what: "spec: a misspelt contract rule in `verifies`",
+        files: &[
+            (
+                "fixtures/contract.yaml",
+                "rules:\n  orders.create.total: The total is the sum of price × quantity.\n  orders.create.stock: Stock goes down by the quantity ordered.\n",
+            ),
+            (
+                "specs/a.yaml",
+                spec!(
+                    "      - request: { method: GET, url: /x }\n        verifies: [orders.create.stock, orders.create.totl]\n"
+                ),
+            ),
+        ],
+        args: &["validate"],
+        exit: 2,
+        message: "`orders.create.totl` is not a rule of the contract (fixtures/contract.yaml)",
+        place: Some("specs/a.yaml:5:41"),
+        hint: Some("did you mean `orders.create.total`?"),
+    },
 ];
 
 fn check(index: usize) {
@@ -650,4 +670,5 @@ cases! {
     c44_collection_v1 = 43;
     c45_collection_missing = 44;
     c46_collection_overwrite = 45;
+    c47_unknown_rule = 46;
 }

@@ -16,7 +16,7 @@ pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
-    let fixtures = project.fixtures_dir;
+    let contract = project.contract.clone();
     let target = match env.target(args.base_url.as_deref()) {
         Ok(Some(base)) => Target::External {
             base,
@@ -44,7 +44,7 @@ pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
     };
     let checked = runtime.block_on(async {
         let (base, started, what) = run::start(target, &mut env, timeout).await?;
-        let routes = run::contract_routes(&fixtures);
+        let routes = run::contract_routes(contract.as_deref());
         let http =
             crate::engine::http::Http::new().map_err(|e| run::RunError::new(e, Exit::Usage))?;
         let ready = readiness::thorough(&readiness::Target {

@@ -1,4 +1,5 @@
-//! `gigcheck list`: the scenarios, with id, name, tags and where they are written.
+//! `gigcheck list`: the scenarios, with id, name, tags and where they are written; with
+//! `--rules`, the contract's rules and how many of those scenarios verify each.
 
 use crate::cli::{Exit, ListArgs};
 
@@ -11,7 +12,11 @@ pub fn list(args: ListArgs) -> Exit {
         super::print_diagnostics(&project.diagnostics);
         return Exit::Usage;
     }
-    let rows: Vec<[String; 4]> = super::select(&project, &args.select)
+    let selected = super::select(&project, &args.select);
+    if args.rules {
+        return rules(&project, &selected);
+    }
+    let rows: Vec<[String; 4]> = selected
         .into_iter()
         .map(|(si, ci)| {
             let suite = &project.suites[si];
@@ -30,8 +35,45 @@ pub fn list(args: ListArgs) -> Exit {
     Exit::Passed
 }
 
+/// The contract's rules: id, how many selected scenarios verify it (`-`: unobservable), text.
+fn rules(project: &crate::loader::Project, selected: &[(usize, usize)]) -> Exit {
+    let Some(contract) = project.contract.as_ref().filter(|c| !c.rules.is_empty()) else {
+        eprintln!(
+            "error: this project's contract lists no rules: add them under `rules:` in {}",
+            project.fixtures_dir.join("contract.yaml").display()
+        );
+        return Exit::Usage;
+    };
+    let mut verifying: std::collections::HashMap<&str, usize> = Default::default();
+    for &(si, ci) in selected {
+        let s = &project.suites[si].scenarios[ci];
+        let named: std::collections::BTreeSet<&str> = s
+            .verifies
+            .iter()
+            .chain(&s.step_rules)
+            .map(String::as_str)
+            .collect();
+        for id in named {
+            *verifying.entry(id).or_default() += 1;
+        }
+    }
+    let rows: Vec<[String; 3]> = contract
+        .rules
+        .iter()
+        .map(|(id, rule)| {
+            let n = match &rule.unobservable {
+                Some(_) => "-".to_string(),
+                None => verifying.get(id.as_str()).copied().unwrap_or(0).to_string(),
+            };
+            [id.clone(), n, rule.text.clone()]
+        })
+        .collect();
+    print!("{}", table(&["RULE", "SCENARIOS", "TEXT"], &rows));
+    Exit::Passed
+}
+
 /// Left-aligned columns separated by two spaces.
-fn table(header: &[&str; 4], rows: &[[String; 4]]) -> String {
+fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -373,6 +373,7 @@ mod tests {
             outcome,
             steps: Vec::new(),
             duration: Duration::ZERO,
+            rules: Default::default(),
         }
     }
 

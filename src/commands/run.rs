@@ -8,6 +8,7 @@
 use crate::checks::snapshot::SnapshotMode;
 use crate::cli::{Exit, RunArgs};
 use crate::commands::curl;
+use crate::contract::Contract;
 use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
 use crate::loader::Project;
@@ -15,8 +16,9 @@ use crate::outcome::{RunInfo, RunReport, ScenarioReport, SuiteHead};
 use crate::readiness::{self, Readiness};
 use crate::report::causes;
 use crate::report::collect::Collector;
-use crate::report::coverage::{Contract, ContractTally, Coverage, Plan};
+use crate::report::coverage::{ContractTally, Coverage, Plan};
 use crate::report::live::{self, Live};
+use crate::report::rules::RuleTally;
 use crate::report::{self, terminal::Terminal, text::Palette};
 use crate::report::{ReportKind, ReportTarget};
 use crate::servers::embedded::{self, Embedded};
@@ -129,7 +131,7 @@ pub async fn execute(
     progress.started(&what, &base_url);
     // Readiness speaks of the contract's target (its routes, accounts, Stripe): only for a
     // project that has the contract's route list.
-    let routes = contract_routes(&project.fixtures_dir);
+    let routes = contract_routes(project.contract.as_deref());
     if external && !routes.is_empty() {
         let ready = readiness::quick(&readiness::Target {
             http: &http,
@@ -216,7 +218,7 @@ struct Printer {
     jobs: usize,
     collector: Collector,
     /// The contract's route list, counted against the target once it is known.
-    contract: Option<Contract>,
+    contract: Option<Arc<Contract>>,
 }
 
 impl Progress for Printer {
@@ -318,14 +320,18 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     // the only reason to keep the passed ones.
     let keep_passed = targets.iter().any(|t| t.kind != ReportKind::Junit);
     let started_at = time::OffsetDateTime::now_utc();
+    let mut collector = Collector::new(keep_passed, &junit_paths, Some(started_at));
+    if let Some(contract) = project.contract.as_ref().filter(|c| !c.rules.is_empty()) {
+        collector.cover_rules(RuleTally::new(contract.clone(), project.named_rules()));
+    }
     let mut printer = Printer {
         term: Terminal::new(palette, args.verbose),
         palette,
         live: live.clone(),
         total: selected.len(),
         jobs,
-        collector: Collector::new(keep_passed, &junit_paths, Some(started_at)),
-        contract: load_contract(&project.fixtures_dir),
+        collector,
+        contract: project.contract.clone(),
     };
     let plan = load_plan(&project.fixtures_dir);
     let interrupt = engine::Interrupt::default();
@@ -374,16 +380,14 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     let coverage = Coverage {
         plan: done.tally.plan.cases(plan.as_ref()),
         contract: done.tally.contract.as_ref().map(ContractTally::coverage),
+        rules: done.rules,
     };
     let written = write_reports(&targets, done.junit, &done.report, &coverage);
     if written.iter().any(Result::is_err) && exit != Exit::Interrupted {
         exit = Exit::Failed;
     }
     let written: Vec<String> = written.into_iter().flatten().collect();
-    print!(
-        "{}",
-        term.coverage(&coverage.plan, coverage.contract.as_ref())
-    );
+    print!("{}", term.coverage(&coverage));
     print!("{}", term.slowest(&done.tally.slowest));
     print!("{}", term.redirects(&done.tally.redirects));
     print!("{}", term.causes(&causes));
@@ -500,8 +504,8 @@ impl Signals {
 }
 
 /// The contract's routes (`METHOD /path`), for the readiness check.
-pub fn contract_routes(fixtures: &std::path::Path) -> Vec<String> {
-    load_contract(fixtures)
+pub fn contract_routes(contract: Option<&Contract>) -> Vec<String> {
+    contract
         .map(|c| c.routes.keys().cloned().collect())
         .unwrap_or_default()
 }
@@ -513,16 +517,6 @@ fn load_plan(fixtures: &std::path::Path) -> Option<Plan> {
         "plan.yaml",
         Plan::load,
         "plan coverage goes on without titles",
-    )
-}
-
-/// The contract's route list (`fixtures/contract.yaml`), if the project has one.
-pub(super) fn load_contract(fixtures: &std::path::Path) -> Option<Contract> {
-    load_fixture(
-        fixtures,
-        "contract.yaml",
-        Contract::load,
-        "the run goes on without contract coverage",
     )
 }
 

@@ -376,6 +376,10 @@ fn unrun(scenario: &ScenarioOutline, reason: &str) -> ScenarioReport {
         outcome: Outcome::Skipped(reason.to_string()),
         steps: Vec::new(),
         duration: Duration::ZERO,
+        rules: crate::outcome::RuleNames {
+            scenario: scenario.verifies.clone(),
+            steps: scenario.step_rules.clone(),
+        },
     }
 }
 

@@ -6,7 +6,7 @@ use super::hooks;
 use super::scope::Scope;
 use super::step;
 use crate::loader::LoadedSuite;
-use crate::outcome::{Outcome, Phase, ScenarioReport, StepReport, StepStatus};
+use crate::outcome::{Outcome, Phase, RuleNames, ScenarioReport, StepReport, StepStatus};
 use crate::spec::{Action, Fragment, Include, SourceRef, Step, Vars};
 use reqwest::cookie::Jar;
 use std::future::Future;
@@ -44,6 +44,10 @@ pub async fn run(
         outcome: Outcome::Passed,
         steps: Vec::new(),
         duration: Default::default(),
+        rules: RuleNames {
+            scenario: scenario.verifies.clone(),
+            steps: suite.suite.step_rules(scenario),
+        },
     };
     if let Some(reason) = missing_configuration(shared, suite, index) {
         report.outcome = Outcome::Skipped(reason);
@@ -187,6 +191,7 @@ impl Run<'_> {
             traffic: outcome.traffic,
             attempts: outcome.attempts,
             duration: started.elapsed(),
+            verifies: step.verifies.clone(),
         });
         passed
     }
@@ -253,6 +258,7 @@ impl Run<'_> {
             traffic: Vec::new(),
             attempts: 1,
             duration: started.elapsed(),
+            verifies: Vec::new(),
         });
         result.is_ok()
     }

@@ -4,8 +4,9 @@
 //! environment, so a run can skip a scenario whose secrets are not configured.
 
 use super::diagnostic::{Diagnostic, closest};
-use super::{LoadOptions, LoadedSuite};
+use super::{Context, LoadOptions, LoadedSuite};
 use crate::checks::schema::SchemaStore;
+use crate::contract::Contract;
 use crate::spec::json_template::JsonTemplate;
 use crate::spec::template::{Placeholder, Template};
 use crate::spec::{Action, Call, Expect, HttpStep, Request, SourceRef, Step, Vars, Webhook};
@@ -24,6 +25,9 @@ pub struct Requirements {
 
 struct Checker<'a> {
     schemas: &'a SchemaStore,
+    contract: Option<&'a Contract>,
+    /// Whether this suite was told that there is no contract to check `verifies` against.
+    told_no_contract: bool,
     diagnostics: &'a mut Vec<Diagnostic>,
     /// Snapshot name → where it was first used.
     snapshots: HashMap<String, String>,
@@ -45,14 +49,16 @@ impl Scope {
     }
 }
 
-pub fn check_suite(
+pub(crate) fn check_suite(
     loaded: &LoadedSuite,
     opts: &LoadOptions,
-    schemas: &SchemaStore,
+    ctx: &Context,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Requirements> {
     let mut checker = Checker {
-        schemas,
+        schemas: ctx.schemas,
+        contract: ctx.contract,
+        told_no_contract: false,
         diagnostics,
         snapshots: HashMap::new(),
     };
@@ -70,6 +76,7 @@ pub fn check_suite(
         }
         checker.vars(&suite.vars, &root.child("vars"), &mut scope);
         checker.vars(&scenario.vars, &scenario.src.child("vars"), &mut scope);
+        checker.rules(&scenario.verifies, &scenario.src);
         if let Some(expect) = &suite.error_responses {
             if expect.snapshot.is_some() {
                 checker.diagnostics.push(Diagnostic::error(
@@ -95,6 +102,62 @@ pub fn check_suite(
 }
 
 impl Checker<'_> {
+    /// Every id of a `verifies` list is a rule of the contract.
+    fn rules(&mut self, ids: &[String], src: &SourceRef) {
+        if ids.is_empty() {
+            return;
+        }
+        let at = src.child("verifies");
+        let Some(contract) = self.contract else {
+            if !self.told_no_contract {
+                self.told_no_contract = true;
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        at.loc(),
+                        "`verifies` names contract rules, but this project has no fixtures/contract.yaml: the ids are not checked and no rule coverage is reported",
+                    )
+                    .with_hint("list the rules in fixtures/contract.yaml under `rules:`"),
+                );
+            }
+            return;
+        };
+        let known: Vec<&str> = contract.rule_ids().collect();
+        for (i, id) in ids.iter().enumerate() {
+            if contract.rules.contains_key(id) {
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                at.child(i).loc(),
+                format!("`{id}` is not a rule of the contract (fixtures/contract.yaml)"),
+            );
+            d = match closest(id, &known) {
+                Some(c) => d.with_hint(format!("did you mean `{c}`?")),
+                None => {
+                    let prefix = id.split('.').next().unwrap_or_default();
+                    let family: Vec<&str> = known
+                        .iter()
+                        .copied()
+                        .filter(|k| k.split('.').next() == Some(prefix))
+                        .collect();
+                    if family.is_empty() {
+                        d.with_hint("`gigcheck list --rules` lists the contract's rules")
+                    } else {
+                        d.with_hint(format!("the `{prefix}` rules are: {}", family.join(", ")))
+                    }
+                }
+            };
+            self.diagnostics.push(d);
+        }
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                self.diagnostics.push(Diagnostic::warning(
+                    at.child(i).loc(),
+                    format!("`{id}` is named twice"),
+                ));
+            }
+        }
+    }
+
     fn vars(&mut self, vars: &Vars, src: &SourceRef, scope: &mut Scope) {
         for (name, value) in vars {
             self.json(value, &src.child(name), scope);
@@ -104,6 +167,7 @@ impl Checker<'_> {
 
     fn steps(&mut self, steps: &[Step], scope: &mut Scope) {
         for step in steps {
+            self.rules(&step.verifies, &step.src);
             self.vars(&step.vars, &step.src.child("vars"), scope);
             for (key, condition) in [("when", &step.when), ("unless", &step.unless)] {
                 if let Some(t) = condition {

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod positions;
 
 use crate::checks::schema::SchemaStore;
+use crate::contract::Contract;
 use crate::spec::source::SourceDoc;
 use crate::spec::{Action, Fragment, Loc, SourceRef, Step, Suite};
 use diagnostic::Diagnostic;
@@ -56,6 +57,8 @@ pub struct Project {
     pub schemas: SchemaStore,
     /// The catalogue roles the run finds in the target (`fixtures/roles.yaml`), if any.
     pub roles: Option<crate::roles::Roles>,
+    /// The contract's routes and rules (`fixtures/contract.yaml`), if the project has it.
+    pub contract: Option<Arc<Contract>>,
     pub diagnostics: Vec<Diagnostic>,
     opts: LoadOptions,
     /// Fragments already read, shared by every later load.
@@ -83,6 +86,11 @@ pub struct ScenarioOutline {
     pub name: String,
     pub tags: Vec<String>,
     pub loc: Loc,
+    /// The contract rules the scenario as a whole verifies.
+    pub verifies: Vec<String>,
+    /// The contract rules its steps verify (the suite's setup and teardown and every included
+    /// fragment's steps too), sorted.
+    pub step_rules: Vec<String>,
 }
 
 impl ScenarioOutline {
@@ -96,6 +104,17 @@ impl ScenarioOutline {
 const KEEP_LOADED_SCENARIOS: usize = 500;
 
 impl Project {
+    /// Every contract rule some scenario of the project names (in `verifies:` of the scenario
+    /// or of a step it runs), whether or not a run selects it.
+    pub fn named_rules(&self) -> std::collections::BTreeSet<String> {
+        self.suites
+            .iter()
+            .flat_map(|s| &s.scenarios)
+            .flat_map(|s| s.verifies.iter().chain(&s.step_rules))
+            .cloned()
+            .collect()
+    }
+
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
     }
@@ -120,11 +139,15 @@ impl Project {
                 .fragments
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let ctx = Context {
+                fixtures_dir: &self.fixtures_dir,
+                schemas: &self.schemas,
+                contract: self.contract.as_deref(),
+            };
             load_suite(
                 &outline.path,
                 &self.opts,
-                &self.fixtures_dir,
-                &self.schemas,
+                &ctx,
                 &mut fragments,
                 &mut diagnostics,
             )
@@ -186,19 +209,18 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
         }
         None => opts,
     };
+    let contract = load_contract(&fixtures_dir, &mut diagnostics).map(Arc::new);
+    let ctx = Context {
+        fixtures_dir: &fixtures_dir,
+        schemas: &schemas,
+        contract: contract.as_deref(),
+    };
     let mut fragments = FragmentCache::default();
     let mut suites = Vec::new();
     let mut snapshot_warnings = Vec::new();
     let mut kept_scenarios = 0;
     for file in files {
-        let Some(loaded) = load_suite(
-            &file,
-            opts,
-            &fixtures_dir,
-            &schemas,
-            &mut fragments,
-            &mut diagnostics,
-        ) else {
+        let Some(loaded) = load_suite(&file, opts, &ctx, &mut fragments, &mut diagnostics) else {
             continue;
         };
         crosscheck::unused_snapshots(&loaded, &mut snapshot_warnings);
@@ -217,6 +239,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
         fixtures_dir,
         schemas,
         roles,
+        contract,
         diagnostics,
         opts: opts.clone(),
         fragments: Mutex::new(fragments),
@@ -234,21 +257,41 @@ pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnost
     let (fixtures_dir, schemas) = fixtures_and_schemas(Some(path), opts);
     let mut fragments = FragmentCache::default();
     let mut diagnostics = Vec::new();
-    if let Some(loaded) = load_suite_text(
-        path,
-        text,
-        opts,
-        &fixtures_dir,
-        &schemas,
-        &mut fragments,
-        &mut diagnostics,
-    ) {
+    let contract = load_contract(&fixtures_dir, &mut diagnostics);
+    let ctx = Context {
+        fixtures_dir: &fixtures_dir,
+        schemas: &schemas,
+        contract: contract.as_ref(),
+    };
+    if let Some(loaded) = load_suite_text(path, text, opts, &ctx, &mut fragments, &mut diagnostics)
+    {
         crosscheck::unused_snapshots(&loaded, &mut diagnostics);
     }
     dedup(&mut diagnostics);
     let shown = discover::display_path(path);
     attach_source_lines(&mut diagnostics, Some((&shown, text)));
     diagnostics
+}
+
+/// `fixtures/contract.yaml`, when there is one; a broken one is an error that names it.
+fn load_contract(fixtures: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Contract> {
+    let path = fixtures.join("contract.yaml");
+    if !path.is_file() {
+        return None;
+    }
+    match Contract::load(&path) {
+        Ok(contract) => Some(contract),
+        Err(message) => {
+            let loc = Loc {
+                file: discover::display_path(&path),
+                ..Loc::default()
+            };
+            diagnostics.push(Diagnostic::error(loc, message).with_hint(
+                "routes: { \"GET /api/orders\": [200, 401] } and rules: { orders.list.own: One line of text }",
+            ));
+            None
+        }
+    }
 }
 
 /// `fixtures/roles.yaml`, when there is one; a broken one is an error that names it.
@@ -290,21 +333,20 @@ fn fixtures_and_schemas(first_spec: Option<&Path>, opts: &LoadOptions) -> (PathB
 fn load_suite(
     path: &Path,
     opts: &LoadOptions,
-    fixtures_dir: &Path,
-    schemas: &SchemaStore,
+    ctx: &Context,
     fragments: &mut FragmentCache,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<LoadedSuite> {
     let text = read_file(path, diagnostics)?;
-    load_suite_text(
-        path,
-        &text,
-        opts,
-        fixtures_dir,
-        schemas,
-        fragments,
-        diagnostics,
-    )
+    load_suite_text(path, &text, opts, ctx, fragments, diagnostics)
+}
+
+/// What every suite of a project is checked against.
+pub(crate) struct Context<'a> {
+    pub fixtures_dir: &'a Path,
+    pub schemas: &'a SchemaStore,
+    /// The contract whose rule ids `verifies:` may name, if the project has one.
+    pub contract: Option<&'a Contract>,
 }
 
 /// Parses the text of the spec file at `path` and checks it: fixtures, cross-checks,
@@ -313,14 +355,13 @@ fn load_suite_text(
     path: &Path,
     text: &str,
     opts: &LoadOptions,
-    fixtures_dir: &Path,
-    schemas: &SchemaStore,
+    ctx: &Context,
     fragments: &mut FragmentCache,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<LoadedSuite> {
     let mut loaded = parse_suite(path, text, fragments, diagnostics)?;
-    loaded.fixture_vars = load_fixtures(&loaded, fixtures_dir, diagnostics);
-    loaded.requirements = crosscheck::check_suite(&loaded, opts, schemas, diagnostics);
+    loaded.fixture_vars = load_fixtures(&loaded, ctx.fixtures_dir, diagnostics);
+    loaded.requirements = crosscheck::check_suite(&loaded, opts, ctx, diagnostics);
     Some(loaded)
 }
 
@@ -340,6 +381,8 @@ fn outline(loaded: &LoadedSuite) -> SuiteOutline {
                 name: s.name.clone(),
                 tags: s.tags.clone(),
                 loc: s.src.loc(),
+                verifies: s.verifies.clone(),
+                step_rules: loaded.suite.step_rules(s),
             })
             .collect(),
         kept: None,

@@ -329,6 +329,7 @@ mod tests {
             traffic: Vec::new(),
             attempts: 1,
             duration: Duration::ZERO,
+            verifies: Vec::new(),
         }
     }
 
@@ -349,6 +350,7 @@ mod tests {
             outcome,
             steps: vec![step],
             duration: Duration::ZERO,
+            rules: Default::default(),
         }
     }
 

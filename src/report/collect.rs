@@ -8,6 +8,7 @@
 
 use super::coverage::{ContractTally, PlanTally};
 use super::junit;
+use super::rules::RuleTally;
 use crate::outcome::{Outcome, RunInfo, RunReport, ScenarioReport, SuiteHead, SuiteReport, Totals};
 use crate::spec::Loc;
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub struct Tally {
     pub plan: PlanTally,
     /// Present when the project has a contract route list.
     pub contract: Option<ContractTally>,
+    /// Present when the project's contract has rules.
+    pub rules: Option<RuleTally>,
     pub slowest: Slowest,
     /// Redirects followed, each way once with how often: `POST /api/orders → 308 → /api/orders/`.
     pub redirects: indexmap::IndexMap<String, usize>,
@@ -87,6 +90,8 @@ pub struct Collected {
     pub tally: Tally,
     /// Each JUnit report's path, and whether it was written.
     pub junit: Vec<(PathBuf, Result<(), String>)>,
+    /// What the run tells of each contract rule, when the contract has rules.
+    pub rules: Option<super::rules::RuleCoverage>,
 }
 
 impl Collector {
@@ -120,6 +125,11 @@ impl Collector {
         self.tally.contract = Some(contract);
     }
 
+    /// Counts what the scenarios say of the contract's rules from now on.
+    pub fn cover_rules(&mut self, rules: RuleTally) {
+        self.tally.rules = Some(rules);
+    }
+
     /// One scenario's result; results come in spec order, so a new file means the suite
     /// before it is complete.
     pub fn add(&mut self, suite: &SuiteHead, s: ScenarioReport) {
@@ -128,6 +138,9 @@ impl Collector {
         t.plan.add(&s);
         if let Some(contract) = &mut t.contract {
             contract.add(&s);
+        }
+        if let Some(rules) = &mut t.rules {
+            rules.add(&s);
         }
         t.slowest.add(&s);
         for r in s.steps.iter().flat_map(|step| &step.redirects) {
@@ -166,22 +179,27 @@ impl Collector {
         self.kept.push(suite);
     }
 
-    /// Completes the JUnit reports and hands over the rest.
+    /// Completes the JUnit reports (with the rule coverage as properties) and hands over the rest.
     pub fn finish(mut self, info: RunInfo) -> Collected {
         self.close_suite();
+        let rules = self.tally.rules.as_ref().map(RuleTally::coverage);
         let junit = self
             .junit
             .into_iter()
             .map(|file| {
                 let shown = file.path.display().to_string();
-                let written = file.writer.and_then(|w| w.finish()).and_then(|f| {
-                    f.commit()
-                        .map_err(|e| format!("cannot write report {shown}: {e}"))
-                });
+                let written = file
+                    .writer
+                    .and_then(|w| w.finish(rules.as_ref()))
+                    .and_then(|f| {
+                        f.commit()
+                            .map_err(|e| format!("cannot write report {shown}: {e}"))
+                    });
                 (file.path, written)
             })
             .collect();
         Collected {
+            rules,
             report: RunReport::new(info, self.kept),
             tally: self.tally,
             junit,
@@ -202,6 +220,7 @@ mod tests {
             outcome,
             steps: Vec::new(),
             duration: Duration::from_millis(ms),
+            rules: Default::default(),
         }
     }
 

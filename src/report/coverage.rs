@@ -2,6 +2,7 @@
 //! `fixtures/plan.yaml`), and which of the contract's route × status pairs the run exercised
 //! (from the contract file, `fixtures/contract.yaml`).
 
+use crate::contract::Contract;
 use crate::outcome::{Outcome, RunReport, ScenarioReport};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
@@ -110,6 +111,8 @@ pub struct Coverage {
     /// The plan's cases in its order, then ids the plan does not know, as they appeared.
     pub plan: Vec<PlanCase>,
     pub contract: Option<ContractCoverage>,
+    /// What the run tells of each contract rule, when the contract has rules.
+    pub rules: Option<super::rules::RuleCoverage>,
 }
 
 /// Plan cases counted one scenario at a time, as a run goes.
@@ -161,14 +164,6 @@ impl PlanTally {
     }
 }
 
-/// The contract's routes and their documented statuses.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Contract {
-    #[serde(deserialize_with = "crate::spec::unique::map")]
-    pub routes: IndexMap<String, Vec<u16>>,
-}
-
 /// What the run exercised of the contract.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContractCoverage {
@@ -178,36 +173,10 @@ pub struct ContractCoverage {
     pub missing: Vec<String>,
 }
 
-impl Contract {
-    pub fn load(path: &std::path::Path) -> Result<Contract, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    /// The route pattern (`POST /api/orders/{id}/cancel`) a request matches, if any.
-    fn route_of(&self, method: &str, path: &str) -> Option<&str> {
-        let path = path.trim_end_matches('/');
-        self.routes.keys().map(String::as_str).find(|route| {
-            let Some((m, pattern)) = route.split_once(' ') else {
-                return false;
-            };
-            if m != method {
-                return false;
-            }
-            let want: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
-            let got: Vec<&str> = path.split('/').collect();
-            want.len() == got.len()
-                && want
-                    .iter()
-                    .zip(&got)
-                    .all(|(w, g)| (w.starts_with('{') && !g.is_empty()) || w == g)
-        })
-    }
-
+impl ContractCoverage {
     /// Compares the requests the run sent to `base_url` with the documented pairs.
-    pub fn coverage(&self, report: &RunReport, base_url: &str) -> ContractCoverage {
-        let mut tally = ContractTally::new(self.clone(), base_url);
+    pub fn of(contract: &Contract, report: &RunReport, base_url: &str) -> ContractCoverage {
+        let mut tally = ContractTally::new(std::sync::Arc::new(contract.clone()), base_url);
         for s in report.suites.iter().flat_map(|s| &s.scenarios) {
             tally.add(s);
         }
@@ -218,7 +187,7 @@ impl Contract {
 /// The contract's route × status pairs seen, gathered one scenario at a time as a run goes.
 #[derive(Debug)]
 pub struct ContractTally {
-    contract: Contract,
+    contract: std::sync::Arc<Contract>,
     base: Option<url::Url>,
     base_path: String,
     /// `POST /api/orders 201`: bounded by the contract, however many requests were sent.
@@ -226,7 +195,7 @@ pub struct ContractTally {
 }
 
 impl ContractTally {
-    pub fn new(contract: Contract, base_url: &str) -> ContractTally {
+    pub fn new(contract: std::sync::Arc<Contract>, base_url: &str) -> ContractTally {
         let base = url::Url::parse(base_url).ok();
         let base_path = base
             .as_ref()
@@ -306,6 +275,7 @@ mod tests {
                 .collect(),
             attempts: 1,
             duration: Default::default(),
+            verifies: Vec::new(),
         };
         let scenarios = outcomes
             .iter()
@@ -317,6 +287,7 @@ mod tests {
                 outcome: outcome.clone(),
                 steps: vec![step.clone()],
                 duration: Default::default(),
+                rules: Default::default(),
             })
             .collect();
         RunReport {
@@ -388,7 +359,7 @@ mod tests {
 
     #[test]
     fn routes_match_by_pattern_and_origin() {
-        let contract: Contract = serde_yaml::from_str(
+        let contract = Contract::parse(
             "routes:\n  GET /api/orders/stats: [200]\n  GET /api/orders/{id}: [200, 404]\n  POST /api/orders/{id}/cancel: [200, 400]\n",
         )
         .unwrap();
@@ -402,7 +373,7 @@ mod tests {
             ],
             &[("3.1", Outcome::Passed)],
         );
-        let c = contract.coverage(&r, "http://h:1/v1");
+        let c = ContractCoverage::of(&contract, &r, "http://h:1/v1");
         assert_eq!(
             c.exercised,
             [

@@ -9,6 +9,7 @@
 
 use super::causes;
 use super::coverage::{CaseVerdict, ContractCoverage, Coverage, PlanCase};
+use super::rules::{RuleCoverage, RuleLine, RuleVerdict};
 use super::terminal::human;
 use super::{sequence, svg};
 use crate::outcome::{
@@ -210,7 +211,7 @@ fn causes_card(out: &mut String, report: &RunReport) {
 /// Plan coverage and contract coverage, side by side on wide screens.
 fn overview(out: &mut String, report: &RunReport, coverage: &Coverage) {
     let cases = &coverage.plan;
-    if cases.is_empty() && coverage.contract.is_none() {
+    if cases.is_empty() && coverage.contract.is_none() && coverage.rules.is_none() {
         return;
     }
     out.push_str("<div class=\"overview\">\n");
@@ -220,7 +221,80 @@ fn overview(out: &mut String, report: &RunReport, coverage: &Coverage) {
     if let Some(c) = &coverage.contract {
         contract_card(out, c);
     }
+    if let Some(r) = &coverage.rules {
+        rules_card(out, r);
+    }
     out.push_str("</div>\n");
+}
+
+/// Rule coverage: the headline and a bar, the broken rules, then every rule no check decided,
+/// by why; the rules that held folded away.
+fn rules_card(out: &mut String, r: &RuleCoverage) {
+    let observable = r.observable();
+    let percent = (r.checked() * 100).checked_div(observable).unwrap_or(100);
+    let class = if r.count(RuleVerdict::Broken) > 0 {
+        "fail"
+    } else if r.checked() == observable {
+        "pass"
+    } else {
+        "warn"
+    };
+    let _ = write!(
+        out,
+        "<section class=\"card rules\"><h2>Rule coverage</h2>\n<p class=\"ratio {class}\"><b>{}/{observable}</b> observable contract rules checked <span class=\"muted\">({percent}%; {} held, {} broken, {} not observable)</span></p>\n<div class=\"bar\"><span class=\"{class}\" style=\"width:{percent}%\"></span></div>\n",
+        r.checked(),
+        r.count(RuleVerdict::Held),
+        r.count(RuleVerdict::Broken),
+        r.count(RuleVerdict::Unobservable),
+    );
+    for verdict in RuleVerdict::ALL {
+        let lines: Vec<&RuleLine> = r.rules.iter().filter(|l| l.verdict == verdict).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let folded = matches!(verdict, RuleVerdict::Held | RuleVerdict::Unobservable);
+        let heading = format!("{} ({})", capitalized(verdict.label()), lines.len());
+        if folded {
+            let _ = write!(
+                out,
+                "<details class=\"pairs-box\"><summary>{}</summary>",
+                escape(&heading)
+            );
+        } else {
+            let _ = write!(out, "<h3>{}</h3>", escape(&heading));
+        }
+        let _ = write!(out, "<ul class=\"rules {}\">", verdict.key());
+        for l in lines {
+            let why = match (&l.unobservable, l.broken_by.is_empty()) {
+                (Some(reason), _) => format!(" <span class=\"muted\">— {}</span>", escape(reason)),
+                (None, false) => format!(
+                    " <span class=\"muted\">— broken by {}</span>",
+                    escape(&l.broken_by.join("; "))
+                ),
+                (None, true) => String::new(),
+            };
+            let _ = write!(
+                out,
+                "<li><code>{}</code> {}{why}</li>",
+                escape(&l.id),
+                escape(&l.text)
+            );
+        }
+        out.push_str("</ul>");
+        if folded {
+            out.push_str("</details>");
+        }
+        out.push('\n');
+    }
+    out.push_str("</section>\n");
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn plan_table(out: &mut String, report: &RunReport, cases: &[PlanCase]) {
@@ -834,6 +908,11 @@ ul.pairs{list-style:none;padding:0;margin:6px 0;display:flex;flex-wrap:wrap;gap:
 ul.pairs li code{display:inline-block;padding:1px 8px;border-radius:6px;background:var(--bg);border:1px solid var(--line)}
 ul.pairs.missing li code{background:var(--amber-bg);border-color:#eac54f}
 .pairs-box{margin-top:10px}.pairs-box summary{cursor:pointer;color:var(--muted)}
+.card.rules{grid-column:1/-1}
+ul.rules{list-style:none;padding:0;margin:6px 0}ul.rules li{margin:3px 0}
+ul.rules li code{padding:1px 6px;border-radius:6px;background:var(--bg);border:1px solid var(--line)}
+ul.rules.broken li code{background:var(--red-bg);border-color:var(--red)}
+ul.rules.unchecked li code,ul.rules.blocked li code{background:var(--amber-bg);border-color:#eac54f}
 section.group{margin:26px 0}
 section.group>h2{font-size:17px;margin:0 0 10px;display:flex;align-items:center;gap:8px}
 section.group>h2 .count{font-size:12px;padding:1px 8px;border-radius:999px;background:var(--soft);color:var(--ink)}
@@ -976,6 +1055,7 @@ mod tests {
             traffic,
             attempts: 1,
             duration: Duration::from_millis(15),
+            verifies: Vec::new(),
         }
     }
 
@@ -988,6 +1068,7 @@ mod tests {
             outcome,
             steps,
             duration: Duration::from_millis(20),
+            rules: Default::default(),
         }
     }
 
@@ -1045,6 +1126,7 @@ mod tests {
         Coverage {
             plan: crate::report::coverage::PlanTally::of(r).cases(None),
             contract: Some(contract()),
+            rules: None,
         }
     }
 

@@ -7,6 +7,7 @@
 
 use super::causes::{self, Cause};
 use super::coverage::Coverage;
+use super::rules::{RuleCoverage, RuleVerdict};
 use crate::outcome::{
     CheckReport, Exchange, Outcome, RunReport, ScenarioReport, SnapshotWriteKind, StepReport,
     StepStatus,
@@ -19,8 +20,8 @@ use std::time::Duration;
 pub const FORMAT: &str = "gigcheck-report";
 /// The version of the shape; a reader refuses versions it does not know. Version 2 added the
 /// `blocked` outcome, `causes`, plan titles and verdicts, and steps' `precondition` and
-/// `unevaluated`.
-pub const VERSION: u32 = 2;
+/// `unevaluated`; version 3 the contract's `rules` and steps' `verifies`.
+pub const VERSION: u32 = 3;
 /// The oldest version read: version 1 files lack version 2's additions, which read as empty
 /// (so `report diff` compares a new run with an old baseline).
 pub const OLDEST_READ: u32 = 1;
@@ -31,7 +32,7 @@ pub const OLDEST_READ: u32 = 1;
 pub struct JsonReport {
     /// Always `gigcheck-report`.
     pub format: String,
-    /// The shape's version: 2.
+    /// The shape's version: 3.
     pub version: u32,
     /// The backend's base URL.
     pub target: Option<String>,
@@ -50,6 +51,9 @@ pub struct JsonReport {
     pub plan: Vec<JsonPlanCase>,
     /// The contract's documented route × status pairs, exercised or not.
     pub contract: Option<JsonContract>,
+    /// What the run tells of each of the contract's rules (`fixtures/contract.yaml`).
+    #[serde(default)]
+    pub rules: Option<JsonRules>,
     /// Snapshot files the run wrote.
     pub snapshots: Vec<JsonSnapshotWrite>,
     pub suites: Vec<JsonSuite>,
@@ -107,6 +111,45 @@ pub struct JsonContract {
     pub exercised: Vec<String>,
     /// Documented, never seen.
     pub missing: Vec<String>,
+}
+
+/// Rule coverage: counts by verdict, then every rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRules {
+    /// `142/150 observable contract rules checked`.
+    pub headline: String,
+    pub total: usize,
+    /// Rules a black-box client can observe.
+    pub observable: usize,
+    /// Rules a check of the run decided: held + broken.
+    pub checked: usize,
+    pub held: usize,
+    pub broken: usize,
+    pub blocked: usize,
+    pub skipped: usize,
+    /// Rules only scenarios outside this run verify.
+    pub not_run: usize,
+    /// Rules no scenario verifies.
+    pub unchecked: usize,
+    pub unobservable: usize,
+    /// Every rule, in the contract's order.
+    pub rules: Vec<JsonRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRule {
+    pub id: String,
+    pub text: String,
+    /// `held`, `broken`, `blocked`, `skipped`, `not-run`, `unchecked` or `unobservable`.
+    pub verdict: String,
+    /// Why no black-box client can observe it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unobservable: Option<String>,
+    /// The first scenarios that found it broken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub broken_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -187,6 +230,9 @@ pub struct JsonStep {
     pub exchange: Option<JsonExchange>,
     /// Every request the step sent.
     pub traffic: Vec<JsonTraffic>,
+    /// The contract rules the step's checks verify.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verifies: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -302,6 +348,7 @@ impl JsonReport {
                 exercised: c.exercised.clone(),
                 missing: c.missing.clone(),
             }),
+            rules: coverage.rules.as_ref().map(rules),
             snapshots: report
                 .run
                 .snapshot_writes
@@ -413,6 +460,33 @@ fn scenario(s: &ScenarioReport) -> JsonScenario {
     }
 }
 
+fn rules(r: &RuleCoverage) -> JsonRules {
+    JsonRules {
+        headline: r.headline(),
+        total: r.total(),
+        observable: r.observable(),
+        checked: r.checked(),
+        held: r.count(RuleVerdict::Held),
+        broken: r.count(RuleVerdict::Broken),
+        blocked: r.count(RuleVerdict::Blocked),
+        skipped: r.count(RuleVerdict::Skipped),
+        not_run: r.count(RuleVerdict::NotRun),
+        unchecked: r.count(RuleVerdict::Unchecked),
+        unobservable: r.count(RuleVerdict::Unobservable),
+        rules: r
+            .rules
+            .iter()
+            .map(|l| JsonRule {
+                id: l.id.clone(),
+                text: l.text.clone(),
+                verdict: l.verdict.key().into(),
+                unobservable: l.unobservable.clone(),
+                broken_by: l.broken_by.clone(),
+            })
+            .collect(),
+    }
+}
+
 fn step(s: &StepReport) -> JsonStep {
     JsonStep {
         phase: s.phase.label().into(),
@@ -435,6 +509,7 @@ fn step(s: &StepReport) -> JsonStep {
             .map(|r| format!("{} {} → {} → {}", r.method, r.from, r.status, r.to))
             .collect(),
         notes: s.notes.clone(),
+        verifies: s.verifies.clone(),
         exchange: s.exchange.as_ref().map(exchange),
         traffic: s
             .traffic
@@ -533,8 +608,10 @@ mod tests {
                         }],
                         attempts: 1,
                         duration: Duration::from_millis(2),
+                        verifies: Vec::new(),
                     }],
                     duration: Duration::from_millis(2),
+                    rules: Default::default(),
                 }],
             }],
         }

@@ -6,18 +6,20 @@
 //! `<error type="blocked">`, which test reporters count apart, as they count errors in setup.
 
 use super::causes::what_failed;
+use super::html::escape;
+use super::rules::{RuleCoverage, RuleVerdict};
 use super::text::{self, Palette};
 use crate::outcome::{Outcome, RunReport, ScenarioReport, SuiteReport};
 use junit_report::{ReportBuilder, TestCase, TestCaseBuilder, TestSuiteBuilder};
 use std::io::Write;
 
 /// The whole report at once.
-pub fn render(report: &RunReport) -> Result<Vec<u8>, String> {
+pub fn render(report: &RunReport, rules: Option<&RuleCoverage>) -> Result<Vec<u8>, String> {
     let mut writer = Writer::new(Vec::new(), report.run.started_at)?;
     for suite in &report.suites {
         writer.suite(suite)?;
     }
-    writer.finish()
+    writer.finish(rules)
 }
 
 /// Writes the report one suite at a time, as suites finish, so that a run of thousands of
@@ -73,11 +75,61 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
-    pub fn finish(mut self) -> Result<W, String> {
+    /// Closes the report; with rule coverage, after an empty `<testsuite>` whose properties
+    /// carry its counts (`gigcheck.rules.*`), where CI tools that read properties find them.
+    pub fn finish(mut self, rules: Option<&RuleCoverage>) -> Result<W, String> {
+        if let Some(rules) = rules {
+            let properties = rule_properties(rules)
+                .into_iter()
+                .map(|(name, value)| {
+                    format!(
+                        r#"<property name="{}" value="{}"/>"#,
+                        escape(&name),
+                        escape(&clean(&value))
+                    )
+                })
+                .collect::<String>();
+            write!(
+                self.out,
+                r#"<testsuite id="{}" name="{RULES_SUITE}" package="{RULES_SUITE}" tests="0" errors="0" failures="0" skipped="0" time="0"><properties>{properties}</properties></testsuite>"#,
+                self.suites
+            )
+            .map_err(write_error)?;
+        }
         write!(self.out, "{ROOT_CLOSE}").map_err(write_error)?;
         self.out.flush().map_err(write_error)?;
         Ok(self.out)
     }
+}
+
+/// The name of the suite that carries the rule coverage.
+pub const RULES_SUITE: &str = "gigcheck contract rule coverage";
+
+/// The rule coverage as JUnit properties: the headline, a count per verdict, and the ids of the
+/// rules broken and of those no scenario verifies.
+pub fn rule_properties(rules: &RuleCoverage) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("gigcheck.rules.headline".to_string(), rules.headline()),
+        ("gigcheck.rules.total".into(), rules.total().to_string()),
+        (
+            "gigcheck.rules.observable".into(),
+            rules.observable().to_string(),
+        ),
+        ("gigcheck.rules.checked".into(), rules.checked().to_string()),
+    ];
+    for (key, n) in rules.counts() {
+        out.push((format!("gigcheck.rules.{key}"), n.to_string()));
+    }
+    for verdict in [RuleVerdict::Broken, RuleVerdict::Unchecked] {
+        let ids: Vec<&str> = rules.ids(verdict).collect();
+        if !ids.is_empty() {
+            out.push((
+                format!("gigcheck.rules.{}.ids", verdict.key()),
+                ids.join(" "),
+            ));
+        }
+    }
+    out
 }
 
 fn write_error(e: std::io::Error) -> String {

@@ -7,10 +7,11 @@
 
 use super::causes::{self, Cause};
 use super::coverage::{CaseVerdict, ContractCoverage, Coverage};
+use super::rules::{RuleCoverage, RuleVerdict};
 use super::sequence::{self, Diagram, Lane};
 use super::terminal::human;
 use super::text::{self, Palette};
-use crate::outcome::{Outcome, RunReport, ScenarioReport};
+use crate::outcome::{Outcome, RunReport, ScenarioReport, plural};
 use std::fmt::Write as _;
 
 pub fn render(report: &RunReport, coverage: &Coverage) -> String {
@@ -21,6 +22,9 @@ pub fn render(report: &RunReport, coverage: &Coverage) -> String {
     plan(&mut out, coverage);
     if let Some(c) = &coverage.contract {
         contract_coverage(&mut out, c);
+    }
+    if let Some(r) = &coverage.rules {
+        rule_coverage(&mut out, r);
     }
     failures(&mut out, report, &causes);
     skipped(&mut out, report);
@@ -119,6 +123,63 @@ fn contract_coverage(out: &mut String, c: &ContractCoverage) {
         );
         for m in &c.missing {
             let _ = writeln!(out, "- `{}`", inline_code(m));
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+}
+
+/// The headline and counts, the broken rules with who broke them, then the rules no check
+/// decided (folded).
+fn rule_coverage(out: &mut String, r: &RuleCoverage) {
+    let _ = writeln!(
+        out,
+        "### Rule coverage\n\n{} ({} held, {} broken; {} not observable).\n",
+        r.headline(),
+        r.count(RuleVerdict::Held),
+        r.count(RuleVerdict::Broken),
+        r.count(RuleVerdict::Unobservable)
+    );
+    let broken: Vec<_> = r
+        .rules
+        .iter()
+        .filter(|l| l.verdict == RuleVerdict::Broken)
+        .collect();
+    if !broken.is_empty() {
+        let _ = writeln!(
+            out,
+            "| Broken rule | What it says | Broken by |\n|---|---|---|"
+        );
+        for l in broken {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                inline_code(&l.id),
+                escape(&l.text),
+                escape(&l.broken_by.join("; "))
+            );
+        }
+        out.push('\n');
+    }
+    for verdict in [
+        RuleVerdict::Blocked,
+        RuleVerdict::Skipped,
+        RuleVerdict::NotRun,
+        RuleVerdict::Unchecked,
+        RuleVerdict::Unobservable,
+    ] {
+        let lines: Vec<_> = r.rules.iter().filter(|l| l.verdict == verdict).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "<details><summary>{} {} ({})</summary>\n",
+            plural(lines.len(), "Rule"),
+            verdict.label(),
+            lines.len()
+        );
+        for l in lines {
+            let _ = writeln!(out, "- `{}` {}", inline_code(&l.id), escape(&l.text));
         }
         let _ = writeln!(out, "\n</details>\n");
     }

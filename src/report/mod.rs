@@ -18,6 +18,7 @@ pub mod live;
 pub mod markdown;
 pub mod merge;
 pub mod pretty;
+pub mod rules;
 pub mod sequence;
 pub mod svg;
 pub mod terminal;
@@ -63,7 +64,7 @@ pub fn render(
     coverage: &Coverage,
 ) -> Result<Vec<u8>, String> {
     match kind {
-        ReportKind::Junit => junit::render(report),
+        ReportKind::Junit => junit::render(report, coverage.rules.as_ref()),
         ReportKind::Json => json::JsonReport::of(report, coverage).render(),
         ReportKind::Html => Ok(html::render(report, coverage).into_bytes()),
         ReportKind::Markdown => Ok(markdown::render(report, coverage).into_bytes()),

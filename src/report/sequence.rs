@@ -194,6 +194,7 @@ mod tests {
             traffic,
             attempts: 1,
             duration: Default::default(),
+            verifies: Vec::new(),
         }
     }
 
@@ -206,6 +207,7 @@ mod tests {
             outcome: Outcome::Passed,
             steps,
             duration: Default::default(),
+            rules: Default::default(),
         }
     }
 

@@ -4,7 +4,8 @@
 
 use super::causes::Cause;
 use super::collect::Slowest;
-use super::coverage::{CaseVerdict, ContractCoverage, PlanCase};
+use super::coverage::{CaseVerdict, Coverage};
+use super::rules::{RuleCoverage, RuleVerdict};
 use super::text::{self, Palette};
 use crate::outcome::{
     Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteHead, Totals, plural,
@@ -192,8 +193,11 @@ impl Terminal {
         out
     }
 
-    /// The plan coverage table, and the contract's route × status pairs seen and not seen.
-    pub fn coverage(&self, cases: &[PlanCase], contract: Option<&ContractCoverage>) -> String {
+    /// The plan coverage table, the contract's route × status pairs seen and not seen, and
+    /// what the run tells of the contract's rules.
+    pub fn coverage(&self, coverage: &Coverage) -> String {
+        let cases = &coverage.plan;
+        let contract = coverage.contract.as_ref();
         let p = self.palette;
         let mut out = String::new();
         if !cases.is_empty() {
@@ -248,6 +252,83 @@ impl Terminal {
                     c.missing.join(", ")
                 );
             }
+        }
+        if let Some(rules) = &coverage.rules {
+            out.push_str(&self.rules(rules));
+        }
+        out
+    }
+
+    /// `Rule coverage: 142/150 observable contract rules checked`, then the broken rules with
+    /// the scenarios that broke them, then the rules no check decided, by why.
+    fn rules(&self, rules: &RuleCoverage) -> String {
+        let p = self.palette;
+        let mut out = String::new();
+        let mut tail = vec![format!(
+            "{} held, {} broken",
+            rules.count(RuleVerdict::Held),
+            rules.count(RuleVerdict::Broken)
+        )];
+        let unobservable = rules.count(RuleVerdict::Unobservable);
+        if unobservable > 0 {
+            tail.push(format!("{unobservable} more not observable"));
+        }
+        let _ = writeln!(
+            out,
+            "\n{} {} ({})",
+            p.bold("Rule coverage:"),
+            rules.headline(),
+            tail.join("; ")
+        );
+        for r in rules
+            .rules
+            .iter()
+            .filter(|r| r.verdict == RuleVerdict::Broken)
+        {
+            let by = if r.broken_by.is_empty() {
+                String::new()
+            } else {
+                p.dim(&format!(" (by {})", r.broken_by.join("; ")))
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} {}{by}",
+                p.paint("✗", Color::Red),
+                p.paint(&r.id, Color::Red),
+                r.text
+            );
+        }
+        for verdict in [
+            RuleVerdict::Blocked,
+            RuleVerdict::Skipped,
+            RuleVerdict::Unchecked,
+        ] {
+            let ids: Vec<&str> = rules.ids(verdict).collect();
+            if !ids.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    p.dim(&format!("{} {}:", ids.len(), verdict.label())),
+                    ids.join(", ")
+                );
+            }
+        }
+        // A partial run: what it could not reach is one line, not a list.
+        let elsewhere = rules.count(RuleVerdict::NotRun);
+        if elsewhere > 0 {
+            let _ = writeln!(
+                out,
+                "  {}",
+                p.dim(&format!(
+                    "{elsewhere} {} {} by scenarios outside this run",
+                    crate::outcome::plural(elsewhere, "rule"),
+                    if elsewhere == 1 {
+                        "is checked only"
+                    } else {
+                        "are checked only"
+                    }
+                ))
+            );
         }
         out
     }

@@ -90,6 +90,11 @@ pub struct Scenario {
     /// Tags for `--tag`, besides the suite's.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The contract rules (ids of `fixtures/contract.yaml`) this scenario as a whole verifies;
+    /// rules one step decides go on that step.
+    #[serde(default)]
+    #[schemars(with = "Vec<RuleId>")]
+    pub verifies: Vec<String>,
     /// Run with nothing else running: for scenarios that change what every scenario shares
     /// (a database outage, faults at the payment provider).
     #[serde(default)]
@@ -105,6 +110,34 @@ pub struct Scenario {
     pub teardown: Vec<Step>,
     #[serde(skip)]
     pub src: SourceRef,
+}
+
+impl Suite {
+    /// The contract rules the steps a scenario runs verify: the suite's setup and teardown,
+    /// the scenario's steps and teardown, and the steps of every fragment they include; sorted.
+    pub fn step_rules(&self, scenario: &Scenario) -> Vec<String> {
+        fn walk(steps: &[Step], out: &mut std::collections::BTreeSet<String>) {
+            for step in steps {
+                out.extend(step.verifies.iter().cloned());
+                if let Action::Include(Include {
+                    fragment: Some(f), ..
+                }) = &step.action
+                {
+                    walk(&f.steps, out);
+                }
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        for steps in [
+            &self.setup,
+            &scenario.steps,
+            &scenario.teardown,
+            &self.teardown,
+        ] {
+            walk(steps, &mut out);
+        }
+        out.into_iter().collect()
+    }
 }
 
 impl Scenario {
@@ -180,6 +213,8 @@ pub struct Step {
     pub once: bool,
     /// Variables set just before the step runs, from what earlier steps captured.
     pub vars: Vars,
+    /// The contract rules this step's checks verify.
+    pub verifies: Vec<String>,
     pub action: Action,
     pub src: SourceRef,
 }
@@ -336,6 +371,21 @@ struct RawStep {
     #[serde(default, deserialize_with = "unique::map")]
     #[schemars(with = "unique::Map<JsonTemplate>")]
     vars: Vars,
+    /// The contract rules (ids of `fixtures/contract.yaml`) this step's checks verify: each
+    /// check that would fail if the rule were broken.
+    #[serde(default)]
+    #[schemars(with = "Vec<RuleId>")]
+    verifies: Vec<String>,
+}
+
+/// A contract rule's id, as `fixtures/contract.yaml` names it: dotted lower-case words.
+#[derive(JsonSchema)]
+#[schemars(transform = rule_id_pattern)]
+#[allow(dead_code)]
+struct RuleId(String);
+
+fn rule_id_pattern(schema: &mut Schema) {
+    schema.insert("pattern".into(), "^[a-z0-9-]+(\\.[a-z0-9-]+)+$".into());
 }
 
 /// What a request does with a redirect answer.
@@ -366,6 +416,7 @@ fn step_rules(schema: &mut Schema) {
         json!({
             "expect": unset(message),
             "retry": unset(message),
+            "verifies": { "maxItems": 0, "errorMessage": message },
             "capture": { "additionalProperties": false, "errorMessage": message },
         })
     };
@@ -499,7 +550,7 @@ impl TryFrom<RawStep> for Step {
         } else if let Some(webhook) = raw.webhook.clone() {
             http(Call::Webhook(Box::new(webhook)))
         } else if let Some(hook) = raw.hook.clone() {
-            if has_checks {
+            if has_checks || !raw.verifies.is_empty() {
                 return Err(
                     "a `hook` step takes only `name`; it passes when the hook succeeds".into(),
                 );
@@ -508,6 +559,9 @@ impl TryFrom<RawStep> for Step {
         } else {
             if has_checks {
                 return Err("an `include` step takes only `name` and `with`; put `expect`, `capture` and `retry` on the fragment's own steps".into());
+            }
+            if !raw.verifies.is_empty() {
+                return Err("an `include` step checks nothing itself: put `verifies` on the fragment's steps whose checks decide the rules, or on the scenario".into());
             }
             Action::Include(Include {
                 path: raw.include.clone().unwrap_or_default(),
@@ -523,6 +577,7 @@ impl TryFrom<RawStep> for Step {
             unless: raw.unless,
             once: raw.once,
             vars: raw.vars,
+            verifies: raw.verifies,
             action,
             src: SourceRef::default(),
         })
