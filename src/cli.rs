@@ -382,9 +382,16 @@ pub struct MutantsArgs {
     pub specs: SpecArgs,
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Only this defect (repeatable) [default: every defect].
+    /// Only this defect (repeatable) [default: every defect]. Each defect is named after the
+    /// contract rule it breaks, e.g. `orders.create.total-sum`.
     #[arg(long = "defect", value_name = "NAME", value_parser = defect_parser())]
     pub defects: Vec<Defect>,
+    /// List the defects (each one's name and what it breaks) and run nothing.
+    #[arg(long, conflicts_with_all = ["defects", "markdown"])]
+    pub list: bool,
+    /// Also write the table as Markdown to this file (README's mutants table is made so).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<std::path::PathBuf>,
     /// Run the clean sandbox and every defect run with this legitimate variation on
     /// (repeatable; `all` for every one).
     #[arg(
@@ -420,9 +427,9 @@ pub struct ListArgs {
     pub rules: bool,
 }
 
-/// A defect name; an unknown one is a usage error that lists the names.
+/// A defect name (a contract rule's id); an unknown one is a usage error with the nearest name.
 fn defect_parser() -> impl TypedValueParser<Value = Defect> {
-    PossibleValuesParser::new(Defect::names()).try_map(|name| name.parse::<Defect>())
+    clap::builder::StringValueParser::new().try_map(|name| name.parse::<Defect>())
 }
 
 /// A variation name or `all`, as a set; an unknown one is a usage error that lists the names.
@@ -523,6 +530,17 @@ mod tests {
             run.sandbox_defects,
             [Defect::OversellRace, Defect::NoAdminCheck]
         );
+        let cli = Cli::try_parse_from([
+            "gigcheck",
+            "run",
+            "--sandbox-defect",
+            "orders.create.total-sum",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!()
+        };
+        assert_eq!(run.sandbox_defects, [Defect::TotalIgnoresQuantity]);
         let conflict = Cli::try_parse_from([
             "gigcheck",
             "run",
@@ -535,7 +553,7 @@ mod tests {
         let unknown = Cli::try_parse_from(["gigcheck", "sandbox", "--defect", "nope"]).unwrap_err();
         assert_eq!(unknown.exit_code(), 2);
         assert!(
-            unknown.to_string().contains("cancel-when-shipped"),
+            unknown.to_string().contains("gigcheck mutants --list"),
             "{unknown}"
         );
         let cli = Cli::try_parse_from([

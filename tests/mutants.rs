@@ -76,9 +76,10 @@ fn every_defect_caught_exits_0_with_the_table() {
     let out = p.gigcheck(&[
         "mutants",
         "--defect",
-        "cancel-when-shipped",
+        "orders.cancel.shipped-refused",
         "--defect",
-        "no-admin-check",
+        "orders.status.non-admin",
+        // The name it had before defects were named after rules.
         "--defect",
         "per-page-uncapped",
     ]);
@@ -92,10 +93,10 @@ fn every_defect_caught_exits_0_with_the_table() {
     assert_eq!(
         &stdout[table..],
         [
-            "DEFECT               CAUGHT BY",
-            "cancel-when-shipped  4.3",
-            "no-admin-check       2.2",
-            "per-page-uncapped    3.2",
+            "DEFECT                         CAUGHT BY",
+            "orders.cancel.shipped-refused  4.3",
+            "orders.status.non-admin        2.2",
+            "orders.list.per-page-cap       3.2",
             "caught 3/3",
         ],
         "{}",
@@ -112,21 +113,21 @@ fn an_escaped_defect_exits_1_and_is_named() {
         "mutants",
         "specs",
         "--defect",
-        "per-page-uncapped",
+        "orders.list.per-page-cap",
         "--defect",
-        "webhook-unverified",
+        "payment.webhook.bad-signature",
         "--jobs",
         "1",
     ]);
     assert_eq!(out.code, 1, "{}", out.all());
     let stdout = lines(&out.stdout);
     assert!(
-        stdout.contains(&"webhook-unverified  ESCAPED: no scenario failed with it on"),
+        stdout.contains(&"payment.webhook.bad-signature  ESCAPED: no scenario failed with it on"),
         "{}",
         out.all()
     );
     assert!(
-        stdout.contains(&"escaped: webhook-unverified (no spec notices it)"),
+        stdout.contains(&"escaped: payment.webhook.bad-signature (no spec notices it)"),
         "{}",
         out.all()
     );
@@ -164,12 +165,12 @@ fn run_through_the_embedded_sandbox_with_a_defect() {
     let p = project();
     let clean = p.gigcheck(&["run"]);
     assert_eq!(clean.code, 0, "{}", clean.all());
-    let broken = p.gigcheck(&["run", "--sandbox-defect", "cancel-when-shipped"]);
+    let broken = p.gigcheck(&["run", "--sandbox-defect", "orders.cancel.shipped-refused"]);
     assert_eq!(broken.code, 1, "{}", broken.all());
     assert!(
         broken
             .stdout
-            .contains("with defects: cancel-when-shipped with"),
+            .contains("with defects: orders.cancel.shipped-refused with"),
         "{}",
         broken.all()
     );
@@ -192,7 +193,7 @@ fn unknown_defects_and_conflicts_are_usage_errors() {
         let out = p.gigcheck(args);
         assert_eq!(out.code, 2, "{args:?}: {}", out.all());
         assert!(
-            out.stderr.contains("nope") && out.stderr.contains("oversell-race"),
+            out.stderr.contains("nope") && out.stderr.contains("gigcheck mutants --list"),
             "{args:?}: {}",
             out.stderr
         );

@@ -69,8 +69,8 @@ fn the_whole_plan_passes_against_the_embedded_default() {
     }
 }
 
-/// `gigcheck mutants` with these extra arguments: every defect must be caught.
-fn every_defect_is_caught(extra: &[&str]) {
+/// `gigcheck mutants` with these extra arguments: every defect must be caught. Returns stdout.
+fn every_defect_is_caught(extra: &[&str]) -> String {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(env!("CARGO_BIN_EXE_gigcheck"))
         .args(["mutants", "--no-color"])
@@ -78,21 +78,63 @@ fn every_defect_is_caught(extra: &[&str]) {
         .current_dir(root)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    let last = stdout.lines().last().unwrap_or_default();
-    let (caught, total) = last
-        .strip_prefix("caught ")
+    let (caught, total) = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("caught "))
         .and_then(|s| s.split_once('/'))
         .unwrap_or_else(|| panic!("no score line:\n{stdout}"));
     assert_eq!(caught, total, "{stdout}");
     assert!(total.parse::<usize>().unwrap() >= 19, "{stdout}");
+    stdout
 }
 
+/// What README.md holds between two marker lines.
+fn readme_between(start: &str, end: &str) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let from = readme
+        .find(start)
+        .unwrap_or_else(|| panic!("README.md has no line `{start}`"))
+        + start.len();
+    let to = readme[from..]
+        .find(end)
+        .unwrap_or_else(|| panic!("README.md has no line `{end}` after `{start}`"));
+    readme[from..from + to].trim().to_string()
+}
+
+/// The defects, and README's table of them, which `gigcheck mutants --markdown` writes: the test
+/// fails when the README shows something a fresh run does not say.
 #[test]
 fn the_plan_catches_every_planted_defect() {
-    every_defect_is_caught(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("mutants.md");
+    let stdout = every_defect_is_caught(&["--markdown", table.to_str().unwrap()]);
+    let written = std::fs::read_to_string(&table).unwrap();
+    assert_eq!(
+        readme_between(
+            "<!-- mutants table: `gigcheck mutants --markdown FILE` writes it; tests/plan.rs checks it -->",
+            "<!-- end of the mutants table -->"
+        ),
+        written.trim(),
+        "README.md's mutants table is not what a fresh run writes: paste {} into it\n{stdout}",
+        table.display()
+    );
+    // Every defect breaks a rule of the contract, by name.
+    let rules = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/contract.yaml"
+    ))
+    .unwrap();
+    for line in written.lines().filter_map(|l| l.strip_prefix("| `")) {
+        let name = line.split('`').next().unwrap();
+        assert!(
+            rules.contains(&format!("\n  {name}:")),
+            "`{name}` is no rule of fixtures/contract.yaml"
+        );
+    }
 }
 
 /// Variations are what a correct backend may do: with all of them on, defects are still defects.

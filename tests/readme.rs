@@ -17,8 +17,13 @@ fn yaml_blocks() -> Vec<String> {
 fn the_readme_example_validates() {
     let blocks = yaml_blocks();
     let p = Project::new();
-    p.write("specs/orders.yaml", &blocks[0]);
-    p.write("specs/_fragments/login.yaml", &blocks[1]);
+    // The complete example: a suite, then the fragment it includes.
+    let suite = blocks
+        .iter()
+        .position(|b| b.contains("\nscenarios:"))
+        .expect("a suite example");
+    p.write("specs/orders.yaml", &blocks[suite]);
+    p.write("specs/_fragments/login.yaml", &blocks[suite + 1]);
     p.write(
         "fixtures/schemas/created-order.json",
         "{\"type\": \"object\"}",

@@ -444,11 +444,17 @@ async fn expired_token_accepted() {
     assert_eq!((clean, broken), (401, 200));
 }
 
+/// The defects that were planted before defects were named after rules each have a test here,
+/// under their old name; every defect, these and the rest, is run against the whole plan by
+/// `gigcheck mutants` (`tests/plan.rs`), which must catch it.
 #[test]
-fn every_defect_is_tested_here() {
+fn every_classic_defect_is_tested_here() {
     let source = include_str!("sandbox_defects.rs");
-    for defect in Defect::ALL {
-        let test = format!("async fn {}()", defect.name().replace('-', "_"));
-        assert!(source.contains(&test), "no test for {defect}");
+    let classic: Vec<&Defect> = Defect::ALL.iter().filter(|d| d.alias().is_some()).collect();
+    assert!(classic.len() >= 21);
+    for defect in classic {
+        let name = defect.alias().unwrap_or_default();
+        let test = format!("async fn {}()", name.replace('-', "_"));
+        assert!(source.contains(&test), "no test for {defect} ({name})");
     }
 }

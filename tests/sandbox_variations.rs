@@ -845,7 +845,7 @@ fn the_run_banner_names_the_variations() {
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
         out.stdout.contains(
-            "with defects: no-addresses-route and variations: trailing-slash, rate-limits,"
+            "with defects: addresses.create.ok and variations: trailing-slash, rate-limits,"
         ),
         "{}",
         out.all()

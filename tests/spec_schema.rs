@@ -180,9 +180,18 @@ fn every_spec_and_fragment_validates_against_the_schema() {
 fn the_readme_examples_validate_against_the_schema() {
     let schema = compile(&printed_schema());
     let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).expect("README.md");
-    // The first two YAML blocks are the example suite and its login fragment.
-    let blocks: Vec<&str> = readme.split("```yaml\n").skip(1).take(2).collect();
-    assert_eq!(blocks.len(), 2);
+    // The complete example: the first suite block and its login fragment after it.
+    let all: Vec<&str> = readme.split("```yaml\n").skip(1).collect();
+    let suite = all
+        .iter()
+        .position(|b| {
+            b.split("```")
+                .next()
+                .unwrap_or_default()
+                .contains("\nscenarios:")
+        })
+        .expect("a suite example");
+    let blocks = &all[suite..suite + 2];
     for block in blocks {
         let text = block.split("```").next().unwrap_or_default();
         let value = yaml_value(text, "a README example");

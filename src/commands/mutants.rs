@@ -181,7 +181,117 @@ fn chosen(defects: &[Defect]) -> Vec<Defect> {
         .collect()
 }
 
+/// `--list`: every defect, its name and what it breaks.
+fn list() -> Exit {
+    let width = Defect::names().map(str::len).max().unwrap_or(0);
+    for &d in Defect::ALL {
+        println!("{:width$}  {}", d.name(), d.summary());
+    }
+    Exit::Passed
+}
+
+/// The table as Markdown: each defect (the rule it breaks), what goes wrong, and the plan cases
+/// of the scenarios that caught it (`3.1 (×2)`), the first few.
+fn markdown(rows: &[(Defect, Verdict)]) -> String {
+    const SHOWN: usize = 6;
+    let cell = |text: &str| text.replace('|', "\\|");
+    let mut out = String::from(
+        "| defect (the rule it breaks) | what goes wrong | caught by |\n|---|---|---|\n",
+    );
+    for (defect, verdict) in rows {
+        let by = match verdict {
+            Verdict::Caught(by) => {
+                let cases = case_counts(by);
+                let mut shown = cases[..cases.len().min(SHOWN)].join(", ");
+                if cases.len() > SHOWN {
+                    shown.push_str(&format!(" and {} more", cases.len() - SHOWN));
+                }
+                shown
+            }
+            Verdict::Escaped => "**escaped**".into(),
+            Verdict::Error(message) => format!("**error**: {message}"),
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            defect.name(),
+            cell(defect.summary()),
+            cell(&by)
+        ));
+    }
+    let caught = rows
+        .iter()
+        .filter(|(_, v)| matches!(v, Verdict::Caught(_)))
+        .count();
+    out.push_str(&format!("\nCaught {caught}/{}.\n", rows.len()));
+    out
+}
+
+/// Scenario labels as their plan cases, each once with how many: `[3.1] Pages…` twice → `3.1 (×2)`.
+fn case_counts(labels: &[String]) -> Vec<String> {
+    let mut counts: indexmap::IndexMap<&str, usize> = indexmap::IndexMap::new();
+    for label in labels {
+        let case = label
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .map_or(label.as_str(), |(id, _)| id);
+        *counts.entry(case).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(case, n)| {
+            if n == 1 {
+                case.to_string()
+            } else {
+                format!("{case} (×{n})")
+            }
+        })
+        .collect()
+}
+
+/// Which observable rules of the contract no defect breaks: the line after the table.
+fn rule_coverage(project: &Project) -> Option<String> {
+    let contract = project.contract.as_ref().filter(|c| !c.rules.is_empty())?;
+    let broken: HashSet<&str> = Defect::names().collect();
+    let observable: Vec<&str> = contract
+        .rules
+        .iter()
+        .filter(|(_, r)| r.observable())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let without: Vec<&str> = observable
+        .iter()
+        .copied()
+        .filter(|id| !broken.contains(id))
+        .collect();
+    let mut line = format!(
+        "defects break {}/{} observable contract rules",
+        observable.len() - without.len(),
+        observable.len()
+    );
+    if !without.is_empty() {
+        line.push_str(&format!("; no defect yet for: {}", without.join(", ")));
+    }
+    Some(line + "\n")
+}
+
 pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
+    if args.list {
+        return list();
+    }
+    if let Some(path) = &args.markdown {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        if !parent.is_dir() {
+            eprintln!(
+                "error: cannot write {}: {} is not a folder (nothing was run)",
+                path.display(),
+                parent.display()
+            );
+            return Exit::Usage;
+        }
+    }
     let (env, project, selected) = match super::load_runnable(&args.specs, &args.select) {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
@@ -245,9 +355,26 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
             }
         };
         let clean_passed = report_clean(&clean, palette);
-        let rows = run_defects(project, env, &defects, &variations, settings, &clean).await;
+        let rows = run_defects(
+            project.clone(),
+            env,
+            &defects,
+            &variations,
+            settings,
+            &clean,
+        )
+        .await;
         print!("{}", render(&rows, palette));
+        if let Some(line) = rule_coverage(&project) {
+            print!("{line}");
+        }
         let all_caught = rows.iter().all(|(_, v)| matches!(v, Verdict::Caught(_)));
+        if let Some(path) = &args.markdown
+            && let Err(e) = crate::atomic::write(path, markdown(&rows).as_bytes())
+        {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return Exit::Failed;
+        }
         if clean_passed && all_caught {
             Exit::Passed
         } else {
@@ -429,16 +556,25 @@ mod tests {
         ];
         let text = render(&rows, Palette { color: false });
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "DEFECT               CAUGHT BY");
-        assert_eq!(lines[1], "cancel-when-shipped  4.3, Ship then cancel");
+        assert_eq!(lines[0], "DEFECT                         CAUGHT BY");
+        assert_eq!(
+            lines[1],
+            "orders.cancel.shipped-refused  4.3, Ship then cancel"
+        );
         assert_eq!(
             lines[2],
-            "webhook-unverified   ESCAPED: no scenario failed with it on"
+            "payment.webhook.bad-signature  ESCAPED: no scenario failed with it on"
         );
-        assert_eq!(lines[3], "oversell-race        ERROR: no port");
+        assert_eq!(lines[3], "orders.create.no-oversell      ERROR: no port");
         assert_eq!(
             lines[4],
-            "escaped: webhook-unverified, oversell-race (no spec notices them)"
+            "escaped: payment.webhook.bad-signature, orders.create.no-oversell (no spec notices them)"
+        );
+        let md = markdown(&rows);
+        assert!(md.starts_with("| defect (the rule it breaks) | what goes wrong | caught by |\n|---|---|---|\n| `orders.cancel.shipped-refused` | a customer may cancel a shipped order | 4.3, Ship then cancel |\n"), "{md}");
+        assert!(
+            md.contains("| **escaped** |") && md.ends_with("\nCaught 1/3.\n"),
+            "{md}"
         );
         assert_eq!(lines[5], "caught 1/3");
         assert_eq!(lines.len(), 6);

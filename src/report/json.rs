@@ -128,6 +128,8 @@ pub struct JsonRules {
     pub broken: usize,
     pub blocked: usize,
     pub skipped: usize,
+    /// Rules named only by steps this run did not take.
+    pub unreached: usize,
     /// Rules only scenarios outside this run verify.
     pub not_run: usize,
     /// Rules no scenario verifies.
@@ -142,7 +144,8 @@ pub struct JsonRules {
 pub struct JsonRule {
     pub id: String,
     pub text: String,
-    /// `held`, `broken`, `blocked`, `skipped`, `not-run`, `unchecked` or `unobservable`.
+    /// `held`, `broken`, `blocked`, `skipped`, `unreached`, `not-run`, `unchecked` or
+    /// `unobservable`.
     pub verdict: String,
     /// Why no black-box client can observe it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -470,6 +473,7 @@ fn rules(r: &RuleCoverage) -> JsonRules {
         broken: r.count(RuleVerdict::Broken),
         blocked: r.count(RuleVerdict::Blocked),
         skipped: r.count(RuleVerdict::Skipped),
+        unreached: r.count(RuleVerdict::Unreached),
         not_run: r.count(RuleVerdict::NotRun),
         unchecked: r.count(RuleVerdict::Unchecked),
         unobservable: r.count(RuleVerdict::Unobservable),

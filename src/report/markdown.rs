@@ -163,6 +163,7 @@ fn rule_coverage(out: &mut String, r: &RuleCoverage) {
     for verdict in [
         RuleVerdict::Blocked,
         RuleVerdict::Skipped,
+        RuleVerdict::Unreached,
         RuleVerdict::NotRun,
         RuleVerdict::Unchecked,
         RuleVerdict::Unobservable,

@@ -21,6 +21,9 @@ pub enum RuleVerdict {
     Blocked,
     /// The scenarios that verify it were skipped.
     Skipped,
+    /// Scenarios of this run name it, but the steps that verify it did not run (the other
+    /// branch of a `when`/`unless`, or a `once` fragment another scenario ran before).
+    Unreached,
     /// Only scenarios outside this run (`--tag`, a file, a shard) verify it.
     NotRun,
     /// No scenario of the project verifies it.
@@ -30,11 +33,12 @@ pub enum RuleVerdict {
 }
 
 impl RuleVerdict {
-    pub const ALL: [RuleVerdict; 7] = [
+    pub const ALL: [RuleVerdict; 8] = [
         RuleVerdict::Broken,
         RuleVerdict::Held,
         RuleVerdict::Blocked,
         RuleVerdict::Skipped,
+        RuleVerdict::Unreached,
         RuleVerdict::NotRun,
         RuleVerdict::Unchecked,
         RuleVerdict::Unobservable,
@@ -47,6 +51,7 @@ impl RuleVerdict {
             RuleVerdict::Held => "held",
             RuleVerdict::Blocked => "blocked",
             RuleVerdict::Skipped => "skipped",
+            RuleVerdict::Unreached => "unreached",
             RuleVerdict::NotRun => "not-run",
             RuleVerdict::Unchecked => "unchecked",
             RuleVerdict::Unobservable => "unobservable",
@@ -60,6 +65,9 @@ impl RuleVerdict {
             RuleVerdict::Held => "held",
             RuleVerdict::Blocked => "blocked before their checks",
             RuleVerdict::Skipped => "skipped",
+            RuleVerdict::Unreached => {
+                "named by steps this run did not take (a `when`/`unless` branch)"
+            }
             RuleVerdict::NotRun => "checked only by scenarios outside this run",
             RuleVerdict::Unchecked => "verified by no scenario",
             RuleVerdict::Unobservable => "not observable by a black-box client",
@@ -145,6 +153,8 @@ pub struct RuleTally {
     contract: Arc<Contract>,
     /// Every rule some scenario of the project names, run or not.
     named: BTreeSet<String>,
+    /// Every rule the scenarios of this run name, whether their steps ran or not.
+    in_run: BTreeSet<String>,
     counts: HashMap<String, Counts>,
 }
 
@@ -154,11 +164,17 @@ impl RuleTally {
         RuleTally {
             contract,
             named,
+            in_run: BTreeSet::new(),
             counts: HashMap::new(),
         }
     }
 
     pub fn add(&mut self, s: &ScenarioReport) {
+        for id in s.rules.scenario.iter().chain(&s.rules.steps) {
+            if !self.in_run.contains(id) {
+                self.in_run.insert(id.clone());
+            }
+        }
         for (id, result) in s.rule_results() {
             let c = self.counts.entry(id.to_string()).or_default();
             match result {
@@ -191,6 +207,7 @@ impl RuleTally {
                         Some(c) if c.held > 0 => RuleVerdict::Held,
                         Some(c) if c.blocked > 0 => RuleVerdict::Blocked,
                         Some(c) if c.skipped > 0 => RuleVerdict::Skipped,
+                        _ if self.in_run.contains(id) => RuleVerdict::Unreached,
                         _ if self.named.contains(id) => RuleVerdict::NotRun,
                         _ => RuleVerdict::Unchecked,
                     }
@@ -260,10 +277,11 @@ mod tests {
     #[test]
     fn each_rule_gets_the_verdict_its_checks_earned() {
         let contract = Contract::parse(
-            "rules:\n  a.held: x\n  a.broken: x\n  a.blocked: x\n  a.skipped: x\n  a.elsewhere: x\n  a.nobody: x\n  a.hidden:\n    text: x\n    unobservable: inside\n  a.whole: x\n",
+            "rules:\n  a.unreached: x\n  a.held: x\n  a.broken: x\n  a.blocked: x\n  a.skipped: x\n  a.elsewhere: x\n  a.nobody: x\n  a.hidden:\n    text: x\n    unobservable: inside\n  a.whole: x\n",
         )
         .unwrap();
         let named: BTreeSet<String> = [
+            "a.unreached",
             "a.held",
             "a.broken",
             "a.blocked",
@@ -281,7 +299,7 @@ mod tests {
             Outcome::Passed,
             &["a.whole"],
             vec![step(&["a.held", "a.broken"], StepStatus::Passed, false)],
-            &["a.held", "a.broken"],
+            &["a.held", "a.broken", "a.unreached"],
         ));
         tally.add(&scenario(
             "two",
@@ -303,6 +321,7 @@ mod tests {
         let c = tally.coverage();
         let verdict = |id: &str| c.rules.iter().find(|r| r.id == id).unwrap().verdict;
         assert_eq!(verdict("a.held"), RuleVerdict::Held);
+        assert_eq!(verdict("a.unreached"), RuleVerdict::Unreached);
         assert_eq!(verdict("a.broken"), RuleVerdict::Broken);
         assert_eq!(verdict("a.blocked"), RuleVerdict::Blocked);
         assert_eq!(verdict("a.skipped"), RuleVerdict::Skipped);
@@ -312,9 +331,9 @@ mod tests {
         assert_eq!(verdict("a.whole"), RuleVerdict::Held);
         let broken = c.rules.iter().find(|r| r.id == "a.broken").unwrap();
         assert_eq!(broken.broken_by, ["two"]);
-        assert_eq!(c.observable(), 7);
+        assert_eq!(c.observable(), 8);
         assert_eq!(c.checked(), 3);
-        assert_eq!(c.headline(), "3/7 observable contract rules checked");
+        assert_eq!(c.headline(), "3/8 observable contract rules checked");
     }
 
     #[test]

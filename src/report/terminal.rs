@@ -301,6 +301,7 @@ impl Terminal {
         for verdict in [
             RuleVerdict::Blocked,
             RuleVerdict::Skipped,
+            RuleVerdict::Unreached,
             RuleVerdict::Unchecked,
         ] {
             let ids: Vec<&str> = rules.ids(verdict).collect();

@@ -45,6 +45,13 @@ pub enum Filter {
     /// Claims (an object) as a JWT signed HS256 with the `jwt_secret` variable — the
     /// deployment's own key (`GIGCHECK_JWT_SECRET`), to mint expired or `exp`-less tokens.
     Jwt,
+    /// The same, signed with another variable's value: `jwt(public_key)`, e.g. a key that was
+    /// published and must be refused.
+    JwtWith(String),
+    /// A JWT's claims (its payload, decoded, not verified), to check what a backend issues.
+    JwtClaims,
+    /// A JWT's header, decoded (`alg`, `typ`).
+    JwtHeader,
 }
 
 /// The variable the `jwt` filter signs with.
@@ -83,11 +90,13 @@ const MAX_OPERAND: i64 = 999_999_999;
 const MAX_REPEAT_BYTES: usize = 64 << 20;
 
 impl Filter {
-    pub const ALL: [(&'static str, Filter); 4] = [
+    pub const ALL: [(&'static str, Filter); 6] = [
         ("cents", Filter::Cents),
         ("int", Filter::Int),
         ("string", Filter::String),
         ("jwt", Filter::Jwt),
+        ("jwt_claims", Filter::JwtClaims),
+        ("jwt_header", Filter::JwtHeader),
     ];
 
     /// `cents`, `int`, `string`, `repeat(N)` with N at most 64 Mi, or `plus(N)`, `minus(N)`,
@@ -118,6 +127,17 @@ impl Filter {
                     .filter(|n| n.abs() <= MAX_OPERAND)
                     .map(|n| Filter::Arithmetic(op, Operand::Number(n)));
             }
+        }
+        if let Some(name) = text
+            .strip_prefix("jwt(")
+            .and_then(|r| r.strip_suffix(')'))
+            .map(trim_space)
+            .filter(|n| {
+                n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        {
+            return Some(Filter::JwtWith(name.to_string()));
         }
         if let Some(n) = text
             .strip_prefix("repeat(")
@@ -181,15 +201,43 @@ impl Filter {
                 Value::String(s) => Value::String(s),
                 other => Value::String(other.to_string()),
             }),
-            Filter::Jwt => {
+            Filter::JwtClaims | Filter::JwtHeader => {
+                let part = usize::from(*self == Filter::JwtClaims);
+                let decoded = value
+                    .as_str()
+                    .and_then(|t| t.trim().split('.').nth(part))
+                    .and_then(|p| {
+                        use base64::Engine as _;
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD
+                            .decode(p.trim_end_matches('='))
+                            .ok()
+                    })
+                    .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+                decoded.ok_or_else(|| RenderError::Filter {
+                    placeholder: shown.to_string(),
+                    message: format!(
+                        "`{}` needs a JWT (three base64url parts), got {value}",
+                        self.name()
+                    ),
+                })
+            }
+            Filter::Jwt | Filter::JwtWith(_) => {
+                let var = match self {
+                    Filter::JwtWith(name) => name.as_str(),
+                    _ => JWT_SECRET_VAR,
+                };
                 let secret = lookup
-                    .var(JWT_SECRET_VAR)
+                    .var(var)
                     .and_then(Value::as_str)
                     .ok_or_else(|| RenderError::Filter {
                         placeholder: shown.to_string(),
-                        message: format!(
-                            "`jwt` signs with the `{JWT_SECRET_VAR}` variable, which is not set (GIGCHECK_JWT_SECRET)"
-                        ),
+                        message: if var == JWT_SECRET_VAR {
+                            format!(
+                                "`jwt` signs with the `{JWT_SECRET_VAR}` variable, which is not set (GIGCHECK_JWT_SECRET)"
+                            )
+                        } else {
+                            format!("`jwt({var})` signs with `{var}`, which is not a string")
+                        },
                     })?;
                 if !value.is_object() {
                     return Err(RenderError::Filter {
@@ -237,6 +285,9 @@ impl Filter {
     }
 
     fn name(&self) -> &'static str {
+        if let Filter::JwtWith(_) = self {
+            return "jwt";
+        }
         if let Filter::Arithmetic(op, _) = self {
             return Operation::ALL
                 .iter()
@@ -343,7 +394,7 @@ pub enum TemplateSyntaxError {
     )]
     BadName(String),
     #[error(
-        "unknown filter `{0}`; filters are `cents`, `int`, `string`, `jwt`, `repeat(N)`, `plus(N)`, `minus(N)` and `times(N)`"
+        "unknown filter `{0}`; filters are `cents`, `int`, `string`, `jwt`, `jwt(key_var)`, `jwt_claims`, `jwt_header`, `repeat(N)`, `plus(N)`, `minus(N)` and `times(N)`"
     )]
     BadFilter(String),
     #[error(
@@ -461,7 +512,9 @@ impl Template {
             Part::Placeholder(_, filters) => filters
                 .iter()
                 .filter_map(|f| match f {
-                    Filter::Arithmetic(_, Operand::Var(name)) => Some(name.as_str()),
+                    Filter::Arithmetic(_, Operand::Var(name)) | Filter::JwtWith(name) => {
+                        Some(name.as_str())
+                    }
                     _ => None,
                 })
                 .collect::<Vec<_>>(),
@@ -700,6 +753,32 @@ mod tests {
                 json!({"id": 7, "items": [{"sku": "GPU-1"}]}),
             ),
         ]))
+    }
+
+    #[test]
+    fn jwt_filters_sign_with_a_named_key_and_read_tokens_back() {
+        let mut v = vars();
+        v.0.insert("published".into(), json!("public-key"));
+        v.0.insert("claims".into(), json!({"user_id": 7, "exp": 99}));
+        let t = Template::parse("{{claims | jwt(published)}}").unwrap();
+        let token = t.render_value(&v).unwrap();
+        let key = jsonwebtoken::DecodingKey::from_secret(b"public-key");
+        let mut check = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        check.validate_exp = false;
+        let decoded = jsonwebtoken::decode::<Value>(token.as_str().unwrap(), &key, &check).unwrap();
+        assert_eq!(decoded.claims, json!({"user_id": 7, "exp": 99}));
+        v.0.insert("token".into(), token);
+        let claims = Template::parse("{{token | jwt_claims}}").unwrap();
+        assert_eq!(claims.render_value(&v).unwrap()["user_id"], json!(7));
+        let header = Template::parse("{{token | jwt_header}}").unwrap();
+        assert_eq!(header.render_value(&v).unwrap()["alg"], json!("HS256"));
+        assert!(claims.operand_vars().next().is_none());
+        assert_eq!(t.operand_vars().collect::<Vec<_>>(), ["published"]);
+        v.0.insert("token".into(), json!("not-a-jwt"));
+        let err = claims.render_value(&v).unwrap_err().to_string();
+        assert!(err.contains("`jwt_claims` needs a JWT"), "{err}");
+        let missing = Template::parse("{{claims | jwt(nope)}}").unwrap();
+        assert!(missing.render_value(&v).is_err());
     }
 
     #[test]
