@@ -189,7 +189,8 @@ async fn token_rules() {
             vec![],
         )
         .await;
-    assert_eq!((r.status, r.error()), (401, "Invalid token"));
+    // Another scheme carries no bearer token: the contract calls it missing.
+    assert_eq!((r.status, r.error()), (401, "Token is missing"));
 
     // Every protected route checks.
     for (method, path) in [
@@ -229,7 +230,7 @@ async fn catalogue() {
     assert!(total >= 10);
     assert_eq!(
         (r.body["page"].as_i64(), r.body["limit"].as_i64()),
-        (Some(1), Some(20))
+        (Some(1), Some(24))
     );
     let p = &r.body["products"][0];
     for field in [

@@ -52,6 +52,10 @@ pub enum Filter {
     JwtClaims,
     /// A JWT's header, decoded (`alg`, `typ`).
     JwtHeader,
+    /// A number rounded up to a whole number (`{{total | div(2) | ceil}}`: pages of 2).
+    Ceil,
+    /// A number rounded down to a whole number.
+    Floor,
 }
 
 /// The variable the `jwt` filter signs with.
@@ -63,13 +67,16 @@ pub enum Operation {
     Plus,
     Minus,
     Times,
+    /// `div(2)`: divided by (a whole number that is not 0, or a variable).
+    Div,
 }
 
 impl Operation {
-    const ALL: [(&'static str, Operation); 3] = [
+    const ALL: [(&'static str, Operation); 4] = [
         ("plus", Operation::Plus),
         ("minus", Operation::Minus),
         ("times", Operation::Times),
+        ("div", Operation::Div),
     ];
 }
 
@@ -90,13 +97,15 @@ const MAX_OPERAND: i64 = 999_999_999;
 const MAX_REPEAT_BYTES: usize = 64 << 20;
 
 impl Filter {
-    pub const ALL: [(&'static str, Filter); 6] = [
+    pub const ALL: [(&'static str, Filter); 8] = [
         ("cents", Filter::Cents),
         ("int", Filter::Int),
         ("string", Filter::String),
         ("jwt", Filter::Jwt),
         ("jwt_claims", Filter::JwtClaims),
         ("jwt_header", Filter::JwtHeader),
+        ("ceil", Filter::Ceil),
+        ("floor", Filter::Floor),
     ];
 
     /// `cents`, `int`, `string`, `repeat(N)` with N at most 64 Mi, or `plus(N)`, `minus(N)`,
@@ -169,6 +178,15 @@ impl Filter {
             Filter::Cents => {
                 let n = number(&value).ok_or_else(fail)?;
                 Ok(Value::from((n * 100.0).round() as i64))
+            }
+            Filter::Ceil | Filter::Floor => {
+                let n = number(&value).ok_or_else(fail)?;
+                let whole = if *self == Filter::Ceil {
+                    n.ceil()
+                } else {
+                    n.floor()
+                };
+                Ok(number_value(whole))
             }
             Filter::Int => {
                 let n = number(&value).ok_or_else(fail)?;
@@ -278,6 +296,13 @@ impl Filter {
                     Operation::Plus => x + n,
                     Operation::Minus => x - n,
                     Operation::Times => x * n,
+                    Operation::Div if n == 0.0 => {
+                        return Err(RenderError::Filter {
+                            placeholder: shown.to_string(),
+                            message: "`div` by 0".into(),
+                        });
+                    }
+                    Operation::Div => x / n,
                 };
                 Ok(number_value(result))
             }
@@ -394,7 +419,7 @@ pub enum TemplateSyntaxError {
     )]
     BadName(String),
     #[error(
-        "unknown filter `{0}`; filters are `cents`, `int`, `string`, `jwt`, `jwt(key_var)`, `jwt_claims`, `jwt_header`, `repeat(N)`, `plus(N)`, `minus(N)` and `times(N)`"
+        "unknown filter `{0}`; filters are `cents`, `int`, `string`, `ceil`, `floor`, `jwt`, `jwt(key_var)`, `jwt_claims`, `jwt_header`, `repeat(N)`, `plus(N)`, `minus(N)`, `times(N)` and `div(N)`"
     )]
     BadFilter(String),
     #[error(
@@ -669,7 +694,7 @@ pub(crate) fn syntax_regex() -> String {
     // `env.NAME`, or any dotted name whose first segment is not exactly `env`.
     let name = format!(r"(?:env\.{seg}|(?!env(?!{NAME_CHAR})){seg}(?:\.{seg})*)");
     let filter = format!(
-        r"(?:cents|int|string|jwt|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\)|(?:plus|minus|times)\({SPACE}*(?:-?[0-9]{{1,9}}|[A-Za-z_][A-Za-z0-9_]*){SPACE}*\))"
+        r"(?:cents|int|string|ceil|floor|jwt_claims|jwt_header|jwt\({SPACE}*[A-Za-z_][A-Za-z0-9_]*{SPACE}*\)|jwt|repeat\({SPACE}*{REPEAT_COUNT}{SPACE}*\)|(?:plus|minus|times|div)\({SPACE}*(?:-?[0-9]{{1,9}}|[A-Za-z_][A-Za-z0-9_]*){SPACE}*\))"
     );
     let placeholder = format!(r"\{{\{{{SPACE}*{name}{SPACE}*(?:\|{SPACE}*{filter}{SPACE}*)*\}}\}}");
     // `{{"text"}}`: no `"` inside, and no `}}` (the parser ends a placeholder at the first one).
@@ -753,6 +778,20 @@ mod tests {
                 json!({"id": 7, "items": [{"sku": "GPU-1"}]}),
             ),
         ]))
+    }
+
+    #[test]
+    fn division_and_rounding() {
+        let t =
+            Template::parse("{{qty | div(2) | ceil}} {{qty | div(2) | floor}} {{qty | div(4)}}")
+                .unwrap();
+        assert_eq!(t.render(&vars()).unwrap(), "2 1 0.75");
+        let err = Template::parse("{{qty | div(0)}}")
+            .unwrap()
+            .render(&vars())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`div` by 0"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! `created_at`).
 
 use super::db::{self, Db};
+use super::defects::{Defect, Defects};
 use super::errors::ApiError;
 use super::extract::{Fields, JsonBody, missing};
 use super::limits::{self, ClientIp, Limit};
@@ -41,38 +42,54 @@ pub const TOKEN_TTL_SECS: u64 = 3600;
 pub struct Claims {
     pub user_id: i64,
     pub is_admin: bool,
+    /// Required (a token without it is invalid) unless the `auth.token.no-exp` defect is on.
+    #[serde(default)]
     pub exp: u64,
     #[serde(default)]
     pub iat: u64,
 }
 
-/// Signs and checks tokens with one HS256 secret.
+/// The signing key the public GigGatek code ships as a constant: anyone can sign with it, so a
+/// deployment must not (only the `auth.token.published-key-refused` defect accepts it).
+pub const PUBLISHED_JWT_SECRET: &str = "giggatek_secure_jwt_key_change_in_production";
+
+/// Signs and checks tokens with one HS256 secret (the token defects live here too).
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    defects: Defects,
 }
 
 impl JwtKeys {
-    /// `check_expiry` false is the `expired-token-accepted` defect.
-    pub fn new(secret: &[u8], check_expiry: bool) -> JwtKeys {
+    pub fn new(secret: &[u8], defects: Defects) -> JwtKeys {
         let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.leeway = 0;
-        validation.validate_exp = check_expiry;
-        validation.set_required_spec_claims(&["exp"]);
+        validation.validate_exp = !defects.has(Defect::ExpiredTokenAccepted);
+        if defects.has(Defect::TokenWithoutExpiryAccepted) {
+            validation.set_required_spec_claims::<&str>(&[]);
+        } else {
+            validation.set_required_spec_claims(&["exp"]);
+        }
         JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            defects,
         }
     }
 
     pub fn issue(&self, user_id: i64, is_admin: bool) -> Result<String, ApiError> {
         let now = jsonwebtoken::get_current_timestamp();
+        let ttl = if self.defects.has(Defect::DayLongTokens) {
+            24 * TOKEN_TTL_SECS
+        } else {
+            TOKEN_TTL_SECS
+        };
         let claims = Claims {
             user_id,
             is_admin,
-            exp: now + TOKEN_TTL_SECS,
+            exp: now + ttl,
             iat: now,
         };
         jsonwebtoken::encode(
@@ -86,7 +103,37 @@ impl JwtKeys {
     /// The claims of a valid token; the signature is checked before the expiry, so a forged
     /// expired token is `Invalid token`, not `Token has expired`.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
+        let d = self.defects;
+        if d.has(Defect::MalformedToken500) && token.split('.').count() != 3 {
+            // PyJWT's `DecodeError: Not enough segments`, unhandled.
+            return Err(ApiError::internal("DecodeError: Not enough segments"));
+        }
+        if d.has(Defect::AlgNoneAccepted)
+            && let Some(claims) = unverified_claims(token, true)
+        {
+            return Ok(claims);
+        }
+        if d.has(Defect::SignatureNotVerified)
+            && let Some(claims) = unverified_claims(token, false)
+        {
+            // `jwt.decode(token, options={"verify_signature": False})`: the expiry still counts.
+            if claims.exp <= jsonwebtoken::get_current_timestamp() {
+                return Err(ApiError::Unauthorized("Token has expired"));
+            }
+            return Ok(claims);
+        }
+        let mut decoded = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation);
+        let bad_signature = decoded
+            .as_ref()
+            .is_err_and(|e| matches!(e.kind(), ErrorKind::InvalidSignature));
+        if bad_signature && d.has(Defect::PublishedKeyAccepted) {
+            let published = DecodingKey::from_secret(PUBLISHED_JWT_SECRET.as_bytes());
+            decoded = jsonwebtoken::decode::<Claims>(token, &published, &self.validation);
+        }
+        match decoded {
+            Ok(data) if d.has(Defect::TokenNeedsIat) && data.claims.iat == 0 => {
+                Err(ApiError::Unauthorized("Invalid token"))
+            }
             Ok(data) => Ok(data.claims),
             Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
                 Err(ApiError::Unauthorized("Token has expired"))
@@ -94,6 +141,24 @@ impl JwtKeys {
             Err(_) => Err(ApiError::Unauthorized("Invalid token")),
         }
     }
+}
+
+/// A token's claims read without checking its signature (what the `auth.token.alg-none` and
+/// `auth.token.bad-signature` defects trust); `only_alg_none`: only when the header says
+/// `alg: none`.
+fn unverified_claims(token: &str, only_alg_none: bool) -> Option<Claims> {
+    use base64::Engine as _;
+    let decode = |part: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part.trim_end_matches('='))
+            .ok()
+    };
+    let mut parts = token.split('.');
+    let header: Value = serde_json::from_slice(&decode(parts.next()?)?).ok()?;
+    if only_alg_none && !header["alg"].as_str()?.eq_ignore_ascii_case("none") {
+        return None;
+    }
+    serde_json::from_slice(&decode(parts.next()?)?).ok()
 }
 
 fn hasher() -> Argon2<'static> {
@@ -226,7 +291,8 @@ pub fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     }
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ApiError::Unauthorized("Invalid token"));
+        // Another scheme (`Basic …`) carries no bearer token: the contract calls it missing.
+        return Err(ApiError::Unauthorized("Token is missing"));
     }
     let token = token.trim();
     if token.is_empty() {
@@ -239,6 +305,14 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<AuthUser, ApiError> {
+        if state.defects.has(Defect::MissingToken500)
+            && !parts.headers.contains_key(header::AUTHORIZATION)
+        {
+            // `request.headers.get('Authorization').split(' ')[1]` on None.
+            return Err(ApiError::internal(
+                "'NoneType' object has no attribute 'split'",
+            ));
+        }
         let claims = state.jwt.verify(bearer_token(parts)?)?;
         load_user(&state.db, claims.user_id)
             .await?
@@ -290,17 +364,38 @@ pub async fn register(
     state.counts.signup();
     within_limit(&state, limits::SIGNUPS, ip)?;
     let JsonBody(body) = body?;
+    let d = state.defects;
     let f = Fields(&body);
     let email = f.required_str("email")?.to_lowercase();
     let password = password_field(&f)?;
-    let first_name = f.required_str("first_name")?.to_string();
-    let last_name = f.required_str("last_name")?.to_string();
-    if !email_is_valid(&email) {
+    let (first_name, last_name) = if d.has(Defect::NamesOptional) {
+        let name = |n| f.optional_str(n).map(|s| s.unwrap_or_default().to_string());
+        (name("first_name")?, name("last_name")?)
+    } else {
+        (
+            f.required_str("first_name")?.to_string(),
+            f.required_str("last_name")?.to_string(),
+        )
+    };
+    if !email_is_valid(&email) && !d.has(Defect::EmailNotValidated) {
         return Err(ApiError::bad_request("Invalid email format"));
     }
-    if !password_is_strong(&password) {
+    let strong = if d.has(Defect::PasswordLengthOnly) {
+        password.chars().count() >= 8
+    } else {
+        password_is_strong(&password)
+    };
+    if !strong {
         return Err(ApiError::bad_request(WEAK_PASSWORD));
     }
+    // Mass assignment: a privilege flag taken from the body.
+    let asked_admin = d.has(Defect::RegisterTakesIsAdmin)
+        && matches!(
+            body.get("is_admin"),
+            Some(Value::Bool(true)) | Some(Value::Number(_))
+        )
+        && body.get("is_admin") != Some(&json!(0));
+    let is_admin = asked_admin || d.has(Defect::NewAccountsAdmin);
     let hash = hash_password(&password)?;
     let created_at = db::now();
     let (e, fnm, lnm, at) = (
@@ -309,27 +404,33 @@ pub async fn register(
         last_name.clone(),
         created_at.clone(),
     );
+    let checks_taken = !d.has(Defect::DuplicateEmail500);
     let id = state
         .db
         .write(move |tx| {
             let taken: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)", [&e], |r| r.get(0))?;
-            if taken {
+            if taken && checks_taken {
                 return Err(ApiError::Conflict("Email already registered".into()));
             }
             tx.execute(
                 "INSERT INTO users (email, password_hash, first_name, last_name, is_admin, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 0, ?5)",
-                params![e, hash, fnm, lnm, at],
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![e, hash, fnm, lnm, is_admin, at],
             )?;
             Ok(tx.last_insert_rowid())
         })
         .await?;
-    let token = state.jwt.issue(id, false)?;
+    let token = state.jwt.issue(id, is_admin)?;
     let mut user =
         json!({ "id": id, "email": email, "first_name": first_name, "last_name": last_name });
     add_created_at(&mut user, created_at, state.variations);
+    let status = if d.has(Defect::RegisterAnswers200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((
-        StatusCode::CREATED,
+        status,
         Json(json!({
             "message": "User registered successfully",
             "token": token,
@@ -348,9 +449,15 @@ pub async fn login(
     state.counts.login();
     within_limit(&state, limits::LOGINS, ip)?;
     let JsonBody(body) = body?;
+    let d = state.defects;
     let f = Fields(&body);
     let email = f.required_str("email")?.to_lowercase();
-    let password = password_field(&f)?;
+    let password = match password_field(&f) {
+        Err(_) if d.has(Defect::LoginMissingPassword401) => {
+            return Err(ApiError::Unauthorized("Invalid email or password"));
+        }
+        other => other?,
+    };
     let found = state
         .db
         .read(move |conn| {
@@ -375,21 +482,37 @@ pub async fn login(
     let user = match found {
         Some((user, hash)) if verify_password(&password, &hash) => user,
         Some(_) => return Err(ApiError::Unauthorized("Invalid email or password")),
+        None if d.has(Defect::UnknownEmailTold) => {
+            return Err(ApiError::NotFound("User not found".into()));
+        }
         None => {
             let _ = verify_password(&password, dummy_hash());
             return Err(ApiError::Unauthorized("Invalid email or password"));
         }
     };
     let token = state.jwt.issue(user.id, user.is_admin)?;
-    let shown = with_extras(&state, user.json(state.variations), user.id).await?;
+    let mut shown = with_extras(&state, user.json(state.variations), user.id).await?;
+    if d.has(Defect::LoginWithoutIsAdmin)
+        && let Some(user) = shown.as_object_mut()
+    {
+        user.remove("is_admin");
+    }
+    let token_field = if d.has(Defect::LoginTokenRenamed) {
+        "access_token"
+    } else {
+        "token"
+    };
     Ok(Json(
-        json!({ "message": "Login successful", "token": token, "user": shown }),
+        json!({ "message": "Login successful", token_field: token, "user": shown }),
     ))
 }
 
 /// `GET /api/auth/me`
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
     let shown = with_extras(&state, user.json(state.variations), user.id).await?;
+    if state.defects.has(Defect::MeUnwrapped) {
+        return Ok(Json(shown));
+    }
     Ok(Json(json!({ "user": shown })))
 }
 
@@ -400,7 +523,7 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn keys() -> JwtKeys {
-        JwtKeys::new(b"test-secret", true)
+        JwtKeys::new(b"test-secret", Defects::NONE)
     }
 
     fn raw(header: &str, claims: &Value, signature: &str) -> String {
@@ -447,7 +570,7 @@ mod tests {
             k.verify(&tampered).unwrap_err(),
             ApiError::Unauthorized("Invalid token")
         );
-        let other = JwtKeys::new(b"another-secret", true)
+        let other = JwtKeys::new(b"another-secret", Defects::NONE)
             .issue(1, false)
             .unwrap();
         assert_eq!(

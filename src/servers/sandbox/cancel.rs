@@ -9,9 +9,10 @@
 //! The Stripe call happens between two transactions, never inside one, so other orders and
 //! routes are not held up by a slow Stripe.
 //!
-//! Defects here ([`super::defects`]): `no-admin-check` (the status route skips its guard) and
-//! `no-restock-on-cancel` (the cancellation forgets the stock); the rules of who may cancel or
-//! move what, and when a refund is due, are in [`super::rules`].
+//! The defects of cancelling and status updates ([`super::defects`], each named after the rule
+//! it breaks: `orders.cancel.*`, `orders.status.*`, the refund's `stripe.*`) are switched at the
+//! line that owns the rule; the rules of who may cancel or move what, and when a refund is due,
+//! are in [`super::rules`].
 //!
 //! The `lean-answers` variation ([`super::variations`]) answers both routes with their message
 //! alone (see `answer`); what they do is the same.
@@ -77,7 +78,14 @@ fn cancellable(
 ) -> Result<OrderRow, ApiError> {
     match actor {
         Actor::Customer(user_id) => {
-            let order = orders::load_owned(conn, user_id, order_id)?;
+            let order = match orders::load(conn, order_id)? {
+                // `order['status']` on None.
+                None if defects.has(Defect::CancelUnknownOrder500) => {
+                    return Err(ApiError::internal("'NoneType' object is not subscriptable"));
+                }
+                Some(order) if defects.has(Defect::CancelAnyonesOrder) => order,
+                _ => orders::load_owned(conn, user_id, order_id)?,
+            };
             if !rules::customer_can_cancel(&order.status, defects) {
                 return Err(ApiError::bad_request(format!(
                     "Cannot cancel order with status '{}'",
@@ -109,25 +117,32 @@ fn restock(conn: &Connection, order_id: i64) -> rusqlite::Result<()> {
 }
 
 /// The cancellation itself, after any refund: status, payment status, stock, history.
+/// `restocked`: the stock was already put back (only the `orders.cancel.refund-fails-stock`
+/// defect does that, before the refund).
 fn apply_cancel(
     conn: &Connection,
     order: &OrderRow,
-    refunded: bool,
+    (refunded, restocked): (bool, bool),
     actor: Actor,
     notes: Option<&str>,
     defects: Defects,
 ) -> Result<String, ApiError> {
-    let payment_status = if refunded {
+    let payment_status = if refunded || defects.has(Defect::UnpaidMarkedRefunded) {
         "refunded"
     } else {
         order.payment_status.as_str()
     };
+    let status = if defects.has(Defect::CanceledSpelling) {
+        "canceled"
+    } else {
+        "cancelled"
+    };
     conn.execute(
-        "UPDATE orders SET status = 'cancelled', payment_status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![order.id, payment_status, db::now()],
+        "UPDATE orders SET status = ?4, payment_status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![order.id, payment_status, db::now(), status],
     )?;
     // Defect `no-restock-on-cancel`: the status changes, the inventory is forgotten.
-    if !defects.has(Defect::NoRestockOnCancel) {
+    if !defects.has(Defect::NoRestockOnCancel) && !restocked {
         restock(conn, order.id)?;
     }
     if refunded {
@@ -140,13 +155,15 @@ fn apply_cancel(
         Actor::Customer(_) => "Cancelled by customer",
         Actor::Admin(_) => "Cancelled by admin",
     };
-    record_status(
-        conn,
-        order.id,
-        "cancelled",
-        Some(notes.unwrap_or(default_note)),
-        Some(actor.id()),
-    )?;
+    if !defects.has(Defect::NoCancelHistoryRow) {
+        record_status(
+            conn,
+            order.id,
+            status,
+            Some(notes.unwrap_or(default_note)),
+            Some(actor.id()),
+        )?;
+    }
     Ok(payment_status.to_string())
 }
 
@@ -165,9 +182,17 @@ async fn cancel_order(
         .write(move |tx| {
             let order = cancellable(tx, order_id, actor, defects)?;
             if rules::refund_due(&order.payment_status, defects) {
+                if defects.has(Defect::RestockBeforeRefund) {
+                    restock(tx, order.id)?;
+                }
                 return Ok(Err(order));
             }
-            let payment_status = apply_cancel(tx, &order, false, actor, n.as_deref(), defects)?;
+            if defects.has(Defect::CancelCheckThenWrite) {
+                // Decided here, written in a later transaction without looking again.
+                return Ok(Err(order));
+            }
+            let payment_status =
+                apply_cancel(tx, &order, (false, false), actor, n.as_deref(), defects)?;
             Ok(Ok(Cancelled {
                 payment_status,
                 refund: None,
@@ -178,6 +203,21 @@ async fn cancel_order(
         Ok(done) => return Ok(done),
         Err(order) => order,
     };
+    if defects.has(Defect::CancelCheckThenWrite)
+        && !rules::refund_due(&order.payment_status, defects)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        let n = notes.clone();
+        let payment_status = state
+            .db
+            .write(move |tx| apply_cancel(tx, &order, (false, false), actor, n.as_deref(), defects))
+            .await?;
+        return Ok(Cancelled {
+            payment_status,
+            refund: None,
+        });
+    }
+    let restocked = defects.has(Defect::RestockBeforeRefund);
 
     // A paid order: refund first, outside any transaction.
     let Some(intent) = order.paid_by.clone() else {
@@ -185,11 +225,7 @@ async fn cancel_order(
             "order {order_id} is paid but has no payment intent"
         )));
     };
-    let refund = match state
-        .stripe
-        .refund(&intent, order.total_cents, order.id)
-        .await
-    {
+    let refund = match refund_at_stripe(state, &intent, &order).await {
         Ok(r) => Some(Refund {
             id: r["id"].clone(),
             amount: r["amount"].clone(),
@@ -197,6 +233,14 @@ async fn cancel_order(
         }),
         // Refunded by an earlier attempt whose answer was lost: finish the cancellation.
         Err(e) if e.code() == Some("charge_already_refunded") => None,
+        // "Refund later": the order is cancelled as if the refund had gone through.
+        Err(e) if defects.has(Defect::CancelDespiteFailedRefund) => {
+            note(format_args!(
+                "refund of order {order_id} failed: {}",
+                e.cause()
+            ));
+            None
+        }
         // Whatever Stripe says, a refund that did not happen is the provider's failure.
         Err(e) => {
             return Err(ApiError::BadGateway(format!(
@@ -209,8 +253,19 @@ async fn cancel_order(
     let written = state
         .db
         .write(move |tx| {
-            let order = cancellable(tx, order_id, actor, defects)?;
-            apply_cancel(tx, &order, true, actor, notes.as_deref(), defects)
+            let order = if defects.has(Defect::CancelCheckThenWrite) {
+                order
+            } else {
+                cancellable(tx, order_id, actor, defects)?
+            };
+            apply_cancel(
+                tx,
+                &order,
+                (true, restocked),
+                actor,
+                notes.as_deref(),
+                defects,
+            )
         })
         .await;
     match written {
@@ -226,6 +281,30 @@ async fn cancel_order(
             Err(e)
         }
     }
+}
+
+/// The refund of a paid order's total at Stripe (or, with defects, none, one in dollars, or two
+/// halves).
+async fn refund_at_stripe(
+    state: &AppState,
+    intent: &str,
+    order: &OrderRow,
+) -> Result<Value, super::stripe_client::StripeError> {
+    let d = state.defects;
+    if d.has(Defect::RefundNotMade) {
+        return Ok(json!({ "id": null, "amount": order.total_cents, "status": "succeeded" }));
+    }
+    let amount = if d.has(Defect::RefundInDollars) {
+        (order.total_cents / 100).max(1)
+    } else {
+        order.total_cents
+    };
+    if d.has(Defect::RefundedTwice) && amount > 1 {
+        let half = amount / 2;
+        state.stripe.refund(intent, half, order.id).await?;
+        return state.stripe.refund(intent, amount - half, order.id).await;
+    }
+    state.stripe.refund(intent, amount, order.id).await
 }
 
 fn refund_json(refund: &Option<Refund>) -> Option<Value> {
@@ -259,10 +338,22 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let order_id = orders::parse_id(&id)?;
-    let _held = state.order_locks.lock(order_id).await;
+    let d = state.defects;
+    // Without the order's lock, deciding in one transaction and writing in another, two
+    // cancellations can both succeed.
+    let _held = if d.has(Defect::CancelCheckThenWrite) {
+        None
+    } else {
+        Some(state.order_locks.lock(order_id).await)
+    };
     let done = cancel_order(&state, order_id, Actor::Customer(user.id), None).await?;
+    let message = if d.has(Defect::CancelMessageChanged) {
+        "Order canceled"
+    } else {
+        "Order cancelled successfully"
+    };
     Ok(answer(
-        "Order cancelled successfully",
+        message,
         json!({ "id": order_id, "status": "cancelled", "payment_status": done.payment_status }),
         refund_json(&done.refund),
         state.variations,
@@ -288,17 +379,26 @@ pub async fn update_status(
         Some(Value::String(s)) => s.trim().to_lowercase(),
         Some(_) => return Err(rules::unknown_status()),
     };
-    if !rules::is_order_status(&status) {
+    let d = state.defects;
+    if !rules::is_order_status(&status) && !d.has(Defect::AnyStatusStored) {
         return Err(rules::unknown_status());
     }
-    let notes = f.optional_str("notes")?.map(str::to_string);
+    let notes = f
+        .optional_str("notes")?
+        .map(str::to_string)
+        .filter(|_| !d.has(Defect::StatusNotesDropped));
     let order_id = orders::parse_id(&id)?;
     let _held = state.order_locks.lock(order_id).await;
+    let updated = if d.has(Defect::StatusMessageChanged) {
+        "Status updated"
+    } else {
+        UPDATED
+    };
 
-    if status == "cancelled" {
+    if status == "cancelled" && !d.has(Defect::AdminCancelPlain) {
         let done = cancel_order(&state, order_id, Actor::Admin(user.id), notes).await?;
         return Ok(answer(
-            UPDATED,
+            updated,
             json!({ "id": order_id, "status": "cancelled", "payment_status": done.payment_status }),
             refund_json(&done.refund),
             state.variations,
@@ -311,20 +411,30 @@ pub async fn update_status(
     let payment_status = state
         .db
         .write(move |tx| {
-            let order = orders::load(tx, order_id)?.ok_or_else(ApiError::order_not_found)?;
+            let order = match orders::load(tx, order_id)? {
+                Some(order) => order,
+                None if defects.has(Defect::StatusUnknownOrder500) => {
+                    return Err(ApiError::internal(
+                        "'NoneType' object has no attribute 'status'",
+                    ));
+                }
+                None => return Err(ApiError::order_not_found()),
+            };
             if !rules::admin_can_move(&order.status, &to, defects) {
                 return Err(cannot_change(&order.status));
             }
-            tx.execute(
-                "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
-                params![order_id, to, db::now()],
-            )?;
+            if !defects.has(Defect::StatusNotStored) {
+                tx.execute(
+                    "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![order_id, to, db::now()],
+                )?;
+            }
             record_status(tx, order_id, &to, notes.as_deref(), Some(admin))?;
             Ok(order.payment_status)
         })
         .await?;
     Ok(answer(
-        UPDATED,
+        updated,
         json!({ "id": order_id, "status": status, "payment_status": payment_status }),
         None,
         state.variations,

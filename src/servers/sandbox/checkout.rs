@@ -5,10 +5,8 @@
 //! if Stripe cannot tell). Then one transaction re-checks everything, decrements stock and
 //! writes the order, its items, its history and its payment. Nothing is written on any error.
 //!
-//! Four defects live here ([`super::defects`]): `client-price-trusted` (in `parse`),
-//! `order-despite-declined-payment` (in `verify_with_stripe`), `stock-not-decremented` (in
-//! `insert`), and `oversell-race` (in [`create`]: the stock read in the first transaction is
-//! written back, minus the quantity, in a second one, without a re-check or a lock).
+//! The defects of this module ([`super::defects`], each named after the rule it breaks:
+//! `orders.create.*`) are switched at the line that owns the rule (search for `Defect::`).
 //!
 //! The `stock-400` variation ([`super::variations`]) answers insufficient stock 400 instead of
 //! 409 (`short_stock`), with the same message.
@@ -81,12 +79,17 @@ fn parse(body: &serde_json::Map<String, Value>, defects: Defects) -> Result<Requ
         "billing_address_id",
         "shipping_method",
     ] {
-        if !f.has(name) {
+        let defaulted = name == "shipping_method" && defects.has(Defect::ShippingMethodDefaulted);
+        if !f.has(name) && !defaulted {
             return Err(missing(name));
         }
     }
     let items = match f.get("items") {
-        Some(Value::Array(items)) if !items.is_empty() => items,
+        Some(Value::Array(items))
+            if !items.is_empty() || defects.has(Defect::EmptyCartAccepted) =>
+        {
+            items
+        }
         Some(Value::Array(_)) => {
             return Err(ApiError::bad_request(
                 "Order must contain at least one item",
@@ -126,6 +129,10 @@ fn parse(body: &serde_json::Map<String, Value>, defects: Defects) -> Result<Requ
                 None if v.as_f64().is_some_and(|q| q < 1.0) => {
                     return Err(item_error(n, "quantity must be at least 1"));
                 }
+                // `int(item['quantity'])`: 1.5 becomes 1.
+                None if defects.has(Defect::QuantityTruncated) && v.as_f64().is_some() => {
+                    v.as_f64().unwrap_or(1.0) as i64
+                }
                 None => return Err(item_error(n, "quantity must be a whole number")),
             },
         };
@@ -154,7 +161,13 @@ fn parse(body: &serde_json::Map<String, Value>, defects: Defects) -> Result<Requ
         lines,
         shipping_address_id: f.required_id("shipping_address_id")?,
         billing_address_id: f.required_id("billing_address_id")?,
-        shipping_method: f.required_str("shipping_method")?.to_string(),
+        shipping_method: if defects.has(Defect::ShippingMethodDefaulted) {
+            f.optional_str("shipping_method")?
+                .unwrap_or("standard")
+                .to_string()
+        } else {
+            f.required_str("shipping_method")?.to_string()
+        },
         payment_intent_id,
         claimed_prices,
     })
@@ -177,11 +190,23 @@ fn payment_not_completed(reason: &str) -> ApiError {
 }
 
 /// Addresses, products, stock and the intent's link, as the database has them now.
-fn price(conn: &Connection, user_id: i64, req: &Request) -> Result<Priced, ApiError> {
+fn price(
+    conn: &Connection,
+    user_id: i64,
+    req: &Request,
+    defects: Defects,
+) -> Result<Priced, ApiError> {
     for (id, which) in [
         (req.shipping_address_id, "shipping"),
         (req.billing_address_id, "billing"),
     ] {
+        let unchecked = match which {
+            "shipping" => defects.has(Defect::ShippingAddressNotOwned),
+            _ => defects.has(Defect::BillingAddressNotOwned),
+        };
+        if unchecked {
+            continue;
+        }
         let owned: bool = conn.query_row(
             "SELECT EXISTS(SELECT 1 FROM addresses WHERE id = ?1 AND user_id = ?2)",
             params![id, user_id],
@@ -210,14 +235,25 @@ fn price(conn: &Connection, user_id: i64, req: &Request) -> Result<Priced, ApiEr
             )
             .optional()?;
         let Some((name, sku, price_cents, stock)) = product else {
+            if defects.has(Defect::UnknownProductOrder500) {
+                return Err(ApiError::internal("'NoneType' object is not subscriptable"));
+            }
             return Err(ApiError::NotFound(format!(
                 "Product not found: {product_id}"
             )));
         };
         if quantity > stock {
-            return Err(ApiError::Conflict(format!(
-                "Insufficient stock for {name}: requested {quantity}, available {stock}"
-            )));
+            return Err(ApiError::Conflict(
+                if defects.has(Defect::StockMessageWithoutCounts) {
+                    format!("Insufficient stock for {name}")
+                } else if defects.has(Defect::StockMessageWithoutProduct) {
+                    format!("Insufficient stock: requested {quantity}, available {stock}")
+                } else {
+                    format!(
+                        "Insufficient stock for {name}: requested {quantity}, available {stock}"
+                    )
+                },
+            ));
         }
         let price_cents = req
             .claimed_prices
@@ -237,17 +273,23 @@ fn price(conn: &Connection, user_id: i64, req: &Request) -> Result<Priced, ApiEr
     let total_cents = rules::total_cents(&amounts)
         .ok_or_else(|| ApiError::bad_request("Order total is too large"))?;
     if let Some(pi) = &req.payment_intent_id {
-        check_intent_link(conn, user_id, pi)?;
+        let owner = if defects.has(Defect::IntentNotMatched) {
+            None
+        } else {
+            Some(user_id)
+        };
+        check_intent_link(conn, owner, pi)?;
     }
     Ok(Priced { lines, total_cents })
 }
 
-/// The intent must have been created here by this caller and not have paid an order yet.
-fn check_intent_link(conn: &Connection, user_id: i64, pi: &str) -> Result<(), ApiError> {
+/// The intent must have been created here by this caller (`owner`; `None`: by anyone) and not
+/// have paid an order yet.
+fn check_intent_link(conn: &Connection, owner: Option<i64>, pi: &str) -> Result<(), ApiError> {
     let link: Option<Option<i64>> = conn
         .query_row(
-            "SELECT order_id FROM payment_intents WHERE id = ?1 AND user_id = ?2",
-            params![pi, user_id],
+            "SELECT order_id FROM payment_intents WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)",
+            params![pi, owner],
             |r| r.get(0),
         )
         .optional()?;
@@ -271,19 +313,33 @@ fn check_intent_link(conn: &Connection, user_id: i64, pi: &str) -> Result<(), Ap
 
 /// Asks Stripe whether the intent paid `total_cents`.
 async fn verify_with_stripe(state: &AppState, pi: &str, total_cents: i64) -> Result<(), ApiError> {
+    let d = state.defects;
+    if d.has(Defect::IntentNotRetrieved) {
+        // The bug: the client said it paid; the backend never asks Stripe.
+        return Ok(());
+    }
     let intent = match state.stripe.retrieve_payment_intent(pi).await {
         Ok(intent) => intent,
         Err(StripeError::Api { status: 404, .. }) => {
             return Err(payment_not_completed("payment intent not found"));
         }
+        // `except stripe.error.StripeError as e: return 402`: an outage told as a refusal.
+        Err(e) if d.has(Defect::ProviderErrorAs402) => {
+            return Err(payment_not_completed(&e.cause()));
+        }
         Err(e) => return Err(ApiError::BadGateway(e.cause())),
     };
-    if state.defects.has(Defect::OrderDespiteDeclinedPayment) {
+    if d.has(Defect::OrderDespiteDeclinedPayment) {
         // The bug: the intent exists, so the order is taken as paid; its outcome is never read.
         return Ok(());
     }
     let status = intent["status"].as_str().unwrap_or("unknown");
-    let amount = intent["amount"].as_i64().unwrap_or(-1);
+    let amount = if d.has(Defect::IntentNotMatched) {
+        // The amount is never compared either.
+        total_cents
+    } else {
+        intent["amount"].as_i64().unwrap_or(-1)
+    };
     let currency = intent["currency"].as_str().unwrap_or("");
     match rules::intent_problem(status, amount, currency, total_cents) {
         Some(reason) => Err(payment_not_completed(&reason)),
@@ -310,7 +366,7 @@ fn insert(
     defects: Defects,
 ) -> Result<i64, ApiError> {
     let mut priced = match check {
-        StockCheck::Recheck => price(conn, user_id, req)?,
+        StockCheck::Recheck => price(conn, user_id, req, defects)?,
         StockCheck::Trust(seen) => seen.clone(),
     };
     if defects.has(Defect::TotalIgnoresQuantity) {
@@ -318,10 +374,11 @@ fn insert(
     }
     let now = db::now();
     let paid = req.payment_intent_id.is_some();
-    let (status, payment_status) = if paid {
-        ("processing", "paid")
-    } else {
-        ("pending", "pending")
+    let (status, payment_status) = match paid {
+        true if defects.has(Defect::PaidOrderStaysPending) => ("pending", "paid"),
+        true => ("processing", "paid"),
+        false if defects.has(Defect::UnpaidOrderProcessing) => ("processing", "pending"),
+        false => ("pending", "pending"),
     };
     for line in &priced.lines {
         if defects.has(Defect::StockNotDecremented) {
@@ -377,19 +434,23 @@ fn insert(
             ],
         )?;
     }
-    record_status(
-        conn,
-        order_id,
-        "pending",
-        Some("Order placed"),
-        Some(user_id),
-    )?;
-    if let Some(pi) = &req.payment_intent_id {
-        conn.execute(
-            "INSERT INTO payments (order_id, payment_method, amount_cents, status, transaction_id, created_at)
-             VALUES (?1, 'card', ?2, 'completed', ?3, ?4)",
-            params![order_id, priced.total_cents, pi, now],
+    if !defects.has(Defect::NoPendingHistoryRow) {
+        record_status(
+            conn,
+            order_id,
+            "pending",
+            Some("Order placed"),
+            Some(user_id),
         )?;
+    }
+    if let Some(pi) = &req.payment_intent_id {
+        if !defects.has(Defect::NoPaymentRowAtCreation) {
+            conn.execute(
+                "INSERT INTO payments (order_id, payment_method, amount_cents, status, transaction_id, created_at)
+                 VALUES (?1, 'card', ?2, 'completed', ?3, ?4)",
+                params![order_id, priced.total_cents, pi, now],
+            )?;
+        }
         conn.execute(
             "UPDATE payment_intents SET order_id = ?1, status = 'succeeded' WHERE id = ?2",
             params![order_id, pi],
@@ -436,10 +497,13 @@ async fn place(
     let check = req.clone();
     let priced = state
         .db
-        .read(move |conn| price(conn, user_id, &check))
+        .read(move |conn| price(conn, user_id, &check, defects))
         .await?;
-    if let Some(pi) = &req.payment_intent_id {
-        verify_with_stripe(&state, pi, priced.total_cents).await?;
+    if let Some(pi) = &req.payment_intent_id
+        && let Err(refused) = verify_with_stripe(&state, pi, priced.total_cents).await
+    {
+        leave_traces(&state, user_id, &req, &priced).await?;
+        return Err(refused);
     }
     let racy = defects.has(Defect::OversellRace);
     if racy {
@@ -463,10 +527,55 @@ async fn place(
             Ok(order)
         })
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "message": "Order created successfully", "order": order })),
-    ))
+    let status = if defects.has(Defect::OrderCreated200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let message = if defects.has(Defect::OrderMessageChanged) {
+        "Order placed"
+    } else {
+        "Order created successfully"
+    };
+    Ok((status, Json(json!({ "message": message, "order": order }))))
+}
+
+/// What a refused paid order leaves behind with the defects that write before they verify: the
+/// order row (`orders.create.refused-no-order`), or the stock taken
+/// (`orders.create.refused-no-stock-change`). Nothing without them.
+async fn leave_traces(
+    state: &AppState,
+    user_id: i64,
+    req: &Request,
+    priced: &Priced,
+) -> Result<(), ApiError> {
+    let d = state.defects;
+    let keeps_order = d.has(Defect::RefusedOrderKept);
+    let keeps_stock = d.has(Defect::RefusedOrderTakesStock);
+    if !(keeps_order || keeps_stock) {
+        return Ok(());
+    }
+    let (req, priced) = (req.clone(), priced.clone());
+    state
+        .db
+        .write(move |tx| {
+            if keeps_order {
+                let unpaid = Request {
+                    payment_intent_id: None,
+                    ..req
+                };
+                insert(tx, user_id, &unpaid, StockCheck::Trust(&priced), Defects::NONE)?;
+            } else {
+                for line in &priced.lines {
+                    tx.execute(
+                        "UPDATE products SET stock_quantity = stock_quantity - ?1 WHERE product_id = ?2",
+                        params![line.quantity, line.product_id],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -81,7 +81,17 @@ impl Db {
     }
 
     pub fn set_available(&self, available: bool) {
-        self.available.store(available, Ordering::SeqCst);
+        let was = self.available.swap(available, Ordering::SeqCst);
+        if available && !was && self.defects.has(Defect::OutageLosesOrders) {
+            // The bug: back from the outage on a fresh store; the orders are gone.
+            let conn = self
+                .conn
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let _ = conn.execute_batch(
+                "UPDATE payment_intents SET order_id = NULL; DELETE FROM order_items; DELETE FROM order_status_history; DELETE FROM payments; DELETE FROM orders;",
+            );
+        }
     }
 
     pub fn is_available(&self) -> bool {
@@ -181,6 +191,12 @@ fn outage(defects: Defects, attempt: impl FnOnce() -> Result<(), ApiError>) -> A
             message: format!("Database error: {driver}"),
             trace: None,
         };
+    }
+    if defects.has(Defect::OutageAnswers500) {
+        return ApiError::internal("database unavailable");
+    }
+    if defects.has(Defect::OutageMessage) {
+        return ApiError::Unavailable.with_message("Database unavailable");
     }
     ApiError::Unavailable
 }

@@ -40,6 +40,10 @@ pub enum ApiError {
     /// Stripe failed, timed out or could not be reached; the payload is the cause, for the log.
     #[error("{PROVIDER_UNAVAILABLE}")]
     BadGateway(String),
+    /// Any status with a message of its own (only defects build it: the contract's answer with
+    /// other words).
+    #[error("{message}")]
+    Worded { status: u16, message: String },
     #[error("{UNAVAILABLE}")]
     Unavailable,
     /// A rate limit was hit (the `rate-limits` variation): `max` requests `per` (`"10 per 1 hour"`).
@@ -78,6 +82,14 @@ impl ApiError {
         ApiError::Internal(cause.to_string())
     }
 
+    /// The same status with other words.
+    pub fn with_message(self, message: &str) -> ApiError {
+        ApiError::Worded {
+            status: self.status().as_u16(),
+            message: message.to_string(),
+        }
+    }
+
     /// The error every missing or foreign order answers with.
     pub fn order_not_found() -> ApiError {
         ApiError::NotFound("Order not found or access denied".into())
@@ -98,7 +110,9 @@ impl ApiError {
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Leaked { status, .. } | ApiError::HtmlPage(status) => {
+            ApiError::Leaked { status, .. }
+            | ApiError::HtmlPage(status)
+            | ApiError::Worded { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
         }

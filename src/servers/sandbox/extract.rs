@@ -32,13 +32,23 @@ impl FromRequest<AppState> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<JsonBody, ApiError> {
-        if !is_json_content_type(req.headers()) {
+        let d = state.defects;
+        if !is_json_content_type(req.headers()) && !d.has(Defect::AnyContentTypeRead) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = read_limited(req.into_body(), BODY_LIMIT).await?;
-        parse_object(&bytes)
-            .map(JsonBody)
-            .map_err(|e| as_page_if_malformed(e, state.defects))
+        let limit = if d.has(Defect::NoBodyLimit) {
+            DRAIN_LIMIT
+        } else {
+            BODY_LIMIT
+        };
+        let bytes = read_limited(req.into_body(), limit).await?;
+        parse_object(&bytes).map(JsonBody).map_err(|e| {
+            if d.has(Defect::MalformedJson500) && e == malformed() {
+                // `json.loads(request.data)` raising, unhandled.
+                return ApiError::internal("JSONDecodeError");
+            }
+            as_page_if_malformed(e, d)
+        })
     }
 }
 
@@ -228,6 +238,9 @@ pub async fn not_found(State(state): State<AppState>) -> ApiError {
     if state.defects.has(Defect::HtmlErrorPages) {
         return ApiError::HtmlPage(404);
     }
+    if state.defects.has(Defect::UnknownRouteBadRequest) {
+        return ApiError::bad_request("Bad request");
+    }
     ApiError::NotFound("Not found".into())
 }
 
@@ -235,6 +248,9 @@ pub async fn not_found(State(state): State<AppState>) -> ApiError {
 pub async fn method_not_allowed(State(state): State<AppState>) -> ApiError {
     if state.defects.has(Defect::HtmlErrorPages) {
         return ApiError::HtmlPage(405);
+    }
+    if state.defects.has(Defect::WrongMethodNotFound) {
+        return ApiError::NotFound("Not found".into());
     }
     ApiError::MethodNotAllowed
 }

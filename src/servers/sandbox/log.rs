@@ -53,6 +53,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     } else {
         json_errors_only(response)
     };
+    let response = super::answers::rewrite(&state, &path, response).await;
     if state.log_requests {
         eprintln!(
             "sandbox: {method} {path} {} {}ms",

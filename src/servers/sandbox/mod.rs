@@ -38,6 +38,7 @@
 //! this one. Empty by default.
 
 pub mod addresses;
+pub mod answers;
 pub mod auth;
 pub mod cancel;
 pub mod checkout;
@@ -207,18 +208,21 @@ pub fn router(config: SandboxConfig) -> Result<Router, String> {
         db::meta_value(tx, "jwt_secret", || random_hex(64))
     })?;
     let jwt_secret = config.jwt_secret.clone().unwrap_or(stored_jwt_secret);
+    let stripe_timeout = if defects.has(Defect::NoStripeTimeout) {
+        // stripe-python's own default is 80 s; "no timeout" in practice.
+        std::time::Duration::from_secs(3600)
+    } else {
+        config.stripe_timeout
+    };
     let stripe = stripe_client::StripeClient::new(
         &config.stripe_api,
         &config.stripe_secret_key,
-        config.stripe_timeout,
+        stripe_timeout,
     )?;
 
     let state: state::AppState = Arc::new(state::State {
         db,
-        jwt: auth::JwtKeys::new(
-            jwt_secret.as_bytes(),
-            !defects.has(Defect::ExpiredTokenAccepted),
-        ),
+        jwt: auth::JwtKeys::new(jwt_secret.as_bytes(), defects),
         stripe,
         webhook_secret,
         log_requests: config.log_requests,

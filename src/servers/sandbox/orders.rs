@@ -3,9 +3,8 @@
 //! `GET /api/orders/stats`. Also the queries the other order modules share. Another user's
 //! order is answered exactly like a missing one.
 //!
-//! Defects here ([`super::defects`]): `order-readable-by-others` (the detail skips the owner
-//! check), `non-numeric-page-500` (the list parses `page` without validating it); the list's
-//! paging rules, which two more defects break, are in [`super::rules`].
+//! The defects of this module ([`super::defects`], each named after the rule it breaks:
+//! `orders.list.*`, `orders.detail.*`, `orders.stats.*`) are switched at the line that owns the rule (search for `Defect::`).
 //!
 //! Money and timestamps are shown as [`db::money`] and [`db::shown_time`] say. Variations here
 //! ([`super::variations`]): `extra-fields` (an order's `tracking_number` and `notes`, an item's
@@ -15,7 +14,7 @@
 use super::addresses;
 use super::auth::AuthUser;
 use super::db;
-use super::defects::Defect;
+use super::defects::{Defect, Defects};
 use super::errors::ApiError;
 use super::extract::{QueryParams, page_count};
 use super::rules;
@@ -52,6 +51,44 @@ pub fn summary(r: &Row, variations: Variations) -> rusqlite::Result<Value> {
         order["notes"] = Value::Null;
     }
     Ok(order)
+}
+
+/// An order as [`summary`] shows it, with the defects that change how orders are shown.
+pub fn shown(order: &mut Value, defects: Defects) {
+    if defects.has(Defect::TotalsInCents)
+        && let Some(total) = order.get("total").and_then(money_cents)
+    {
+        order["total"] = json!(total);
+    }
+    if defects.has(Defect::OrderDateAsUnixTime)
+        && let Some(at) = order.get("order_date").and_then(Value::as_str)
+    {
+        // Whichever form it is shown in (RFC 3339, or an HTTP-date with `http-dates`).
+        let unix = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .map(time::OffsetDateTime::unix_timestamp)
+            .ok()
+            .or_else(|| {
+                let t = httpdate::parse_http_date(at).ok()?;
+                let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+                i64::try_from(secs).ok()
+            });
+        if let Some(unix) = unix {
+            order["order_date"] = json!(unix);
+        }
+    }
+    if defects.has(Defect::PendingPaymentAsUnpaid) && order["payment_status"] == "pending" {
+        order["payment_status"] = json!("unpaid");
+    }
+}
+
+/// A money value as shown (number or decimal string) in cents.
+fn money_cents(v: &Value) -> Option<i64> {
+    let dollars = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.parse().ok()?,
+        _ => return None,
+    };
+    Some((dollars * 100.0).round() as i64)
 }
 
 /// The carrier's tracking number, once the parcel has left (`extra-fields`).
@@ -220,63 +257,113 @@ pub async fn list(
     user: AuthUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let d = state.defects;
     let q = QueryParams::parse(raw.as_deref());
-    let page = if state.defects.has(Defect::NonNumericPage500) {
+    // A paging value as the broken versions read it: a word (or a number below 1) is taken as
+    // the default instead of refused.
+    let lenient = |name: &str, default: u64| match q.get(name).map(str::parse::<i64>) {
+        Some(Ok(n)) => u64::try_from(n.max(1)).unwrap_or(default),
+        _ => default,
+    };
+    let page = if d.has(Defect::NonNumericPage500) {
         // The bug: `int(request.args.get('page', 1))` with no `try`; a word is a crash (500).
         match q.get("page").map(str::parse::<u64>) {
             None => 1,
             Some(Ok(n)) => n.max(1),
             Some(Err(e)) => return Err(ApiError::internal(format!("page parameter: {e}"))),
         }
+    } else if d.has(Defect::PagingBelowOneClamped)
+        && q.get("page").and_then(|p| p.parse::<i64>().ok()).is_some()
+    {
+        lenient("page", 1)
     } else {
         q.positive("page", 1)?
     };
-    let per_page = rules::per_page(
-        q.positive("per_page", rules::PER_PAGE_DEFAULT)?,
-        state.defects,
-    );
-    let status = q.get("status").map(str::to_string);
-    if let Some(s) = &status
-        && !rules::is_order_status(s)
+    let default_per_page = if d.has(Defect::PerPageDefault20) {
+        20
+    } else {
+        rules::PER_PAGE_DEFAULT
+    };
+    let asked = if d.has(Defect::PerPageWordIgnored)
+        && q.get("per_page").is_some_and(|p| p.parse::<i64>().is_err())
     {
-        return Err(ApiError::bad_request(format!(
-            "Invalid status filter. Must be one of: {}",
-            rules::ORDER_STATUSES.join(", ")
-        )));
-    }
-    let (limit, offset) = rules::page_window(page, per_page, state.defects);
+        default_per_page
+    } else if d.has(Defect::PagingBelowOneClamped)
+        && q.get("per_page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .is_some()
+    {
+        lenient("per_page", default_per_page)
+    } else {
+        q.positive("per_page", default_per_page)?
+    };
+    let per_page = rules::per_page(asked, d);
+    let status = q
+        .get("status")
+        .map(str::to_string)
+        .filter(|_| !d.has(Defect::StatusFilterIgnored));
+    let status = match status {
+        Some(s) if !rules::is_order_status(&s) && d.has(Defect::UnknownStatusFilterUnfiltered) => {
+            None
+        }
+        Some(s) if !rules::is_order_status(&s) => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid status filter. Must be one of: {}",
+                rules::ORDER_STATUSES.join(", ")
+            )));
+        }
+        other => other,
+    };
+    let (limit, offset) = rules::page_window(page, per_page, d);
     let variations = state.variations;
+    let everyones = d.has(Defect::OrderListOfEveryone);
+    let order_by = if d.has(Defect::OldestFirst) {
+        "order_date ASC, id ASC"
+    } else if d.has(Defect::TiesLowerIdFirst) {
+        "order_date DESC, id ASC"
+    } else {
+        "order_date DESC, id DESC"
+    };
+    let with_items = !d.has(Defect::OrderListWithoutItems);
     let (orders, total) = state
         .db
         .read(move |conn| {
-            let filter = "user_id = ?1 AND (?2 IS NULL OR status = ?2)";
+            let filter = "(user_id = ?1 OR ?5) AND (?2 IS NULL OR status = ?2)";
             let total: i64 = conn.query_row(
                 &format!("SELECT COUNT(*) FROM orders WHERE {filter}"),
-                params![user.id, status],
+                params![user.id, status, 0, 0, everyones],
                 |r| r.get(0),
             )?;
             let mut stmt = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM orders WHERE {filter} ORDER BY order_date DESC, id DESC LIMIT ?3 OFFSET ?4"
+                "SELECT {COLUMNS} FROM orders WHERE {filter} ORDER BY {order_by} LIMIT ?3 OFFSET ?4"
             ))?;
             let mut orders = stmt
-                .query_map(params![user.id, status, limit, offset], |r| {
+                .query_map(params![user.id, status, limit, offset, everyones], |r| {
                     summary(r, variations)
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for order in &mut orders {
                 let id = order["id"].as_i64().unwrap_or_default();
-                order["items"] = json!(items(conn, id, variations)?);
+                if with_items {
+                    order["items"] = json!(items(conn, id, variations)?);
+                }
+                shown(order, d);
             }
             Ok((orders, total))
         })
         .await?;
+    let total_pages = if d.has(Defect::TotalPagesRoundedDown) {
+        total / i64::try_from(per_page).unwrap_or(i64::MAX).max(1)
+    } else {
+        page_count(total, per_page)
+    };
     Ok(Json(json!({
         "orders": orders,
         "pagination": {
             "total": total,
             "page": page,
             "per_page": per_page,
-            "total_pages": page_count(total, per_page),
+            "total_pages": total_pages,
         }
     })))
 }
@@ -288,7 +375,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let readable_by_anyone = state.defects.has(Defect::OrderReadableByOthers);
+    let d = state.defects;
+    let readable_by_anyone = d.has(Defect::OrderReadableByOthers);
     let variations = state.variations;
     let order = state
         .db
@@ -306,12 +394,35 @@ pub async fn get(
             )?;
             let shipping = order["shipping_address_id"].as_i64().unwrap_or_default();
             let billing = order["billing_address_id"].as_i64().unwrap_or_default();
-            order["items"] = json!(items(conn, id, variations)?);
-            order["shipping_address"] =
-                json!(addresses::owned(conn, user.id, shipping, variations)?);
-            order["billing_address"] = json!(addresses::owned(conn, user.id, billing, variations)?);
-            order["payments"] = json!(payments(conn, id, variations)?);
-            order["status_history"] = json!(history(conn, id, variations)?);
+            let mut lines = items(conn, id, variations)?;
+            if d.has(Defect::ItemsWithoutSubtotal) {
+                for line in &mut lines {
+                    if let Some(line) = line.as_object_mut() {
+                        line.remove("subtotal");
+                    }
+                }
+            }
+            order["items"] = json!(lines);
+            if d.has(Defect::AddressesNotEmbedded) {
+                order["shipping_address"] = Value::Null;
+                order["billing_address"] = Value::Null;
+            } else {
+                order["shipping_address"] =
+                    json!(addresses::owned(conn, user.id, shipping, variations)?);
+                order["billing_address"] =
+                    json!(addresses::owned(conn, user.id, billing, variations)?);
+            }
+            order["payments"] = if d.has(Defect::PaymentsNotListed) {
+                json!([])
+            } else {
+                json!(payments(conn, id, variations)?)
+            };
+            order["status_history"] = if d.has(Defect::HistoryNotListed) {
+                json!([])
+            } else {
+                json!(history(conn, id, variations)?)
+            };
+            shown(&mut order, d);
             Ok(order)
         })
         .await?;
@@ -321,6 +432,7 @@ pub async fn get(
 /// `GET /api/orders/stats`: the caller's orders only.
 pub async fn stats(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
     let variations = state.variations;
+    let d = state.defects;
     let stats = state
         .db
         .read(move |conn| {
@@ -330,32 +442,56 @@ pub async fn stats(State(state): State<AppState>, user: AuthUser) -> Result<Json
             }
             let mut total_orders = 0i64;
             let mut spent_cents = 0i64;
-            let mut stmt = conn.prepare("SELECT status, total_cents FROM orders WHERE user_id = ?1")?;
-            let rows = stmt.query_map([user.id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            let everyones = d.has(Defect::StatsOfEveryone);
+            let mut stmt = conn.prepare(
+                "SELECT status, total_cents, payment_status FROM orders WHERE user_id = ?1 OR ?2",
+            )?;
+            let rows = stmt.query_map(params![user.id, everyones], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
             })?;
             for row in rows {
-                let (status, total) = row?;
-                total_orders += 1;
-                if rules::counts_as_spent(&status) {
+                let (status, total, payment_status) = row?;
+                if !(d.has(Defect::StatsSkipCancelled) && status == "cancelled") {
+                    total_orders += 1;
+                }
+                let spent = if d.has(Defect::SpentCountsPaidOnly) {
+                    payment_status == "paid"
+                } else {
+                    rules::counts_as_spent(&status)
+                };
+                if spent {
                     spent_cents = spent_cents.saturating_add(total);
                 }
                 let n = counts.get(&status).and_then(Value::as_i64).unwrap_or(0);
                 counts.insert(status, json!(n + 1));
             }
-            let most_recent = conn
+            let order_by = if d.has(Defect::MostRecentIsOldest) {
+                "order_date ASC, id ASC"
+            } else {
+                "order_date DESC, id DESC"
+            };
+            let mut most_recent = conn
                 .query_row(
-                    &format!("SELECT {COLUMNS} FROM orders WHERE user_id = ?1 ORDER BY order_date DESC, id DESC LIMIT 1"),
-                    [user.id],
+                    &format!("SELECT {COLUMNS} FROM orders WHERE user_id = ?1 OR ?2 ORDER BY {order_by} LIMIT 1"),
+                    params![user.id, everyones],
                     |r| summary(r, variations),
                 )
                 .optional()?;
-            Ok(json!({
+            if let Some(order) = &mut most_recent {
+                shown(order, d);
+            }
+            let mut answer = json!({
                 "total_orders": total_orders,
                 "status_counts": counts,
                 "total_spent": db::money(spent_cents, variations),
                 "most_recent_order": most_recent,
-            }))
+            });
+            if d.has(Defect::StatsWithoutCounts)
+                && let Some(map) = answer.as_object_mut()
+            {
+                map.remove("status_counts");
+            }
+            Ok(answer)
         })
         .await?;
     Ok(Json(stats))

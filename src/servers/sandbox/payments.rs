@@ -8,11 +8,12 @@
 
 use super::auth::AuthUser;
 use super::db;
+use super::defects::{Defect, Defects};
 use super::errors::{ApiError, PaymentError};
 use super::extract::{Fields, JsonBody, missing};
 use super::orders;
 use super::state::AppState;
-use super::stripe_client::is_intent_id;
+use super::stripe_client::{StripeError, is_intent_id};
 use axum::Json;
 use axum::extract::State;
 use rusqlite::{OptionalExtension, params};
@@ -77,9 +78,17 @@ pub async fn create_intent(
 ) -> Result<Json<Value>, PaymentError> {
     let user = user?;
     let JsonBody(body) = body?;
+    let d = state.defects;
     let f = Fields(&body);
     let amount = match f.get("amount") {
         None => return Err(missing("amount").into()),
+        // `int(round(float(data['amount'])))`: 12.5 or "1250" pass as amounts.
+        Some(v) if d.has(Defect::AmountRounded) => v
+            .as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            .map(|n| n.round() as i64)
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| ApiError::bad_request("Amount must be a positive integer (in cents)"))?,
         Some(v) => v
             .as_i64()
             .filter(|n| *n >= 1)
@@ -105,7 +114,11 @@ pub async fn create_intent(
         state
             .db
             .read(move |conn| {
-                let order = orders::load_owned(conn, user_id, order_id)?;
+                let order = match orders::load(conn, order_id)? {
+                    None if d.has(Defect::IntentForUnknownOrder) => return Ok(()),
+                    Some(order) if d.has(Defect::IntentForAnyonesOrder) => order,
+                    _ => orders::load_owned(conn, user_id, order_id)?,
+                };
                 if order.status == "cancelled"
                     || matches!(order.payment_status.as_str(), "paid" | "refunded")
                 {
@@ -125,8 +138,14 @@ pub async fn create_intent(
             .await?;
     }
 
+    // `stripe.PaymentIntent.create(amount=total)` with the total in dollars.
+    let sent_amount = if d.has(Defect::IntentAmountInDollars) {
+        (amount / 100).max(1)
+    } else {
+        amount
+    };
     let mut params = vec![
-        ("amount".to_string(), amount.to_string()),
+        ("amount".to_string(), sent_amount.to_string()),
         ("currency".to_string(), currency.clone()),
         ("payment_method_types[0]".to_string(), "card".to_string()),
         ("metadata[user_id]".to_string(), user.id.to_string()),
@@ -134,12 +153,14 @@ pub async fn create_intent(
     if let Some(d) = description {
         params.push(("description".to_string(), d));
     }
-    params.extend(meta);
+    if !d.has(Defect::MetadataNotSent) {
+        params.extend(meta);
+    }
     let intent = state
         .stripe
         .create_payment_intent(&params)
         .await
-        .map_err(|e| e.into_api_error())?;
+        .map_err(|e| stripe_failure(e, d, Defect::IntentProviderMessage))?;
     let (Some(id), Some(client_secret)) = (intent["id"].as_str(), intent["client_secret"].as_str())
     else {
         return Err(ApiError::BadGateway(
@@ -170,11 +191,46 @@ pub async fn create_intent(
         .await?;
     // The contract: `payment_intent` is the intent's id, as the public code returns it; the
     // amount and metadata are Stripe's to show.
-    Ok(Json(json!({
+    let mut answer = json!({
         "success": true,
         "client_secret": client_secret,
         "payment_intent": id,
-    })))
+    });
+    if d.has(Defect::IntentObjectAnswered) {
+        answer["payment_intent"] = intent.clone();
+    }
+    if d.has(Defect::IntentWithoutClientSecret)
+        && let Some(map) = answer.as_object_mut()
+    {
+        map.remove("client_secret");
+    }
+    Ok(Json(answer))
+}
+
+/// A failed Stripe call as the route answers it: Stripe's usual mapping, or one of the broken
+/// ones — every provider failure a 500 (`failure.stripe.errors`), or the route's own wrong
+/// answer to an outage (`own`).
+fn stripe_failure(e: StripeError, d: Defects, own: Defect) -> PaymentError {
+    let outage = matches!(e, StripeError::Unavailable(_));
+    if outage && d.has(Defect::ProviderErrors500) {
+        return ApiError::internal(e.cause()).into();
+    }
+    if outage && d.has(own) {
+        return match own {
+            // An outage reported as the client's mistake.
+            Defect::ConfirmProviderError400 => ApiError::bad_request(e.cause()).into(),
+            // The right status, but Stripe's words instead of the contract's.
+            _ => ApiError::BadGateway(e.cause())
+                .with_message("Stripe error")
+                .into(),
+        };
+    }
+    if d.has(Defect::DeclineAs400)
+        && let StripeError::Api { status: 402, .. } = e
+    {
+        return ApiError::bad_request("Payment failed").into();
+    }
+    e.into_api_error().into()
 }
 
 /// `POST /api/payment/confirm-payment-intent` `{payment_intent_id, payment_method?}`
@@ -185,34 +241,59 @@ pub async fn confirm_intent(
 ) -> Result<Json<Value>, PaymentError> {
     let user = user?;
     let JsonBody(body) = body?;
+    let d = state.defects;
     let f = Fields(&body);
-    let pi = f.required_str("payment_intent_id")?.to_string();
-    let payment_method = f.optional_str("payment_method")?.map(str::to_string);
     let not_found = || PaymentError(ApiError::NotFound("Payment intent not found".into()));
+    let pi = match f.optional_str("payment_intent_id")? {
+        Some(pi) => pi.to_string(),
+        None if d.has(Defect::MissingIntentId404) => return Err(not_found()),
+        None => return Err(missing("payment_intent_id").into()),
+    };
+    let payment_method = f.optional_str("payment_method")?.map(str::to_string);
     if !is_intent_id(&pi) {
         return Err(not_found());
     }
     let (id, user_id) = (pi.clone(), user.id);
+    let anyones = d.has(Defect::ConfirmAnyonesIntent);
     let linked: Option<i64> = state
         .db
         .read(move |conn| {
             Ok(conn
                 .query_row(
-                    "SELECT 1 FROM payment_intents WHERE id = ?1 AND user_id = ?2",
-                    params![id, user_id],
+                    "SELECT 1 FROM payment_intents WHERE id = ?1 AND (user_id = ?2 OR ?3)",
+                    params![id, user_id, anyones],
                     |r| r.get(0),
                 )
                 .optional()?)
         })
         .await?;
-    if linked.is_none() {
+    if linked.is_none() && !d.has(Defect::ConfirmUnknownIntent) {
         return Err(not_found());
     }
-    let intent = state
-        .stripe
-        .confirm_payment_intent(&pi, payment_method.as_deref())
-        .await
-        .map_err(|e| e.into_api_error())?;
+    let failed = |e| stripe_failure(e, d, Defect::ConfirmProviderError400);
+    // An intent confirmed in the browser (or already paid) is reported, not confirmed again.
+    let current = if d.has(Defect::ConfirmAlways) {
+        None
+    } else {
+        let intent = state
+            .stripe
+            .retrieve_payment_intent(&pi)
+            .await
+            .map_err(failed)?;
+        let needs = matches!(
+            intent["status"].as_str(),
+            Some("requires_confirmation" | "requires_payment_method")
+        );
+        (!needs || d.has(Defect::ConfirmNeverCalled)).then_some(intent)
+    };
+    let intent = match current {
+        Some(intent) => intent,
+        None => state
+            .stripe
+            .confirm_payment_intent(&pi, payment_method.as_deref())
+            .await
+            .map_err(failed)?,
+    };
     let status = intent["status"].as_str().unwrap_or("unknown").to_string();
     let st = status.clone();
     state
@@ -228,7 +309,7 @@ pub async fn confirm_intent(
     Ok(Json(json!({
         "success": true,
         "status": status,
-        "requires_action": status == "requires_action",
+        "requires_action": status == "requires_action" && !d.has(Defect::RequiresActionNeverSaid),
         "client_secret": intent["client_secret"],
         "payment_intent_id": intent["id"],
     })))

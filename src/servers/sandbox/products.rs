@@ -4,6 +4,7 @@
 //! images (`image_url`, `image_urls`) and monthly rental prices (`rental_price_3m/6m/12m`).
 
 use super::db;
+use super::defects::Defect;
 use super::errors::ApiError;
 use super::extract::{QueryParams, limit_offset, page_count};
 use super::state::AppState;
@@ -13,7 +14,8 @@ use axum::extract::{Path, RawQuery, State};
 use rusqlite::{OptionalExtension, Row};
 use serde_json::{Value, json};
 
-const LIMIT_DEFAULT: u64 = 20;
+/// The contract's page size when `limit` is not given.
+const LIMIT_DEFAULT: u64 = 24;
 const LIMIT_MAX: u64 = 100;
 const COLUMNS: &str = "product_id, name, category, price_cents, stock_quantity, condition_rating, primary_image, \
                        sku, description, specifications";
@@ -66,10 +68,27 @@ pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let d = state.defects;
     let q = QueryParams::parse(raw.as_deref());
-    let page = q.positive("page", 1)?;
-    let limit = q.positive("limit", LIMIT_DEFAULT)?.min(LIMIT_MAX);
-    let category = q.get("category").map(str::to_lowercase);
+    let page = if d.has(Defect::ProductPageIgnored) {
+        1
+    } else {
+        q.positive("page", 1)?
+    };
+    let default = if d.has(Defect::ProductLimitDefault20) {
+        20
+    } else {
+        LIMIT_DEFAULT
+    };
+    let limit = if d.has(Defect::ProductLimitIgnored) {
+        default
+    } else {
+        q.positive("limit", default)?.min(LIMIT_MAX)
+    };
+    let category = q
+        .get("category")
+        .map(str::to_lowercase)
+        .filter(|_| !d.has(Defect::CategoryIgnored));
     let (sql_limit, offset) = limit_offset(page, limit);
     let variations = state.variations;
     let (products, total) = state
@@ -92,13 +111,20 @@ pub async fn list(
             Ok((rows, total))
         })
         .await?;
-    Ok(Json(json!({
+    let mut answer = json!({
         "products": products,
         "total": total,
         "page": page,
         "limit": limit,
         "pages": page_count(total, limit),
-    })))
+    });
+    if d.has(Defect::ProductListWithoutTotals)
+        && let Some(map) = answer.as_object_mut()
+    {
+        map.remove("total");
+        map.remove("pages");
+    }
+    Ok(Json(answer))
 }
 
 /// `GET /api/products/<id>`
@@ -106,7 +132,14 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let not_found = || ApiError::NotFound("Product not found".into());
+    let d = state.defects;
+    let not_found = move || {
+        if d.has(Defect::UnknownProduct500) {
+            // `product['name']` on None.
+            return ApiError::internal("'NoneType' object is not subscriptable");
+        }
+        ApiError::NotFound("Product not found".into())
+    };
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let variations = state.variations;
     let product = state
@@ -121,5 +154,12 @@ pub async fn get(
                 .optional()?)
         })
         .await?;
-    product.map(Json).ok_or_else(not_found)
+    let mut product = product.ok_or_else(not_found)?;
+    if d.has(Defect::ProductWithoutSpecifications)
+        && let Some(map) = product.as_object_mut()
+    {
+        map.remove("specifications");
+        map.remove("description");
+    }
+    Ok(Json(product))
 }

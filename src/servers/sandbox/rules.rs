@@ -30,20 +30,34 @@ pub fn unknown_status() -> ApiError {
 
 /// Rule: a customer may cancel an order only while it is `pending` or `processing`.
 pub fn customer_can_cancel(status: &str, defects: Defects) -> bool {
-    if defects.has(Defect::CancelWhenShipped) {
-        // The bug: "cancellable until it is delivered", so a parcel already on its way is too.
-        return !matches!(status, "delivered" | "cancelled");
+    match status {
+        // The bugs: each a status the check forgot, or one it added.
+        "pending" => !defects.has(Defect::PendingNotCancellable),
+        "processing" => !defects.has(Defect::ProcessingNotCancellable),
+        // "Cancellable until it is delivered", so a parcel already on its way is too.
+        "shipped" => defects.has(Defect::CancelWhenShipped),
+        "delivered" => defects.has(Defect::DeliveredCancellable),
+        "cancelled" | "canceled" => defects.has(Defect::CancelTwice),
+        _ => false,
     }
-    matches!(status, "pending" | "processing")
 }
 
 /// Rule: an admin may set any status except out of `delivered` or `cancelled` (both final).
-pub fn admin_can_move(from: &str, _to: &str, defects: Defects) -> bool {
-    if defects.has(Defect::AdminReopensFinalOrder) {
-        // The bug: a status setter with no transition table.
-        return true;
+pub fn admin_can_move(from: &str, to: &str, defects: Defects) -> bool {
+    match from {
+        // The bugs: a transition table that forgot one of the final statuses.
+        "delivered" => defects.has(Defect::AdminReopensFinalOrder),
+        "cancelled" => defects.has(Defect::CancelledReopened),
+        // A strict state machine: only the next step (or a cancellation), no skipping.
+        _ if defects.has(Defect::NoSkippingSteps) => {
+            let next = ORDER_STATUSES
+                .iter()
+                .position(|s| *s == from)
+                .and_then(|i| ORDER_STATUSES.get(i + 1));
+            to == "cancelled" || next == Some(&to)
+        }
+        _ => true,
     }
-    !matches!(from, "delivered" | "cancelled")
 }
 
 /// Rule: only admins change an order's status.
@@ -158,9 +172,12 @@ mod tests {
     }
 
     #[test]
-    fn defect_admin_reopens_final_order() {
+    fn defects_reopening_a_final_order_each_forget_one_status() {
         let d = Defects::from(Defect::AdminReopensFinalOrder);
         assert!(admin_can_move("delivered", "processing", d));
+        assert!(!admin_can_move("cancelled", "pending", d));
+        let d = Defects::from(Defect::CancelledReopened);
+        assert!(!admin_can_move("delivered", "processing", d));
         assert!(admin_can_move("cancelled", "pending", d));
     }
 

@@ -90,6 +90,16 @@ pub fn is_intent_id(id: &str) -> bool {
 }
 
 impl StripeClient {
+    /// The secret key it authenticates with (only the `errors.no-secret` defect shows it).
+    pub fn secret_key(&self) -> &str {
+        &self.secret_key
+    }
+
+    /// The Stripe API base URL it calls.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub fn new(base: &str, secret_key: &str, timeout: Duration) -> Result<StripeClient, String> {
         // One crypto provider for the process (for an https base); `Err` means already done.
         let _ = rustls::crypto::ring::default_provider().install_default();
