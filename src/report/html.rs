@@ -248,7 +248,7 @@ fn rules_card(out: &mut String, r: &RuleCoverage) {
         r.count(RuleVerdict::Unobservable),
     );
     for verdict in RuleVerdict::ALL {
-        let lines: Vec<&RuleLine> = r.rules.iter().filter(|l| l.verdict == verdict).collect();
+        let lines: Vec<&RuleLine> = r.with(verdict).collect();
         if lines.is_empty() {
             continue;
         }

@@ -139,11 +139,7 @@ fn rule_coverage(out: &mut String, r: &RuleCoverage) {
         r.count(RuleVerdict::Broken),
         r.count(RuleVerdict::Unobservable)
     );
-    let broken: Vec<_> = r
-        .rules
-        .iter()
-        .filter(|l| l.verdict == RuleVerdict::Broken)
-        .collect();
+    let broken: Vec<_> = r.with(RuleVerdict::Broken).collect();
     if !broken.is_empty() {
         let _ = writeln!(
             out,
@@ -160,15 +156,8 @@ fn rule_coverage(out: &mut String, r: &RuleCoverage) {
         }
         out.push('\n');
     }
-    for verdict in [
-        RuleVerdict::Blocked,
-        RuleVerdict::Skipped,
-        RuleVerdict::Unreached,
-        RuleVerdict::NotRun,
-        RuleVerdict::Unchecked,
-        RuleVerdict::Unobservable,
-    ] {
-        let lines: Vec<_> = r.rules.iter().filter(|l| l.verdict == verdict).collect();
+    for verdict in RuleVerdict::UNDECIDED {
+        let lines: Vec<_> = r.with(verdict).collect();
         if lines.is_empty() {
             continue;
         }

@@ -44,6 +44,16 @@ impl RuleVerdict {
         RuleVerdict::Unobservable,
     ];
 
+    /// The verdicts of rules no check of the run decided, in the order reports list them.
+    pub const UNDECIDED: [RuleVerdict; 6] = [
+        RuleVerdict::Blocked,
+        RuleVerdict::Skipped,
+        RuleVerdict::Unreached,
+        RuleVerdict::NotRun,
+        RuleVerdict::Unchecked,
+        RuleVerdict::Unobservable,
+    ];
+
     /// The word machines read.
     pub fn key(self) -> &'static str {
         match self {
@@ -95,7 +105,7 @@ pub struct RuleCoverage {
 
 impl RuleCoverage {
     pub fn count(&self, verdict: RuleVerdict) -> usize {
-        self.rules.iter().filter(|r| r.verdict == verdict).count()
+        self.with(verdict).count()
     }
 
     pub fn total(&self) -> usize {
@@ -112,11 +122,13 @@ impl RuleCoverage {
         self.count(RuleVerdict::Held) + self.count(RuleVerdict::Broken)
     }
 
+    /// The rules with this verdict, in the contract's order.
+    pub fn with(&self, verdict: RuleVerdict) -> impl Iterator<Item = &RuleLine> {
+        self.rules.iter().filter(move |r| r.verdict == verdict)
+    }
+
     pub fn ids(&self, verdict: RuleVerdict) -> impl Iterator<Item = &str> {
-        self.rules
-            .iter()
-            .filter(move |r| r.verdict == verdict)
-            .map(|r| r.id.as_str())
+        self.with(verdict).map(|r| r.id.as_str())
     }
 
     /// `142/150 observable contract rules checked`: the headline every report format shows.

@@ -280,11 +280,7 @@ impl Terminal {
             rules.headline(),
             tail.join("; ")
         );
-        for r in rules
-            .rules
-            .iter()
-            .filter(|r| r.verdict == RuleVerdict::Broken)
-        {
+        for r in rules.with(RuleVerdict::Broken) {
             let by = if r.broken_by.is_empty() {
                 String::new()
             } else {
@@ -298,12 +294,12 @@ impl Terminal {
                 r.text
             );
         }
-        for verdict in [
-            RuleVerdict::Blocked,
-            RuleVerdict::Skipped,
-            RuleVerdict::Unreached,
-            RuleVerdict::Unchecked,
-        ] {
+        // Listed by id; rules only left out by the selection are one line below, and the
+        // unobservable ones are counted in the headline.
+        for verdict in RuleVerdict::UNDECIDED
+            .into_iter()
+            .filter(|v| !matches!(v, RuleVerdict::NotRun | RuleVerdict::Unobservable))
+        {
             let ids: Vec<&str> = rules.ids(verdict).collect();
             if !ids.is_empty() {
                 let _ = writeln!(
