@@ -22,6 +22,46 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.commit()
 }
 
+/// Whether [`write`] could put a file at `path`, found without writing it: the path is not a
+/// folder, and its nearest existing ancestor is a folder this process may create files in
+/// (the folders missing below it are created at write time). The error says which part is in
+/// the way, for a message printed before anything is sent.
+pub fn writable(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("{} is a folder; give a file name", path.display()));
+    }
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        // A device or a pipe is written as it is; opening it here could wait for a reader.
+        return Ok(());
+    }
+    let mut ancestor = path.parent();
+    while let Some(dir) = ancestor {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {
+                return tempfile::Builder::new()
+                    .prefix(PREFIX)
+                    .suffix(SUFFIX)
+                    .tempfile_in(dir)
+                    .map(drop)
+                    .map_err(|e| format!("cannot create files in {}: {e}", dir.display()));
+            }
+            Ok(_) => {
+                return Err(format!(
+                    "{} is a file, not a folder, so nothing can be written under it",
+                    dir.display()
+                ));
+            }
+            Err(_) => ancestor = dir.parent(),
+        }
+    }
+    Ok(())
+}
+
 /// A file written bit by bit that appears at its path, whole, only on [`File::commit`]; dropped
 /// uncommitted (an error, a crash), it leaves the path as it was.
 pub struct File {
@@ -163,6 +203,23 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn writable_names_what_is_in_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("out"), "a file").unwrap();
+        let err = super::writable(&dir.path().join("out/x/report.html")).unwrap_err();
+        assert!(
+            err.ends_with("out is a file, not a folder, so nothing can be written under it"),
+            "{err}"
+        );
+        let err = super::writable(dir.path()).unwrap_err();
+        assert!(err.contains("is a folder"), "{err}");
+        super::writable(&dir.path().join("new/deeper/report.html")).unwrap();
+        super::writable(&dir.path().join("out")).unwrap();
+        // Nothing was left behind by the check.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     /// Renaming over `/dev/null` would replace the device with a file (for every process on

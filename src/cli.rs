@@ -10,9 +10,10 @@ use std::path::PathBuf;
 /// Exit codes, as documented in `gigcheck --help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// Every scenario passed (skipped ones do not fail a run).
+    /// At least one scenario passed and none failed (skipped ones do not fail a run unless
+    /// `--fail-on-skip` is given).
     Passed = 0,
-    /// At least one check failed.
+    /// At least one check failed, or nothing ran (every scenario was skipped).
     Failed = 1,
     /// A spec or usage error: nothing was sent.
     Usage = 2,
@@ -357,6 +358,10 @@ pub struct RunArgs {
     /// Stop starting scenarios after the first failure.
     #[arg(long)]
     pub fail_fast: bool,
+    /// A skipped scenario fails the run (exit 1): for CI jobs that must run everything, where
+    /// a missing secret should not pass unnoticed.
+    #[arg(long)]
+    pub fail_on_skip: bool,
     /// Check redirect answers themselves instead of following them (by default a same-origin
     /// redirect is followed as a browser follows it; a suite's or step's `redirects:` wins).
     #[arg(long)]

@@ -86,7 +86,8 @@ impl Contract {
     pub fn load(path: &std::path::Path) -> Result<Contract, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Contract::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        Contract::parse(text.trim_start_matches(crate::loader::BOM))
+            .map_err(|e| format!("{}: {e}", path.display()))
     }
 
     pub fn parse(text: &str) -> Result<Contract, String> {

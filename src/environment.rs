@@ -98,7 +98,8 @@ impl EnvFile {
             )
             .with_hint("check the path given to --env")
         })?;
-        serde_yaml::from_str(&text).map_err(|e| diagnostic::from_yaml_error(&e, &display, &text))
+        let text = text.trim_start_matches(crate::loader::BOM);
+        serde_yaml::from_str(text).map_err(|e| diagnostic::from_yaml_error(&e, &display, text))
     }
 }
 

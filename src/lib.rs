@@ -11,6 +11,9 @@
 //! [`environment`] (what a target provides: variables, secrets, hooks), [`redact`] (secrets out
 //! of every output), [`webhook_signature`] (Stripe's signing scheme) and [`atomic`] (file writes).
 
+#[macro_use]
+pub mod console;
+
 pub mod atomic;
 pub mod checks;
 pub mod cli;

@@ -26,6 +26,8 @@ pub struct RunInfo {
     pub stripe_url: Option<String>,
     /// The run stopped early (Ctrl-C): scenarios after that point are missing or not run.
     pub interrupted: bool,
+    /// A skipped scenario fails the run (`--fail-on-skip`).
+    pub fail_on_skip: bool,
 }
 
 impl RunReport {
@@ -331,6 +333,11 @@ pub fn other_media(headers: &[(String, String)]) -> Option<String> {
         .filter(|m| !(m.is_empty() || m == "application/json" || m.ends_with("+json")))
 }
 
+/// A count and its noun: `1 scenario`, `2 scenarios`.
+pub fn count(n: usize, word: &str) -> String {
+    format!("{n} {}", plural(n, word))
+}
+
 /// `word` or `words` after a count.
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
@@ -492,6 +499,45 @@ impl Totals {
     pub fn failures(&self) -> usize {
         self.failed + self.blocked
     }
+
+    /// How a run with these totals ended.
+    pub fn verdict(&self, interrupted: bool, fail_on_skip: bool) -> Verdict {
+        if interrupted {
+            Verdict::Interrupted
+        } else if self.failures() > 0 || (fail_on_skip && self.skipped > 0) {
+            Verdict::Failed
+        } else if self.passed == 0 && self.skipped > 0 {
+            Verdict::NothingRan
+        } else {
+            Verdict::Passed
+        }
+    }
+}
+
+/// How a run ended, as every report states it. Only `Passed` is a pass: a run in which every
+/// scenario was skipped (a CI job whose secrets are not set) checked nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    /// A scenario failed or was blocked, or (with `--fail-on-skip`) was skipped.
+    Failed,
+    /// Nothing passed and nothing failed: every scenario was skipped. (A shard's slice with no
+    /// scenario at all is a pass: it had nothing to do.)
+    NothingRan,
+    /// Stopped early (Ctrl-C).
+    Interrupted,
+}
+
+impl Verdict {
+    /// The verdict as a report's headline says it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Passed => "PASSED",
+            Verdict::Failed => "FAILED",
+            Verdict::NothingRan => "NOTHING RAN",
+            Verdict::Interrupted => "INTERRUPTED",
+        }
+    }
 }
 
 impl RunReport {
@@ -503,8 +549,11 @@ impl RunReport {
         t
     }
 
-    pub fn all_passed(&self) -> bool {
-        self.totals().failures() == 0
+    /// The verdict over the scenarios this report holds (all of them, unless the run kept
+    /// only the ones that did not pass: then it is the run's [`Totals::verdict`] that counts).
+    pub fn verdict(&self) -> Verdict {
+        self.totals()
+            .verdict(self.run.interrupted, self.run.fail_on_skip)
     }
 
     /// Every scenario of the run, in spec order.

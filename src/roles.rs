@@ -43,7 +43,8 @@ impl Roles {
     pub fn load(path: &std::path::Path) -> Result<Roles, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        serde_yaml::from_str(text.trim_start_matches(crate::loader::BOM))
+            .map_err(|e| format!("{}: {e}", path.display()))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {

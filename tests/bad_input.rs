@@ -121,7 +121,7 @@ fn a_clean_project_validates() {
     );
     let out = p.gigcheck(&["validate"]);
     assert_eq!(out.code, 0, "{}", out.all());
-    assert_eq!(out.stdout.trim(), "valid: 1 spec file(s), 1 scenario(s)");
+    assert_eq!(out.stdout.trim(), "valid: 1 spec file, 1 scenario");
 
     let out = p.gigcheck(&["list"]);
     assert_eq!(out.code, 0, "{}", out.all());

@@ -553,6 +553,36 @@ const CASES: &[Case] = &[
         place: Some("specs/a.yaml:5:41"),
         hint: Some("did you mean `orders.create.total`?"),
     },
+    Case {
+        what: "spec: an unquoted plan id (`id: 4.10`)",
+        files: &[(
+            "specs/a.yaml",
+            "scenarios:\n  - id: 4.10\n    name: s\n    steps:\n      - request: { method: GET, url: /x }\n",
+        )],
+        args: &["validate"],
+        exit: 2,
+        message: "scenarios[0].id: an unquoted id is a number to YAML, which drops trailing zeros (4.10 becomes 4.1): quote it, as in id: \"4.10\"",
+        place: Some("specs/a.yaml:2:9"),
+        hint: None,
+    },
+    Case {
+        what: "spec: a tab where YAML wants spaces",
+        files: &[("specs/a.yaml", "scenarios:\n\t- name: s\n")],
+        args: &["validate"],
+        exit: 2,
+        message: "found character that cannot start any token, while scanning for the next token",
+        place: Some("specs/a.yaml:2:1"),
+        hint: Some("YAML indents with spaces, never tabs: replace the tab with spaces"),
+    },
+    Case {
+        what: "a report path under a file (`out` is a file)",
+        files: &[("specs/ok.yaml", OK), ("out", "a file")],
+        args: &["run", "--report", "html=out/x.html"],
+        exit: 2,
+        message: "cannot write out/x.html: out is a file, not a folder, so nothing can be written under it; nothing was sent",
+        place: None,
+        hint: None,
+    },
 ];
 
 fn check(index: usize) {
@@ -671,4 +701,7 @@ cases! {
     c45_collection_missing = 44;
     c46_collection_overwrite = 45;
     c47_unknown_rule = 46;
+    c48_unquoted_id = 47;
+    c49_tab = 48;
+    c50_report_under_a_file = 49;
 }

@@ -37,6 +37,7 @@ scenarios:
     steps:
       - request: { method: GET, url: /api/html }
         expect:
+          status: 500
           body:
             $.error: { exists: true }
           schema: order.json
@@ -65,7 +66,12 @@ scenarios:
     steps:
       - request: { method: GET, url: /api/html }
         expect:
+          status: 500
           text: { not_contains: Traceback }
+  - id: "F10"
+    name: a server error where the step names no status
+    steps:
+      - request: { method: GET, url: /api/html }
 "#;
 
 fn stable_output(text: &str, server: &Server) -> String {

@@ -72,7 +72,7 @@ fn the_giggatek_collection_becomes_valid_specs_without_its_secrets() {
     let validate = p.gigcheck(&["validate", "specs/imported"]);
     assert_eq!(validate.code, 0, "{}", validate.all());
     assert!(
-        validate.stdout.contains("5 spec file(s), 5 scenario(s)"),
+        validate.stdout.contains("5 spec files, 5 scenarios"),
         "{}",
         validate.all()
     );
@@ -119,9 +119,11 @@ fn the_imported_giggatek_specs_pass_against_the_embedded_sandbox() {
         run.stdout
     );
     assert!(!run.all().contains(password));
-    // Without the customer's password every scenario is skipped, saying what to set.
+    // Without the customer's password every scenario is skipped, saying what to set, and a
+    // run that checked nothing is not a pass.
     let unset = p.gigcheck(&["run", "specs/imported"]);
-    assert_eq!(unset.code, 0, "{}", unset.all());
+    assert_eq!(unset.code, 1, "{}", unset.all());
+    assert!(unset.stdout.contains("NOTHING RAN"), "{}", unset.stdout);
     assert!(
         unset
             .stdout

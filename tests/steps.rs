@@ -51,7 +51,8 @@ scenarios:
         &["run", "--base-url", &server.url],
         &[("GIGCHECK_WEBHOOK_SECRET", "")],
     );
-    assert_eq!(out.code, 0, "{}", out.all());
+    // Everything was skipped: nothing was checked, which is not a pass.
+    assert_eq!(out.code, 1, "{}", out.all());
     assert!(
         out.stdout.contains(
             "skipped: not configured: needs `webhook_secret` (set GIGCHECK_WEBHOOK_SECRET)"
@@ -129,7 +130,8 @@ fn hooks_come_from_the_environment_or_the_scenario_is_skipped() {
         &["run", "--base-url", &server.url],
         &[("GIGCHECK_DB_DOWN_CMD", ""), ("GIGCHECK_DB_UP_CMD", "")],
     );
-    assert_eq!(out.code, 0, "{}", out.all());
+    // Everything was skipped: nothing was checked, which is not a pass.
+    assert_eq!(out.code, 1, "{}", out.all());
     assert!(
         out.stdout.contains("needs hook `db_down` (set GIGCHECK_DB_DOWN_CMD or hooks.db_down in the --env file), hook `db_up`"),
         "{}",
@@ -189,7 +191,8 @@ scenarios:
         &["run", "--base-url", &server.url],
         &[("GIGCHECK_STRIPE_URL", "")],
     );
-    assert_eq!(out.code, 0, "{}", out.all());
+    // Everything was skipped: nothing was checked, which is not a pass.
+    assert_eq!(out.code, 1, "{}", out.all());
     assert!(
         out.stdout
             .contains("needs `stripe_url` (set GIGCHECK_STRIPE_URL)"),

@@ -152,9 +152,35 @@ pub fn after_wrong_status(response: &Response) -> String {
 }
 
 /// The checks of a step's `expect` (found under `src`'s `expect` key), all but the snapshot.
+/// A step that names no status still fails on a server error: whatever else it checks (or
+/// nothing), a 5xx is never what a step without a status was written for.
 pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckContext) -> Checked {
-    run_block(expect, response, &src.child("expect"), ctx)
+    if expect.status.is_some() {
+        return run_block(expect, response, &src.child("expect"), ctx);
+    }
+    let mut r = CheckReport::new(CheckKind::Status, "", "", src.loc_of(&["expect"]));
+    if response.status >= 500 {
+        r.passed = false;
+        r.expected = Some(NO_SERVER_ERROR.to_string());
+        r.actual = Some(response.status.to_string());
+        let mut checked = Checked {
+            checks: vec![r],
+            ..Checked::default()
+        };
+        let left: Vec<CheckKind> = kinds(expect)
+            .into_iter()
+            .filter(|k| *k != CheckKind::Snapshot)
+            .collect();
+        checked.skip(left, &after_wrong_status(response));
+        return checked;
+    }
+    let mut checked = run_block(expect, response, &src.child("expect"), ctx);
+    checked.checks.insert(0, r);
+    checked
 }
+
+/// What a step without `expect.status` expects of the status.
+pub const NO_SERVER_ERROR: &str = "not a server error (5xx); the step names no status";
 
 /// The checks of an `expect`-shaped block written at `esrc`.
 pub fn run_block(
@@ -256,7 +282,10 @@ pub fn run_block(
                 let violations = schema::violations(&validator, json);
                 if !violations.is_empty() {
                     r.passed = false;
-                    r.message = Some(format!("{} violation(s) of {name}", violations.len()));
+                    r.message = Some(format!(
+                        "{} of {name}",
+                        crate::outcome::count(violations.len(), "violation")
+                    ));
                     r.details = violations
                         .iter()
                         .map(|v| {

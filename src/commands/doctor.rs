@@ -23,7 +23,7 @@ pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
             stripe_emulator: args.stripe_emulator,
         },
         Ok(None) if args.stripe_emulator.is_some() => {
-            eprintln!(
+            errln!(
                 "error: --stripe-emulator is for an external backend: pass --base-url too (the embedded default has its own emulator)"
             );
             return Exit::Usage;
@@ -33,7 +33,7 @@ pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
             variations: Vec::new(),
         },
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return Exit::Usage;
         }
     };
@@ -61,7 +61,7 @@ pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
     match checked {
         Ok((what, ready)) => {
             let term = Terminal::new(Palette { color }, false);
-            print!("{}", term.readiness(&what, &ready));
+            out!("{}", term.readiness(&what, &ready));
             if ready.failed() {
                 Exit::Failed
             } else {
@@ -69,7 +69,7 @@ pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
             }
         }
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            errln!("error: {}", e.message);
             e.exit
         }
     }

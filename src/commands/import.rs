@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 pub fn postman(args: PostmanArgs) -> Exit {
     match import(&args) {
         Ok(summary) => {
-            print!("{summary}");
+            out!("{summary}");
             Exit::Passed
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             Exit::Usage
         }
     }

@@ -31,14 +31,14 @@ pub fn list(args: ListArgs) -> Exit {
             ]
         })
         .collect();
-    print!("{}", table(&["ID", "NAME", "TAGS", "WHERE"], &rows));
+    out!("{}", table(&["ID", "NAME", "TAGS", "WHERE"], &rows));
     Exit::Passed
 }
 
 /// The contract's rules: id, how many selected scenarios verify it (`-`: unobservable), text.
 fn rules(project: &crate::loader::Project, selected: &[(usize, usize)]) -> Exit {
     let Some(contract) = project.contract.as_ref().filter(|c| !c.rules.is_empty()) else {
-        eprintln!(
+        errln!(
             "error: this project's contract lists no rules: add them under `rules:` in {}",
             project.fixtures_dir.join("contract.yaml").display()
         );
@@ -68,7 +68,7 @@ fn rules(project: &crate::loader::Project, selected: &[(usize, usize)]) -> Exit 
             [id.clone(), n, rule.text.clone()]
         })
         .collect();
-    print!("{}", table(&["RULE", "SCENARIOS", "TEXT"], &rows));
+    out!("{}", table(&["RULE", "SCENARIOS", "TEXT"], &rows));
     Exit::Passed
 }
 

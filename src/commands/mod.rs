@@ -42,6 +42,21 @@ pub fn dispatch(cli: Cli) -> Exit {
     }
 }
 
+/// Checks that every file a command will write can be written, before anything is sent: a
+/// run that finds out at the end would have done all its work for nothing.
+fn check_outputs<'a>(paths: impl IntoIterator<Item = &'a std::path::Path>) -> Result<(), Exit> {
+    for path in paths {
+        if let Err(why) = crate::atomic::writable(path) {
+            errln!(
+                "error: cannot write {}: {why}; nothing was sent",
+                path.display()
+            );
+            return Err(Exit::Usage);
+        }
+    }
+    Ok(())
+}
+
 /// The environment file (if any) with `--var`s over it; a broken file is printed as a
 /// diagnostic and is a usage error.
 fn environment(
@@ -52,7 +67,7 @@ fn environment(
         Some(path) => match EnvFile::load(path) {
             Ok(f) => Some(f),
             Err(d) => {
-                eprint!("{}", d.render());
+                err!("{}", d.render());
                 return Err(Exit::Usage);
             }
         },
@@ -71,7 +86,7 @@ fn locate_project(specs: &SpecArgs) -> Result<(PathBuf, Vec<PathBuf>), Exit> {
     let root = match &specs.project {
         Some(dir) => {
             if !dir.join(crate::cli::DEFAULT_SPECS).is_dir() {
-                eprintln!(
+                errln!(
                     "error: --project {}: there is no specs/ folder in it; give the folder that holds specs/, fixtures/ and reports/",
                     dir.display()
                 );
@@ -153,11 +168,11 @@ fn load_runnable(
     let (env, project) = load(specs)?;
     print_diagnostics(&project.diagnostics);
     if project.has_errors() {
-        eprintln!("error: the specs have errors (above); nothing was sent");
+        errln!("error: the specs have errors (above); nothing was sent");
         return Err(Exit::Usage);
     }
     if selection::matching(&project, &criteria(selection)).is_empty() {
-        eprintln!(
+        errln!(
             "error: no scenario matches the --tag/--filter given; `gigcheck list` shows what there is"
         );
         return Err(Exit::Usage);
@@ -165,14 +180,14 @@ fn load_runnable(
     let selected = select(&project, selection);
     if let (true, Some(shard)) = (selected.is_empty(), selection.shard) {
         // More slices than scenarios: this one has nothing to do, which is not an error.
-        eprintln!("note: shard {shard} has no scenarios; its reports will be empty");
+        errln!("note: shard {shard} has no scenarios; its reports will be empty");
     }
     Ok((env, project, selected))
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     for d in diagnostics {
-        eprint!("{}", d.render());
+        err!("{}", d.render());
     }
 }
 

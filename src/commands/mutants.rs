@@ -18,7 +18,7 @@ use crate::checks::snapshot::SnapshotMode;
 use crate::cli::{Exit, MutantsArgs};
 use crate::environment::Environment;
 use crate::loader::Project;
-use crate::outcome::{Outcome, RunReport, ScenarioReport};
+use crate::outcome::{Outcome, RunReport, ScenarioReport, count};
 use crate::report::collect::Collector;
 use crate::report::text::Palette;
 use crate::servers::sandbox::{self, Defect, Variation, Variations};
@@ -185,7 +185,7 @@ fn chosen(defects: &[Defect]) -> Vec<Defect> {
 fn list() -> Exit {
     let width = Defect::names().map(str::len).max().unwrap_or(0);
     for &d in Defect::ALL {
-        println!("{:width$}  {}", d.name(), d.summary());
+        outln!("{:width$}  {}", d.name(), d.summary());
     }
     Exit::Passed
 }
@@ -278,26 +278,15 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
     if args.list {
         return list();
     }
-    if let Some(path) = &args.markdown {
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        if !parent.is_dir() {
-            eprintln!(
-                "error: cannot write {}: {} is not a folder (nothing was run)",
-                path.display(),
-                parent.display()
-            );
-            return Exit::Usage;
-        }
+    if let Err(exit) = super::check_outputs(args.markdown.as_deref()) {
+        return exit;
     }
     let (env, project, selected) = match super::load_runnable(&args.specs, &args.select) {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
     if let Some(base) = &env.base_url {
-        eprintln!(
+        errln!(
             "note: the --env file's base_url ({base}) is not used: mutants always runs the embedded sandbox"
         );
     }
@@ -328,11 +317,12 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
     } else {
         format!(" (with variations: {variations})")
     };
-    println!(
-        "{} {} scenario(s) against the clean embedded sandbox{with_variations}, then with each of {} defect(s); {jobs} job(s) at once",
+    outln!(
+        "{} {} against the clean embedded sandbox{with_variations}, then with each of {}; {} at once",
         palette.bold("gigcheck mutants:"),
-        settings.selected.len(),
-        defects.len(),
+        count(settings.selected.len(), "scenario"),
+        count(defects.len(), "defect"),
+        count(jobs, "job"),
     );
     let variations: Vec<Variation> = variations.iter().collect();
     let project = Arc::new(project);
@@ -350,7 +340,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
         {
             Ok(report) => report,
             Err(e) => {
-                eprintln!("error: the clean run failed: {}", e.message);
+                errln!("error: the clean run failed: {}", e.message);
                 return e.exit;
             }
         };
@@ -364,15 +354,15 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
             &clean,
         )
         .await;
-        print!("{}", render(&rows, palette));
+        out!("{}", render(&rows, palette));
         if let Some(line) = rule_coverage(&project) {
-            print!("{line}");
+            out!("{line}");
         }
         let all_caught = rows.iter().all(|(_, v)| matches!(v, Verdict::Caught(_)));
         if let Some(path) = &args.markdown
             && let Err(e) = crate::atomic::write(path, markdown(&rows).as_bytes())
         {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             return Exit::Failed;
         }
         if clean_passed && all_caught {
@@ -408,9 +398,9 @@ fn report_clean(clean: &RunReport, palette: Palette) -> bool {
     if totals.skipped > 0 {
         line.push_str(&format!(", {} skipped", totals.skipped));
     }
-    println!("{line}");
+    outln!("{line}");
     for s in scenarios(clean).filter(|s| s.outcome.is_failure()) {
-        println!(
+        outln!(
             "  {} {} (fails on the clean sandbox, so it catches nothing; `gigcheck run` shows why)",
             palette.paint("✗", Color::Red),
             s.title()
@@ -457,17 +447,17 @@ async fn run_defects(
             Ok((index, Ok(report))) => (index, caught_by(clean, &report)),
             Ok((index, Err(e))) => (index, Verdict::Error(e.message)),
             Err(e) => {
-                eprintln!("error: a defect run ended abnormally: {e}");
+                errln!("error: a defect run ended abnormally: {e}");
                 continue;
             }
         };
         done += 1;
         let said = match &verdict {
-            Verdict::Caught(by) => format!("caught by {} scenario(s)", by.len()),
+            Verdict::Caught(by) => format!("caught by {}", count(by.len(), "scenario")),
             Verdict::Escaped => "escaped".to_string(),
             Verdict::Error(message) => format!("error: {message}"),
         };
-        eprintln!("  [{done}/{}] {}: {said}", defects.len(), defects[index]);
+        errln!("  [{done}/{}] {}: {said}", defects.len(), defects[index]);
         verdicts[index] = Some(verdict);
     }
     defects

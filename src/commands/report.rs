@@ -11,7 +11,7 @@ use std::time::Duration;
 /// `gigcheck report diff OLD NEW`: exits 1 when something newly fails.
 pub fn diff(args: DiffArgs, color: bool) -> Exit {
     if !(args.slower_factor.is_finite() && args.slower_factor >= 1.0) {
-        eprintln!(
+        errln!(
             "error: --slower-factor {} must be a number of at least 1, e.g. 1.5",
             args.slower_factor
         );
@@ -19,7 +19,7 @@ pub fn diff(args: DiffArgs, color: bool) -> Exit {
     }
     let load = |path: &std::path::Path| {
         JsonReport::load(path).map_err(|message| {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             Exit::Usage
         })
     };
@@ -32,12 +32,12 @@ pub fn diff(args: DiffArgs, color: bool) -> Exit {
         by: Duration::from_millis(args.slower_by_ms),
     };
     let d = diff::diff(&old, &new, slower);
-    println!(
+    outln!(
         "gigcheck report diff: {} → {}",
         args.old.display(),
         args.new.display()
     );
-    print!("{}", d.render(Palette { color }));
+    out!("{}", d.render(Palette { color }));
     if d.regressed() {
         Exit::Failed
     } else {
@@ -49,15 +49,15 @@ pub fn diff(args: DiffArgs, color: bool) -> Exit {
 pub fn merge(args: MergeArgs) -> Exit {
     match merged(&args).and_then(|bytes| crate::report::write(&args.out, &bytes)) {
         Ok(()) => {
-            println!(
-                "merged {} report(s) into {}",
-                args.inputs.len(),
+            outln!(
+                "merged {} into {}",
+                crate::outcome::count(args.inputs.len(), "report"),
                 args.out.display()
             );
             Exit::Passed
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             Exit::Usage
         }
     }

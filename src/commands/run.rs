@@ -12,7 +12,7 @@ use crate::contract::Contract;
 use crate::engine::{self, RunOptions};
 use crate::environment::Environment;
 use crate::loader::Project;
-use crate::outcome::{RunInfo, RunReport, ScenarioReport, SuiteHead};
+use crate::outcome::{RunInfo, RunReport, ScenarioReport, SuiteHead, Verdict, count};
 use crate::readiness::{self, Readiness};
 use crate::report::causes;
 use crate::report::collect::Collector;
@@ -228,10 +228,10 @@ impl Progress for Printer {
                 .cover(ContractTally::new(contract, base_url.as_str()));
         }
         self.live.print(&format!(
-            "{} {} scenario(s) against {what} with {} job(s)\n",
+            "{} {} against {what} with {}\n",
             self.palette.bold("gigcheck"),
-            self.total,
-            self.jobs
+            count(self.total, "scenario"),
+            count(self.jobs, "job")
         ));
     }
 
@@ -265,7 +265,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             Exit::Usage
         })
 }
@@ -278,7 +278,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     let target = match target_of(&args, &env) {
         Ok(target) => target,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return Exit::Usage;
         }
     };
@@ -311,6 +311,9 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         path: junit,
     }];
     targets.extend(args.reports.iter().cloned());
+    if let Err(exit) = super::check_outputs(targets.iter().map(|t| t.path.as_path())) {
+        return exit;
+    }
     let junit_paths: Vec<_> = targets
         .iter()
         .filter(|t| t.kind == ReportKind::Junit)
@@ -362,20 +365,25 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     let info = match result {
         Ok(info) => info,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            errln!("error: {}", e.message);
             return e.exit;
         }
     };
     let term = printer.term;
-    let done = printer.collector.finish(info);
+    let done = printer.collector.finish(RunInfo {
+        fail_on_skip: args.fail_on_skip,
+        ..info
+    });
     let causes = causes::group(&done.report);
-    print!("{}", term.failures(&causes));
-    let mut exit = if done.report.run.interrupted {
-        Exit::Interrupted
-    } else if done.tally.totals.failures() == 0 {
-        Exit::Passed
-    } else {
-        Exit::Failed
+    out!("{}", term.failures(&causes));
+    let verdict = done
+        .tally
+        .totals
+        .verdict(done.report.run.interrupted, args.fail_on_skip);
+    let mut exit = match verdict {
+        Verdict::Passed => Exit::Passed,
+        Verdict::Interrupted => Exit::Interrupted,
+        Verdict::Failed | Verdict::NothingRan => Exit::Failed,
     };
     let coverage = Coverage {
         plan: done.tally.plan.cases(plan.as_ref()),
@@ -387,11 +395,11 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         exit = Exit::Failed;
     }
     let written: Vec<String> = written.into_iter().flatten().collect();
-    print!("{}", term.coverage(&coverage));
-    print!("{}", term.slowest(&done.tally.slowest));
-    print!("{}", term.redirects(&done.tally.redirects));
-    print!("{}", term.causes(&causes));
-    print!(
+    out!("{}", term.coverage(&coverage));
+    out!("{}", term.slowest(&done.tally.slowest));
+    out!("{}", term.redirects(&done.tally.redirects));
+    out!("{}", term.causes(&causes));
+    out!(
         "{}",
         term.summary(&done.report, done.tally.totals, &written)
     );
@@ -449,7 +457,7 @@ fn write_reports(
             };
             result
                 .map(|()| target.path.display().to_string())
-                .inspect_err(|message| eprintln!("error: {message}"))
+                .inspect_err(|message| errln!("error: {message}"))
         })
         .collect()
 }
@@ -471,7 +479,7 @@ async fn stop_on_signal(interrupt: engine::Interrupt, live: Arc<Live>, palette: 
     ));
     if signals.next().await {
         live.finish();
-        eprintln!("interrupted again: quitting without reports");
+        errln!("interrupted again: quitting without reports");
         std::process::exit(Exit::Interrupted as i32);
     }
 }
@@ -532,7 +540,7 @@ fn load_fixture<T>(
         return None;
     }
     load(&path)
-        .inspect_err(|message| eprintln!("warning: {message}; {without}"))
+        .inspect_err(|message| errln!("warning: {message}; {without}"))
         .ok()
 }
 
@@ -589,7 +597,7 @@ pub(super) async fn start(
             Some(s) => s.to_string(),
             None => {
                 let s = embedded::generate_secret("whsec_");
-                eprintln!(
+                errln!(
                     "note: no GIGCHECK_WEBHOOK_SECRET set; the emulator signs with {s} (configure the backend with it)"
                 );
                 env.set_secret("webhook_secret", s.clone());

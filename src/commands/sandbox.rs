@@ -15,7 +15,7 @@ pub fn serve(args: SandboxArgs) -> Exit {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return Exit::Usage;
         }
     };
@@ -36,7 +36,7 @@ async fn run(args: SandboxArgs) -> Exit {
         .webhook_secret
         .unwrap_or_else(sandbox::generate_webhook_secret);
     if admin_password.is_empty() {
-        eprintln!(
+        errln!(
             "error: the admin password is empty; pass one with --admin-password or leave it out to generate one"
         );
         return Exit::Usage;
@@ -57,68 +57,68 @@ async fn run(args: SandboxArgs) -> Exit {
     let app = match sandbox::router(config) {
         Ok(app) => app,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::Usage;
         }
     };
     let listener = match bind(args.port).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::Usage;
         }
     };
     let running = match Running::spawn(listener, app) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::Usage;
         }
     };
 
-    println!("GigGatek sandbox listening on {}", running.url);
+    outln!("GigGatek sandbox listening on {}", running.url);
     match &args.db {
-        Some(path) => println!("  database:       {} (kept)", path.display()),
-        None => println!("  database:       temporary (deleted at exit; keep data with --db PATH)"),
+        Some(path) => outln!("  database:       {} (kept)", path.display()),
+        None => outln!("  database:       temporary (deleted at exit; keep data with --db PATH)"),
     }
-    println!("  Stripe API:     {}", args.stripe_api);
+    outln!("  Stripe API:     {}", args.stripe_api);
     if password_given {
-        println!("  admin:          {admin_email} (password as given)");
+        outln!("  admin:          {admin_email} (password as given)");
     } else {
-        println!("  admin:          {admin_email} / {admin_password}");
+        outln!("  admin:          {admin_email} / {admin_password}");
     }
     if secret_given {
-        println!("  webhook secret: as given");
+        outln!("  webhook secret: as given");
     } else {
-        println!(
+        outln!(
             "  webhook secret: {webhook_secret} (give the same to `gigcheck stripe --webhook-secret`)"
         );
     }
-    println!("  webhook URL:    {}/api/payment/webhook", running.url);
-    println!(
+    outln!("  webhook URL:    {}/api/payment/webhook", running.url);
+    outln!(
         "  DB outage:      POST {}/__sandbox/db {{\"available\": false}}",
         running.url
     );
-    println!("  auth counts:    GET {}/__sandbox/stats", running.url);
+    outln!("  auth counts:    GET {}/__sandbox/stats", running.url);
     let defects: Defects = args.defects.iter().copied().collect();
     if !defects.is_empty() {
-        println!("  DEFECTS ON:     {defects} (deliberate bugs; not the reference behaviour)");
+        outln!("  DEFECTS ON:     {defects} (deliberate bugs; not the reference behaviour)");
         for d in defects.iter() {
-            println!("                  {d}: {}", Defect::summary(d));
+            outln!("                  {d}: {}", Defect::summary(d));
         }
     }
     if !variations.is_empty() {
-        println!("  variations:     {variations} (legitimate; the contract allows each)");
+        outln!("  variations:     {variations} (legitimate; the contract allows each)");
         for v in variations.iter() {
-            println!("                  {v}: {}", Variation::summary(v));
+            outln!("                  {v}: {}", Variation::summary(v));
         }
     }
-    println!("Press Ctrl-C to stop.");
+    outln!("Press Ctrl-C to stop.");
 
     if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-C: {e}; stopping");
+        errln!("error: cannot wait for Ctrl-C: {e}; stopping");
     }
     running.stop().await;
-    println!("sandbox stopped");
+    outln!("sandbox stopped");
     Exit::Passed
 }

@@ -3,7 +3,6 @@
 //! With `--report`, the schema of the JSON report ([`crate::report::json`]) instead.
 
 use crate::cli::{Exit, SchemaArgs};
-use std::io::Write;
 
 pub fn schema(args: SchemaArgs) -> Exit {
     let text = if args.report {
@@ -14,14 +13,6 @@ pub fn schema(args: SchemaArgs) -> Exit {
     } else {
         crate::spec::schema::spec_file_schema_text()
     };
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Exit::Passed,
-        // A closed pipe (`gigcheck schema | head`) is not worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Passed,
-        Err(e) => {
-            eprintln!("error: cannot write the schema: {e}");
-            Exit::Usage
-        }
-    }
+    out!("{text}");
+    Exit::Passed
 }

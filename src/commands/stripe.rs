@@ -15,7 +15,7 @@ pub fn serve(args: StripeArgs) -> Exit {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return Exit::Usage;
         }
     };
@@ -35,14 +35,14 @@ pub fn serve(args: StripeArgs) -> Exit {
         let listener = match bind(args.port).await {
             Ok(listener) => listener,
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 return Exit::Usage;
             }
         };
         let running = match Running::spawn(listener, router(config)) {
             Ok(running) => running,
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 return Exit::Usage;
             }
         };
@@ -56,18 +56,18 @@ pub fn serve(args: StripeArgs) -> Exit {
             }
             (Some(url), false) => format!("webhooks to {url}, signed with the given secret"),
         };
-        println!(
+        outln!(
             "Stripe emulator listening on {} ({webhooks}); Ctrl-C to stop",
             running.url
         );
         if let Err(e) = tokio::signal::ctrl_c().await {
-            eprintln!("error: cannot wait for Ctrl-C: {e}");
+            errln!("error: cannot wait for Ctrl-C: {e}");
         }
         if tokio::time::timeout(STOP_GRACE, running.stop())
             .await
             .is_err()
         {
-            eprintln!("stopped without waiting for requests still in flight");
+            errln!("stopped without waiting for requests still in flight");
         }
         Exit::Passed
     })

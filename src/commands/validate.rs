@@ -1,6 +1,7 @@
 //! `gigcheck validate`: load and cross-check every spec, report every problem, send nothing.
 
 use crate::cli::{Exit, ValidateArgs};
+use crate::outcome::count;
 use colored::Colorize;
 
 pub fn validate(args: ValidateArgs) -> Exit {
@@ -12,16 +13,18 @@ pub fn validate(args: ValidateArgs) -> Exit {
     let scenarios: usize = project.suites.iter().map(|s| s.scenarios.len()).sum();
     let errors = project.errors().count();
     if errors > 0 {
-        eprintln!(
-            "{} {errors} error(s) in the specs; nothing was sent",
-            "invalid:".red().bold()
+        errln!(
+            "{} {} in the specs; nothing was sent",
+            "invalid:".red().bold(),
+            count(errors, "error")
         );
         Exit::Usage
     } else {
-        println!(
-            "{} {} spec file(s), {scenarios} scenario(s)",
+        outln!(
+            "{} {}, {}",
             "valid:".green().bold(),
-            project.suites.len()
+            count(project.suites.len(), "spec file"),
+            count(scenarios, "scenario")
         );
         Exit::Passed
     }

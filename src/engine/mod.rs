@@ -283,6 +283,7 @@ pub async fn run(
         snapshot_writes: shared.snapshots.writes(),
         stripe_url: None,
         interrupted: shared.interrupted(),
+        fail_on_skip: false,
     })
 }
 

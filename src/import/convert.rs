@@ -748,16 +748,18 @@ impl Output {
     /// The summary printed after writing: files, secrets, and everything not translated.
     pub fn summary(&self, out_dir: &str) -> String {
         let mut s = format!(
-            "Imported \"{}\": {} request(s) into {} file(s) in {out_dir}\n",
+            "Imported \"{}\": {} into {} in {out_dir}\n",
             self.collection,
-            self.requests,
-            self.files.len()
+            crate::outcome::count(self.requests, "request"),
+            crate::outcome::count(self.files.len(), "file")
         );
         for f in &self.files {
             let kind = if f.fragment { "shared steps" } else { "spec" };
             s.push_str(&format!(
-                "  {out_dir}/{}  ({kind}: {}, {} step(s))\n",
-                f.path, f.title, f.steps
+                "  {out_dir}/{}  ({kind}: {}, {})\n",
+                f.path,
+                f.title,
+                crate::outcome::count(f.steps, "step")
             ));
         }
         for folder in &self.empty_folders {
@@ -787,8 +789,8 @@ impl Output {
             return "\nEverything was translated.\n".to_string();
         }
         let mut s = format!(
-            "\nNot translated ({} item(s), kept as `# postman:` comments beside their steps):\n",
-            self.notes.len()
+            "\nNot translated ({}, kept as `# postman:` comments beside their steps):\n",
+            crate::outcome::count(self.notes.len(), "item")
         );
         let mut by_file: BTreeMap<&str, Vec<&Note>> = BTreeMap::new();
         for n in &self.notes {
@@ -938,7 +940,9 @@ mod tests {
         let text = &out.files[0].text;
         assert!(text.contains("  missing: \"\"\n"), "{text}");
         assert!(text.contains("  postman_randomInt: \"\"\n"), "{text}");
-        assert_eq!(out.notes.len(), 2);
-        assert_eq!(out.notes[0].request, "(variables)");
+        // Two variables, and a request with no test.
+        assert_eq!(out.notes.len(), 3);
+        let about_variables = out.notes.iter().filter(|n| n.request == "(variables)");
+        assert_eq!(about_variables.count(), 2);
     }
 }

@@ -614,10 +614,17 @@ pub fn step(ir: &RequestIr, ctx: &Ctx) -> StepOut {
     if method_ok {
         entries.push(Entry::new("name", Node::str(name.clone())));
         entries.push(Entry::new("request", request_node(ir, ctx, &mut problems)));
-        if let Some(expect) = expect_node(&ir.test.checks, ctx, &mut problems) {
+        let expect = expect_node(&ir.test.checks, ctx, &mut problems);
+        let capture = capture_node(&ir.test.checks, ctx);
+        if expect.is_none() && capture.is_none() {
+            problems.push(
+                "no test of this request was translated, so the step checks only that the answer is not a server error; add `expect: { status: … }`".to_string(),
+            );
+        }
+        if let Some(expect) = expect {
             entries.push(Entry::new("expect", expect));
         }
-        if let Some((node, names)) = capture_node(&ir.test.checks, ctx) {
+        if let Some((node, names)) = capture {
             entries.push(Entry::new("capture", node));
             captures = names;
         }
@@ -1171,7 +1178,8 @@ mod tests {
             [
                 "pre-request script: console.log(1)",
                 "basic auth is not translated (its settings are not written here); add the header it needs",
-                "multipart/form-data body (fields: a, f (file)); gigcheck sends JSON, url-encoded or raw bodies"
+                "multipart/form-data body (fields: a, f (file)); gigcheck sends JSON, url-encoded or raw bodies",
+                "no test of this request was translated, so the step checks only that the answer is not a server error; add `expect: { status: … }`"
             ]
         );
         assert!(!format!("{out:?}").contains("hunter22"));

@@ -240,6 +240,15 @@ impl Checker<'_> {
             Call::Webhook(hook) => self.webhook(hook, &src.child("webhook"), scope),
         }
         self.expect(step, src, scope);
+        if step.expect.is_empty() && step.capture.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    src.loc(),
+                    "this step checks nothing but that the answer is not a server error (5xx)",
+                )
+                .with_hint("add `expect: { status: … }` with the status the step is written for"),
+            );
+        }
     }
 
     fn webhook(&mut self, hook: &Webhook, src: &SourceRef, scope: &mut Scope) {

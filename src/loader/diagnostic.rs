@@ -111,7 +111,14 @@ pub fn from_yaml_error(err: &serde_yaml::Error, file: &str, source: &str) -> Dia
         },
         message.clone(),
     );
-    if let Some(hint) = did_you_mean(&message) {
+    let tab_there = source
+        .lines()
+        .nth((line as usize).saturating_sub(1))
+        .and_then(|l| l.chars().nth((col as usize).saturating_sub(1)))
+        == Some('\t');
+    if tab_there {
+        diag = diag.with_hint("YAML indents with spaces, never tabs: replace the tab with spaces");
+    } else if let Some(hint) = did_you_mean(&message) {
         diag = diag.with_hint(hint);
     } else if message.contains("while scanning an alias")
         || message.contains("while parsing a flow")

@@ -494,13 +494,21 @@ fn read_source(path: &Path) -> Result<String, String> {
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(too_big());
     }
-    String::from_utf8(bytes).map_err(|e| {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
             e.utf8_error().valid_up_to()
         )
-    })
+    })?;
+    // Windows editors start UTF-8 files with a byte order mark, which is not YAML.
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len_utf8());
+    }
+    Ok(text)
 }
+
+/// The byte order mark some editors put at the start of a UTF-8 file.
+pub const BOM: char = '\u{feff}';
 
 /// Parses the text of the YAML file at `path` into `T` and indexes its positions. Errors become
 /// diagnostics.
@@ -773,7 +781,7 @@ mod tests {
         let mut text = String::from("scenarios:\n");
         for i in 0..scenarios {
             text.push_str(&format!(
-                "  - name: s{i}\n    steps:\n      - request: {{ method: GET, url: '{url}' }}\n"
+                "  - name: s{i}\n    steps:\n      - request: {{ method: GET, url: '{url}' }}\n        expect: {{ status: 200 }}\n"
             ));
         }
         text
@@ -800,8 +808,8 @@ mod tests {
         assert!(project.suites[last].kept.is_none());
         let again = project.suite(last).unwrap();
         assert_eq!(again.suite.scenarios.len(), per_file);
-        assert_eq!(again.suite.scenarios[7].src.loc().line, 23);
-        assert_eq!(project.suites[last].scenarios[7].loc.line, 23);
+        assert_eq!(again.suite.scenarios[7].src.loc().line, 30);
+        assert_eq!(project.suites[last].scenarios[7].loc.line, 30);
 
         std::fs::write(
             &project.suites[last].path,

@@ -14,7 +14,7 @@ use super::terminal::human;
 use super::{sequence, svg};
 use crate::outcome::{
     CheckReport, Exchange, Outcome, RequestLog, ResponseLog, RunReport, ScenarioReport,
-    SnapshotWriteKind, StepReport, StepStatus, SuiteReport,
+    SnapshotWriteKind, StepReport, StepStatus, SuiteReport, Verdict,
 };
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -92,13 +92,13 @@ fn head(out: &mut String, report: &RunReport) {
 
 /// The verdict's word and its CSS class.
 fn verdict(report: &RunReport) -> (&'static str, &'static str) {
-    if report.run.interrupted {
-        ("INTERRUPTED", "warn")
-    } else if report.all_passed() {
-        ("PASSED", "pass")
-    } else {
-        ("FAILED", "fail")
-    }
+    let verdict = report.verdict();
+    let class = match verdict {
+        Verdict::Passed => "pass",
+        Verdict::Failed => "fail",
+        Verdict::NothingRan | Verdict::Interrupted => "warn",
+    };
+    (verdict.word(), class)
 }
 
 fn header(out: &mut String, report: &RunReport) {
@@ -499,8 +499,8 @@ fn scenario(
     if !diagram.messages.is_empty() {
         let _ = writeln!(
             out,
-            "<details class=\"seq\"{open}><summary>Sequence diagram <span class=\"muted\">· {} request(s)</span></summary><div class=\"svgbox\">{}</div></details>",
-            diagram.messages.len(),
+            "<details class=\"seq\"{open}><summary>Sequence diagram <span class=\"muted\">· {}</span></summary><div class=\"svgbox\">{}</div></details>",
+            crate::outcome::count(diagram.messages.len(), "request"),
             svg::render(&diagram)
         );
     }

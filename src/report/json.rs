@@ -43,6 +43,9 @@ pub struct JsonReport {
     pub duration_ms: f64,
     /// Whether the run was stopped before the end (Ctrl-C).
     pub interrupted: bool,
+    /// Whether a skipped scenario failed the run (`--fail-on-skip`).
+    #[serde(default)]
+    pub fail_on_skip: bool,
     pub totals: JsonTotals,
     /// Why scenarios failed or were blocked, one entry per root cause, worst first.
     #[serde(default)]
@@ -326,6 +329,7 @@ impl JsonReport {
             }),
             duration_ms: ms(report.run.duration),
             interrupted: report.run.interrupted,
+            fail_on_skip: report.run.fail_on_skip,
             totals: JsonTotals {
                 scenarios: t.total(),
                 passed: t.passed,

@@ -3,7 +3,7 @@
 //! is not a terminal or under CI, where a plain, line-by-line log is what readers want.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -44,11 +44,7 @@ impl Live {
 
     /// Prints text (whole lines) above the progress line.
     pub fn print(&self, text: &str) {
-        let write = || {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        };
+        let write = || out!("{text}");
         match &self.bar {
             Some(bar) => bar.suspend(write),
             None => write(),

@@ -11,7 +11,7 @@ use super::rules::{RuleCoverage, RuleVerdict};
 use super::sequence::{self, Diagram, Lane};
 use super::terminal::human;
 use super::text::{self, Palette};
-use crate::outcome::{Outcome, RunReport, ScenarioReport, plural};
+use crate::outcome::{Outcome, RunReport, ScenarioReport, Verdict, plural};
 use std::fmt::Write as _;
 
 pub fn render(report: &RunReport, coverage: &Coverage) -> String {
@@ -51,12 +51,11 @@ fn cause_list(out: &mut String, causes: &[Cause]) {
 
 fn heading(out: &mut String, report: &RunReport) {
     let t = report.totals();
-    let verdict = if report.run.interrupted {
-        "⚠️ gigcheck: interrupted"
-    } else if t.failures() > 0 {
-        "❌ gigcheck: failed"
-    } else {
-        "✅ gigcheck: passed"
+    let verdict = match report.verdict() {
+        Verdict::Interrupted => "⚠️ gigcheck: interrupted",
+        Verdict::NothingRan => "⚠️ gigcheck: nothing ran",
+        Verdict::Failed => "❌ gigcheck: failed",
+        Verdict::Passed => "✅ gigcheck: passed",
     };
     let _ = writeln!(out, "## {verdict}\n");
     let _ = writeln!(

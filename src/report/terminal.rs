@@ -8,7 +8,7 @@ use super::coverage::{CaseVerdict, Coverage};
 use super::rules::{RuleCoverage, RuleVerdict};
 use super::text::{self, Palette};
 use crate::outcome::{
-    Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteHead, Totals, plural,
+    Outcome, RunReport, ScenarioReport, SnapshotWriteKind, SuiteHead, Totals, Verdict, plural,
 };
 use colored::Color;
 use std::fmt::Write as _;
@@ -202,8 +202,19 @@ impl Terminal {
         let mut out = String::new();
         if !cases.is_empty() {
             let _ = writeln!(out, "\n{}", p.bold("Plan coverage"));
+            // Cases the run has no scenario for are one line when there are many (a run of one
+            // file): the run's own cases are what its reader is after.
+            let without: Vec<&str> = cases
+                .iter()
+                .filter(|c| c.verdict() == CaseVerdict::NoScenario)
+                .map(|c| c.id.as_str())
+                .collect();
+            let fold = !self.verbose && without.len() > FOLD_CASES;
             for case in cases {
                 let verdict = case.verdict();
+                if fold && verdict == CaseVerdict::NoScenario {
+                    continue;
+                }
                 let (mark, color) = match verdict {
                     CaseVerdict::Passed => ("✓", Color::Green),
                     CaseVerdict::Failed => ("✗", Color::Red),
@@ -235,6 +246,18 @@ impl Terminal {
                     p.paint(verdict.label(), color),
                 );
             }
+            if fold {
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    p.paint("-", Color::Yellow),
+                    p.dim(&format!(
+                        "{} cases with no scenario in this run: {}",
+                        without.len(),
+                        self.some_of(&without)
+                    ))
+                );
+            }
         }
         if let Some(c) = contract {
             let total = c.exercised.len() + c.missing.len();
@@ -249,7 +272,7 @@ impl Terminal {
                     out,
                     "  {} {}",
                     p.dim("never exercised:"),
-                    c.missing.join(", ")
+                    self.some_of(&c.missing)
                 );
             }
         }
@@ -257,6 +280,20 @@ impl Terminal {
             out.push_str(&self.rules(rules));
         }
         out
+    }
+
+    /// A list as one line of bounded length: all of it with `--verbose`, else the first
+    /// [`LIST_AT_MOST`] and how many more (every report file lists them all).
+    fn some_of<T: AsRef<str>>(&self, items: &[T]) -> String {
+        let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+        if self.verbose || items.len() <= LIST_AT_MOST {
+            return items.join(", ");
+        }
+        format!(
+            "{}, … and {} more (--verbose lists them)",
+            items[..LIST_AT_MOST].join(", "),
+            items.len() - LIST_AT_MOST
+        )
     }
 
     /// `Rule coverage: 142/150 observable contract rules checked`, then the broken rules with
@@ -306,7 +343,7 @@ impl Terminal {
                     out,
                     "  {} {}",
                     p.dim(&format!("{} {}:", ids.len(), verdict.label())),
-                    ids.join(", ")
+                    self.some_of(&ids)
                 );
             }
         }
@@ -385,13 +422,14 @@ impl Terminal {
         } else {
             skipped_text
         };
-        let verdict = if report.run.interrupted {
-            p.paint(&p.bold("INTERRUPTED"), Color::Yellow)
-        } else if t.failures() > 0 {
-            p.paint(&p.bold("FAILED"), Color::Red)
-        } else {
-            p.paint(&p.bold("PASSED"), Color::Green)
+        // `t`, not the report's own count: a run reported only as JUnit keeps no passed scenario.
+        let verdict = t.verdict(report.run.interrupted, report.run.fail_on_skip);
+        let color = match verdict {
+            Verdict::Passed => Color::Green,
+            Verdict::Failed => Color::Red,
+            Verdict::NothingRan | Verdict::Interrupted => Color::Yellow,
         };
+        let headline = p.paint(&p.bold(verdict.word()), color);
         let time = if self.timings {
             format!(" in {}", human(report.run.duration))
         } else {
@@ -399,18 +437,69 @@ impl Terminal {
         };
         let _ = writeln!(
             out,
-            "\n{verdict} {} {}: {passed}, {failed}, {blocked}, {skipped}{time}",
+            "\n{headline} {} {}: {passed}, {failed}, {blocked}, {skipped}{time}",
             t.total(),
             plural(t.total(), "scenario")
         );
+        match verdict {
+            Verdict::NothingRan => {
+                let _ = writeln!(
+                    out,
+                    "nothing was checked: every scenario was skipped (each one's reason is above); a run in which nothing passed is not a pass"
+                );
+            }
+            Verdict::Failed if t.failures() == 0 => {
+                let _ = writeln!(
+                    out,
+                    "--fail-on-skip: {} skipped {} {} the run",
+                    t.skipped,
+                    plural(t.skipped, "scenario"),
+                    if t.skipped == 1 { "fails" } else { "fail" }
+                );
+            }
+            _ => {}
+        }
         out
     }
 }
 
+/// Plan cases without a scenario listed one per line up to this many; more are one line.
+const FOLD_CASES: usize = 5;
+
+/// Items of a coverage list shown without `--verbose`.
+const LIST_AT_MOST: usize = 8;
+
 pub fn human(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
+    if d < Duration::from_millis(1) {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    } else if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_under_a_millisecond_keep_a_decimal() {
+        assert_eq!(human(Duration::from_micros(420)), "0.4 ms");
+        assert_eq!(human(Duration::from_millis(12)), "12 ms");
+        assert_eq!(human(Duration::from_millis(1500)), "1.50 s");
+    }
+
+    #[test]
+    fn long_lists_are_one_bounded_line_unless_verbose() {
+        let items: Vec<String> = (1..=20).map(|i| format!("r{i}")).collect();
+        let quiet = Terminal::new(Palette { color: false }, false);
+        assert_eq!(
+            quiet.some_of(&items),
+            "r1, r2, r3, r4, r5, r6, r7, r8, … and 12 more (--verbose lists them)"
+        );
+        assert_eq!(quiet.some_of(&items[..3]), "r1, r2, r3");
+        let verbose = Terminal::new(Palette { color: false }, true);
+        assert_eq!(verbose.some_of(&items), items.join(", "));
     }
 }

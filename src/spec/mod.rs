@@ -78,7 +78,7 @@ pub struct Suite {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// The test plan's number, e.g. `"4.1"` (quote it; an unquoted number is taken as its text).
+    /// The test plan's number, quoted: `"4.1"` (YAML would read `4.10` as the number 4.1).
     /// Several scenarios may share one id.
     #[serde(default, deserialize_with = "plan_id")]
     #[schemars(schema_with = "plan_id_schema", transform = without_default)]
@@ -155,33 +155,42 @@ pub fn title(id: Option<&str>, name: &str) -> String {
     }
 }
 
-/// Accepts `id: "4.1"` and the unquoted `id: 4.1` (which YAML reads as a number).
+/// Accepts `id: "4.1"`; refuses an unquoted number, which YAML has already changed
+/// (`4.10` arrives as 4.1, `2.0` as 2) and would be counted under another plan case.
 fn plan_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     struct V;
+    impl V {
+        fn number<E: de::Error>() -> Result<Option<String>, E> {
+            Err(E::custom(
+                "an unquoted id is a number to YAML, which drops trailing zeros (4.10 becomes 4.1): \
+                 quote it, as in id: \"4.10\"",
+            ))
+        }
+    }
     impl de::Visitor<'_> for V {
         type Value = Option<String>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a plan id such as \"4.1\"")
+            f.write_str("a quoted plan id such as \"4.1\"")
         }
         fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
             Ok(Some(v.to_string()))
         }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            V::number()
         }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            V::number()
         }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            V::number()
         }
     }
     d.deserialize_any(V)
 }
 
-/// The schema of what [`plan_id`] accepts: a string, or a number taken as its text.
+/// The schema of what [`plan_id`] accepts: a string.
 fn plan_id_schema(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": ["string", "number"] })
+    json_schema!({ "type": "string" })
 }
 
 /// Drops the `default` schemars derives from `#[serde(default)]` where it would be `null`, a
@@ -820,6 +829,30 @@ pub struct Expect {
     pub statuses: Option<IndexMap<String, usize>>,
 }
 
+impl Expect {
+    /// Whether the block checks nothing at all.
+    pub fn is_empty(&self) -> bool {
+        let Expect {
+            status,
+            headers,
+            body,
+            text,
+            schema,
+            snapshot,
+            faster_than,
+            statuses,
+        } = self;
+        status.is_none()
+            && headers.is_empty()
+            && body.is_empty()
+            && text.is_none()
+            && schema.is_none()
+            && snapshot.is_none()
+            && faster_than.is_none()
+            && statuses.is_none()
+    }
+}
+
 /// The schema of `expect.body`: a [`unique::Map`] whose keys the loader parses as JSONPaths.
 fn body_checks_schema(generator: &mut SchemaGenerator) -> Schema {
     json_schema!({
@@ -916,8 +949,8 @@ impl<'de> Deserialize<'de> for Capture {
                         let group = raw.group.unwrap_or(1);
                         if group > pattern.0.captures_len() - 1 {
                             return Err(de::Error::custom(format!(
-                                "the regex has {} group(s); `group: {group}` does not exist",
-                                pattern.0.captures_len() - 1
+                                "the regex has {}; `group: {group}` does not exist",
+                                crate::outcome::count(pattern.0.captures_len() - 1, "group")
                             )));
                         }
                         Ok(Capture::Regex { pattern, group })
@@ -1092,7 +1125,7 @@ tags: [orders]
 vars:
   password: "S3cure!pass"
 scenarios:
-  - id: 4.1
+  - id: "4.1"
     name: Cancel a pending order
     steps:
       - name: Create

@@ -321,7 +321,8 @@ mod tests {
         let get = "request: { method: GET, url: /api/x }";
         let cases: Vec<(String, Verdict)> = vec![
             ("scenarios: []".into(), Valid),
-            ("name: x\nserial: true\nscenarios: [{ id: 4.1, name: a, steps: [] }]".into(), Valid),
+            ("name: x\nserial: true\nscenarios: [{ id: \"4.1\", name: a, steps: [] }]".into(), Valid),
+            ("scenarios: [{ id: 4.10, name: a, steps: [] }]".into(), Invalid),
             ("scenarios: [{ id: \"B.1\", name: a, exclusive: true, steps: [], teardown: [] }]".into(), Valid),
             ("scenarios: [{ id: true, name: a, steps: [] }]".into(), Invalid),
             ("scenarios: [{ id: ~, name: a, steps: [] }]".into(), Invalid),

@@ -36,7 +36,7 @@ pub fn request(args: RequestArgs, color: bool) -> Exit {
         Ok(exit) => exit,
         Err(Stop(message, exit)) => {
             if !message.is_empty() {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
             }
             exit
         }
@@ -72,7 +72,7 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
         let show = |req: &crate::engine::http::Outgoing| {
             if args.curl {
                 let redact = (!args.show_secrets).then_some(&redactor);
-                println!("{}", p.dim(&curl::command(req, redact)));
+                outln!("{}", p.dim(&curl::command(req, redact)));
             }
         };
         let mut req = req;
@@ -105,13 +105,13 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
             } else {
                 "appended to"
             };
-            eprintln!(
+            errln!(
                 "saved: {verb} {} (expects status {})",
                 path.display(),
                 incoming.status
             );
             if !saved.needs_env.is_empty() {
-                eprintln!(
+                errln!(
                     "note: secrets were saved as references; set {} before running it",
                     saved.needs_env.join(", ")
                 );
@@ -288,11 +288,11 @@ fn print_response(incoming: &Incoming, redactor: &Redactor, show_secrets: bool, 
             redactor.body(&text),
         )
     };
-    println!(
+    outln!(
         "{}",
         pretty::status_line(incoming.status, incoming.elapsed, incoming.body.len(), p)
     );
-    print!("{}", pretty::headers(&headers, p));
-    println!();
-    print!("{}", pretty::body(&body, p));
+    out!("{}", pretty::headers(&headers, p));
+    outln!();
+    out!("{}", pretty::body(&body, p));
 }

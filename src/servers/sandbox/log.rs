@@ -34,7 +34,7 @@ pub fn silence_notes() {
 /// A note for the operator: `sandbox: <text>` on stderr, unless silenced.
 pub fn note(text: std::fmt::Arguments) {
     if !SILENT.load(Ordering::SeqCst) {
-        eprintln!("sandbox: {text}");
+        errln!("sandbox: {text}");
     }
 }
 
@@ -55,7 +55,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let response = super::answers::rewrite(&state, &path, response).await;
     if state.log_requests {
-        eprintln!(
+        errln!(
             "sandbox: {method} {path} {} {}ms",
             response.status().as_u16(),
             started.elapsed().as_millis()

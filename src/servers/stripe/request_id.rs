@@ -49,7 +49,7 @@ pub async fn tag_and_log(
         } else {
             response.status().as_u16().to_string()
         };
-        eprintln!(
+        errln!(
             "{method} {path} → {outcome} in {} ms ({id})",
             started.elapsed().as_millis()
         );
