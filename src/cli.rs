@@ -307,6 +307,39 @@ pub struct DoctorArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
     pub timeout: f64,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// How HTTPS backends are trusted. The system's trusted authorities are used; `SSL_CERT_FILE`
+/// or `SSL_CERT_DIR` replace them.
+#[derive(Debug, Clone, Args, Default)]
+pub struct TlsArgs {
+    /// Also trust the certificate authorities in this PEM file (a private or company CA).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Present this client certificate (PEM; its key in the same file or in --key).
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The private key of --cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Do not check the backend's TLS certificate at all: anyone could be answering. Said
+    /// loudly in the terminal and in every report.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl TlsArgs {
+    /// The files read and checked; a usage error names the file.
+    pub fn load(&self) -> Result<crate::engine::http::Tls, String> {
+        crate::engine::http::Tls::load(
+            self.cacert.as_deref(),
+            self.cert.as_deref(),
+            self.key.as_deref(),
+            self.insecure,
+        )
+    }
 }
 
 #[derive(Debug, Args)]
@@ -379,6 +412,8 @@ pub struct RunArgs {
     /// Print secrets in clear in the terminal (never in report files).
     #[arg(long)]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]

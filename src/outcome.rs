@@ -28,7 +28,12 @@ pub struct RunInfo {
     pub interrupted: bool,
     /// A skipped scenario fails the run (`--fail-on-skip`).
     pub fail_on_skip: bool,
+    /// TLS certificates were not checked (`--insecure`).
+    pub insecure: bool,
 }
+
+/// What every report says of a run made with `--insecure`.
+pub const INSECURE: &str = "--insecure: the backend's TLS certificate was not checked, so anyone could have been answering";
 
 impl RunReport {
     pub fn new(run: RunInfo, suites: Vec<SuiteReport>) -> RunReport {
@@ -103,6 +108,8 @@ pub struct ScenarioReport {
     pub outcome: Outcome,
     pub steps: Vec<StepReport>,
     pub duration: Duration,
+    /// When it started; `None` for one that never ran.
+    pub started_at: Option<time::OffsetDateTime>,
     /// The contract rules it names.
     pub rules: RuleNames,
 }

@@ -218,3 +218,38 @@ fn a_run_in_which_everything_was_skipped_is_not_a_pass() {
             .contains("\"fail_on_skip\": true")
     );
 }
+
+#[test]
+fn curl_lines_are_printed_under_their_own_scenario() {
+    let (server, _) = target();
+    let p = Project::new();
+    let scenario = |name: &str| {
+        format!(
+            "  - name: {name}\n    steps:\n{}",
+            "      - request: { method: GET, url: \"/ok?from=NAME\" }\n        expect: { status: 200 }\n"
+                .repeat(3)
+                .replace("NAME", name)
+        )
+    };
+    p.write(
+        "specs/a.yaml",
+        &format!("scenarios:\n{}{}", scenario("alpha"), scenario("beta")),
+    );
+    let out = p.gigcheck(&["run", "--base-url", &server.url, "--curl", "-j", "2"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    for name in ["alpha", "beta"] {
+        let at = lines
+            .iter()
+            .position(|l| l.contains(&format!("✓ {name}")))
+            .unwrap_or_else(|| panic!("{}", out.stdout));
+        let under: Vec<&&str> = lines[at + 1..=at + 3].iter().collect();
+        assert!(
+            under
+                .iter()
+                .all(|l| l.trim_start().starts_with("curl ") && l.contains(&format!("from={name}"))),
+            "{}",
+            out.stdout
+        );
+    }
+}

@@ -72,8 +72,22 @@ fn junit_is_well_formed_and_counts_add_up() {
     );
     assert_eq!(history.attribute("errors"), Some("0"));
     assert_eq!((cases.len(), count("failure"), count("skipped")), (3, 1, 1));
+    assert_eq!(history.attribute("skipped"), Some("1"));
+    assert_eq!(suites[1].attribute("skipped"), Some("0"));
     assert!(history.attribute("timestamp").is_some() && history.attribute("time").is_some());
+    // The root carries the run's totals (what GitLab's and Jenkins' summaries read).
+    assert_eq!(root.attribute("tests"), Some("4"));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    assert_eq!(root.attribute("errors"), Some("0"));
+    assert_eq!(root.attribute("skipped"), Some("1"));
+    assert!(
+        root.attribute("time")
+            .is_some_and(|t| t.parse::<f64>().is_ok())
+    );
+    assert!(root.attribute("timestamp").is_some());
 
+    let lines: Vec<_> = cases.iter().filter_map(|c| c.attribute("line")).collect();
+    assert_eq!(lines, ["4", "9", "14"], "each scenario's line in its spec");
     let names: Vec<_> = cases.iter().filter_map(|c| c.attribute("name")).collect();
     assert_eq!(
         names,
@@ -82,6 +96,7 @@ fn junit_is_well_formed_and_counts_add_up() {
     for c in &cases {
         assert_eq!(c.attribute("classname"), Some("Order history"));
         assert_eq!(c.attribute("file"), Some("specs/history.yaml"));
+        assert!(c.attribute("line").is_some(), "annotators need the line");
         let time: f64 = c.attribute("time").unwrap().parse().unwrap();
         assert!(time >= 0.0);
     }

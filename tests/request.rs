@@ -54,7 +54,8 @@ fn as_user_logs_in_first_and_the_token_stays_hidden() {
     assert!(out.stdout.contains("HTTP 200 OK"), "{}", out.stdout);
     assert!(out.stdout.contains("\"pagination\""), "{}", out.stdout);
     assert!(
-        out.stdout.contains("-H 'Authorization: [redacted]'"),
+        out.stdout
+            .contains(r#"-H "Authorization: Bearer ${GIGCHECK_TOKEN}""#),
         "{}",
         out.stdout
     );

@@ -1,11 +1,18 @@
 //! A request as a curl command line, to reproduce it outside gigcheck: `--curl` on `run` and
-//! `request`. Secrets are replaced unless the caller shows them on purpose.
+//! `request`. Unless the caller shows secrets on purpose, each secret becomes a shell variable
+//! named after what it is (`Authorization: Bearer $GIGCHECK_TOKEN`, `"password": "$GIGCHECK_PASSWORD"`),
+//! so the line can be pasted into a shell that sets them.
 
 use crate::engine::http::Outgoing;
-use crate::redact::Redactor;
+use crate::redact::{REDACTED, Redactor};
+use serde_json::Value;
+
+/// Marks a shell variable inside a word until the word is quoted: `\u{E000}NAME\u{E001}`.
+const VAR_OPEN: char = '\u{E000}';
+const VAR_CLOSE: char = '\u{E001}';
 
 /// The request as one shell-safe `curl` command; with a redactor, credentials and secret values
-/// are replaced the way reports replace them.
+/// are shell variables.
 pub fn command(req: &Outgoing, redactor: Option<&Redactor>) -> String {
     let mut parts = vec!["curl".to_string()];
     if req.method != reqwest::Method::GET || req.body.is_some() {
@@ -13,15 +20,19 @@ pub fn command(req: &Outgoing, redactor: Option<&Redactor>) -> String {
         parts.push(req.method.to_string());
     }
     let url = req.url.as_str();
-    parts.push(quote(
-        &redactor.map_or_else(|| url.to_string(), |r| r.text(url)),
-    ));
+    parts.push(quote(&redactor.map_or_else(
+        || url.to_string(),
+        |r| as_variables(&r.text(url), "SECRET"),
+    )));
     let mut is_form = false;
     for (name, value) in &req.headers {
         if name.eq_ignore_ascii_case("content-type") {
             is_form = value.starts_with("application/x-www-form-urlencoded");
         }
-        let shown = redactor.map_or_else(|| value.clone(), |r| r.header(name, value));
+        let shown = match redactor {
+            None => value.clone(),
+            Some(r) => header_value(r, name, value),
+        };
         parts.push("-H".into());
         parts.push(quote(&format!("{name}: {shown}")));
     }
@@ -29,10 +40,11 @@ pub fn command(req: &Outgoing, redactor: Option<&Redactor>) -> String {
         let text = String::from_utf8_lossy(body);
         let shown = match redactor {
             None => text.into_owned(),
-            Some(r) if is_form => r.form(&text),
-            Some(r) => match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(v) => serde_json::to_string(&r.json(&v)).unwrap_or_else(|_| r.text(&text)),
-                Err(_) => r.text(&text),
+            Some(r) if is_form => as_variables(&r.form(&text), "SECRET"),
+            Some(r) => match serde_json::from_str::<Value>(&text) {
+                Ok(v) => serde_json::to_string(&json_variables(r.json(&v), None))
+                    .unwrap_or_else(|_| as_variables(&r.text(&text), "SECRET")),
+                Err(_) => as_variables(&r.text(&text), "SECRET"),
             },
         };
         parts.push("--data-raw".into());
@@ -41,8 +53,91 @@ pub fn command(req: &Outgoing, redactor: Option<&Redactor>) -> String {
     parts.join(" ")
 }
 
-/// Single-quotes for POSIX shells, unless the word needs none.
+/// A header's value with its secret as a variable: a bearer token is `Bearer $GIGCHECK_TOKEN`.
+fn header_value(r: &Redactor, name: &str, value: &str) -> String {
+    let shown = r.header(name, value);
+    if shown != REDACTED {
+        return as_variables(&shown, "SECRET");
+    }
+    match value.split_once(' ') {
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => {
+            format!("{scheme} {}", variable("TOKEN"))
+        }
+        _ => variable(&name_of(name)),
+    }
+}
+
+/// Every secret left in a JSON value as a variable named after its key.
+fn json_variables(value: Value, key: Option<&str>) -> Value {
+    match value {
+        Value::String(s) if s == REDACTED => {
+            Value::String(variable(&key.map_or("SECRET".to_string(), name_of)))
+        }
+        Value::String(s) => Value::String(as_variables(&s, "SECRET")),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| json_variables(v, key)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = json_variables(v, Some(&k));
+                    (k, v)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `[redacted]` in a text, as the variable `GIGCHECK_<name>`.
+fn as_variables(text: &str, name: &str) -> String {
+    text.replace(REDACTED, &variable(name))
+}
+
+fn variable(name: &str) -> String {
+    format!("{VAR_OPEN}GIGCHECK_{name}{VAR_CLOSE}")
+}
+
+/// A field or header name as a variable name: `X-Api-Key` → `X_API_KEY`.
+fn name_of(field: &str) -> String {
+    field
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Quotes a word for POSIX shells: none when it needs none, single quotes when it holds no
+/// variable, double quotes (with `\`, `"`, `$` and `` ` `` escaped) around the variables it holds.
 fn quote(word: &str) -> String {
+    if word.contains(VAR_OPEN) {
+        let mut out = String::from("\"");
+        let mut in_var = false;
+        for c in word.chars() {
+            match c {
+                VAR_OPEN => {
+                    in_var = true;
+                    out.push_str("${");
+                }
+                VAR_CLOSE => {
+                    in_var = false;
+                    out.push('}');
+                }
+                '\\' | '"' | '$' | '`' if !in_var => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        return out;
+    }
     let plain = !word.is_empty()
         && word
             .chars()
@@ -77,10 +172,29 @@ mod tests {
         let redacted = command(&request(), Some(&Redactor::default()));
         assert_eq!(
             redacted,
-            r#"curl -X POST 'http://127.0.0.1:5000/api/auth/login?next=a&b=c' -H 'Content-Type: application/json' -H 'Authorization: [redacted]' --data-raw '{"email":"o'\''neil@x.test","password":"[redacted]"}'"#
+            r#"curl -X POST 'http://127.0.0.1:5000/api/auth/login?next=a&b=c' -H 'Content-Type: application/json' -H "Authorization: Bearer ${GIGCHECK_TOKEN}" --data-raw "{\"email\":\"o'neil@x.test\",\"password\":\"${GIGCHECK_PASSWORD}\"}""#
         );
         let shown = command(&request(), None);
         assert!(shown.contains("Bearer abc.def.ghi") && shown.contains("hunter22"));
+    }
+
+    /// What a shell makes of the line: the secrets come from the variables.
+    #[test]
+    fn the_line_pastes_into_a_shell() {
+        let line = command(&request(), Some(&Redactor::default()));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("curl() {{ printf '%s\\n' \"$@\"; }}; {line}"))
+            .env("GIGCHECK_TOKEN", "tok")
+            .env("GIGCHECK_PASSWORD", "pw$`\\")
+            .output()
+            .unwrap();
+        let words = String::from_utf8(out.stdout).unwrap();
+        assert!(words.contains("Authorization: Bearer tok\n"), "{words}");
+        assert!(
+            words.contains(r#"{"email":"o'neil@x.test","password":"pw$`\"}"#),
+            "{words}"
+        );
     }
 
     #[test]

@@ -38,15 +38,22 @@ pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
         }
     };
     let timeout = Duration::from_secs_f64(args.timeout);
+    let tls = match args.tls.load() {
+        Ok(tls) => tls,
+        Err(message) => {
+            errln!("error: {message}");
+            return Exit::Usage;
+        }
+    };
     let runtime = match run::runtime() {
         Ok(rt) => rt,
         Err(exit) => return exit,
     };
     let checked = runtime.block_on(async {
-        let (base, started, what) = run::start(target, &mut env, timeout).await?;
+        let http = crate::engine::http::Http::with_tls(tls)
+            .map_err(|e| run::RunError::new(e, Exit::Usage))?;
+        let (base, started, what) = run::start(target, &mut env, &http, timeout).await?;
         let routes = run::contract_routes(contract.as_deref());
-        let http =
-            crate::engine::http::Http::new().map_err(|e| run::RunError::new(e, Exit::Usage))?;
         let ready = readiness::thorough(&readiness::Target {
             http: &http,
             base: &base,

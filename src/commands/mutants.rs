@@ -311,6 +311,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
         follow_redirects: true,
         snapshot_mode: SnapshotMode::Normal,
         selected,
+        tls: Default::default(),
     };
     let with_variations = if variations.is_empty() {
         String::new()
@@ -490,6 +491,7 @@ mod tests {
             outcome,
             steps: Vec::new(),
             duration: Duration::ZERO,
+            started_at: None,
             rules: Default::default(),
         }
     }

@@ -24,6 +24,7 @@ use crate::report::{ReportKind, ReportTarget};
 use crate::servers::embedded::{self, Embedded};
 use crate::servers::sandbox::{Defect, Defects, Variation, Variations};
 use crate::servers::{Running, bind, stripe};
+use crate::spec::Loc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,6 +61,8 @@ pub struct Settings {
     pub on_send: Option<engine::OnSend>,
     /// Set to stop the run early (Ctrl-C).
     pub interrupt: engine::Interrupt,
+    /// How HTTPS backends are trusted.
+    pub tls: crate::engine::http::Tls,
 }
 
 /// Why a run produced no report, and the exit code that says so.
@@ -125,8 +128,9 @@ pub async fn execute(
 ) -> Result<RunInfo, RunError> {
     let external = matches!(target, Target::External { .. });
     // One client for what is asked of the target before the run (its catalogue, readiness).
-    let http = crate::engine::http::Http::new().map_err(|e| RunError::new(e, Exit::Usage))?;
-    let (base_url, started, what) = start(target, &mut env, settings.timeout).await?;
+    let http = crate::engine::http::Http::with_tls(settings.tls.clone())
+        .map_err(|e| RunError::new(e, Exit::Usage))?;
+    let (base_url, started, what) = start(target, &mut env, &http, settings.timeout).await?;
     find_roles(&project, &mut env, &http, &base_url, settings.timeout).await;
     progress.started(&what, &base_url);
     // Readiness speaks of the contract's target (its routes, accounts, Stripe): only for a
@@ -159,6 +163,7 @@ pub async fn execute(
         getenv: Arc::new(|name| std::env::var(name).ok()),
         on_send: settings.on_send,
         interrupt: settings.interrupt,
+        tls: settings.tls,
     };
     let report = engine::run(project, env, opts, |suite, scenario| {
         progress.scenario(suite, scenario)
@@ -212,6 +217,8 @@ async fn find_roles(
 /// a terminal, and hands each result to the collector.
 struct Printer {
     term: Terminal,
+    /// `--curl`: each scenario's requests as curl commands, printed under its line.
+    curls: Option<Curls>,
     palette: Palette,
     live: Arc<Live>,
     total: usize,
@@ -240,18 +247,45 @@ impl Progress for Printer {
     }
 
     fn scenario(&mut self, suite: &SuiteHead, scenario: ScenarioReport) {
-        self.live.print(&self.term.scenario(suite, &scenario));
+        let mut text = self.term.scenario(suite, &scenario);
+        if let Some(curls) = &self.curls {
+            for line in curls.take(&scenario.loc) {
+                text.push_str(&format!("      {}\n", self.palette.dim(&line)));
+            }
+        }
+        self.live.print(&text);
         self.live.advance(scenario.outcome.is_failure());
         self.collector.add(suite, scenario);
     }
 }
 
-/// `--curl`: each request as a curl command, printed as it leaves.
-fn curl_printer(live: Arc<Live>, palette: Palette, show_secrets: bool) -> engine::OnSend {
-    Arc::new(move |req, redactor| {
-        let line = curl::command(req, (!show_secrets).then_some(redactor));
-        live.print(&format!("{}\n", palette.dim(&line)));
-    })
+/// `--curl`: each request as a curl command, kept by scenario until the scenario's line is
+/// printed (scenarios run in parallel: printed as they leave, they would interleave).
+#[derive(Clone, Default)]
+struct Curls(Arc<std::sync::Mutex<std::collections::HashMap<Loc, Vec<String>>>>);
+
+impl Curls {
+    /// The watcher that keeps them; a request outside any scenario is printed at once.
+    fn watcher(&self, live: Arc<Live>, palette: Palette, show_secrets: bool) -> engine::OnSend {
+        let kept = self.clone();
+        Arc::new(move |scenario, req, redactor| {
+            let line = curl::command(req, (!show_secrets).then_some(redactor));
+            match scenario {
+                Some(loc) => kept.lock().entry(loc.clone()).or_default().push(line),
+                None => live.print(&format!("{}\n", palette.dim(&line))),
+            }
+        })
+    }
+
+    fn take(&self, scenario: &Loc) -> Vec<String> {
+        self.lock().remove(scenario).unwrap_or_default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Loc, Vec<String>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// The number of scenarios at once when `--jobs` is not given.
@@ -282,6 +316,16 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
             return Exit::Usage;
         }
     };
+    let tls = match args.tls.load() {
+        Ok(tls) => tls,
+        Err(message) => {
+            errln!("error: {message}");
+            return Exit::Usage;
+        }
+    };
+    if tls.insecure {
+        errln!("warning: {}", crate::outcome::INSECURE);
+    }
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     let timeout = Duration::from_secs_f64(args.timeout);
     let runtime = match runtime() {
@@ -297,9 +341,10 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         SnapshotMode::Normal
     };
     let live = Arc::new(Live::new(selected.len(), live::wanted()));
-    let on_send = args
-        .curl
-        .then(|| curl_printer(live.clone(), palette, args.show_secrets));
+    let curls = args.curl.then(Curls::default);
+    let on_send = curls
+        .as_ref()
+        .map(|c| c.watcher(live.clone(), palette, args.show_secrets));
     // The default JUnit report goes under the project, wherever gigcheck was started from.
     let junit = if args.junit == std::path::Path::new(crate::cli::DEFAULT_JUNIT) {
         super::in_project(&args.specs, &args.junit)
@@ -329,6 +374,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     }
     let mut printer = Printer {
         term: Terminal::new(palette, args.verbose),
+        curls,
         palette,
         live: live.clone(),
         total: selected.len(),
@@ -347,6 +393,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         selected,
         on_send,
         interrupt: interrupt.clone(),
+        tls,
     };
     if matches!(target, Target::Embedded { .. }) {
         // The embedded sandbox's notes ("webhook for an unknown order ignored") would interleave
@@ -372,6 +419,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     let term = printer.term;
     let done = printer.collector.finish(RunInfo {
         fail_on_skip: args.fail_on_skip,
+        insecure: args.tls.insecure,
         ..info
     });
     let causes = causes::group(&done.report);
@@ -549,6 +597,7 @@ fn load_fixture<T>(
 pub(super) async fn start(
     target: Target,
     env: &mut Environment,
+    http: &crate::engine::http::Http,
     timeout: Duration,
 ) -> Result<(url::Url, Started, String), RunError> {
     let mut started = Started::default();
@@ -586,7 +635,7 @@ pub(super) async fn start(
             stripe_emulator,
         } => (base, stripe_emulator),
     };
-    engine::http::probe(&base, timeout.min(Duration::from_secs(5)))
+    engine::http::probe(http, &base, timeout.min(Duration::from_secs(5)))
         .await
         .map_err(|message| RunError::new(message, Exit::Unreachable))?;
     if let Some(port) = emulator_port {

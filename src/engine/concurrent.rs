@@ -35,11 +35,13 @@ pub async fn run(
         shared.sending(req, scope.redactor());
     }
     let mut tasks = tokio::task::JoinSet::new();
+    let here = super::current_scenario().unwrap_or_default();
     for (i, req) in outgoing.iter().cloned().enumerate() {
         let shared = shared.clone();
         let jar = jar.clone();
         let redactor = scope.redactor().clone();
-        tasks.spawn(async move {
+        let here = here.clone();
+        tasks.spawn(super::as_scenario(here, async move {
             let mut first = true;
             let followed = super::redirect::send(&shared.http, &jar, req, follow, |r| {
                 // The first requests were announced together, above.
@@ -49,7 +51,7 @@ pub async fn run(
             })
             .await;
             (i, followed)
-        });
+        }));
     }
     let mut followed: Vec<Option<Followed>> = (0..outgoing.len()).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {

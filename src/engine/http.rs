@@ -15,6 +15,76 @@ pub struct Http {
     /// For `https://` URLs, built on first use: loading the system's trusted certificates
     /// costs more than a whole local run of a few hundred requests.
     tls: Arc<OnceLock<Result<reqwest::Client, String>>>,
+    settings: Arc<Tls>,
+}
+
+/// How HTTPS servers are trusted and how gigcheck presents itself to them, besides the system's
+/// trusted certificates (which `SSL_CERT_FILE` and `SSL_CERT_DIR` can replace).
+#[derive(Clone, Default)]
+pub struct Tls {
+    /// More trusted certificate authorities (`--cacert`).
+    pub roots: Vec<reqwest::Certificate>,
+    /// A client certificate and its key (`--cert`, `--key`), for servers that ask for one.
+    pub identity: Option<reqwest::Identity>,
+    /// Certificates are not checked at all (`--insecure`).
+    pub insecure: bool,
+}
+
+impl Tls {
+    /// Reads the files the flags name; an error names the file and what is wrong with it.
+    pub fn load(
+        cacert: Option<&std::path::Path>,
+        cert: Option<&std::path::Path>,
+        key: Option<&std::path::Path>,
+        insecure: bool,
+    ) -> Result<Tls, String> {
+        let read = |flag: &str, path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| {
+                format!(
+                    "{flag} {}: {}",
+                    path.display(),
+                    crate::loader::discover::io_reason(&e)
+                )
+            })
+        };
+        let mut tls = Tls {
+            insecure,
+            ..Tls::default()
+        };
+        if let Some(path) = cacert {
+            let pem = read("--cacert", path)?;
+            tls.roots = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|certs| !certs.is_empty())
+                .ok_or_else(|| {
+                    format!(
+                        "--cacert {}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)",
+                        path.display()
+                    )
+                })?;
+        }
+        match (cert, key) {
+            (Some(cert_path), key_path) => {
+                let mut pem = read("--cert", cert_path)?;
+                if let Some(key_path) = key_path {
+                    pem.push(b'\n');
+                    pem.extend(read("--key", key_path)?);
+                }
+                let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
+                    format!(
+                        "--cert {}: not a PEM certificate with its private key (give the key in the same file or with --key)",
+                        cert_path.display()
+                    )
+                })?;
+                tls.identity = Some(identity);
+            }
+            (None, Some(_)) => {
+                return Err("--key goes with --cert: give the client certificate too".into());
+            }
+            (None, None) => {}
+        }
+        Ok(tls)
+    }
 }
 
 /// Leaves the system's trusted certificates unloaded when `url` is plain HTTP: loading them is
@@ -67,7 +137,13 @@ pub enum SendError {
 }
 
 impl Http {
+    /// A client that trusts the system's certificate authorities.
     pub fn new() -> Result<Http, String> {
+        Http::with_tls(Tls::default())
+    }
+
+    /// A client whose HTTPS connections follow `tls`.
+    pub fn with_tls(tls: Tls) -> Result<Http, String> {
         // One crypto provider for the process; `Err` only means it was already installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let plain = builder()
@@ -77,6 +153,7 @@ impl Http {
         Ok(Http {
             plain,
             tls: Arc::new(OnceLock::new()),
+            settings: Arc::new(tls),
         })
     }
 
@@ -87,8 +164,15 @@ impl Http {
         }
         self.tls
             .get_or_init(|| {
-                builder()
-                    .build()
+                let settings = &self.settings;
+                let mut b = builder().danger_accept_invalid_certs(settings.insecure);
+                for root in &settings.roots {
+                    b = b.add_root_certificate(root.clone());
+                }
+                if let Some(identity) = &settings.identity {
+                    b = b.identity(identity.clone());
+                }
+                b.build()
                     .map_err(|e| format!("cannot set up the HTTPS client: {e}"))
             })
             .as_ref()
@@ -188,11 +272,15 @@ fn classify(e: &reqwest::Error, req: &Outgoing) -> SendError {
         return SendError::Timeout(req.timeout);
     }
     let mut cause = root_cause(e);
-    if req.url.scheme() == "https" && cause.contains("InvalidContentType") {
-        // rustls's words for a server that answered the handshake with something else.
-        cause =
-            "the server does not speak TLS there (plain HTTP? then the URL starts with http://)"
-                .into();
+    if req.url.scheme() == "https" {
+        if cause.contains("InvalidContentType") {
+            // rustls's words for a server that answered the handshake with something else.
+            cause =
+                "the server does not speak TLS there (plain HTTP? then the URL starts with http://)"
+                    .into();
+        } else if let Some(fix) = tls_fix(&cause) {
+            cause = format!("{cause}; {fix}");
+        }
     }
     if e.is_connect() {
         SendError::Connect { url, cause }
@@ -215,8 +303,45 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
-/// Checks that something listens at the URL's host and port, before a run sends anything.
-pub async fn probe(url: &url::Url, limit: Duration) -> Result<(), String> {
+/// What to do about a TLS failure, from rustls's words for it.
+fn tls_fix(cause: &str) -> Option<&'static str> {
+    if cause.contains("CertificateRequired") || cause.contains("certificate required") {
+        Some("the server asks for a client certificate: pass --cert FILE (and --key FILE)")
+    } else if cause.contains("certificate") || cause.contains("Certificate") {
+        Some(
+            "if a private authority signed the server's certificate, pass --cacert FILE (or set SSL_CERT_FILE); --insecure skips the check",
+        )
+    } else {
+        None
+    }
+}
+
+/// Checks that something listens at the URL's host and port, and for HTTPS that the TLS
+/// handshake succeeds, before a run sends anything.
+pub async fn probe(http: &Http, url: &url::Url, limit: Duration) -> Result<(), String> {
+    listening(url, limit).await?;
+    if url.scheme() != "https" {
+        return Ok(());
+    }
+    let client = http.client(url)?;
+    match tokio::time::timeout(limit, client.head(url.clone()).send()).await {
+        // A handshake that fails is a connect error (or, in TLS 1.3, a refused client
+        // certificate an alert on the first read); any answer, or none in time, is for the
+        // run to judge.
+        Ok(Err(e)) => {
+            let cause = root_cause(&e);
+            match tls_fix(&cause) {
+                Some(fix) => Err(format!("cannot reach {url}: {cause}; {fix}")),
+                None if e.is_connect() => Err(format!("cannot reach {url}: {cause}")),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks that something listens at the URL's host and port.
+async fn listening(url: &url::Url, limit: Duration) -> Result<(), String> {
     let host = url.host_str().ok_or_else(|| format!("{url} has no host"))?;
     let port = url
         .port_or_known_default()
@@ -242,7 +367,9 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         drop(listener);
         let url = url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
-        let err = probe(&url, Duration::from_secs(2)).await.unwrap_err();
+        let err = probe(&Http::new().unwrap(), &url, Duration::from_secs(2))
+            .await
+            .unwrap_err();
         assert_eq!(
             err,
             format!("cannot reach http://127.0.0.1:{port}/: connection refused")

@@ -21,6 +21,7 @@ use crate::environment::Environment;
 use crate::loader::{LoadedSuite, Project, ScenarioOutline};
 use crate::outcome::{Outcome, Phase, RunInfo, ScenarioReport, StepReport, SuiteHead};
 use crate::redact::Redactor;
+use crate::spec::Loc;
 use scope::GetEnv;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -57,6 +58,8 @@ pub struct RunOptions {
     pub follow_redirects: bool,
     /// Told of every request just before it is sent, with what redacts it (`--curl`).
     pub on_send: Option<OnSend>,
+    /// How HTTPS backends are trusted.
+    pub tls: http::Tls,
     /// Set from outside (Ctrl-C) to stop the run: nothing new is sent, requests in flight are
     /// abandoned, running scenarios still run their teardowns and undo their hooks.
     pub interrupt: Interrupt,
@@ -90,8 +93,24 @@ impl Interrupt {
     }
 }
 
-/// A watcher of outgoing requests.
-pub type OnSend = Arc<dyn Fn(&http::Outgoing, &Redactor) + Send + Sync>;
+/// A watcher of outgoing requests, told which scenario sends each one (the scenario's place in
+/// its spec; `None` outside any scenario).
+pub type OnSend = Arc<dyn Fn(Option<&Loc>, &http::Outgoing, &Redactor) + Send + Sync>;
+
+tokio::task_local! {
+    /// The scenario a task works for: what [`OnSend`] watchers are told a request belongs to.
+    static SCENARIO: Loc;
+}
+
+/// Runs `work` as the scenario at `loc` (see [`OnSend`]).
+pub(crate) async fn as_scenario<F: std::future::Future>(loc: Loc, work: F) -> F::Output {
+    SCENARIO.scope(loc, work).await
+}
+
+/// The scenario the current task works for, to hand on to tasks it spawns.
+pub(crate) fn current_scenario() -> Option<Loc> {
+    SCENARIO.try_with(Clone::clone).ok()
+}
 
 /// What every scenario of a run shares.
 pub struct Shared {
@@ -156,7 +175,7 @@ impl Shared {
     /// Tells the watcher, if any, that `req` is about to leave.
     pub fn sending(&self, req: &http::Outgoing, redactor: &Redactor) {
         if let Some(watch) = &self.on_send {
-            watch(req, redactor);
+            watch(current_scenario().as_ref(), req, redactor);
         }
     }
 }
@@ -209,7 +228,7 @@ pub async fn run(
         })
         .collect();
     let shared = Arc::new(Shared {
-        http: http::Http::new()?,
+        http: http::Http::with_tls(opts.tls.clone())?,
         project: project.clone(),
         env,
         builtins,
@@ -284,6 +303,7 @@ pub async fn run(
         stripe_url: None,
         interrupted: shared.interrupted(),
         fail_on_skip: false,
+        insecure: false,
     })
 }
 
@@ -377,6 +397,7 @@ fn unrun(scenario: &ScenarioOutline, reason: &str) -> ScenarioReport {
         outcome: Outcome::Skipped(reason.to_string()),
         steps: Vec::new(),
         duration: Duration::ZERO,
+        started_at: None,
         rules: crate::outcome::RuleNames {
             scenario: scenario.verifies.clone(),
             steps: scenario.step_rules.clone(),

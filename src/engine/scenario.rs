@@ -29,7 +29,17 @@ struct Run<'a> {
     title: String,
 }
 
+/// Runs one scenario; the requests it sends are told to be its own (see [`super::OnSend`]).
 pub async fn run(
+    shared: &std::sync::Arc<Shared>,
+    suite: &LoadedSuite,
+    index: usize,
+) -> ScenarioReport {
+    let loc = suite.suite.scenarios[index].src.loc();
+    super::as_scenario(loc, run_here(shared, suite, index)).await
+}
+
+async fn run_here(
     shared: &std::sync::Arc<Shared>,
     suite: &LoadedSuite,
     index: usize,
@@ -44,6 +54,7 @@ pub async fn run(
         outcome: Outcome::Passed,
         steps: Vec::new(),
         duration: Default::default(),
+        started_at: Some(time::OffsetDateTime::now_utc()),
         rules: RuleNames {
             scenario: scenario.verifies.clone(),
             steps: suite.suite.step_rules(scenario),

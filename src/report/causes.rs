@@ -350,6 +350,7 @@ mod tests {
             outcome,
             steps: vec![step],
             duration: Duration::ZERO,
+            started_at: None,
             rules: Default::default(),
         }
     }

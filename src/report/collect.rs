@@ -190,7 +190,7 @@ impl Collector {
                 let shown = file.path.display().to_string();
                 let written = file
                     .writer
-                    .and_then(|w| w.finish(rules.as_ref()))
+                    .and_then(|w| w.finish(rules.as_ref(), info.duration))
                     .and_then(|f| {
                         f.commit()
                             .map_err(|e| format!("cannot write report {shown}: {e}"))
@@ -220,6 +220,7 @@ mod tests {
             outcome,
             steps: Vec::new(),
             duration: Duration::from_millis(ms),
+            started_at: None,
             rules: Default::default(),
         }
     }

@@ -287,6 +287,7 @@ mod tests {
                 outcome: outcome.clone(),
                 steps: vec![step.clone()],
                 duration: Default::default(),
+                started_at: None,
                 rules: Default::default(),
             })
             .collect();

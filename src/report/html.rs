@@ -42,6 +42,13 @@ pub fn render(report: &RunReport, coverage: &Coverage) -> String {
     head(&mut out, report);
     header(&mut out, report);
     out.push_str("<main class=\"wrap\">\n");
+    if report.run.insecure {
+        let _ = writeln!(
+            out,
+            "<p class=\"banner\">{}</p>",
+            escape(crate::outcome::INSECURE)
+        );
+    }
     if report.run.interrupted {
         out.push_str("<p class=\"banner\">The run was interrupted: scenarios after that point are missing or were not run.</p>\n");
     }
@@ -1068,6 +1075,7 @@ mod tests {
             outcome,
             steps,
             duration: Duration::from_millis(20),
+            started_at: None,
             rules: Default::default(),
         }
     }

@@ -46,6 +46,9 @@ pub struct JsonReport {
     /// Whether a skipped scenario failed the run (`--fail-on-skip`).
     #[serde(default)]
     pub fail_on_skip: bool,
+    /// Whether the backend's TLS certificate went unchecked (`--insecure`).
+    #[serde(default)]
+    pub insecure: bool,
     pub totals: JsonTotals,
     /// Why scenarios failed or were blocked, one entry per root cause, worst first.
     #[serde(default)]
@@ -330,6 +333,7 @@ impl JsonReport {
             duration_ms: ms(report.run.duration),
             interrupted: report.run.interrupted,
             fail_on_skip: report.run.fail_on_skip,
+            insecure: report.run.insecure,
             totals: JsonTotals {
                 scenarios: t.total(),
                 passed: t.passed,
@@ -619,6 +623,7 @@ mod tests {
                         verifies: Vec::new(),
                     }],
                     duration: Duration::from_millis(2),
+                    started_at: None,
                     rules: Default::default(),
                 }],
             }],

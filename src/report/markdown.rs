@@ -58,6 +58,9 @@ fn heading(out: &mut String, report: &RunReport) {
         Verdict::Passed => "✅ gigcheck: passed",
     };
     let _ = writeln!(out, "## {verdict}\n");
+    if report.run.insecure {
+        let _ = writeln!(out, "> ⚠️ {}\n", crate::outcome::INSECURE);
+    }
     let _ = writeln!(
         out,
         "**{} scenarios**: {} passed, {} failed, {} blocked, {} skipped in {}",

@@ -201,6 +201,7 @@ pub fn json(reports: Vec<JsonReport>) -> Result<JsonReport, String> {
         merged.duration_ms = merged.duration_ms.max(r.duration_ms);
         merged.interrupted |= r.interrupted;
         merged.fail_on_skip |= r.fail_on_skip;
+        merged.insecure |= r.insecure;
         merged.snapshots.extend(r.snapshots);
         merged.contract = match (merged.contract.take(), r.contract) {
             (Some(a), Some(b)) => Some(union(a, b)),

@@ -279,6 +279,7 @@ mod tests {
             outcome,
             steps,
             duration: Default::default(),
+            started_at: None,
             rules: RuleNames {
                 scenario: whole.iter().map(|v| v.to_string()).collect(),
                 steps: named.iter().map(|v| v.to_string()).collect(),

@@ -207,6 +207,7 @@ mod tests {
             outcome: Outcome::Passed,
             steps,
             duration: Default::default(),
+            started_at: None,
             rules: Default::default(),
         }
     }

@@ -403,6 +403,14 @@ impl Terminal {
         for path in reports_written {
             let _ = writeln!(out, "report: {path}");
         }
+        if report.run.insecure {
+            let _ = writeln!(
+                out,
+                "{} {}",
+                p.paint(&p.bold("warning:"), Color::Yellow),
+                crate::outcome::INSECURE
+            );
+        }
         let passed = p.paint(&format!("{} passed", t.passed), Color::Green);
         let failed_text = format!("{} failed", t.failed);
         let failed = if t.failed > 0 {
