@@ -253,3 +253,51 @@ fn curl_lines_are_printed_under_their_own_scenario() {
         );
     }
 }
+
+#[test]
+fn merge_keys_and_x_keys_reuse_yaml_as_yaml_users_expect() {
+    let (server, hits) = target();
+    let p = Project::new();
+    p.write(
+        "specs/a.yaml",
+        r#"x-get-ok: &get-ok
+  request: { method: GET, url: /ok }
+  expect: { status: 200 }
+x-picky: &picky { method: GET, url: /picky }
+scenarios:
+  - name: reused
+    steps:
+      - <<: *get-ok
+        name: first
+      - <<: *get-ok
+        name: second
+      - name: merged into a request
+        request: { <<: *picky, headers: { X-Seen: "yes" } }
+        expect: { status: 415 }
+"#,
+    );
+    let out = p.gigcheck(&["validate"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let out = p.gigcheck(&["run", "--base-url", &server.url]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+
+    // A mistake in a file that merges still names its place.
+    p.write(
+        "specs/a.yaml",
+        "x-base: &base { method: GET, url: /ok }\nscenarios:\n  - name: s\n    steps:\n      - request: { <<: *base }\n        expct: { status: 200 }\n",
+    );
+    let out = p.gigcheck(&["validate"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("unknown field `expct`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("specs/a.yaml:6:9"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean `expect`?"),
+        "{}",
+        out.stderr
+    );
+}

@@ -64,10 +64,27 @@ fn the_complete_example_passes_against_the_embedded_default_twice() {
     assert!(p.exists("specs/__snapshots__/orders__cancelled-order.snap"));
 }
 
-/// Every `gigcheck …` line of README's shell blocks (continuations joined, comments dropped).
+/// Every `gigcheck …` line of README's shell blocks (continuations joined, comments dropped),
+/// and the `gigcheck …` commands of its CI examples (their CI variables given example values).
 fn command_lines() -> Vec<String> {
     let readme = include_str!("../README.md");
     let mut lines = Vec::new();
+    for block in yaml_blocks() {
+        for line in block.lines() {
+            let line = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .trim_start_matches("run: ");
+            if line.starts_with("gigcheck ") {
+                lines.push(
+                    line.replace("${{ matrix.shard }}", "2")
+                        .replace("$CI_NODE_INDEX", "2")
+                        .replace("$CI_NODE_TOTAL", "4")
+                        .replace("$GITHUB_STEP_SUMMARY", "summary.md"),
+                );
+            }
+        }
+    }
     for block in readme.split("```sh\n").skip(1) {
         let block = block.split("```").next().unwrap_or_default();
         let joined = block.replace("\\\n", " ");
@@ -154,6 +171,16 @@ fn the_readme_example_validates() {
     p.write("env.yaml", env);
     let out = p.gigcheck(&["validate", "--env", "env.yaml"]);
     assert_eq!(out.code, 0, "{}", out.all());
+
+    // Every other suite in README is valid too (with the variables a run would provide).
+    for block in blocks
+        .iter()
+        .filter(|b| b.contains("\nscenarios:") && b.as_str() != suite)
+    {
+        p.write("specs/other.yaml", block);
+        let out = p.gigcheck(&["validate", "specs/other.yaml", "--var", "admin_token=t"]);
+        assert_eq!(out.code, 0, "{block}\n{}", out.all());
+    }
 
     // The step examples (webhook, concurrent) are valid steps too.
     for block in blocks.iter().filter(|b| b.starts_with("- ")) {

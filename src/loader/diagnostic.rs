@@ -102,15 +102,21 @@ pub fn from_yaml_error(err: &serde_yaml::Error, file: &str, source: &str) -> Dia
         .location()
         .map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
     let text = err.to_string();
-    let message = strip_location(&text);
-    let mut diag = Diagnostic::error(
+    from_yaml_message(
+        strip_location(&text),
         Loc {
             file: file.to_string(),
             line,
             col,
         },
-        message.clone(),
-    );
+        source,
+    )
+}
+
+/// A YAML reading error said at `loc`, with the hint that fits it.
+pub fn from_yaml_message(message: String, loc: Loc, source: &str) -> Diagnostic {
+    let (line, col) = (loc.line, loc.col);
+    let mut diag = Diagnostic::error(loc, message.clone());
     let tab_there = source
         .lines()
         .nth((line as usize).saturating_sub(1))

@@ -518,6 +518,33 @@ fn parse_text<T: serde::de::DeserializeOwned>(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<(T, Arc<SourceDoc>)> {
     let display = discover::display_path(path);
+    if reuses_nodes(text) {
+        let positions = positions::index(text);
+        return match merged::<T>(text) {
+            Ok(value) => Some((
+                value,
+                Arc::new(SourceDoc {
+                    path: path.to_path_buf(),
+                    display,
+                    positions,
+                }),
+            )),
+            Err(MergedError::Yaml(e)) => {
+                diagnostics.push(diagnostic::from_yaml_error(&e, &display, text));
+                None
+            }
+            Err(MergedError::At { pointer, message }) => {
+                let (line, col) = nearest(&positions, &pointer);
+                let loc = Loc {
+                    file: display,
+                    line,
+                    col,
+                };
+                diagnostics.push(diagnostic::from_yaml_message(message, loc, text));
+                None
+            }
+        };
+    }
     // The position index is a second, independent parse of the same text: on a big file it
     // runs beside serde_yaml's, on another core.
     let (parsed, positions) = if text.len() >= PARALLEL_INDEX_BYTES {
@@ -541,6 +568,65 @@ fn parse_text<T: serde::de::DeserializeOwned>(
         Err(e) => {
             diagnostics.push(diagnostic::from_yaml_error(&e, &display, text));
             None
+        }
+    }
+}
+
+/// Whether a file uses YAML's merge keys (`<<: *base`) or top-level `x-…` keys (a home for
+/// anchors), which serde_yaml does not resolve while reading into the model.
+fn reuses_nodes(text: &str) -> bool {
+    text.contains("<<") || text.lines().any(|l| l.starts_with("x-"))
+}
+
+/// Why [`merged`] failed: the YAML itself, or the model at a node.
+enum MergedError {
+    Yaml(serde_yaml::Error),
+    /// At the node with this JSON Pointer (`/scenarios/0/steps/1`).
+    At {
+        pointer: String,
+        message: String,
+    },
+}
+
+/// Reads `text` as YAML, resolves merge keys, drops top-level `x-…` keys, then reads the model.
+fn merged<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, MergedError> {
+    let mut value: serde_yaml::Value = serde_yaml::from_str(text).map_err(MergedError::Yaml)?;
+    value.apply_merge().map_err(MergedError::Yaml)?;
+    if let serde_yaml::Value::Mapping(top) = &mut value {
+        top.retain(|k, _| !k.as_str().is_some_and(|k| k.starts_with("x-")));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut pointer = String::new();
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    pointer.push_str(&format!("/{index}"));
+                }
+                serde_path_to_error::Segment::Map { key } => {
+                    pointer.push('/');
+                    pointer.push_str(&crate::spec::source::escape(key));
+                }
+                _ => {}
+            }
+        }
+        let message = match e.path().to_string().as_str() {
+            "." => e.inner().to_string(),
+            path => format!("{path}: {}", e.inner()),
+        };
+        MergedError::At { pointer, message }
+    })
+}
+
+/// The position of the node at `pointer`, or of its nearest ancestor the index has.
+fn nearest(positions: &std::collections::HashMap<String, (u32, u32)>, pointer: &str) -> (u32, u32) {
+    let mut at = pointer;
+    loop {
+        if let Some(p) = positions.get(at) {
+            return *p;
+        }
+        match at.rfind('/') {
+            Some(i) => at = &at[..i],
+            None => return (1, 1),
         }
     }
 }

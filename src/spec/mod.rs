@@ -33,9 +33,11 @@ use values::{BodyPath, Pattern, SpecDuration, StatusExpectation};
 /// Variables defined in a spec: name → value (templates allowed).
 pub type Vars = IndexMap<String, JsonTemplate>;
 
-/// One spec file: a suite of scenarios, reported as one JUnit testsuite.
+/// One spec file: a suite of scenarios, reported as one JUnit testsuite. Top-level keys that
+/// start with `x-` are a home for YAML anchors and are not read.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Suite {
     /// The suite's name (the JUnit testsuite); defaults to the file name.
     pub name: Option<String>,
@@ -319,6 +321,7 @@ pub struct Include {
 /// it captures are visible to the includer afterwards.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Fragment {
     /// What the fragment does.
     pub description: Option<String>,
