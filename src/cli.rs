@@ -181,6 +181,7 @@ pub struct RequestArgs {
 
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
+    /// Port to listen on, on 127.0.0.1 (0: any free port, printed at start).
     #[arg(long, default_value_t = 5000)]
     pub port: u16,
     /// SQLite file to keep data in across restarts [default: a temporary file].
@@ -238,6 +239,7 @@ pub struct SandboxArgs {
 
 #[derive(Debug, Args)]
 pub struct StripeArgs {
+    /// Port to listen on, on 127.0.0.1 (0: any free port, printed at start).
     #[arg(long, default_value_t = 12111)]
     pub port: u16,
     /// Where to deliver events (e.g. http://127.0.0.1:5000/api/payment/webhook).

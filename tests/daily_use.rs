@@ -301,3 +301,27 @@ scenarios:
         out.stderr
     );
 }
+
+#[test]
+fn a_misspelt_field_gets_a_did_you_mean() {
+    let (server, _) = target();
+    let p = Project::new();
+    p.write(
+        "specs/a.yaml",
+        "scenarios:\n  - name: s\n    steps:\n      - request: { method: GET, url: /ok }\n        expect: { status: 200, body: { $.stauts: ok } }\n        capture: { s: $.statsu }\n",
+    );
+    let out = p.gigcheck(&["run", "--base-url", &server.url]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("the body has no $.stauts; did you mean $.status?"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("$.statsu matched nothing; did you mean $.status?"),
+        "{}",
+        out.stdout
+    );
+}

@@ -35,6 +35,46 @@ pub fn select(path: &BodyPath, json: &Value, lookup: &dyn Lookup) -> Result<Opti
     }
 }
 
+/// For a simple path (`$.a.b[0].c`) that finds nothing because one key is misspelt, the path
+/// with the closest key the body has there: `$.pagination.totl` → `$.pagination.total`.
+pub fn near_miss(path: &str, json: &Value) -> Option<String> {
+    let mut node = json;
+    let mut walked = String::from("$");
+    let mut rest = path.strip_prefix('$')?;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[') {
+            let (index, tail) = after.split_once(']')?;
+            node = node.get(index.parse::<usize>().ok()?)?;
+            walked.push_str(&format!("[{index}]"));
+            rest = tail;
+            continue;
+        }
+        let after = rest.strip_prefix('.')?;
+        let end = after.find(['.', '[']).unwrap_or(after.len());
+        let (key, tail) = after.split_at(end);
+        match node.get(key) {
+            Some(next) => {
+                node = next;
+                walked.push('.');
+                walked.push_str(key);
+                rest = tail;
+            }
+            None => {
+                let lower = key.to_lowercase();
+                let best = node
+                    .as_object()?
+                    .keys()
+                    .map(|k| (k, strsim::jaro_winkler(&lower, &k.to_lowercase())))
+                    .filter(|(_, score)| *score >= 0.8)
+                    .max_by(|a, b| a.1.total_cmp(&b.1))?
+                    .0;
+                return Some(format!("{walked}.{best}{tail}"));
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +88,34 @@ mod tests {
         fn env(&self, _: &str) -> Option<String> {
             None
         }
+    }
+
+    #[test]
+    fn a_misspelt_key_is_given_its_closest_neighbour() {
+        let body = json!({"products": [{"name": "x"}], "pagination": {"total": 3}});
+        assert_eq!(
+            near_miss("$.pagination.totl", &body).as_deref(),
+            Some("$.pagination.total")
+        );
+        assert_eq!(
+            near_miss("$.prodcts[0].name", &body).as_deref(),
+            Some("$.products[0].name")
+        );
+        assert_eq!(
+            near_miss("$.products[0].nmae", &body).as_deref(),
+            Some("$.products[0].name")
+        );
+        assert_eq!(near_miss("$.zzz", &body), None);
+        assert_eq!(
+            near_miss("$.pagination.total", &body),
+            None,
+            "nothing is missing"
+        );
+        assert_eq!(
+            near_miss("$.products[*].nmae", &body),
+            None,
+            "not a simple path"
+        );
     }
 
     #[test]

@@ -34,7 +34,12 @@ pub fn capture(
             let query = super::body::resolve_path(path, lookup)?;
             let nodes = query.query(json);
             match nodes.len() {
-                0 => Err(format!("{} matched nothing", path.as_str())),
+                0 => Err(match super::body::near_miss(path.as_str(), json) {
+                    Some(near) => {
+                        format!("{} matched nothing; did you mean {near}?", path.as_str())
+                    }
+                    None => format!("{} matched nothing", path.as_str()),
+                }),
                 1 => Ok(nodes.first().cloned().unwrap_or(Value::Null)),
                 _ => Ok(Value::Array(nodes.all().into_iter().cloned().collect())),
             }

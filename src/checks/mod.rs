@@ -240,15 +240,25 @@ pub fn run_block(
         };
         match selected {
             Ok(actual) => {
+                // A path that finds nothing is most often a typo: name the field that is there.
+                let hint = match (&actual, &response.json) {
+                    (None, Ok(json)) => body::near_miss(path, json)
+                        .map(|p| format!("the body has no {path}; did you mean {p}?")),
+                    _ => None,
+                };
                 for (operator, result) in each(assertion, actual.as_ref(), ctx.lookup) {
-                    out.push(report(
+                    let mut r = report(
                         CheckKind::Body,
                         path,
                         operator,
                         loc.clone(),
                         result,
                         ctx.redactor,
-                    ));
+                    );
+                    if !r.passed && r.message.is_none() {
+                        r.message.clone_from(&hint);
+                    }
+                    out.push(r);
                 }
             }
             Err(message) => {
