@@ -325,3 +325,38 @@ fn a_misspelt_field_gets_a_did_you_mean() {
         out.stdout
     );
 }
+
+/// A report that fails while being written (a full disk) fails a run that passed, and the
+/// verdict says so: never PASSED with exit code 1.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_that_cannot_be_written_fails_the_run_in_its_verdict() {
+    let (server, _) = target();
+    let p = Project::new();
+    p.write("specs/a.yaml", ONE_PASSING);
+    let out = p.gigcheck(&[
+        "run",
+        "--base-url",
+        &server.url,
+        "--report",
+        "json=/dev/full",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stderr.contains("cannot write report /dev/full"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout
+            .contains("FAILED 1 scenario: 1 passed, 0 failed, 0 blocked, 0 skipped"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("1 report could not be written (why is said above), so the run fails"),
+        "{}",
+        out.stdout
+    );
+}

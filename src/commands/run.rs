@@ -442,7 +442,6 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     if written.iter().any(Result::is_err) && exit != Exit::Interrupted {
         exit = Exit::Failed;
     }
-    let written: Vec<String> = written.into_iter().flatten().collect();
     out!("{}", term.coverage(&coverage));
     out!("{}", term.slowest(&done.tally.slowest));
     out!("{}", term.redirects(&done.tally.redirects));

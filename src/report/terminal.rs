@@ -389,7 +389,14 @@ impl Terminal {
     /// Totals, snapshot files written, and where the reports went.
     /// `run` gives the run's facts (its scenarios may be only the failed ones); `t` counts every
     /// scenario.
-    pub fn summary(&self, report: &RunReport, t: Totals, reports_written: &[String]) -> String {
+    /// The last lines: snapshots and reports written (`reports`: each report's path, or why
+    /// it could not be written, which fails a run that passed), then the verdict and totals.
+    pub fn summary(
+        &self,
+        report: &RunReport,
+        t: Totals,
+        reports: &[Result<String, String>],
+    ) -> String {
         let p = self.palette;
         let mut out = String::new();
         for w in &report.run.snapshot_writes {
@@ -400,9 +407,10 @@ impl Terminal {
             };
             let _ = writeln!(out, "snapshot {what}: {}", w.path);
         }
-        for path in reports_written {
+        for path in reports.iter().flatten() {
             let _ = writeln!(out, "report: {path}");
         }
+        let unwritten = reports.iter().filter(|r| r.is_err()).count();
         if report.run.insecure {
             let _ = writeln!(
                 out,
@@ -431,7 +439,10 @@ impl Terminal {
             skipped_text
         };
         // `t`, not the report's own count: a run reported only as JUnit keeps no passed scenario.
-        let verdict = t.verdict(report.run.interrupted, report.run.fail_on_skip);
+        let verdict = match t.verdict(report.run.interrupted, report.run.fail_on_skip) {
+            Verdict::Passed if unwritten > 0 => Verdict::Failed,
+            verdict => verdict,
+        };
         let color = match verdict {
             Verdict::Passed => Color::Green,
             Verdict::Failed => Color::Red,
@@ -449,6 +460,13 @@ impl Terminal {
             t.total(),
             plural(t.total(), "scenario")
         );
+        if unwritten > 0 {
+            let _ = writeln!(
+                out,
+                "{} could not be written (why is said above), so the run fails",
+                crate::outcome::count(unwritten, "report")
+            );
+        }
         match verdict {
             Verdict::NothingRan => {
                 let _ = writeln!(
@@ -456,7 +474,7 @@ impl Terminal {
                     "nothing was checked: every scenario was skipped (each one's reason is above); a run in which nothing passed is not a pass"
                 );
             }
-            Verdict::Failed if t.failures() == 0 => {
+            Verdict::Failed if t.failures() == 0 && t.skipped > 0 && report.run.fail_on_skip => {
                 let _ = writeln!(
                     out,
                     "--fail-on-skip: {} skipped {} {} the run",
