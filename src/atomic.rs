@@ -22,6 +22,13 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.commit()
 }
 
+/// [`write`] for a file only its owner may read (mode 0600 on Unix), such as stored tokens.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut file = File::open_new(path, true)?;
+    file.write_all(contents)?;
+    file.commit()
+}
+
 /// Whether [`write`] could put a file at `path`, found without writing it: the path is not a
 /// folder, and its nearest existing ancestor is a folder this process may create files in
 /// (the folders missing below it are created at write time). The error says which part is in
@@ -80,6 +87,11 @@ enum Target {
 
 impl File {
     pub fn create(path: &Path) -> std::io::Result<File> {
+        File::open_new(path, false)
+    }
+
+    /// `private`: readable by its owner only, whatever the file it replaces allowed.
+    fn open_new(path: &Path, private: bool) -> std::io::Result<File> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -102,9 +114,15 @@ impl File {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+            let mode = if private {
+                0o600
+            } else {
+                std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777)
+            };
             builder.permissions(std::fs::Permissions::from_mode(mode));
         }
+        #[cfg(not(unix))]
+        let _ = private;
         let tmp = builder.tempfile_in(dir)?;
         // Where locks are not supported the pid check alone guards the file.
         let _ = tmp.as_file().try_lock();

@@ -61,6 +61,10 @@ pub enum Command {
     /// each deliberate defect switched on, and show which scenarios caught which defect.
     Mutants(MutantsArgs),
     /// Send one request and show the answer, like Postman; `--save` keeps it as a spec step.
+    #[command(
+        override_usage = "gigcheck request [OPTIONS] <METHOD> <URL>\n       gigcheck request --forget",
+        after_help = "Exit codes: 0 an answer came, whatever its status · 1 the answer came but a --capture found nothing in it, --as got no token, the body was over 16 MiB, or a file could not be written after all · 2 bad input (nothing sent) · 3 nothing answered (no connection, timeout)"
+    )]
     Request(RequestArgs),
     /// Turn another tool's collection into gigcheck specs.
     #[command(subcommand)]
@@ -138,24 +142,37 @@ pub struct DiffArgs {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// HTTP method, e.g. GET or POST.
-    #[arg(value_name = "METHOD")]
-    pub method: String,
+    #[arg(
+        value_name = "METHOD",
+        required_unless_present = "forget",
+        requires = "url"
+    )]
+    pub method: Option<String>,
     /// Absolute URL, or a path relative to the base URL (e.g. /api/orders).
     #[arg(value_name = "URL")]
-    pub url: String,
+    pub url: Option<String>,
+    /// A query parameter (repeatable), percent-encoded and added to any query the URL has;
+    /// templates in VALUE render as in the URL.
+    #[arg(long = "query", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub query: Vec<(String, String)>,
     /// A request header (repeatable).
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
     /// A JSON body, inline or `@file`.
-    #[arg(long, value_name = "JSON|@FILE", conflicts_with = "form")]
+    #[arg(long, value_name = "JSON|@FILE", conflicts_with_all = ["form", "data"])]
     pub json: Option<String>,
     /// A form field (repeatable), sent as application/x-www-form-urlencoded.
     #[arg(long = "form", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub form: Vec<(String, String)>,
+    /// A raw body, inline or `@file`, sent byte for byte (like curl's --data-binary: not parsed,
+    /// no templates). Its Content-Type is application/x-www-form-urlencoded, as with curl's
+    /// --data, unless -H gives one (e.g. -H 'Content-Type: text/plain').
+    #[arg(long, value_name = "TEXT|@FILE", conflicts_with = "form")]
+    pub data: Option<String>,
     /// An environment file: base_url, vars, secrets, hooks.
     #[arg(long, value_name = "FILE")]
     pub env: Option<PathBuf>,
-    /// Set a variable (repeatable).
+    /// Set a variable (repeatable); wins over values stored by --capture.
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub vars: Vec<(String, String)>,
     /// Base URL for relative URLs [default: the --env file's base_url].
@@ -165,7 +182,20 @@ pub struct RequestArgs {
     /// GIGCHECK_ADMIN_PASSWORD) or `user` (GIGCHECK_USER_EMAIL / GIGCHECK_USER_PASSWORD).
     #[arg(long = "as", value_name = "USER", value_parser = ["admin", "user"])]
     pub login_as: Option<String>,
-    /// Append the request as a step (with the observed status as its expectation) to this spec.
+    /// Keep a value of the JSON answer for later requests (repeatable): `order_id=$.order.id`
+    /// stores it in .gigcheck/request-vars.json (in the current folder), and every later
+    /// `gigcheck request` run there can use {{order_id}}. With --save, the step captures it.
+    #[arg(long = "capture", value_name = "NAME=$.PATH", value_parser = parse_key_value)]
+    pub captures: Vec<(String, String)>,
+    /// Forget the values --capture stored; alone, or before sending this request.
+    #[arg(long)]
+    pub forget: bool,
+    /// Write the response body to FILE, as received, instead of printing it (the status line
+    /// and headers are still printed).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Append the request as a step (with the observed status as its expectation) to this spec;
+    /// the --var values become the scenario's vars and --capture the step's capture.
     #[arg(long, value_name = "SPEC_FILE")]
     pub save: Option<PathBuf>,
     /// Also print the request as a curl command.
@@ -177,6 +207,8 @@ pub struct RequestArgs {
     /// Timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
     pub timeout: f64,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]

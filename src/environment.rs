@@ -99,7 +99,38 @@ impl EnvFile {
             .with_hint("check the path given to --env")
         })?;
         let text = text.trim_start_matches(crate::loader::BOM);
+        if let Some(kind) = postman_export(text) {
+            return Err(Diagnostic::error(
+                Loc {
+                    file: display.clone(),
+                    ..Loc::default()
+                },
+                format!("this is a Postman {kind} export, not a gigcheck environment file"),
+            )
+            .with_hint(match kind {
+                "environment" => format!(
+                    "convert it: `gigcheck import postman COLLECTION.json --environment {display}` turns its values into spec variables (secrets into {{{{env.POSTMAN_…}}}} references)"
+                ),
+                _ => format!("convert it: `gigcheck import postman {display}`"),
+            }));
+        }
         serde_yaml::from_str(text).map_err(|e| diagnostic::from_yaml_error(&e, &display, text))
+    }
+}
+
+/// `environment` or `collection` when `text` is one of Postman's JSON exports (which YAML would
+/// read too, and then refuse field by field).
+fn postman_export(text: &str) -> Option<&'static str> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let object = value.as_object()?;
+    if object.contains_key("_postman_variable_scope")
+        || object.get("values").is_some_and(Value::is_array)
+    {
+        Some("environment")
+    } else if object.contains_key("info") && object.contains_key("item") {
+        Some("collection")
+    } else {
+        None
     }
 }
 
@@ -241,6 +272,18 @@ mod tests {
         let d = EnvFile::load(&path).unwrap_err();
         assert_eq!(d.loc.line, 2);
         assert_eq!(d.hint.as_deref(), Some("did you mean `secrets`?"));
+    }
+
+    #[test]
+    fn postman_exports_are_told_apart() {
+        let env = r#"{"id": "1", "name": "Local", "values": [{"key": "baseUrl", "value": "http://x", "enabled": true}], "_postman_variable_scope": "environment"}"#;
+        assert_eq!(postman_export(env), Some("environment"));
+        assert_eq!(
+            postman_export(r#"{"info": {"name": "Shop"}, "item": []}"#),
+            Some("collection")
+        );
+        assert_eq!(postman_export("base_url: http://x\n"), None);
+        assert_eq!(postman_export(r#"{"base_url": "http://x"}"#), None);
     }
 
     #[test]

@@ -130,21 +130,25 @@ impl Redactor {
         }
     }
 
-    /// A form body (`a=1&password=x`) with secret-named fields blanked.
+    /// A form body (`a=1&password=x`) with secret-named fields blanked. Every other byte stays
+    /// as it was sent: a body that is not really a form (a JSON body under the form's
+    /// Content-Type, as curl's `--data` sends) must not come out re-encoded.
     pub fn form(&self, body: &str) -> String {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
-            .map(|(k, v)| {
-                let v = if Self::is_secret_field(&k) {
-                    REDACTED.to_string()
+        body.split('&')
+            .map(|piece| {
+                let (raw_key, _) = piece.split_once('=').unwrap_or((piece, ""));
+                let key: String = form_urlencoded::parse(raw_key.as_bytes())
+                    .map(|(k, _)| k.into_owned())
+                    .next()
+                    .unwrap_or_default();
+                if Self::is_secret_field(&key) {
+                    format!("{raw_key}={REDACTED}")
                 } else {
-                    self.text(&v)
-                };
-                (k.into_owned(), v)
+                    self.text(piece)
+                }
             })
-            .collect();
-        form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish()
+            .collect::<Vec<_>>()
+            .join("&")
     }
 }
 
@@ -182,9 +186,11 @@ mod tests {
         assert_eq!(r.header("Authorization", "Bearer x"), REDACTED);
         assert_eq!(r.header("Content-Type", "text/plain"), "text/plain");
         assert_eq!(
-            r.form("email=a&password=b"),
-            "email=a&password=%5Bredacted%5D"
+            r.form("email=a%40b&password=b"),
+            "email=a%40b&password=[redacted]"
         );
+        // Not a form at all: left as it was sent.
+        assert_eq!(r.form(r#"{"a": 1}"#), r#"{"a": 1}"#);
     }
 
     #[test]

@@ -140,6 +140,15 @@ fn a_private_authority_is_refused_in_one_line_then_trusted_with_cacert() {
     );
     assert_eq!(out.code, 0, "{}", out.all());
 
+    // `request` takes the same flags, and says the same.
+    let url = format!("{}/api/health", server.url);
+    let out = p.gigcheck(&["request", "GET", &url]);
+    assert_eq!(out.code, 3, "{}", out.all());
+    assert!(out.stderr.contains("pass --cacert FILE"), "{}", out.stderr);
+    let out = p.gigcheck(&["request", "GET", &url, "--cacert", "ca.pem"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("HTTP 200"), "{}", out.stdout);
+
     // A file that holds no certificate is a usage error, before anything is sent.
     p.write("not-a-cert.pem", "hello");
     let out = p.gigcheck(&[

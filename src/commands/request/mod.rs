@@ -1,12 +1,16 @@
 //! `gigcheck request`: one request, shown in full — the Postman habit at a terminal. The URL
-//! may be relative to the environment's base URL, templates and variables work as in specs,
-//! `--as admin|user` logs in first, `--curl` prints the command to reproduce it, and `--save`
-//! keeps it as a spec step ([`save`]).
+//! may be relative to the environment's base URL, `--query` adds parameters, templates and
+//! variables work as in specs, `--as admin|user` logs in first, `--data` sends a raw body, `-o`
+//! writes the answer's body to a file, `--capture` keeps values of the answer for later requests
+//! ([`state`]), `--curl` prints the command to reproduce it, and `--save` keeps it as a spec step
+//! ([`save`]).
 //!
-//! Exit codes: 0 when an answer came (whatever its status), 2 for bad input, 3 when the target
-//! could not be reached.
+//! Exit codes: 0 when an answer came (whatever its status); 1 when it came but a `--capture`
+//! found nothing in it, `--as` got no token, the body was too large or a file could not be
+//! written after all; 2 for bad input (nothing sent); 3 when nothing answered.
 
 pub mod save;
+pub mod state;
 
 use crate::cli::{Exit, RequestArgs};
 use crate::commands::curl;
@@ -18,9 +22,12 @@ use crate::redact::Redactor;
 use crate::report::pretty;
 use crate::report::text::Palette;
 use crate::spec::Request;
+use crate::spec::template::{Placeholder, Template};
+use crate::spec::values::BodyPath;
 use reqwest::cookie::Jar;
 use save::Typed;
 use serde_json::{Map, Value};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +36,11 @@ struct Stop(String, Exit);
 
 fn usage(message: impl Into<String>) -> Stop {
     Stop(message.into(), Exit::Usage)
+}
+
+/// A failure already printed.
+fn printed(exit: Exit) -> Stop {
+    Stop(String::new(), exit)
 }
 
 pub fn request(args: RequestArgs, color: bool) -> Exit {
@@ -44,12 +56,34 @@ pub fn request(args: RequestArgs, color: bool) -> Exit {
 }
 
 fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
+    let state_path = state::path();
+    let (Some(method), Some(url)) = (&args.method, &args.url) else {
+        // `--forget` alone: clap asks for METHOD and URL otherwise.
+        forget(&state_path)?;
+        return Ok(Exit::Passed);
+    };
     // A broken environment file has been printed as a diagnostic already.
-    let env = super::environment(args.env.as_deref(), &args.vars)
-        .map_err(|exit| Stop(String::new(), exit))?;
+    let env = super::environment(args.env.as_deref(), &args.vars).map_err(printed)?;
     let base = env.target(args.base_url.as_deref()).map_err(usage)?;
-    let typed = typed(&args)?;
+    let typed = typed(&args, method, url)?;
     let req = spec_request(&typed, None)?;
+    let stored = if args.forget {
+        state::Stored::new()
+    } else {
+        state::load(&state_path).map_err(usage)?
+    };
+    let keeps_state = !typed.captures.is_empty() || args.forget;
+    super::check_outputs(
+        args.output
+            .as_deref()
+            .into_iter()
+            .chain(args.save.as_deref())
+            .chain(keeps_state.then_some(state_path.as_path())),
+    )
+    .map_err(printed)?;
+    if let Some(path) = &args.save {
+        save::check(path).map_err(usage)?;
+    }
     let redactor = Redactor::default();
     for secret in &env.secret_values {
         redactor.add(secret);
@@ -58,15 +92,25 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
     for (k, v) in &env.vars {
         scope.set(k, v.clone());
     }
+    // Stored values over the environment file's; a `--var` over both.
+    for (k, v) in &stored {
+        if !args.vars.iter().any(|(name, _)| name == k) {
+            scope.set(k, v.clone());
+        }
+    }
     if let Some(b) = &base {
         scope.set(
             "base_url",
             Value::String(b.as_str().trim_end_matches('/').to_string()),
         );
     }
-    let runtime = super::run::runtime().map_err(|exit| Stop(String::new(), exit))?;
+    let tls = args.tls.load().map_err(usage)?;
+    if tls.insecure {
+        errln!("warning: {}", crate::outcome::INSECURE);
+    }
+    let runtime = super::run::runtime().map_err(printed)?;
     runtime.block_on(async {
-        let http = Http::new().map_err(usage)?;
+        let http = Http::with_tls(tls).map_err(usage)?;
         let jar = Jar::default();
         let timeout = Duration::from_secs_f64(args.timeout);
         let show = |req: &crate::engine::http::Outgoing| {
@@ -75,59 +119,133 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
                 outln!("{}", p.dim(&curl::command(req, redact)));
             }
         };
-        let mut req = req;
-        if let Some(who) = &typed.login_as {
+        let render = |req: &Request, scope: &Scope| {
+            build(req, scope, base.as_ref(), timeout).map_err(|e| match e {
+                BuildError::Render { .. } => usage(format!(
+                    "{e}; define it with --var NAME=VALUE, in the --env file, or with --capture in an earlier request"
+                )),
+                _ => usage(e.to_string()),
+            })
+        };
+        let token_var = typed.login_as.as_ref().map(|who| format!("{who}_token"));
+        if let Some(var) = &token_var {
+            // Rendered once before `--as` logs in, so a mistake stops it before anything is sent.
+            scope.set(var, Value::String(format!("({var})")));
+        }
+        let mut outgoing = render(&req, &scope)?;
+        if let (Some(who), Some(var)) = (&typed.login_as, &token_var) {
             let token = login(who, &env, &http, &jar, base.as_ref(), timeout, &show).await?;
             redactor.add(&token);
-            scope.set(&format!("{who}_token"), Value::String(token));
-            if !typed
+            scope.set(var, Value::String(token));
+            let req = if typed
                 .headers
                 .iter()
                 .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
             {
-                req = spec_request(&typed, Some(&format!("{{{{{who}_token}}}}")))?;
-            }
+                req
+            } else {
+                spec_request(&typed, Some(&format!("{{{{{var}}}}}")))?
+            };
+            outgoing = render(&req, &scope)?;
         }
-        let outgoing = build(&req, &scope, base.as_ref(), timeout).map_err(|e| match e {
-            BuildError::Render { .. } => usage(format!(
-                "{e}; define it with --var NAME=VALUE or in the --env file"
-            )),
-            _ => usage(e.to_string()),
-        })?;
+        if let Some(data) = &typed.data {
+            outgoing.body = Some(data.clone());
+        }
+        if args.forget {
+            forget(&state_path)?;
+        }
         show(&outgoing);
         let incoming = http.send(&jar, &outgoing).await.map_err(sent_error)?;
-        print_response(&incoming, &redactor, args.show_secrets, p);
+        print_response(&incoming, &redactor, args.show_secrets, args.output.is_none(), p);
+        // From here on the answer has come: what fails is exit 1, after the rest is done.
+        let mut done = true;
+        if let Some(path) = &args.output {
+            match crate::atomic::write(path, &incoming.body) {
+                Ok(()) => errln!(
+                    "body: {} written to {}",
+                    crate::outcome::count(incoming.body.len(), "byte"),
+                    path.display()
+                ),
+                Err(e) => {
+                    errln!("error: cannot write {}: {e}", path.display());
+                    done = false;
+                }
+            }
+        }
+        let captured = state::capture(&typed.captures, &incoming, &scope, args.show_secrets);
+        let all_found = captured.is_some();
+        done &= all_found;
+        if let Some(captured) = captured.filter(|c| !c.is_empty()) {
+            let mut values = stored;
+            values.extend(captured);
+            match state::store(&state_path, &values) {
+                Ok(()) => errln!(
+                    "stored in {} for later requests (`--forget` clears it)",
+                    state_path.display()
+                ),
+                Err(e) => {
+                    errln!("error: {e}");
+                    done = false;
+                }
+            }
+        }
         if let Some(path) = &args.save {
-            let saved = save::save(path, &typed, incoming.status)
-                .map_err(|e| usage(format!("{e}; the request was sent, but not saved")))?;
-            let verb = if saved.created {
-                "created"
+            if all_found {
+                done &= save_step(path, &typed, incoming.status);
             } else {
-                "appended to"
-            };
-            errln!(
-                "saved: {verb} {} (expects status {})",
-                path.display(),
-                incoming.status
-            );
-            if !saved.needs_env.is_empty() {
                 errln!(
-                    "note: secrets were saved as references; set {} before running it",
-                    saved.needs_env.join(", ")
+                    "not saved to {}: its step would capture nothing either",
+                    path.display()
                 );
             }
         }
-        Ok(Exit::Passed)
+        Ok(if done { Exit::Passed } else { Exit::Failed })
     })
 }
 
+/// `--forget`: removes the stored values, saying how many there were.
+fn forget(path: &Path) -> Result<(), Stop> {
+    match state::forget(path).map_err(usage)? {
+        0 => errln!("nothing was stored ({})", path.display()),
+        n => errln!(
+            "forgot {} ({})",
+            crate::outcome::count(n, "stored value"),
+            path.display()
+        ),
+    }
+    Ok(())
+}
+
+/// Appends the request to the spec `path` and says so; false when it could not be written.
+fn save_step(path: &Path, typed: &Typed, status: u16) -> bool {
+    let saved = match save::save(path, typed, status) {
+        Ok(saved) => saved,
+        Err(e) => {
+            errln!("error: {e}; the request was sent, but not saved");
+            return false;
+        }
+    };
+    let verb = if saved.created {
+        "created"
+    } else {
+        "appended to"
+    };
+    errln!("saved: {verb} {} (expects status {status})", path.display());
+    if !saved.needs_env.is_empty() {
+        errln!(
+            "note: secrets were saved as references; set {} before running it",
+            saved.needs_env.join(", ")
+        );
+    }
+    true
+}
+
 /// What was typed, with the request parts checked.
-fn typed(args: &RequestArgs) -> Result<Typed, Stop> {
-    let method = args.method.to_uppercase();
+fn typed(args: &RequestArgs, typed_method: &str, url: &str) -> Result<Typed, Stop> {
+    let method = typed_method.to_uppercase();
     if reqwest::Method::from_bytes(method.as_bytes()).is_err() || method.is_empty() {
         return Err(usage(format!(
-            "`{}` is not an HTTP method, e.g. GET, POST, PUT, DELETE",
-            args.method
+            "`{typed_method}` is not an HTTP method, e.g. GET, POST, PUT, DELETE"
         )));
     }
     let mut headers = Vec::new();
@@ -143,15 +261,74 @@ fn typed(args: &RequestArgs) -> Result<Typed, Stop> {
             }
         }
     }
+    let mut query: Vec<(String, String)> = Vec::new();
+    for (k, v) in &args.query {
+        if query.iter().any(|(seen, _)| seen == k) {
+            return Err(usage(format!(
+                "--query {k} is given twice; a request has one value per --query name (as a spec's `query` does): put repeated parameters in the URL, e.g. '{url}?{k}=a&{k}=b'"
+            )));
+        }
+        query.push((k.clone(), v.clone()));
+    }
     let json = args.json.as_deref().map(json_argument).transpose()?;
+    let data = args.data.as_deref().map(data_argument).transpose()?;
+    if let (Some(bytes), Some(path)) = (&data, &args.save)
+        && std::str::from_utf8(bytes).is_err()
+    {
+        return Err(usage(format!(
+            "--save {}: the --data body is not UTF-8 text, and a spec's `body` holds text; send it without --save",
+            path.display()
+        )));
+    }
+    let mut captures: Vec<(String, BodyPath)> = Vec::new();
+    for (name, path) in &args.captures {
+        if !is_variable_name(name) {
+            return Err(usage(format!(
+                "--capture {name}={path}: `{name}` is not a variable name: use letters, digits, `_` and `-`, e.g. order_id=$.order.id"
+            )));
+        }
+        if captures.iter().any(|(seen, _)| seen == name) {
+            return Err(usage(format!("--capture {name} is given twice")));
+        }
+        let parsed =
+            BodyPath::parse(path).map_err(|e| usage(format!("--capture {name}={path}: {e}")))?;
+        captures.push((name.clone(), parsed));
+    }
     Ok(Typed {
         method,
-        url: args.url.clone(),
+        url: url.to_string(),
+        query,
         headers,
         json,
         form: args.form.clone(),
+        data,
         login_as: args.login_as.clone(),
+        vars: args.vars.clone(),
+        captures,
     })
+}
+
+/// Whether `{{name}}` reads the variable `name` (not a field of another, a generator or the
+/// process environment).
+fn is_variable_name(name: &str) -> bool {
+    let Ok(template) = Template::parse(&format!("{{{{{name}}}}}")) else {
+        return false;
+    };
+    let found: Vec<&Placeholder> = template.placeholders().collect();
+    matches!(found.as_slice(), [Placeholder::Var { name: n, fields }] if n == name && fields.is_empty())
+}
+
+/// `--data TEXT` or `--data @file`: the bytes as they are.
+fn data_argument(arg: &str) -> Result<Vec<u8>, Stop> {
+    match arg.strip_prefix('@') {
+        Some(path) => std::fs::read(path).map_err(|e| {
+            usage(format!(
+                "--data @{path}: cannot read it: {}",
+                crate::loader::discover::io_reason(&e)
+            ))
+        }),
+        None => Ok(arg.as_bytes().to_vec()),
+    }
 }
 
 /// `--json '{…}'` or `--json @file.json`.
@@ -178,15 +355,28 @@ fn json_argument(arg: &str) -> Result<Value, Stop> {
 }
 
 /// The typed request as a spec [`Request`], so templates render exactly as in specs; `bearer`
-/// is the token template `--as` adds.
+/// is the token template `--as` adds. A raw body (`--data`) is not a template: it is put in
+/// the built request as it is, and only its Content-Type goes here.
 fn spec_request(t: &Typed, bearer: Option<&str>) -> Result<Request, Stop> {
     let mut req = Map::new();
     req.insert("method".into(), Value::String(t.method.clone()));
     req.insert("url".into(), Value::String(t.url.clone()));
-    if !t.headers.is_empty() {
+    if !t.query.is_empty() {
+        let query: Map<String, Value> = t
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        req.insert("query".into(), Value::Object(query));
+    }
+    let content_type = t
+        .data_content_type()
+        .map(|v| ("Content-Type".to_string(), v.to_string()));
+    if !t.headers.is_empty() || content_type.is_some() {
         let headers: Map<String, Value> = t
             .headers
             .iter()
+            .chain(&content_type)
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
         req.insert("headers".into(), Value::Object(headers));
@@ -266,15 +456,25 @@ async fn login(
     }
 }
 
+/// Nothing answered (exit 3), or an answer too large to read (exit 1).
 fn sent_error(e: SendError) -> Stop {
     let exit = match e {
-        SendError::Connect { .. } => Exit::Unreachable,
-        _ => Exit::Failed,
+        SendError::TooLarge => Exit::Failed,
+        SendError::Connect { .. } | SendError::Timeout(_) | SendError::Other { .. } => {
+            Exit::Unreachable
+        }
     };
     Stop(e.to_string(), exit)
 }
 
-fn print_response(incoming: &Incoming, redactor: &Redactor, show_secrets: bool, p: Palette) {
+/// The status line and headers, and the body unless it goes to a file (`-o`).
+fn print_response(
+    incoming: &Incoming,
+    redactor: &Redactor,
+    show_secrets: bool,
+    show_body: bool,
+    p: Palette,
+) {
     let text = String::from_utf8_lossy(&incoming.body);
     let (headers, body): (Vec<(String, String)>, String) = if show_secrets {
         (incoming.headers.clone(), text.into_owned())
@@ -293,6 +493,8 @@ fn print_response(incoming: &Incoming, redactor: &Redactor, show_secrets: bool, 
         pretty::status_line(incoming.status, incoming.elapsed, incoming.body.len(), p)
     );
     out!("{}", pretty::headers(&headers, p));
-    outln!();
-    out!("{}", pretty::body(&body, p));
+    if show_body {
+        outln!();
+        out!("{}", pretty::body(&body, p));
+    }
 }

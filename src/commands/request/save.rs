@@ -2,24 +2,50 @@
 //! got as the expectation. A new file becomes a suite with one scenario; an existing one gets
 //! the step appended to its last scenario, as text, so its comments and layout survive.
 //!
-//! What is saved is what the user typed (templates stay templates), never a secret: literal
-//! credentials become `{{env.…}}` references that the user is told to set.
+//! What is saved is what the user typed (templates stay templates; a `--data` body, which is
+//! not one, is kept literal), never a secret: literal credentials become `{{env.…}}` references
+//! that the user is told to set. The `--var`s go with the step so the saved spec runs on its own
+//! (`gigcheck run --var` still wins over them), and `--capture`s become the step's `capture`.
 
 use crate::loader::positions;
 use crate::redact::Redactor;
+use crate::spec::template::LITERAL_BRACES;
+use crate::spec::values::BodyPath;
 use serde_json::{Map, Value};
 use std::path::Path;
+
+/// The Content-Type a raw body (`--data`) is sent with when no `-H` gives one: curl's.
+pub const DATA_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// What the user typed, before templates were rendered: sent as a request, saved as a step.
 #[derive(Debug, Clone, Default)]
 pub struct Typed {
     pub method: String,
     pub url: String,
+    /// `--query` parameters, names unique.
+    pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub json: Option<Value>,
     pub form: Vec<(String, String)>,
+    /// A raw body (`--data`), sent byte for byte.
+    pub data: Option<Vec<u8>>,
     /// `admin` or `user` when `--as` was given.
     pub login_as: Option<String>,
+    /// The `--var`s, as typed: saved as variables so the saved spec runs on its own.
+    pub vars: Vec<(String, String)>,
+    /// `--capture NAME=PATH`, saved as the step's `capture`.
+    pub captures: Vec<(String, BodyPath)>,
+}
+
+impl Typed {
+    /// The Content-Type to add for a raw body: [`DATA_CONTENT_TYPE`] unless `-H` gave one.
+    pub fn data_content_type(&self) -> Option<&'static str> {
+        let given = self
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        (self.data.is_some() && !given).then_some(DATA_CONTENT_TYPE)
+    }
 }
 
 /// Where the step went, and the environment variables the saved step needs.
@@ -29,20 +55,43 @@ pub struct Saved {
     pub needs_env: Vec<String>,
 }
 
-/// Appends the request (and, for `--as`, the login it needs) to `path`.
+/// What `path` holds now (`None` when it does not exist), checked to be a file a step can be
+/// appended to. Called before sending too, so a file that cannot take the step stops the request.
+pub fn check(path: &Path) -> Result<Option<String>, String> {
+    let shown = path.display();
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            place(&text).map_err(|e| format!("{shown}: {e}"))?;
+            Ok(Some(text))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!(
+            "cannot read {shown}: {}",
+            crate::loader::discover::io_reason(&e)
+        )),
+    }
+}
+
+/// Appends the request (and, for `--as`, the login it needs) to `path`. The `--var`s become the
+/// new scenario's `vars`; appended to an existing scenario, the step sets those the scenario
+/// does not already set to the same value.
 pub fn save(path: &Path, typed: &Typed, status: u16) -> Result<Saved, String> {
     let shown = path.display();
-    let existing = match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(format!(
-                "cannot read {shown}: {}",
-                crate::loader::discover::io_reason(&e)
-            ));
-        }
-    };
+    let existing = check(path)?;
     let mut needs_env = Vec::new();
+    let vars = saved_vars(&typed.vars, &mut needs_env);
+    let place = existing.as_deref().map(place).transpose()?;
+    let step_vars: Map<String, Value> = match &place {
+        None => Map::new(),
+        Some(place) => vars
+            .iter()
+            .filter(|(k, v)| {
+                let set = place.defined.get(k.as_str());
+                set.is_none() || set != serde_yaml::to_value(v).ok().as_ref()
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
     let mut steps = Vec::new();
     let token_var = typed.login_as.as_ref().map(|who| format!("{who}_token"));
     if let (Some(who), Some(var)) = (&typed.login_as, &token_var) {
@@ -57,18 +106,56 @@ pub fn save(path: &Path, typed: &Typed, status: u16) -> Result<Saved, String> {
         typed,
         token_var.as_deref(),
         status,
+        step_vars,
         &mut needs_env,
     ));
-    let (text, created) = match existing {
-        None => (new_file(path, &steps), true),
-        Some(text) => (
-            append(&text, &steps).map_err(|e| format!("{shown}: {e}"))?,
-            false,
-        ),
+    let (text, created) = match (existing, place) {
+        (Some(mut text), Some(place)) => {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            for step in &steps {
+                text.push_str(&list_item(step, place.indent));
+            }
+            (text, false)
+        }
+        _ => (new_file(path, &vars, &steps), true),
     };
     crate::atomic::write(path, text.as_bytes())
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     Ok(Saved { created, needs_env })
+}
+
+/// The `--var`s as spec variables: `3` a number as at the command line, text that a template
+/// would read (`{{`) kept literal, and a secret-named one as an `{{env.…}}` reference.
+fn saved_vars(vars: &[(String, String)], needs_env: &mut Vec<String>) -> Map<String, Value> {
+    vars.iter()
+        .map(|(name, text)| {
+            let value = if Redactor::is_secret_field(name) {
+                Value::String(env_reference(name, needs_env))
+            } else {
+                match crate::environment::parse_cli_value(text) {
+                    Value::String(s) => Value::String(literal(&s)),
+                    other => other,
+                }
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+/// Text as a template that renders to exactly that text.
+fn literal(text: &str) -> String {
+    text.replace("{{", LITERAL_BRACES)
+}
+
+/// `{{env.GIGCHECK_<NAME>}}`, noting the environment variable the saved spec needs.
+fn env_reference(name: &str, needs_env: &mut Vec<String>) -> String {
+    let var = env_name(name);
+    if !needs_env.contains(&var) {
+        needs_env.push(var.clone());
+    }
+    format!("{{{{env.{var}}}}}")
 }
 
 /// The login `--as` did. The admin's credentials are variables every target provides
@@ -108,27 +195,35 @@ fn request_step(
     typed: &Typed,
     token_var: Option<&str>,
     status: u16,
+    vars: Map<String, Value>,
     needs_env: &mut Vec<String>,
 ) -> Value {
     let mut secret = |name: &str, value: &str| -> String {
         if value.contains("{{") {
             return value.to_string();
         }
-        let var = env_name(name);
-        if !needs_env.contains(&var) {
-            needs_env.push(var.clone());
-        }
-        format!("{{{{env.{var}}}}}")
+        env_reference(name, needs_env)
     };
     let mut request = Map::new();
     request.insert("method".into(), Value::String(typed.method.to_uppercase()));
     request.insert("url".into(), Value::String(typed.url.clone()));
+    if !typed.query.is_empty() {
+        let query: Map<String, Value> = typed
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        request.insert("query".into(), Value::Object(query));
+    }
     if let Some(var) = token_var {
         request.insert("bearer".into(), Value::String(format!("{{{{{var}}}}}")));
     }
-    if !typed.headers.is_empty() {
+    let content_type = typed
+        .data_content_type()
+        .map(|t| ("Content-Type".to_string(), t.to_string()));
+    if !typed.headers.is_empty() || content_type.is_some() {
         let mut headers = Map::new();
-        for (name, value) in &typed.headers {
+        for (name, value) in typed.headers.iter().chain(&content_type) {
             let value = if Redactor::is_secret_header(name) {
                 secret(name, value)
             } else {
@@ -153,11 +248,48 @@ fn request_step(
         }
         request.insert("form".into(), Value::Object(form));
     }
-    serde_json::json!({
-        "name": format!("{} {}", typed.method.to_uppercase(), typed.url),
-        "request": request,
-        "expect": { "status": status },
-    })
+    if let Some(data) = &typed.data {
+        let text = String::from_utf8_lossy(data);
+        let body = if holds_secret(&text) {
+            env_reference("body", needs_env)
+        } else {
+            literal(&text)
+        };
+        request.insert("body".into(), Value::String(body));
+    }
+    let mut step = Map::new();
+    step.insert(
+        "name".into(),
+        Value::String(format!("{} {}", typed.method.to_uppercase(), typed.url)),
+    );
+    if !vars.is_empty() {
+        step.insert("vars".into(), Value::Object(vars));
+    }
+    step.insert("request".into(), Value::Object(request));
+    step.insert("expect".into(), serde_json::json!({ "status": status }));
+    if !typed.captures.is_empty() {
+        let capture: Map<String, Value> = typed
+            .captures
+            .iter()
+            .map(|(name, path)| (name.clone(), Value::String(path.as_str().to_string())))
+            .collect();
+        step.insert("capture".into(), Value::Object(capture));
+    }
+    Value::Object(step)
+}
+
+/// Whether a raw body carries a credential the way reports see one: a JWT or key anywhere, a
+/// secret-named JSON field, or a secret-named form field with a value.
+fn holds_secret(text: &str) -> bool {
+    let redactor = Redactor::default();
+    if redactor.text(text) != text {
+        return true;
+    }
+    if let Ok(json) = serde_json::from_str::<Value>(text) {
+        return redactor.json(&json) != json;
+    }
+    form_urlencoded::parse(text.as_bytes())
+        .any(|(k, v)| Redactor::is_secret_field(&k) && !v.is_empty())
 }
 
 fn hide_secret_fields(value: &Value, secret: &mut impl FnMut(&str, &str) -> String) -> Value {
@@ -205,20 +337,24 @@ fn env_name(name: &str) -> String {
 
 /// Block YAML for `value`, every line indented by `indent` spaces, the first one as a list item.
 fn list_item(value: &Value, indent: usize) -> String {
+    indented(value, indent, "- ", "  ")
+}
+
+/// Block YAML for `value` with every line after `pad` spaces and `first` (then `rest`).
+fn indented(value: &Value, pad: usize, first: &str, rest: &str) -> String {
     let yaml = serde_yaml::to_string(value).unwrap_or_default();
-    let pad = " ".repeat(indent);
+    let pad = " ".repeat(pad);
     let mut out = String::new();
     for (i, line) in yaml.lines().enumerate() {
-        let mark = if i == 0 { "- " } else { "  " };
         out.push_str(&pad);
-        out.push_str(mark);
+        out.push_str(if i == 0 { first } else { rest });
         out.push_str(line);
         out.push('\n');
     }
     out
 }
 
-fn new_file(path: &Path, steps: &[Value]) -> String {
+fn new_file(path: &Path, vars: &Map<String, Value>, steps: &[Value]) -> String {
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
@@ -227,18 +363,31 @@ fn new_file(path: &Path, steps: &[Value]) -> String {
         "# Requests saved with `gigcheck request --save`; each ran once and got the status it expects.\n",
     );
     out.push_str(&format!(
-        "name: {}\nscenarios:\n  - name: Saved requests\n    steps:\n",
+        "name: {}\nscenarios:\n  - name: Saved requests\n",
         serde_json::to_string(&name).unwrap_or_default()
     ));
+    if !vars.is_empty() {
+        out.push_str("    vars:\n");
+        out.push_str(&indented(&Value::Object(vars.clone()), 6, "", ""));
+    }
+    out.push_str("    steps:\n");
     for step in steps {
         out.push_str(&list_item(step, 6));
     }
     out
 }
 
-/// Adds steps at the end of the last scenario, which must be the last thing in the file
-/// (as in files this command writes); anything else is refused rather than guessed at.
-fn append(text: &str, steps: &[Value]) -> Result<String, String> {
+/// Where steps are appended in a file: after the last scenario's last step.
+struct Place {
+    /// The column of the step items' `- `.
+    indent: usize,
+    /// The variables the scenario sets, and its steps after it, as they stand at its end.
+    defined: serde_yaml::Mapping,
+}
+
+/// The last scenario must be the last thing in the file (as in files this command writes), its
+/// steps the last thing in it; anything else is refused rather than guessed at.
+fn place(text: &str) -> Result<Place, String> {
     let doc: serde_yaml::Value =
         serde_yaml::from_str(text).map_err(|e| format!("is not valid YAML ({e}); fix it first"))?;
     let refuse = || {
@@ -261,26 +410,30 @@ fn append(text: &str, steps: &[Value]) -> Result<String, String> {
     if scenario.iter().last().and_then(|(k, _)| k.as_str()) != Some("steps") {
         return Err(refuse());
     }
-    let count = scenario
+    let steps = scenario
         .get("steps")
         .and_then(|s| s.as_sequence())
-        .map_or(0, |s| s.len());
-    if count == 0 {
-        return Err(refuse());
-    }
+        .filter(|s| !s.is_empty())
+        .ok_or_else(refuse)?;
     let index = positions::index(text);
-    let pointer = format!("/scenarios/{last}/steps/{}", count - 1);
+    let pointer = format!("/scenarios/{last}/steps/{}", steps.len() - 1);
     let &(_, col) = index.get(&pointer).ok_or_else(refuse)?;
-    // The position is the item's first key; its `- ` is two columns before.
-    let indent = (col as usize).saturating_sub(3);
-    let mut out = text.to_string();
-    if !out.ends_with('\n') {
-        out.push('\n');
+    let mut defined = serde_yaml::Mapping::new();
+    let step_vars = steps.iter().map(|step| step.get("vars"));
+    for vars in std::iter::once(scenario.get("vars"))
+        .chain(step_vars)
+        .flatten()
+        .filter_map(|v| v.as_mapping())
+    {
+        for (k, v) in vars {
+            defined.insert(k.clone(), v.clone());
+        }
     }
-    for step in steps {
-        out.push_str(&list_item(step, indent));
-    }
-    Ok(out)
+    Ok(Place {
+        // The position is the item's first key; its `- ` is two columns before.
+        indent: (col as usize).saturating_sub(3),
+        defined,
+    })
 }
 
 #[cfg(test)]
@@ -361,6 +514,99 @@ mod tests {
         let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
         assert_eq!(doc["scenarios"][0]["steps"].as_sequence().unwrap().len(), 4);
         assert_eq!(doc["scenarios"][0]["steps"][3]["expect"]["status"], 403);
+    }
+
+    #[test]
+    fn vars_captures_query_and_raw_bodies_are_saved_so_the_spec_runs_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flow.yaml");
+        let first = Typed {
+            method: "GET".into(),
+            url: "/api/products".into(),
+            query: vec![("category".into(), "{{cat}}".into())],
+            vars: vec![
+                ("cat".into(), "gpu".into()),
+                ("per_page".into(), "5".into()),
+                ("api_key".into(), "k-123".into()),
+            ],
+            captures: vec![("pid".into(), BodyPath::parse("$.products[0].id").unwrap())],
+            ..Typed::default()
+        };
+        let saved = save(&path, &first, 200).unwrap();
+        assert_eq!(saved.needs_env, ["GIGCHECK_API_KEY"]);
+        let second = Typed {
+            method: "POST".into(),
+            url: "/api/notes/{{pid}}".into(),
+            data: Some(b"per {{pid}}: k=v".to_vec()),
+            vars: vec![("cat".into(), "gpu".into()), ("note".into(), "a{{b".into())],
+            ..Typed::default()
+        };
+        save(&path, &second, 201).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("k-123"), "{text}");
+        insta::assert_snapshot!(text, @r#"
+        # Requests saved with `gigcheck request --save`; each ran once and got the status it expects.
+        name: "flow"
+        scenarios:
+          - name: Saved requests
+            vars:
+              cat: gpu
+              per_page: 5
+              api_key: '{{env.GIGCHECK_API_KEY}}'
+            steps:
+              - name: GET /api/products
+                request:
+                  method: GET
+                  url: /api/products
+                  query:
+                    category: '{{cat}}'
+                expect:
+                  status: 200
+                capture:
+                  pid: $.products[0].id
+              - name: POST /api/notes/{{pid}}
+                vars:
+                  note: a{{"{{"}}b
+                request:
+                  method: POST
+                  url: /api/notes/{{pid}}
+                  headers:
+                    Content-Type: application/x-www-form-urlencoded
+                  body: 'per {{"{{"}}pid}}: k=v'
+                expect:
+                  status: 201
+        "#);
+        let doc: crate::spec::Suite = serde_yaml::from_str(&text).unwrap();
+        let scope =
+            crate::engine::scope::Scope::new(Redactor::default(), std::sync::Arc::new(|_| None));
+        let crate::spec::Action::Http(step) = &doc.scenarios[0].steps[1].action else {
+            panic!("an HTTP step");
+        };
+        let crate::spec::Call::Request(req) = &step.call else {
+            panic!("a request");
+        };
+        let body = req.body.as_ref().unwrap().render(&scope).unwrap();
+        assert_eq!(body, "per {{pid}}: k=v");
+    }
+
+    #[test]
+    fn a_raw_body_with_a_credential_is_saved_as_a_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        let typed = Typed {
+            method: "POST".into(),
+            url: "/api/auth/login".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            data: Some(br#"{"email": "a@b.test", "password": "hunter22"}"#.to_vec()),
+            ..Typed::default()
+        };
+        assert_eq!(
+            save(&path, &typed, 200).unwrap().needs_env,
+            ["GIGCHECK_BODY"]
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("hunter22"), "{text}");
+        assert!(text.contains("body: '{{env.GIGCHECK_BODY}}'"), "{text}");
     }
 
     #[test]
