@@ -583,6 +583,38 @@ const CASES: &[Case] = &[
         place: None,
         hint: None,
     },
+    Case {
+        what: "`request --data @FILE` of a file that does not exist",
+        files: &[],
+        args: &[
+            "request",
+            "POST",
+            "http://127.0.0.1:9/x",
+            "--data",
+            "@nope.json",
+        ],
+        exit: 2,
+        message: "--data @nope.json: cannot read it: no such file or directory",
+        place: None,
+        hint: None,
+    },
+    Case {
+        what: "`--env` given a Postman environment export",
+        files: &[
+            ("specs/ok.yaml", OK),
+            (
+                "pm.json",
+                r#"{"id": "x", "name": "Local", "values": [{"key": "baseUrl", "value": "http://x"}], "_postman_variable_scope": "environment"}"#,
+            ),
+        ],
+        args: &["run", "--env", "pm.json"],
+        exit: 2,
+        message: "this is a Postman environment export, not a gigcheck environment file",
+        place: Some("pm.json"),
+        hint: Some(
+            "convert it: `gigcheck import postman COLLECTION.json --environment pm.json` turns its values into spec variables (secrets into {{env.POSTMAN_…}} references)",
+        ),
+    },
 ];
 
 fn check(index: usize) {
@@ -704,4 +736,6 @@ cases! {
     c48_unquoted_id = 47;
     c49_tab = 48;
     c50_report_under_a_file = 49;
+    c51_request_data_file = 50;
+    c52_postman_environment = 51;
 }
