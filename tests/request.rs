@@ -321,13 +321,7 @@ fn a_data_file_that_is_missing_or_a_second_body_is_refused_before_sending() {
         assert_eq!(out.code, 2, "{}", out.all());
         assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
     }
-    assert_eq!(
-        server
-            .shop
-            .requests
-            .load(std::sync::atomic::Ordering::SeqCst),
-        0
-    );
+    assert_eq!(sent(&server), 0, "nothing may be sent");
 }
 
 #[test]
@@ -400,13 +394,7 @@ fn unwritable_files_stop_the_request_before_anything_is_sent() {
         assert_eq!(out.code, 2, "{extra:?}: {}", out.all());
         assert!(out.stderr.starts_with(start), "{extra:?}: {}", out.stderr);
     }
-    assert_eq!(
-        server
-            .shop
-            .requests
-            .load(std::sync::atomic::Ordering::SeqCst),
-        0
-    );
+    assert_eq!(sent(&server), 0, "nothing may be sent");
 }
 
 #[test]
@@ -671,13 +659,7 @@ fn a_postman_environment_is_refused_with_the_command_that_converts_it() {
             out.stderr
         );
     }
-    assert_eq!(
-        server
-            .shop
-            .requests
-            .load(std::sync::atomic::Ordering::SeqCst),
-        0
-    );
+    assert_eq!(sent(&server), 0, "nothing may be sent");
 }
 
 #[test]
@@ -723,11 +705,13 @@ fn an_undefined_variable_stops_the_request_before_the_as_login_is_sent() {
         "{}",
         out.stderr
     );
-    assert_eq!(
-        server
-            .shop
-            .requests
-            .load(std::sync::atomic::Ordering::SeqCst),
-        0
-    );
+    assert_eq!(sent(&server), 0, "nothing may be sent");
+}
+
+/// Requests the shop has answered so far.
+fn sent(server: &Server) -> usize {
+    server
+        .shop
+        .requests
+        .load(std::sync::atomic::Ordering::SeqCst)
 }
