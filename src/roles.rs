@@ -10,7 +10,7 @@
 use crate::checks::assert;
 use crate::engine::http::{Http, Outgoing};
 use crate::spec::assertion::ValueAssertion;
-use crate::spec::template::Lookup;
+use crate::spec::template::NoVars;
 use indexmap::IndexMap;
 use reqwest::cookie::Jar;
 use serde_json::Value;
@@ -140,18 +140,6 @@ fn describe(rule: &IndexMap<String, ValueAssertion>, taken: usize) -> String {
         String::new()
     };
     format!("no product{others} has {}", parts.join(" and "))
-}
-
-/// Rules hold literal values: nothing to look up.
-struct NoVars;
-
-impl Lookup for NoVars {
-    fn var(&self, _: &str) -> Option<&Value> {
-        None
-    }
-    fn env(&self, _: &str) -> Option<String> {
-        None
-    }
 }
 
 /// Reads the target's catalogue over HTTP.

@@ -242,15 +242,7 @@ mod tests {
     use crate::spec::assertion::ValueAssertion;
     use serde_json::json;
 
-    struct NoVars;
-    impl Lookup for NoVars {
-        fn var(&self, _: &str) -> Option<&Value> {
-            None
-        }
-        fn env(&self, _: &str) -> Option<String> {
-            None
-        }
-    }
+    use crate::spec::template::NoVars;
 
     fn run(yaml: &str, actual: Option<Value>) -> Result<(), Mismatch> {
         let a: ValueAssertion = serde_yaml::from_str(yaml).unwrap();

@@ -80,15 +80,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    struct NoVars;
-    impl Lookup for NoVars {
-        fn var(&self, _: &str) -> Option<&Value> {
-            None
-        }
-        fn env(&self, _: &str) -> Option<String> {
-            None
-        }
-    }
+    use crate::spec::template::NoVars;
 
     #[test]
     fn a_misspelt_key_is_given_its_closest_neighbour() {

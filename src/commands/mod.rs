@@ -17,6 +17,7 @@ use crate::cli::{Cli, Command, Exit, ImportCommand, ReportCommand, SelectArgs, S
 use crate::environment::{EnvFile, Environment};
 use crate::loader::diagnostic::Diagnostic;
 use crate::loader::{LoadOptions, Project};
+use crate::selection::{self, Selection};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -156,8 +157,6 @@ fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
     );
     Ok((env, project))
 }
-
-use crate::selection::{self, Selection};
 
 /// What `run` and `mutants` start from: the environment, specs without errors (warnings are
 /// printed), and the selected scenarios. Anything else is a usage error: nothing is sent.

@@ -131,7 +131,7 @@ fn lane_of(t: &Traffic, backend: Option<&str>, stripe: Option<&str>) -> Lane {
 }
 
 /// The path and query of a URL (the lane already says which host).
-fn path_of(url: &str) -> String {
+pub(super) fn path_of(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(u) => match u.query() {
             Some(q) => format!("{}?{q}", u.path()),

@@ -63,17 +63,8 @@ impl JsonTemplate {
 
     /// The value as plain JSON when it holds no placeholders.
     pub fn as_literal(&self) -> Option<Value> {
-        struct NoVars;
-        impl Lookup for NoVars {
-            fn var(&self, _: &str) -> Option<&Value> {
-                None
-            }
-            fn env(&self, _: &str) -> Option<String> {
-                None
-            }
-        }
         if self.placeholders().is_empty() {
-            self.render(&NoVars).ok()
+            self.render(&super::template::NoVars).ok()
         } else {
             None
         }

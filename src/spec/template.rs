@@ -438,6 +438,18 @@ pub trait Lookup {
     fn note_secret(&self, _value: &str) {}
 }
 
+/// A lookup with nothing in it: for values that hold only literals.
+pub struct NoVars;
+
+impl Lookup for NoVars {
+    fn var(&self, _: &str) -> Option<&Value> {
+        None
+    }
+    fn env(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
 /// Why rendering failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
