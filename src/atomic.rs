@@ -17,14 +17,15 @@ const PREFIX: &str = ".gigcheck-";
 const SUFFIX: &str = ".tmp";
 
 pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut file = File::create(path)?;
-    file.write_all(contents)?;
-    file.commit()
+    write_whole(File::create(path)?, contents)
 }
 
 /// [`write`] for a file only its owner may read (mode 0600 on Unix), such as stored tokens.
 pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut file = File::open_new(path, true)?;
+    write_whole(File::open_new(path, true)?, contents)
+}
+
+fn write_whole(mut file: File, contents: &[u8]) -> std::io::Result<()> {
     file.write_all(contents)?;
     file.commit()
 }

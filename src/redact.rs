@@ -130,6 +130,22 @@ impl Redactor {
         }
     }
 
+    /// The environment variable a secret named `field` is read from when it is not written
+    /// down: `Authorization` → `GIGCHECK_AUTHORIZATION`, `api-key` → `GIGCHECK_API_KEY`.
+    pub fn env_name(field: &str) -> String {
+        let cleaned: String = field
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("GIGCHECK_{cleaned}")
+    }
+
     /// A form body (`a=1&password=x`) with secret-named fields blanked. Every other byte stays
     /// as it was sent: a body that is not really a form (a JSON body under the form's
     /// Content-Type, as curl's `--data` sends) must not come out re-encoded.

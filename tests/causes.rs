@@ -11,7 +11,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use common::{Project, python, run_ok, stable};
+use common::{EVERY_REPORT, Project, python, run_ok, stable};
 use serde_json::{Value, json};
 use std::process::Command;
 
@@ -201,17 +201,7 @@ fn steady(text: &str, url: &str) -> String {
 fn failures_are_grouped_by_cause_and_blocked_is_told_apart_in_every_report() {
     let target = serve();
     let p = project();
-    let out = p.gigcheck(&[
-        "run",
-        "--base-url",
-        &target.url,
-        "--report",
-        "json=reports/run.json",
-        "--report",
-        "html=reports/run.html",
-        "--report",
-        "markdown=reports/run.md",
-    ]);
+    let out = p.gigcheck(&[&["run", "--base-url", &target.url][..], EVERY_REPORT].concat());
     assert_eq!(out.code, 1, "{}", out.all());
     insta::assert_snapshot!("terminal", steady(&out.stdout, &target.url));
     insta::assert_snapshot!("markdown", steady(&p.read("reports/run.md"), &target.url));

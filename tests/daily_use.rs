@@ -141,6 +141,36 @@ fn a_spec_saved_with_a_byte_order_mark_loads() {
     assert_eq!(out.code, 0, "{}", out.all());
     let out = p.gigcheck(&["run", "--base-url", &server.url]);
     assert_eq!(out.code, 0, "{}", out.all());
+    // An environment file from the same editor too.
+    p.write("env.yaml", &format!("\u{feff}base_url: {}\n", server.url));
+    let out = p.gigcheck(&["run", "--env", "env.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+}
+
+#[test]
+fn validate_warns_about_a_step_that_checks_nothing() {
+    let p = Project::new();
+    p.write(
+        "specs/a.yaml",
+        "scenarios:\n  - name: s\n    steps:\n      - request: { method: GET, url: /ok }\n",
+    );
+    let out = p.gigcheck(&["validate"]);
+    assert_eq!(out.code, 0, "a warning, not an error: {}", out.all());
+    assert!(
+        out.stderr.contains(
+            "warning: this step checks nothing but that the answer is not a server error (5xx)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("specs/a.yaml:4:9"), "{}", out.stderr);
+    // A status is enough to quiet it.
+    p.write(
+        "specs/a.yaml",
+        "scenarios:\n  - name: s\n    steps:\n      - request: { method: GET, url: /ok }\n        expect: { status: 200 }\n",
+    );
+    let out = p.gigcheck(&["validate"]);
+    assert!(!out.stderr.contains("checks nothing"), "{}", out.stderr);
 }
 
 #[test]

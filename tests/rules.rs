@@ -8,7 +8,7 @@ mod common;
 
 use axum::Router;
 use axum::routing::get;
-use common::{Project, stable};
+use common::{EVERY_REPORT, Project, stable};
 use serde_json::{Value, json};
 
 const CONTRACT: &str = r#"
@@ -81,19 +81,13 @@ fn project() -> Project {
 fn every_report_format_tells_the_same_rule_coverage() {
     let server = common::serve(catalogue());
     let p = project();
-    let out = p.gigcheck(&[
-        "run",
-        "--base-url",
-        &server.url,
-        "--var",
-        "flag=",
-        "--report",
-        "json=reports/run.json",
-        "--report",
-        "html=reports/run.html",
-        "--report",
-        "markdown=reports/run.md",
-    ]);
+    let out = p.gigcheck(
+        &[
+            &["run", "--base-url", &server.url, "--var", "flag="][..],
+            EVERY_REPORT,
+        ]
+        .concat(),
+    );
     assert_eq!(out.code, 1, "{}", out.all());
 
     // Terminal: pinned.

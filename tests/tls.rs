@@ -65,14 +65,7 @@ fn https_server(pki: &Pki, client_auth: bool) -> Served {
         .with_single_cert(vec![pki.server_cert.clone()], pki.server_key.clone_key())
         .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let (runtime, listener) = listen();
     let url = format!("https://{}", listener.local_addr().unwrap());
     runtime.spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
@@ -168,18 +161,13 @@ fn insecure_reaches_it_and_every_report_says_so() {
     let server = https_server(&pki, false);
     let p = Project::new();
     p.write("specs/a.yaml", SPEC);
-    let out = p.gigcheck(&[
-        "run",
-        "--base-url",
-        &server.url,
-        "--insecure",
-        "--report",
-        "json=reports/run.json",
-        "--report",
-        "html=reports/run.html",
-        "--report",
-        "markdown=reports/run.md",
-    ]);
+    let out = p.gigcheck(
+        &[
+            &["run", "--base-url", &server.url, "--insecure"][..],
+            EVERY_REPORT,
+        ]
+        .concat(),
+    );
     assert_eq!(out.code, 0, "{}", out.all());
     let warning = "TLS certificate was not checked";
     assert!(out.stderr.contains(warning), "{}", out.stderr);

@@ -155,28 +155,16 @@ pub fn after_wrong_status(response: &Response) -> String {
 /// A step that names no status still fails on a server error: whatever else it checks (or
 /// nothing), a 5xx is never what a step without a status was written for.
 pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckContext) -> Checked {
-    if expect.status.is_some() {
-        return run_block(expect, response, &src.child("expect"), ctx);
-    }
-    let mut r = CheckReport::new(CheckKind::Status, "", "", src.loc_of(&["expect"]));
-    if response.status >= 500 {
-        r.passed = false;
-        r.expected = Some(NO_SERVER_ERROR.to_string());
-        r.actual = Some(response.status.to_string());
-        let mut checked = Checked {
-            checks: vec![r],
-            ..Checked::default()
-        };
-        let left: Vec<CheckKind> = kinds(expect)
-            .into_iter()
-            .filter(|k| *k != CheckKind::Snapshot)
-            .collect();
-        checked.skip(left, &after_wrong_status(response));
-        return checked;
-    }
-    let mut checked = run_block(expect, response, &src.child("expect"), ctx);
-    checked.checks.insert(0, r);
-    checked
+    let esrc = src.child("expect");
+    let status = match &expect.status {
+        Some(status) => StatusCheck::of(status, response, &esrc),
+        None => StatusCheck {
+            holds: response.status < 500,
+            expected: NO_SERVER_ERROR.to_string(),
+            loc: src.loc_of(&["expect"]),
+        },
+    };
+    checks_after(Some(status), expect, response, &esrc, ctx)
 }
 
 /// What a step without `expect.status` expects of the status.
@@ -189,17 +177,53 @@ pub fn run_block(
     esrc: &SourceRef,
     ctx: &CheckContext,
 ) -> Checked {
+    let status = expect
+        .status
+        .as_ref()
+        .map(|s| StatusCheck::of(s, response, esrc));
+    checks_after(status, expect, response, esrc, ctx)
+}
+
+/// The status check a block starts with.
+struct StatusCheck {
+    holds: bool,
+    expected: String,
+    loc: crate::spec::Loc,
+}
+
+impl StatusCheck {
+    fn of(
+        status: &crate::spec::values::StatusExpectation,
+        response: &Response,
+        esrc: &SourceRef,
+    ) -> Self {
+        StatusCheck {
+            holds: status.matches(response.status),
+            expected: status.to_string(),
+            loc: esrc.loc_of(&["status"]),
+        }
+    }
+}
+
+/// The status check, if any, then the block's other checks — unless the status is wrong, which
+/// leaves them unevaluated (they would only repeat it).
+fn checks_after(
+    status: Option<StatusCheck>,
+    expect: &Expect,
+    response: &Response,
+    esrc: &SourceRef,
+    ctx: &CheckContext,
+) -> Checked {
     let mut checked = Checked::default();
-    if let Some(status) = &expect.status {
-        let mut r = CheckReport::new(CheckKind::Status, "", "", esrc.loc_of(&["status"]));
-        let wrong = !status.matches(response.status);
-        if wrong {
+    if let Some(status) = status {
+        let mut r = CheckReport::new(CheckKind::Status, "", "", status.loc);
+        if !status.holds {
             r.passed = false;
-            r.expected = Some(status.to_string());
+            r.expected = Some(status.expected);
             r.actual = Some(response.status.to_string());
         }
         checked.checks.push(r);
-        if wrong {
+        if !status.holds {
             let left: Vec<CheckKind> = kinds(expect)
                 .into_iter()
                 .filter(|k| *k != CheckKind::Snapshot)

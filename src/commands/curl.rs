@@ -22,7 +22,7 @@ pub fn command(req: &Outgoing, redactor: Option<&Redactor>) -> String {
     let url = req.url.as_str();
     parts.push(quote(&redactor.map_or_else(
         || url.to_string(),
-        |r| as_variables(&r.text(url), "SECRET"),
+        |r| as_variables(&r.text(url), "secret"),
     )));
     let mut is_form = false;
     for (name, value) in &req.headers {
@@ -40,11 +40,11 @@ pub fn command(req: &Outgoing, redactor: Option<&Redactor>) -> String {
         let text = String::from_utf8_lossy(body);
         let shown = match redactor {
             None => text.into_owned(),
-            Some(r) if is_form => as_variables(&r.form(&text), "SECRET"),
+            Some(r) if is_form => as_variables(&r.form(&text), "secret"),
             Some(r) => match serde_json::from_str::<Value>(&text) {
                 Ok(v) => serde_json::to_string(&json_variables(r.json(&v), None))
-                    .unwrap_or_else(|_| as_variables(&r.text(&text), "SECRET")),
-                Err(_) => as_variables(&r.text(&text), "SECRET"),
+                    .unwrap_or_else(|_| as_variables(&r.text(&text), "secret")),
+                Err(_) => as_variables(&r.text(&text), "secret"),
             },
         };
         parts.push("--data-raw".into());
@@ -57,23 +57,21 @@ pub fn command(req: &Outgoing, redactor: Option<&Redactor>) -> String {
 fn header_value(r: &Redactor, name: &str, value: &str) -> String {
     let shown = r.header(name, value);
     if shown != REDACTED {
-        return as_variables(&shown, "SECRET");
+        return as_variables(&shown, "secret");
     }
     match value.split_once(' ') {
         Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => {
-            format!("{scheme} {}", variable("TOKEN"))
+            format!("{scheme} {}", variable("token"))
         }
-        _ => variable(&name_of(name)),
+        _ => variable(name),
     }
 }
 
 /// Every secret left in a JSON value as a variable named after its key.
 fn json_variables(value: Value, key: Option<&str>) -> Value {
     match value {
-        Value::String(s) if s == REDACTED => {
-            Value::String(variable(&key.map_or("SECRET".to_string(), name_of)))
-        }
-        Value::String(s) => Value::String(as_variables(&s, "SECRET")),
+        Value::String(s) if s == REDACTED => Value::String(variable(key.unwrap_or("secret"))),
+        Value::String(s) => Value::String(as_variables(&s, "secret")),
         Value::Array(items) => {
             Value::Array(items.into_iter().map(|v| json_variables(v, key)).collect())
         }
@@ -89,27 +87,14 @@ fn json_variables(value: Value, key: Option<&str>) -> Value {
     }
 }
 
-/// `[redacted]` in a text, as the variable `GIGCHECK_<name>`.
+/// `[redacted]` in a text, as the variable for `name`.
 fn as_variables(text: &str, name: &str) -> String {
     text.replace(REDACTED, &variable(name))
 }
 
-fn variable(name: &str) -> String {
-    format!("{VAR_OPEN}GIGCHECK_{name}{VAR_CLOSE}")
-}
-
-/// A field or header name as a variable name: `X-Api-Key` → `X_API_KEY`.
-fn name_of(field: &str) -> String {
-    field
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+/// The shell variable for a secret named `field` (see [`Redactor::env_name`]).
+fn variable(field: &str) -> String {
+    format!("{VAR_OPEN}{}{VAR_CLOSE}", Redactor::env_name(field))
 }
 
 /// Quotes a word for POSIX shells: none when it needs none, single quotes when it holds no

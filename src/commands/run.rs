@@ -424,33 +424,35 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     });
     let causes = causes::group(&done.report);
     out!("{}", term.failures(&causes));
-    let verdict = done
-        .tally
-        .totals
-        .verdict(done.report.run.interrupted, args.fail_on_skip);
-    let mut exit = match verdict {
-        Verdict::Passed => Exit::Passed,
-        Verdict::Interrupted => Exit::Interrupted,
-        Verdict::Failed | Verdict::NothingRan => Exit::Failed,
-    };
     let coverage = Coverage {
         plan: done.tally.plan.cases(plan.as_ref()),
         contract: done.tally.contract.as_ref().map(ContractTally::coverage),
         rules: done.rules,
     };
     let written = write_reports(&targets, done.junit, &done.report, &coverage);
-    if written.iter().any(Result::is_err) && exit != Exit::Interrupted {
-        exit = Exit::Failed;
-    }
+    // The run's totals, not the report's own: a run reported only as JUnit keeps no passed
+    // scenario. A report that could not be written fails a run that passed.
+    let verdict = match done
+        .tally
+        .totals
+        .verdict(done.report.run.interrupted, args.fail_on_skip)
+    {
+        Verdict::Passed if written.iter().any(Result::is_err) => Verdict::Failed,
+        verdict => verdict,
+    };
     out!("{}", term.coverage(&coverage));
     out!("{}", term.slowest(&done.tally.slowest));
     out!("{}", term.redirects(&done.tally.redirects));
     out!("{}", term.causes(&causes));
     out!(
         "{}",
-        term.summary(&done.report, done.tally.totals, &written)
+        term.summary(&done.report, done.tally.totals, verdict, &written)
     );
-    exit
+    match verdict {
+        Verdict::Passed => Exit::Passed,
+        Verdict::Interrupted => Exit::Interrupted,
+        Verdict::Failed | Verdict::NothingRan => Exit::Failed,
+    }
 }
 
 /// What `run` talks to, from its flags and the environment file.

@@ -390,11 +390,12 @@ impl Terminal {
     /// `run` gives the run's facts (its scenarios may be only the failed ones); `t` counts every
     /// scenario.
     /// The last lines: snapshots and reports written (`reports`: each report's path, or why
-    /// it could not be written, which fails a run that passed), then the verdict and totals.
+    /// it could not be written), then the run's verdict and totals.
     pub fn summary(
         &self,
         report: &RunReport,
         t: Totals,
+        verdict: Verdict,
         reports: &[Result<String, String>],
     ) -> String {
         let p = self.palette;
@@ -437,11 +438,6 @@ impl Terminal {
             p.paint(&skipped_text, Color::Yellow)
         } else {
             skipped_text
-        };
-        // `t`, not the report's own count: a run reported only as JUnit keeps no passed scenario.
-        let verdict = match t.verdict(report.run.interrupted, report.run.fail_on_skip) {
-            Verdict::Passed if unwritten > 0 => Verdict::Failed,
-            verdict => verdict,
         };
         let color = match verdict {
             Verdict::Passed => Color::Green,

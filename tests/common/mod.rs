@@ -345,6 +345,14 @@ pub struct Served {
 }
 
 pub fn serve(app: Router) -> Served {
+    let (runtime, listener) = listen();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    Served { url, runtime }
+}
+
+/// A one-thread runtime and a listener on an ephemeral port of 127.0.0.1, for a test's server.
+pub fn listen() -> (tokio::runtime::Runtime, tokio::net::TcpListener) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -353,10 +361,18 @@ pub fn serve(app: Router) -> Served {
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    Served { url, runtime }
+    (runtime, listener)
 }
+
+/// `--report` for each format besides JUnit, under `reports/run.*`.
+pub const EVERY_REPORT: &[&str] = &[
+    "--report",
+    "json=reports/run.json",
+    "--report",
+    "html=reports/run.html",
+    "--report",
+    "markdown=reports/run.md",
+];
 
 /// Replaces what changes between runs (ports, timings, temp paths) for snapshot tests.
 pub fn stable(text: &str, server: Option<&Server>) -> String {

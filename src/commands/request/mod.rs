@@ -357,29 +357,31 @@ fn json_argument(arg: &str) -> Result<Value, Stop> {
 /// The typed request as a spec [`Request`], so templates render exactly as in specs; `bearer`
 /// is the token template `--as` adds. A raw body (`--data`) is not a template: it is put in
 /// the built request as it is, and only its Content-Type goes here.
+/// Name → value pairs as a JSON object of strings.
+pub(super) fn strings<'a>(pairs: impl IntoIterator<Item = &'a (String, String)>) -> Value {
+    Value::Object(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
 fn spec_request(t: &Typed, bearer: Option<&str>) -> Result<Request, Stop> {
     let mut req = Map::new();
     req.insert("method".into(), Value::String(t.method.clone()));
     req.insert("url".into(), Value::String(t.url.clone()));
     if !t.query.is_empty() {
-        let query: Map<String, Value> = t
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        req.insert("query".into(), Value::Object(query));
+        req.insert("query".into(), strings(&t.query));
     }
     let content_type = t
         .data_content_type()
         .map(|v| ("Content-Type".to_string(), v.to_string()));
     if !t.headers.is_empty() || content_type.is_some() {
-        let headers: Map<String, Value> = t
-            .headers
-            .iter()
-            .chain(&content_type)
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        req.insert("headers".into(), Value::Object(headers));
+        req.insert(
+            "headers".into(),
+            strings(t.headers.iter().chain(&content_type)),
+        );
     }
     if let Some(b) = bearer {
         req.insert("bearer".into(), Value::String(b.to_string()));
@@ -388,12 +390,7 @@ fn spec_request(t: &Typed, bearer: Option<&str>) -> Result<Request, Stop> {
         req.insert("json".into(), j.clone());
     }
     if !t.form.is_empty() {
-        let form: Map<String, Value> = t
-            .form
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        req.insert("form".into(), Value::Object(form));
+        req.insert("form".into(), strings(&t.form));
     }
     serde_json::from_value(Value::Object(req)).map_err(|e| usage(e.to_string()))
 }

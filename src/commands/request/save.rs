@@ -151,7 +151,7 @@ fn literal(text: &str) -> String {
 
 /// `{{env.GIGCHECK_<NAME>}}`, noting the environment variable the saved spec needs.
 fn env_reference(name: &str, needs_env: &mut Vec<String>) -> String {
-    let var = env_name(name);
+    let var = crate::redact::Redactor::env_name(name);
     if !needs_env.contains(&var) {
         needs_env.push(var.clone());
     }
@@ -208,12 +208,7 @@ fn request_step(
     request.insert("method".into(), Value::String(typed.method.to_uppercase()));
     request.insert("url".into(), Value::String(typed.url.clone()));
     if !typed.query.is_empty() {
-        let query: Map<String, Value> = typed
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        request.insert("query".into(), Value::Object(query));
+        request.insert("query".into(), super::strings(&typed.query));
     }
     if let Some(var) = token_var {
         request.insert("bearer".into(), Value::String(format!("{{{{{var}}}}}")));
@@ -318,21 +313,6 @@ fn hide_secret_fields(value: &Value, secret: &mut impl FnMut(&str, &str) -> Stri
         ),
         other => other.clone(),
     }
-}
-
-/// `Authorization` → `GIGCHECK_AUTHORIZATION`, `api-key` → `GIGCHECK_API_KEY`.
-fn env_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("GIGCHECK_{cleaned}")
 }
 
 /// Block YAML for `value`, every line indented by `indent` spaces, the first one as a list item.
