@@ -22,6 +22,7 @@ pub mod contract;
 pub mod engine;
 pub mod environment;
 pub mod import;
+pub mod jwt;
 pub mod loader;
 pub mod outcome;
 pub mod readiness;

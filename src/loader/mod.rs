@@ -251,7 +251,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
 /// `display` stands for the file's path: diagnostics name it (as they name files, relative to
 /// the working directory when inside it), and includes, fixtures and snapshots are looked up
 /// relative to it. For callers that hold a spec in memory: the fuzz
-/// targets (`fuzz/`) and the property tests (`tests/properties.rs`).
+/// targets (`fuzz/`) and the property tests (`tests/it/properties.rs`).
 pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnostic> {
     let path = Path::new(display);
     let (fixtures_dir, schemas) = fixtures_and_schemas(Some(path), opts);

@@ -70,8 +70,8 @@ impl Embedded {
             defects: defects.to_vec(),
             variations: variations.to_vec(),
             // The emulator answers in microseconds; a short limit keeps the "Stripe hangs"
-            // scenarios quick without changing what they prove.
-            stripe_timeout: std::time::Duration::from_secs(1),
+            // scenario (the longest of the plan) quick without changing what it proves.
+            stripe_timeout: std::time::Duration::from_millis(250),
             jwt_secret: Some(jwt_secret.clone()),
             ..SandboxConfig::default()
         })?;

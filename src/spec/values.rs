@@ -432,7 +432,7 @@ mod tests {
 
     #[test]
     fn a_name_ending_in_an_escaped_backslash_closes_its_quote() {
-        // Found by tests/properties.rs: `\\'` is an escaped backslash, then the closing quote,
+        // Found by tests/it/properties.rs: `\\'` is an escaped backslash, then the closing quote,
         // so the `[*]` after it is a wildcard and the query a list.
         assert!(!is_singular_path(r"$['\\'][*]"));
         assert!(!is_singular_path(r#"$["a\\"]['*'][0:1]"#));

@@ -1,6 +1,6 @@
 //! Accounts and tokens: `POST /api/auth/register`, `POST /api/auth/login`, `GET /api/auth/me`;
-//! HS256 JWTs (claims `user_id`, `is_admin`, `exp` one hour ahead, `iat`) with the
-//! `jsonwebtoken` crate, which accepts only the HS256 algorithm (so `alg: none` is refused);
+//! HS256 JWTs (claims `user_id`, `is_admin`, `exp` one hour ahead, `iat`) through
+//! [`crate::jwt`], which accepts only the HS256 algorithm (so `alg: none` is refused);
 //! argon2id password hashes with light parameters; and the [`AuthUser`] extractor that every
 //! protected route starts with: missing → 401 `Token is missing`, expired → `Token has
 //! expired`, anything else wrong (or a user that no longer exists) → `Invalid token`.
@@ -17,14 +17,13 @@ use super::extract::{Fields, JsonBody, missing};
 use super::limits::{self, ClientIp, Limit};
 use super::state::{AppState, State as Shared};
 use super::variations::{Variation, Variations};
+use crate::jwt::{self, JwtError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -55,32 +54,27 @@ pub const PUBLISHED_JWT_SECRET: &str = "giggatek_secure_jwt_key_change_in_produc
 
 /// Signs and checks tokens with one HS256 secret (the token defects live here too).
 pub struct JwtKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    secret: Vec<u8>,
     defects: Defects,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl JwtKeys {
     pub fn new(secret: &[u8], defects: Defects) -> JwtKeys {
-        let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
-        validation.leeway = 0;
-        validation.validate_exp = !defects.has(Defect::ExpiredTokenAccepted);
-        if defects.has(Defect::TokenWithoutExpiryAccepted) {
-            validation.set_required_spec_claims::<&str>(&[]);
-        } else {
-            validation.set_required_spec_claims(&["exp"]);
-        }
         JwtKeys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            secret: secret.to_vec(),
             defects,
         }
     }
 
     pub fn issue(&self, user_id: i64, is_admin: bool) -> Result<String, ApiError> {
-        let now = jsonwebtoken::get_current_timestamp();
+        let now = now();
         let ttl = if self.defects.has(Defect::DayLongTokens) {
             24 * TOKEN_TTL_SECS
         } else {
@@ -92,12 +86,8 @@ impl JwtKeys {
             exp: now + ttl,
             iat: now,
         };
-        jsonwebtoken::encode(
-            &Header::new(jsonwebtoken::Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )
-        .map_err(|e| ApiError::internal(format!("cannot sign a token: {e}")))
+        jwt::sign(&claims, &self.secret)
+            .map_err(|e| ApiError::internal(format!("cannot sign a token: {e}")))
     }
 
     /// The claims of a valid token; the signature is checked before the expiry, so a forged
@@ -117,29 +107,29 @@ impl JwtKeys {
             && let Some(claims) = unverified_claims(token, false)
         {
             // `jwt.decode(token, options={"verify_signature": False})`: the expiry still counts.
-            if claims.exp <= jsonwebtoken::get_current_timestamp() {
+            if claims.exp <= now() {
                 return Err(ApiError::Unauthorized("Token has expired"));
             }
             return Ok(claims);
         }
-        let mut decoded = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation);
-        let bad_signature = decoded
-            .as_ref()
-            .is_err_and(|e| matches!(e.kind(), ErrorKind::InvalidSignature));
-        if bad_signature && d.has(Defect::PublishedKeyAccepted) {
-            let published = DecodingKey::from_secret(PUBLISHED_JWT_SECRET.as_bytes());
-            decoded = jsonwebtoken::decode::<Claims>(token, &published, &self.validation);
+        let mut verified = jwt::verify(token, &self.secret);
+        if verified == Err(JwtError::Signature) && d.has(Defect::PublishedKeyAccepted) {
+            verified = jwt::verify(token, PUBLISHED_JWT_SECRET.as_bytes());
         }
-        match decoded {
-            Ok(data) if d.has(Defect::TokenNeedsIat) && data.claims.iat == 0 => {
-                Err(ApiError::Unauthorized("Invalid token"))
-            }
-            Ok(data) => Ok(data.claims),
-            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
-                Err(ApiError::Unauthorized("Token has expired"))
-            }
-            Err(_) => Err(ApiError::Unauthorized("Invalid token")),
+        let invalid = ApiError::Unauthorized("Invalid token");
+        let raw = verified.map_err(|_| invalid.clone())?;
+        let has_exp = raw.get("exp").is_some();
+        if !has_exp && !d.has(Defect::TokenWithoutExpiryAccepted) {
+            return Err(invalid);
         }
+        let claims: Claims = serde_json::from_value(raw).map_err(|_| invalid.clone())?;
+        if has_exp && !d.has(Defect::ExpiredTokenAccepted) && claims.exp < now() {
+            return Err(ApiError::Unauthorized("Token has expired"));
+        }
+        if d.has(Defect::TokenNeedsIat) && claims.iat == 0 {
+            return Err(invalid);
+        }
+        Ok(claims)
     }
 }
 
@@ -147,18 +137,11 @@ impl JwtKeys {
 /// `auth.token.bad-signature` defects trust); `only_alg_none`: only when the header says
 /// `alg: none`.
 fn unverified_claims(token: &str, only_alg_none: bool) -> Option<Claims> {
-    use base64::Engine as _;
-    let decode = |part: &str| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(part.trim_end_matches('='))
-            .ok()
-    };
-    let mut parts = token.split('.');
-    let header: Value = serde_json::from_slice(&decode(parts.next()?)?).ok()?;
+    let (header, claims) = jwt::parts(token).ok()?;
     if only_alg_none && !header["alg"].as_str()?.eq_ignore_ascii_case("none") {
         return None;
     }
-    serde_json::from_slice(&decode(parts.next()?)?).ok()
+    serde_json::from_value(claims).ok()
 }
 
 fn hasher() -> Argon2<'static> {
@@ -545,7 +528,7 @@ mod tests {
 
     #[test]
     fn alg_none_is_invalid() {
-        let exp = jsonwebtoken::get_current_timestamp() + 600;
+        let exp = now() + 600;
         let token = raw(
             r#"{"alg":"none","typ":"JWT"}"#,
             &json!({"user_id": 1, "is_admin": true, "exp": exp, "iat": 0}),
@@ -562,7 +545,7 @@ mod tests {
         let k = keys();
         let token = k.issue(1, false).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
-        let exp = jsonwebtoken::get_current_timestamp() + 600;
+        let exp = now() + 600;
         let forged_claims = URL_SAFE_NO_PAD
             .encode(json!({"user_id": 1, "is_admin": true, "exp": exp, "iat": 0}).to_string());
         let tampered = format!("{}.{}.{}", parts[0], forged_claims, parts[2]);
@@ -588,27 +571,20 @@ mod tests {
 
     #[test]
     fn expired_tokens_say_so() {
-        let now = jsonwebtoken::get_current_timestamp();
+        let now = now();
         let claims = Claims {
             user_id: 1,
             is_admin: false,
             exp: now - 10,
             iat: now - 3610,
         };
-        let token = jsonwebtoken::encode(
-            &Header::default(),
-            &claims,
-            &EncodingKey::from_secret(b"test-secret"),
-        )
-        .unwrap();
+        let token = jwt::sign(&claims, b"test-secret").unwrap();
         assert_eq!(
             keys().verify(&token).unwrap_err(),
             ApiError::Unauthorized("Token has expired")
         );
         // Expired and signed with another key: the signature is what is wrong.
-        let forged =
-            jsonwebtoken::encode(&Header::default(), &claims, &EncodingKey::from_secret(b"x"))
-                .unwrap();
+        let forged = jwt::sign(&claims, b"x").unwrap();
         assert_eq!(
             keys().verify(&forged).unwrap_err(),
             ApiError::Unauthorized("Invalid token")
@@ -617,12 +593,7 @@ mod tests {
 
     #[test]
     fn tokens_without_exp_are_invalid() {
-        let token = jsonwebtoken::encode(
-            &Header::default(),
-            &json!({"user_id": 1, "is_admin": false}),
-            &EncodingKey::from_secret(b"test-secret"),
-        )
-        .unwrap();
+        let token = jwt::sign(&json!({"user_id": 1, "is_admin": false}), b"test-secret").unwrap();
         assert_eq!(
             keys().verify(&token).unwrap_err(),
             ApiError::Unauthorized("Invalid token")

@@ -300,7 +300,7 @@ pub struct DroppedConnection;
 /// A response hyper refuses to write: a `Content-Length` followed by a `Transfer-Encoding`
 /// header makes its HTTP/1 encoder cancel the message before any byte of it is sent and close
 /// the connection, so the client sees the connection drop with no answer. (axum has no other way
-/// to drop a connection from a handler; `tests/stripe_emulator.rs` checks that this holds.)
+/// to drop a connection from a handler; `tests/it/stripe_emulator.rs` checks that this holds.)
 fn dropped_connection() -> Response {
     let mut response = Response::new(Body::from(Bytes::from_static(b"x")));
     response.extensions_mut().insert(DroppedConnection);
