@@ -1,10 +1,10 @@
 //! Command-line interface: arguments (clap derive) and exit codes. Each subcommand's work is
 //! in [`crate::commands`].
 
-use crate::report::{ReportKind, ReportTarget};
-use crate::servers::sandbox::{Defect, Variations};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use gigcheck_core::report::{ReportKind, ReportTarget};
+use gigcheck_servers::sandbox::{Defect, Variations};
 use std::path::PathBuf;
 
 /// Exit codes, as documented in `gigcheck --help`.
@@ -325,7 +325,7 @@ pub struct SelectArgs {
     /// Only slice K of N (e.g. 2/4), for spreading a run over N CI machines: the slices are
     /// disjoint, even, the same on every machine, and together cover the selection.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::selection::Shard>,
+    pub shard: Option<gigcheck_core::selection::Shard>,
 }
 
 #[derive(Debug, Args)]
@@ -366,8 +366,8 @@ pub struct TlsArgs {
 
 impl TlsArgs {
     /// The files read and checked; a usage error names the file.
-    pub fn load(&self) -> Result<crate::engine::http::Tls, String> {
-        crate::engine::http::Tls::load(
+    pub fn load(&self) -> Result<gigcheck_core::engine::http::Tls, String> {
+        gigcheck_core::engine::http::Tls::load(
             self.cacert.as_deref(),
             self.cert.as_deref(),
             self.key.as_deref(),
@@ -667,7 +667,7 @@ mod tests {
 
     #[test]
     fn parses_variations() {
-        use crate::servers::sandbox::Variation;
+        use gigcheck_servers::sandbox::Variation;
         let cli = Cli::try_parse_from([
             "gigcheck",
             "run",

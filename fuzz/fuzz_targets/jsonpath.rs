@@ -1,6 +1,6 @@
 //! Fuzz target `jsonpath`: JSONPath selection and captures on arbitrary JSON, as a step's
-//! `expect.body` and `capture` evaluate them ([`gigcheck::checks::body`],
-//! [`gigcheck::checks::capture`], [`gigcheck::checks::assert`]).
+//! `expect.body` and `capture` evaluate them ([`gigcheck_core::checks::body`],
+//! [`gigcheck_core::checks::capture`], [`gigcheck_core::checks::assert`]).
 //!
 //! The input is three parts, one per line: a JSONPath (or any capture written as YAML), an
 //! assertion written as YAML (`{ type: array, length: 2 }`), and the response body (JSON or
@@ -9,13 +9,13 @@
 
 #![no_main]
 
-use gigcheck::checks::assert::check;
-use gigcheck::checks::body::select;
-use gigcheck::checks::capture::{ResponseParts, capture};
-use gigcheck::spec::Capture;
-use gigcheck::spec::assertion::ValueAssertion;
-use gigcheck::spec::template::Lookup;
-use gigcheck::spec::values::{BodyPath, is_singular_path};
+use gigcheck_core::checks::assert::check;
+use gigcheck_core::checks::body::select;
+use gigcheck_core::checks::capture::{ResponseParts, capture};
+use gigcheck_core::spec::Capture;
+use gigcheck_core::spec::assertion::ValueAssertion;
+use gigcheck_core::spec::template::Lookup;
+use gigcheck_core::spec::values::{BodyPath, is_singular_path};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 

@@ -10,7 +10,7 @@
 
 use gigcheck::import::convert::{Input, convert};
 use gigcheck::import::postman::{parse_collection, parse_environment};
-use gigcheck::loader::{LoadOptions, check_text};
+use gigcheck_core::loader::{LoadOptions, check_text};
 use libfuzzer_sys::fuzz_target;
 
 const ENVIRONMENT: &str = r#"{"name": "fuzz", "values": [

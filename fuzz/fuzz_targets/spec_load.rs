@@ -1,13 +1,13 @@
 //! Fuzz target `spec_load`: arbitrary bytes as the text of a spec file, checked as
 //! `gigcheck validate` checks a file (YAML → model → includes, fixtures, cross-checks) through
-//! [`gigcheck::loader::check_text`]. Nothing may panic, and every diagnostic must render.
+//! [`gigcheck_core::loader::check_text`]. Nothing may panic, and every diagnostic must render.
 //!
 //! The input stands for a file in the project's own `specs/` folder, so its `include`s reach the
 //! real fragments and its `schema`s the real `fixtures/schemas`.
 
 #![no_main]
 
-use gigcheck::loader::{LoadOptions, check_text};
+use gigcheck_core::loader::{LoadOptions, check_text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

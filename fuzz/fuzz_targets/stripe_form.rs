@@ -1,5 +1,5 @@
 //! Fuzz target `stripe_form`: arbitrary bytes as a request body (or query string) for the Stripe
-//! emulator's form parser ([`gigcheck::servers::stripe::form::parse`]).
+//! emulator's form parser ([`gigcheck_servers::stripe::form::parse`]).
 //!
 //! Besides "nothing panics", it checks that a parsed tree, written back as a form body, parses
 //! to the same tree (so nothing is lost or invented between the text and the tree), and reads
@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use gigcheck::servers::stripe::form::{FormValue, encode, parse};
+use gigcheck_servers::stripe::form::{FormValue, encode, parse};
 use libfuzzer_sys::fuzz_target;
 
 /// Reads every node as text, hash and list, as the emulator's parameter getters do.

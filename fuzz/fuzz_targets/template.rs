@@ -9,8 +9,8 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use gigcheck::spec::json_template::JsonTemplate;
-use gigcheck::spec::template::{Lookup, Placeholder, Template};
+use gigcheck_core::spec::json_template::JsonTemplate;
+use gigcheck_core::spec::template::{Lookup, Placeholder, Template};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
@@ -91,7 +91,7 @@ impl Lookup for Vars {
 fn schema_pattern() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        let schema = gigcheck::spec::schema::spec_file_schema();
+        let schema = gigcheck_core::spec::schema::spec_file_schema();
         let pattern = schema["$defs"]["Template"]["pattern"].clone();
         jsonschema::validator_for(&serde_json::json!({ "type": "string", "pattern": pattern }))
             .expect("the spec schema's template pattern compiles")

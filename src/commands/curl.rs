@@ -3,8 +3,8 @@
 //! named after what it is (`Authorization: Bearer $GIGCHECK_TOKEN`, `"password": "$GIGCHECK_PASSWORD"`),
 //! so the line can be pasted into a shell that sets them.
 
-use crate::engine::http::Outgoing;
-use crate::redact::{REDACTED, Redactor};
+use gigcheck_core::engine::http::Outgoing;
+use gigcheck_core::redact::{REDACTED, Redactor};
 use serde_json::Value;
 
 /// Marks a shell variable inside a word until the word is quoted: `\u{E000}NAME\u{E001}`.

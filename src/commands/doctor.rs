@@ -1,12 +1,12 @@
 //! `gigcheck doctor`: whether a target is ready to be tested, and nothing else — the readiness
-//! table with every check ([`crate::readiness::thorough`]): it logs the admin in, and a customer
+//! table with every check ([`gigcheck_core::readiness::thorough`]): it logs the admin in, and a customer
 //! (the given one, or one signed up) to create one payment intent through the backend.
 
 use super::run::{self, Target};
 use crate::cli::{DoctorArgs, Exit};
-use crate::readiness;
-use crate::report::terminal::Terminal;
-use crate::report::text::Palette;
+use gigcheck_core::readiness;
+use gigcheck_core::report::terminal::Terminal;
+use gigcheck_core::report::text::Palette;
 use std::time::Duration;
 
 pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
@@ -50,7 +50,7 @@ pub fn doctor(args: DoctorArgs, color: bool) -> Exit {
         Err(exit) => return exit,
     };
     let checked = runtime.block_on(async {
-        let http = crate::engine::http::Http::with_tls(tls)
+        let http = gigcheck_core::engine::http::Http::with_tls(tls)
             .map_err(|e| run::RunError::new(e, Exit::Usage))?;
         let (base, started, what) = run::start(target, &mut env, &http, timeout).await?;
         let routes = run::contract_routes(contract.as_deref());

@@ -5,7 +5,7 @@
 use crate::cli::{Exit, PostmanArgs};
 use crate::import::convert::{self, Input};
 use crate::import::postman::{self, LoadError};
-use crate::loader::discover::{display_path, io_reason};
+use gigcheck_core::diagnostic::{display_path, io_reason};
 use std::path::{Path, PathBuf};
 
 pub fn postman(args: PostmanArgs) -> Exit {
@@ -52,7 +52,7 @@ fn import(args: &PostmanArgs) -> Result<String, String> {
             Some(line) => format!("{line}\n{text}"),
             None => text.to_string(),
         };
-        crate::atomic::write(path, text.as_bytes())
+        gigcheck_core::atomic::write(path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {}", display_path(path), io_reason(&e)))?;
     }
     Ok(out.summary(&display_path(&args.out)))

@@ -36,7 +36,7 @@ pub fn list(args: ListArgs) -> Exit {
 }
 
 /// The contract's rules: id, how many selected scenarios verify it (`-`: unobservable), text.
-fn rules(project: &crate::loader::Project, selected: &[(usize, usize)]) -> Exit {
+fn rules(project: &gigcheck_core::loader::Project, selected: &[(usize, usize)]) -> Exit {
     let Some(contract) = project.contract.as_ref().filter(|c| !c.rules.is_empty()) else {
         errln!(
             "error: this project's contract lists no rules: add them under `rules:` in {}",

@@ -14,10 +14,10 @@ pub mod stripe;
 pub mod validate;
 
 use crate::cli::{Cli, Command, Exit, ImportCommand, ReportCommand, SelectArgs, SpecArgs};
-use crate::environment::{EnvFile, Environment};
-use crate::loader::diagnostic::Diagnostic;
-use crate::loader::{LoadOptions, Project};
-use crate::selection::{self, Selection};
+use gigcheck_core::diagnostic::Diagnostic;
+use gigcheck_core::environment::{EnvFile, Environment};
+use gigcheck_core::loader::{LoadOptions, Project};
+use gigcheck_core::selection::{self, Selection};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -47,7 +47,7 @@ pub fn dispatch(cli: Cli) -> Exit {
 /// run that finds out at the end would have done all its work for nothing.
 fn check_outputs<'a>(paths: impl IntoIterator<Item = &'a std::path::Path>) -> Result<(), Exit> {
     for path in paths {
-        if let Err(why) = crate::atomic::writable(path) {
+        if let Err(why) = gigcheck_core::atomic::writable(path) {
             errln!(
                 "error: cannot write {}: {why}; nothing was sent",
                 path.display()
@@ -142,13 +142,13 @@ fn relative_to_here(dir: &std::path::Path) -> PathBuf {
 fn load(specs: &SpecArgs) -> Result<(Environment, Project), Exit> {
     let (_root, paths) = locate_project(specs)?;
     let env = environment(specs.env.as_deref(), &specs.vars)?;
-    let mut external_vars: Vec<String> = crate::engine::BUILTIN_VARS
+    let mut external_vars: Vec<String> = gigcheck_core::engine::BUILTIN_VARS
         .iter()
         .map(|s| s.to_string())
         .collect();
     external_vars.extend(env.vars.keys().cloned());
     external_vars.extend(env.missing.keys().cloned());
-    let project = crate::loader::load(
+    let project = gigcheck_core::loader::load(
         &paths,
         &LoadOptions {
             schemas_dir: specs.schemas.clone(),

@@ -1,5 +1,5 @@
 //! `gigcheck mutants`: proves a spec suite catches bugs. The specs are loaded once, run against
-//! the clean embedded sandbox, then once per deliberate defect ([`crate::servers::sandbox::defects`]),
+//! the clean embedded sandbox, then once per deliberate defect ([`gigcheck_servers::sandbox::defects`]),
 //! each run with its own sandbox and Stripe emulator, several at once within the `--jobs` budget.
 //!
 //! A defect is *caught* when at least one scenario that passed on the clean sandbox fails with
@@ -10,20 +10,21 @@
 //! never write any, so a defect's answers never end up as the accepted ones.
 //!
 //! `--sandbox-variation NAME` (repeatable, `all`) switches legitimate variations
-//! ([`crate::servers::sandbox::variations`]) on in every run, the clean one included: the proof
+//! ([`gigcheck_servers::sandbox::variations`]) on in every run, the clean one included: the proof
 //! then holds for a backend that differs from the reference where the contract allows it.
 
 use super::run::{self, RunError, Settings, Target};
-use crate::checks::snapshot::SnapshotMode;
 use crate::cli::{Exit, MutantsArgs};
-use crate::environment::Environment;
-use crate::loader::Project;
-use crate::outcome::{Outcome, RunReport, ScenarioReport, count};
-use crate::report::collect::Collector;
-use crate::report::text::Palette;
-use crate::servers::sandbox::{self, Defect, Variation, Variations};
-use crate::spec::Loc;
 use colored::Color;
+use gigcheck_base::text::count;
+use gigcheck_core::checks::snapshot::SnapshotMode;
+use gigcheck_core::environment::Environment;
+use gigcheck_core::loader::Project;
+use gigcheck_core::outcome::{Outcome, RunReport, ScenarioReport};
+use gigcheck_core::report::collect::Collector;
+use gigcheck_core::report::text::Palette;
+use gigcheck_core::spec::Loc;
+use gigcheck_servers::sandbox::{self, Defect, Variation, Variations};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -292,7 +293,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
     }
     let defects = chosen(&args.defects);
     let variations: Variations = args.sandbox_variations.iter().copied().collect();
-    sandbox::log::silence_notes();
+    sandbox::notes::silence_notes();
     // Scenarios mostly wait on HTTP, so twice the CPUs keeps them busy without crowding them.
     let jobs = args
         .jobs
@@ -361,7 +362,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
         }
         let all_caught = rows.iter().all(|(_, v)| matches!(v, Verdict::Caught(_)));
         if let Some(path) = &args.markdown
-            && let Err(e) = crate::atomic::write(path, markdown(&rows).as_bytes())
+            && let Err(e) = gigcheck_core::atomic::write(path, markdown(&rows).as_bytes())
         {
             errln!("error: cannot write {}: {e}", path.display());
             return Exit::Failed;
@@ -476,7 +477,17 @@ async fn run_defects(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::SuiteReport;
+    use gigcheck_core::outcome::SuiteReport;
+
+    #[test]
+    fn every_defect_is_named_after_a_rule() {
+        for &d in Defect::ALL {
+            assert!(
+                gigcheck_core::contract::is_rule_id(d.name()),
+                "{d} is not a rule id"
+            );
+        }
+    }
 
     fn scenario(id: &str, line: u32, outcome: Outcome) -> ScenarioReport {
         ScenarioReport {

@@ -2,10 +2,10 @@
 //! joins the slices of a sharded run.
 
 use crate::cli::{DiffArgs, Exit, MergeArgs};
-use crate::report::diff::{self, Slower};
-use crate::report::json::JsonReport;
-use crate::report::merge::{self, Input};
-use crate::report::text::Palette;
+use gigcheck_core::report::diff::{self, Slower};
+use gigcheck_core::report::json::JsonReport;
+use gigcheck_core::report::merge::{self, Input};
+use gigcheck_core::report::text::Palette;
 use std::time::Duration;
 
 /// `gigcheck report diff OLD NEW`: exits 1 when something newly fails.
@@ -47,11 +47,11 @@ pub fn diff(args: DiffArgs, color: bool) -> Exit {
 
 /// `gigcheck report merge OUT IN...`: exits 0 when the merged report was written.
 pub fn merge(args: MergeArgs) -> Exit {
-    match merged(&args).and_then(|bytes| crate::report::write(&args.out, &bytes)) {
+    match merged(&args).and_then(|bytes| gigcheck_core::report::write(&args.out, &bytes)) {
         Ok(()) => {
             outln!(
                 "merged {} into {}",
-                crate::outcome::count(args.inputs.len(), "report"),
+                gigcheck_base::text::count(args.inputs.len(), "report"),
                 args.out.display()
             );
             Exit::Passed
@@ -72,7 +72,7 @@ fn merged(args: &MergeArgs) -> Result<Vec<u8>, String> {
                     format!(
                         "cannot read {}: {}",
                         path.display(),
-                        crate::loader::discover::io_reason(&e)
+                        gigcheck_core::diagnostic::io_reason(&e)
                     )
                 })?;
                 inputs.push(Input {

@@ -5,26 +5,27 @@
 //! [`execute`], which prints nothing, so that other commands (`gigcheck mutants`) run suites
 //! the same way; what a caller wants to hear along the way comes through [`Progress`].
 
-use crate::checks::snapshot::SnapshotMode;
 use crate::cli::{Exit, RunArgs};
 use crate::commands::curl;
-use crate::contract::Contract;
-use crate::engine::{self, RunOptions};
-use crate::environment::Environment;
-use crate::loader::Project;
-use crate::outcome::{RunInfo, RunReport, ScenarioReport, SuiteHead, Verdict, count};
-use crate::readiness::{self, Readiness};
-use crate::report::causes;
-use crate::report::collect::Collector;
-use crate::report::coverage::{ContractTally, Coverage, Plan};
-use crate::report::live::{self, Live};
-use crate::report::rules::RuleTally;
-use crate::report::{self, terminal::Terminal, text::Palette};
-use crate::report::{ReportKind, ReportTarget};
-use crate::servers::embedded::{self, Embedded};
-use crate::servers::sandbox::{Defect, Defects, Variation, Variations};
-use crate::servers::{Running, bind, stripe};
-use crate::spec::Loc;
+use crate::embedded::{self, Embedded};
+use gigcheck_base::text::count;
+use gigcheck_core::checks::snapshot::SnapshotMode;
+use gigcheck_core::contract::Contract;
+use gigcheck_core::engine::{self, RunOptions};
+use gigcheck_core::environment::Environment;
+use gigcheck_core::loader::Project;
+use gigcheck_core::outcome::{RunInfo, RunReport, ScenarioReport, SuiteHead, Verdict};
+use gigcheck_core::readiness::{self, Readiness};
+use gigcheck_core::report::causes;
+use gigcheck_core::report::collect::Collector;
+use gigcheck_core::report::coverage::{ContractTally, Coverage, Plan};
+use gigcheck_core::report::live::{self, Live};
+use gigcheck_core::report::rules::RuleTally;
+use gigcheck_core::report::{self, terminal::Terminal, text::Palette};
+use gigcheck_core::report::{ReportKind, ReportTarget};
+use gigcheck_core::spec::Loc;
+use gigcheck_servers::sandbox::{Defect, Defects, Variation, Variations};
+use gigcheck_servers::{Running, bind, stripe};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,7 +63,7 @@ pub struct Settings {
     /// Set to stop the run early (Ctrl-C).
     pub interrupt: engine::Interrupt,
     /// How HTTPS backends are trusted.
-    pub tls: crate::engine::http::Tls,
+    pub tls: gigcheck_core::engine::http::Tls,
 }
 
 /// Why a run produced no report, and the exit code that says so.
@@ -128,7 +129,7 @@ pub async fn execute(
 ) -> Result<RunInfo, RunError> {
     let external = matches!(target, Target::External { .. });
     // One client for what is asked of the target before the run (its catalogue, readiness).
-    let http = crate::engine::http::Http::with_tls(settings.tls.clone())
+    let http = gigcheck_core::engine::http::Http::with_tls(settings.tls.clone())
         .map_err(|e| RunError::new(e, Exit::Usage))?;
     let (base_url, started, what) = start(target, &mut env, &http, settings.timeout).await?;
     find_roles(&project, &mut env, &http, &base_url, settings.timeout).await;
@@ -181,16 +182,17 @@ pub async fn execute(
 async fn find_roles(
     project: &Project,
     env: &mut Environment,
-    http: &crate::engine::http::Http,
+    http: &gigcheck_core::engine::http::Http,
     base: &url::Url,
     timeout: Duration,
 ) {
     let Some(roles) = &project.roles else {
         return;
     };
-    let resolved = roles
-        .resolve(http, base, timeout, |name| env.vars.contains_key(name))
-        .await;
+    let resolved = gigcheck_core::engine::roles::resolve(roles, http, base, timeout, |name| {
+        env.vars.contains_key(name)
+    })
+    .await;
     match resolved {
         Ok(resolved) => {
             for (role, id) in resolved.found {
@@ -324,7 +326,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
         }
     };
     if tls.insecure {
-        errln!("warning: {}", crate::outcome::INSECURE);
+        errln!("warning: {}", gigcheck_core::outcome::INSECURE);
     }
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     let timeout = Duration::from_secs_f64(args.timeout);
@@ -398,7 +400,7 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
     if matches!(target, Target::Embedded { .. }) {
         // The embedded sandbox's notes ("webhook for an unknown order ignored") would interleave
         // with the results; the run's own report says what matters.
-        crate::servers::sandbox::log::silence_notes();
+        gigcheck_servers::sandbox::notes::silence_notes();
     }
     runtime.spawn(stop_on_signal(interrupt, live.clone(), palette));
     let result = runtime.block_on(execute(
@@ -598,7 +600,7 @@ fn load_fixture<T>(
 pub(super) async fn start(
     target: Target,
     env: &mut Environment,
-    http: &crate::engine::http::Http,
+    http: &gigcheck_core::engine::http::Http,
     timeout: Duration,
 ) -> Result<(url::Url, Started, String), RunError> {
     let mut started = Started::default();

@@ -3,10 +3,10 @@
 //! (`--variation NAME`, repeatable, `all` for every one) switched on.
 
 use crate::cli::{Exit, SandboxArgs};
-use crate::servers::sandbox::{
+use gigcheck_servers::sandbox::{
     self, DEFAULT_ADMIN_EMAIL, Defect, Defects, SandboxConfig, Variation, Variations,
 };
-use crate::servers::{Running, bind};
+use gigcheck_servers::{Running, bind};
 
 pub fn serve(args: SandboxArgs) -> Exit {
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,8 +1,8 @@
 //! `gigcheck stripe`: serve the Stripe emulator in the foreground until Ctrl-C.
 
 use crate::cli::{Exit, StripeArgs};
-use crate::servers::stripe::{StripeConfig, router};
-use crate::servers::{Running, bind};
+use gigcheck_servers::stripe::{StripeConfig, router};
+use gigcheck_servers::{Running, bind};
 use std::time::Duration;
 
 /// How long Ctrl-C waits for requests in flight (a `hang` fault may hold one for minutes).

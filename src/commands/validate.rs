@@ -1,8 +1,8 @@
 //! `gigcheck validate`: load and cross-check every spec, report every problem, send nothing.
 
 use crate::cli::{Exit, ValidateArgs};
-use crate::outcome::count;
 use colored::Colorize;
+use gigcheck_base::text::count;
 
 pub fn validate(args: ValidateArgs) -> Exit {
     let (_env, project) = match super::load(&args.specs) {

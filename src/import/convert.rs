@@ -13,7 +13,7 @@ use super::postman::{Auth, Collection, Environment, Item, RequestOrUrl, script_l
 use super::request::{self, Ctx, RequestIr, StepOut};
 use super::vars::{self, BaseUrl, Secrets, VarTable};
 use super::yaml::{self, Entry, Item as YamlItem, Node};
-use crate::environment::WELL_KNOWN_VARS;
+use gigcheck_core::environment::WELL_KNOWN_VARS;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What to convert, and how to name it in the files' headers.
@@ -336,7 +336,7 @@ struct Writer<'a> {
 
 /// Variables gigcheck's runner provides; specs may use them without defining them.
 fn provided(name: &str) -> bool {
-    crate::engine::BUILTIN_VARS.contains(&name)
+    gigcheck_core::engine::BUILTIN_VARS.contains(&name)
         || WELL_KNOWN_VARS.iter().any(|(v, _, _)| *v == name)
 }
 
@@ -730,9 +730,9 @@ fn verify(out: &Output, secrets: &[(String, String)]) -> Result<(), String> {
     }
     for f in &out.files {
         let parsed = if f.fragment {
-            serde_yaml::from_str::<crate::spec::Fragment>(&f.text).map(|_| ())
+            serde_yaml::from_str::<gigcheck_core::spec::Fragment>(&f.text).map(|_| ())
         } else {
-            serde_yaml::from_str::<crate::spec::Suite>(&f.text).map(|_| ())
+            serde_yaml::from_str::<gigcheck_core::spec::Suite>(&f.text).map(|_| ())
         };
         parsed.map_err(|e| {
             format!(
@@ -750,8 +750,8 @@ impl Output {
         let mut s = format!(
             "Imported \"{}\": {} into {} in {out_dir}\n",
             self.collection,
-            crate::outcome::count(self.requests, "request"),
-            crate::outcome::count(self.files.len(), "file")
+            gigcheck_base::text::count(self.requests, "request"),
+            gigcheck_base::text::count(self.files.len(), "file")
         );
         for f in &self.files {
             let kind = if f.fragment { "shared steps" } else { "spec" };
@@ -759,7 +759,7 @@ impl Output {
                 "  {out_dir}/{}  ({kind}: {}, {})\n",
                 f.path,
                 f.title,
-                crate::outcome::count(f.steps, "step")
+                gigcheck_base::text::count(f.steps, "step")
             ));
         }
         for folder in &self.empty_folders {
@@ -790,7 +790,7 @@ impl Output {
         }
         let mut s = format!(
             "\nNot translated ({}, kept as `# postman:` comments beside their steps):\n",
-            crate::outcome::count(self.notes.len(), "item")
+            gigcheck_base::text::count(self.notes.len(), "item")
         );
         let mut by_file: BTreeMap<&str, Vec<&Note>> = BTreeMap::new();
         for n in &self.notes {

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 /// Reads the statements of one line; `None` when any part is outside the subset.
-pub fn read_line(line: &str) -> Option<Vec<Stmt>> {
+pub(super) fn read_line(line: &str) -> Option<Vec<Stmt>> {
     let toks = lex(line)?;
     let negations = toks
         .windows(MAX_NESTING)
@@ -177,7 +177,7 @@ fn lex_string(chars: &[char], start: usize) -> Option<(String, usize)> {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Expr {
+pub(super) enum Expr {
     Lit(Value),
     Undefined,
     Ident(String),
@@ -192,7 +192,7 @@ pub enum Expr {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Stmt {
+pub(super) enum Stmt {
     Declare(Vec<(String, Option<Expr>)>),
     Assign(Expr, Expr),
     Expr(Expr),

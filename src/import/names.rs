@@ -2,7 +2,7 @@
 //! secret is read from (`POSTMAN_<UPPER_SNAKE>`), valid gigcheck names, and rewriting Postman's
 //! `{{var}}` / `{{$dynamic}}` text into gigcheck templates.
 
-use crate::spec::template::LITERAL_BRACES;
+use gigcheck_core::spec::template::LITERAL_BRACES;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Words that make a variable a secret when they appear in its name (`adminPassword`,
@@ -23,7 +23,7 @@ const SECRET_WORDS: &[&str] = &[
 
 /// Splits a name into lowercase words at `_`, `-`, spaces, dots and camelCase boundaries:
 /// `adminPassword` → `admin password`, `APIKey` → `api key`, `client_secret` → `client secret`.
-pub fn words(name: &str) -> Vec<String> {
+pub(super) fn words(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut out = Vec::new();
     let mut current = String::new();
@@ -54,7 +54,7 @@ pub fn words(name: &str) -> Vec<String> {
 }
 
 /// Whether a variable with this name holds a secret (by its name alone).
-pub fn is_secret_name(name: &str) -> bool {
+pub(super) fn is_secret_name(name: &str) -> bool {
     let words = words(name);
     words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
         || words.concat().contains("apikey")
@@ -62,7 +62,7 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 /// The environment variable a secret is read from: `customerPassword` → `POSTMAN_CUSTOMER_PASSWORD`.
-pub fn env_name(name: &str) -> String {
+pub(super) fn env_name(name: &str) -> String {
     let snake: Vec<String> = words(name)
         .iter()
         .map(|w| {
@@ -86,7 +86,7 @@ const RESERVED: &[&str] = &["uuid", "unique_email", "now", "env", "base_url"];
 /// A valid gigcheck variable name for a Postman one: letters, digits, `_` and `-` are kept, any
 /// other character (spaces, dots, which gigcheck reads as field access) becomes `_`; a name
 /// gigcheck reserves gets a `pm_` prefix.
-pub fn gigcheck_name(postman: &str) -> String {
+pub(super) fn gigcheck_name(postman: &str) -> String {
     let mut name: String = postman
         .trim()
         .chars()
@@ -109,16 +109,16 @@ pub fn gigcheck_name(postman: &str) -> String {
 
 /// Variables the gigcheck runner itself provides (from `GIGCHECK_*` or the embedded sandbox),
 /// matched by their name with case, `_` and `-` ignored (`adminPassword` → `admin_password`).
-pub fn provided_variable(postman: &str) -> Option<&'static str> {
+pub(super) fn provided_variable(postman: &str) -> Option<&'static str> {
     let key: String = words(postman).concat();
-    crate::environment::WELL_KNOWN_VARS
+    gigcheck_core::environment::WELL_KNOWN_VARS
         .iter()
         .map(|(var, _, _)| *var)
         .find(|var| var.replace('_', "") == key)
 }
 
 /// Postman's dynamic variables that have a gigcheck generator.
-pub fn dynamic_generator(name: &str) -> Option<&'static str> {
+pub(super) fn dynamic_generator(name: &str) -> Option<&'static str> {
     match name {
         "guid" | "randomUUID" => Some("uuid"),
         "randomEmail" | "randomExampleEmail" => Some("unique_email"),
@@ -129,7 +129,7 @@ pub fn dynamic_generator(name: &str) -> Option<&'static str> {
 
 /// How a `{{name}}` reference is written in the specs, decided once for the whole collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reference {
+pub(super) enum Reference {
     /// A spec variable (defined in `vars` or captured).
     Var(String),
     /// The base URL (`{{base_url}}`, which the runner always provides).
@@ -140,7 +140,7 @@ pub enum Reference {
 
 /// Everything known about the collection's variables when templates are rewritten.
 #[derive(Debug, Clone, Default)]
-pub struct Names {
+pub(super) struct Names {
     /// Postman name → how it is referenced.
     pub refs: BTreeMap<String, Reference>,
     /// gigcheck names whose values are not known to be strings (captures, numbers, booleans):
@@ -151,7 +151,7 @@ pub struct Names {
 /// Where a template appears: a JSON string that is exactly one `{{x}}` keeps the variable's
 /// type in gigcheck but is always text in Postman.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
+pub(super) enum Context {
     Text,
     /// A JSON string value written in quotes in Postman (`"id": "{{x}}"`).
     QuotedJson,
@@ -159,7 +159,7 @@ pub enum Context {
 
 impl Names {
     /// How `{{name}}` is written in gigcheck, without braces.
-    pub fn reference(&self, postman: &str) -> String {
+    pub(super) fn reference(&self, postman: &str) -> String {
         match self.refs.get(postman) {
             Some(Reference::Var(n)) => n.clone(),
             Some(Reference::BaseUrl) => "base_url".to_string(),
@@ -169,7 +169,7 @@ impl Names {
     }
 
     /// Rewrites Postman text with `{{…}}` into a gigcheck template string.
-    pub fn template(&self, text: &str, context: Context) -> String {
+    pub(super) fn template(&self, text: &str, context: Context) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         let mut count = 0;
@@ -212,12 +212,12 @@ impl Names {
 }
 
 /// The variable standing in for a Postman dynamic variable gigcheck has no generator for.
-pub fn dynamic_var(name: &str) -> String {
+pub(super) fn dynamic_var(name: &str) -> String {
     format!("postman_{}", gigcheck_name(name))
 }
 
 /// The Postman variable names referenced in `text` (`{{name}}`, not `{{$dynamic}}`).
-pub fn referenced(text: &str) -> Vec<String> {
+pub(super) fn referenced(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {

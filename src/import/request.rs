@@ -8,8 +8,8 @@ use super::postman::{Auth, Body, RequestOrUrl, Url, UrlParts, value_text};
 use super::script::{self, CaptureSource, Checks, Ops, StatusPat, Translation};
 use super::vars::{BaseUrl, Secrets, VarTable};
 use super::yaml::{Entry, Item, Node};
-use crate::redact::Redactor;
-use crate::spec::template::{LITERAL_BRACES, Template};
+use gigcheck_core::redact::Redactor;
+use gigcheck_core::spec::template::{LITERAL_BRACES, Template};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -22,7 +22,7 @@ const UNQUOTED: char = '\u{e000}';
 
 /// A request as read from the collection, still in Postman's syntax.
 #[derive(Debug, Clone)]
-pub struct RequestIr {
+pub(super) struct RequestIr {
     /// Nested folders included: `Refunds / Full refund`.
     pub name: String,
     pub method: String,
@@ -38,7 +38,7 @@ pub struct RequestIr {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Query {
+pub(super) enum Query {
     None,
     /// Unique keys with values: written as `query:`.
     Map(Vec<(String, String)>),
@@ -47,7 +47,7 @@ pub enum Query {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum AuthIr {
+pub(super) enum AuthIr {
     None,
     /// The token (Postman syntax).
     Bearer(String),
@@ -58,7 +58,7 @@ pub enum AuthIr {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum BodyIr {
+pub(super) enum BodyIr {
     None,
     /// Parsed JSON; strings starting with [`UNQUOTED`] were unquoted `{{var}}`s.
     Json(Value),
@@ -73,7 +73,7 @@ pub enum BodyIr {
 
 impl RequestIr {
     /// Reads a request; `auth` is the one inherited from its folders when it has none.
-    pub fn read(
+    pub(super) fn read(
         name: String,
         request: &RequestOrUrl,
         inherited: Option<&Auth>,
@@ -119,7 +119,7 @@ impl RequestIr {
     }
 
     /// Postman variables written without quotes in the JSON body.
-    pub fn unquoted_vars(&self) -> Vec<String> {
+    pub(super) fn unquoted_vars(&self) -> Vec<String> {
         let BodyIr::Json(v) = &self.body else {
             return Vec::new();
         };
@@ -129,7 +129,7 @@ impl RequestIr {
     }
 
     /// Every piece of Postman text in the request (for finding the variables it uses).
-    pub fn texts(&self) -> Vec<String> {
+    pub(super) fn texts(&self) -> Vec<String> {
         let mut out = vec![self.url.clone()];
         match &self.query {
             Query::Map(pairs) => out.extend(pairs.iter().flat_map(|(k, v)| [k.clone(), v.clone()])),
@@ -531,7 +531,7 @@ fn graphql_body(body: &Body) -> BodyIr {
 
 /// Parses a raw JSON body in which `{{var}}` may stand unquoted for a value
 /// (`{"id": {{orderId}}}`); such a placeholder becomes a string marked with [`UNQUOTED`].
-pub fn parse_json_body(text: &str) -> Option<Value> {
+pub(super) fn parse_json_body(text: &str) -> Option<Value> {
     let mut out = String::with_capacity(text.len() + 16);
     let mut in_string = false;
     let mut escaped = false;
@@ -562,7 +562,7 @@ pub fn parse_json_body(text: &str) -> Option<Value> {
 // Writing
 
 /// What writing needs besides the request.
-pub struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     pub names: &'a Names,
     pub base: Option<&'a BaseUrl>,
     pub secrets: &'a Secrets,
@@ -570,7 +570,7 @@ pub struct Ctx<'a> {
 
 /// A written step.
 #[derive(Debug, Clone)]
-pub struct StepOut {
+pub(super) struct StepOut {
     /// `None` when the request cannot be a step at all (an unsupported method).
     pub item: Option<Item>,
     /// What was not translated, for the summary.
@@ -605,7 +605,7 @@ impl Kept {
 }
 
 /// Writes a request as a step.
-pub fn step(ir: &RequestIr, ctx: &Ctx) -> StepOut {
+pub(super) fn step(ir: &RequestIr, ctx: &Ctx) -> StepOut {
     let mut problems = ir.problems.clone();
     let name = ctx.secrets.scrub(&ir.name);
     let method_ok = METHODS.contains(&ir.method.as_str());
@@ -675,8 +675,8 @@ pub fn step(ir: &RequestIr, ctx: &Ctx) -> StepOut {
 }
 
 /// The gigcheck variables a written node reads.
-pub fn uses(node: &Node) -> BTreeSet<String> {
-    use crate::spec::template::{Placeholder, Template};
+pub(super) fn uses(node: &Node) -> BTreeSet<String> {
+    use gigcheck_core::spec::template::{Placeholder, Template};
     let mut out = BTreeSet::new();
     for s in node.strings() {
         let Ok(t) = Template::parse(s) else { continue };

@@ -15,7 +15,7 @@ use super::js::{Expr, Stmt, read_line};
 
 /// A status code or a class (`Class(4)` is `4xx`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusPat {
+pub(super) enum StatusPat {
     Exact(u16),
     Class(u8),
 }
@@ -33,11 +33,11 @@ impl StatusPat {
 
 /// Operators on one value, as spec keys (`equals`, `contains`…) → expected value. Strings may
 /// hold Postman `{{var}}` references, rewritten later.
-pub type Ops = IndexMap<String, Value>;
+pub(super) type Ops = IndexMap<String, Value>;
 
 /// Where a captured variable comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaptureSource {
+pub(super) enum CaptureSource {
     /// A JSONPath into the body.
     Path(String),
     Header(String),
@@ -45,7 +45,7 @@ pub enum CaptureSource {
 
 /// What a test script checks and captures, in spec terms.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Checks {
+pub(super) struct Checks {
     pub status: Option<Vec<StatusPat>>,
     pub headers: IndexMap<String, Ops>,
     /// JSONPath → operators.
@@ -58,14 +58,14 @@ pub struct Checks {
 
 /// The result of translating a script.
 #[derive(Debug, Clone, Default)]
-pub struct Translation {
+pub(super) struct Translation {
     pub checks: Checks,
     /// Original lines that were not translated, trimmed, in order.
     pub untranslated: Vec<String>,
 }
 
 /// Translates the lines of a test script.
-pub fn translate(lines: &[String]) -> Translation {
+pub(super) fn translate(lines: &[String]) -> Translation {
     let mut t = Translator::default();
     let mut out = Translation::default();
     for line in lines {
@@ -83,7 +83,7 @@ pub fn translate(lines: &[String]) -> Translation {
 
 /// The lines of a script gigcheck does not run (pre-request scripts), without blanks and
 /// `//` comments.
-pub fn code_lines(lines: &[String]) -> Vec<String> {
+pub(super) fn code_lines(lines: &[String]) -> Vec<String> {
     lines
         .iter()
         .map(|l| l.trim())
@@ -1336,6 +1336,6 @@ pm.response.to.have.status(200); pm.response.to.have.status(201);
             Seg::Key("it's".into()),
         ];
         assert_eq!(json_path(&segs), "$.a['b c'][2]['it\\'s']");
-        assert!(crate::spec::values::BodyPath::parse(&json_path(&segs)).is_ok());
+        assert!(gigcheck_core::spec::values::BodyPath::parse(&json_path(&segs)).is_ok());
     }
 }

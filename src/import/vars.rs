@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A Postman variable with a value, from the collection or the environment (which wins).
 #[derive(Debug, Clone, PartialEq)]
-pub struct PostmanVar {
+pub(super) struct PostmanVar {
     pub name: String,
     pub value: Value,
     pub secret: bool,
@@ -18,12 +18,12 @@ pub struct PostmanVar {
 
 /// All variables, in the collection's order, then the environment's new ones.
 #[derive(Debug, Clone, Default)]
-pub struct VarTable {
+pub(super) struct VarTable {
     pub vars: Vec<PostmanVar>,
 }
 
 impl VarTable {
-    pub fn new(collection: &Collection, environment: Option<&Environment>) -> VarTable {
+    pub(super) fn new(collection: &Collection, environment: Option<&Environment>) -> VarTable {
         let mut table = VarTable::default();
         for v in collection.variable.iter().filter(|v| !v.disabled) {
             let Some(name) = v.key.as_deref().filter(|k| !k.trim().is_empty()) else {
@@ -57,14 +57,14 @@ impl VarTable {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&PostmanVar> {
+    pub(super) fn get(&self, name: &str) -> Option<&PostmanVar> {
         self.vars.iter().find(|v| v.name == name)
     }
 
     /// A secret variable for a credential written literally in the collection (e.g. a bearer
     /// token in the auth tab), so the value itself is never written: `bearer_token`, or
     /// `bearer_token_2` for a second, different value. Returns the variable's name.
-    pub fn literal_secret(&mut self, base: &str, value: &str) -> String {
+    pub(super) fn literal_secret(&mut self, base: &str, value: &str) -> String {
         let existing = self
             .vars
             .iter()
@@ -88,7 +88,7 @@ impl VarTable {
     }
 
     /// The texts of every secret value (for keeping them out of the output).
-    pub fn secret_values(&self) -> Vec<(String, String)> {
+    pub(super) fn secret_values(&self) -> Vec<(String, String)> {
         self.vars
             .iter()
             .filter(|v| v.secret)
@@ -101,13 +101,13 @@ impl VarTable {
 /// The variable that request URLs start with (`{{baseUrl}}/api/orders`), and the path its value
 /// carries (`http://localhost:5000/api` → `/api`), which relative URLs keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseUrl {
+pub(super) struct BaseUrl {
     pub name: String,
     pub prefix: String,
 }
 
 /// The `{{name}}` a URL starts with, when a `/`, `?` or the end follows it.
-pub fn leading_var(url: &str) -> Option<&str> {
+pub(super) fn leading_var(url: &str) -> Option<&str> {
     let rest = url.trim_start().strip_prefix("{{")?;
     let end = rest.find("}}")?;
     let after = &rest[end + 2..];
@@ -118,7 +118,7 @@ pub fn leading_var(url: &str) -> Option<&str> {
 
 /// The base URL variable: the most common leading variable whose value is an http(s) URL, or,
 /// without a value, whose name says it is one (`baseUrl`, `host`, `api_url`…).
-pub fn detect_base(urls: &[String], table: &VarTable) -> Option<BaseUrl> {
+pub(super) fn detect_base(urls: &[String], table: &VarTable) -> Option<BaseUrl> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for url in urls {
         if let Some(name) = leading_var(url) {
@@ -157,7 +157,7 @@ fn path_prefix(value: &str) -> String {
 /// Decides how every Postman variable is written: the base URL variable as `{{base_url}}`,
 /// variables the runner provides (`adminPassword` → `{{admin_password}}`) as those, the rest
 /// under a valid gigcheck name. Captured variables always keep their own name.
-pub fn build_names(
+pub(super) fn build_names(
     table: &VarTable,
     referenced: &BTreeSet<String>,
     captured: &BTreeSet<String>,
@@ -196,7 +196,7 @@ pub fn build_names(
 /// The value a variable gets in a spec's `vars`: secrets read from the environment
 /// (`{{env.POSTMAN_…}}`), numbers and booleans kept typed when the collection uses them unquoted
 /// in JSON bodies, text otherwise (its own `{{…}}` rewritten).
-pub fn spec_value(var: &PostmanVar, names: &Names, typed: &BTreeSet<String>) -> Value {
+pub(super) fn spec_value(var: &PostmanVar, names: &Names, typed: &BTreeSet<String>) -> Value {
     if var.secret {
         return Value::String(format!("{{{{env.{}}}}}", names::env_name(&var.name)));
     }
@@ -217,15 +217,15 @@ pub fn spec_value(var: &PostmanVar, names: &Names, typed: &BTreeSet<String>) -> 
 /// replaced by a reference to its variable, anywhere else (names, comments) by `[redacted]`.
 /// Values shorter than [`Secrets::MIN_LEN`] are not searched for (they would match everywhere).
 #[derive(Debug, Clone, Default)]
-pub struct Secrets {
+pub(super) struct Secrets {
     /// (value, gigcheck variable name), longest value first.
     values: Vec<(String, String)>,
 }
 
 impl Secrets {
-    pub const MIN_LEN: usize = 4;
+    pub(super) const MIN_LEN: usize = 4;
 
-    pub fn new(table: &VarTable, names: &Names) -> Secrets {
+    pub(super) fn new(table: &VarTable, names: &Names) -> Secrets {
         let mut values: Vec<(String, String)> = table
             .secret_values()
             .into_iter()
@@ -238,7 +238,7 @@ impl Secrets {
 
     /// Request content: a literal secret becomes `{{its variable}}`.
     /// Text inside `{{…}}` is left alone.
-    pub fn protect(&self, text: &str) -> (String, BTreeSet<String>) {
+    pub(super) fn protect(&self, text: &str) -> (String, BTreeSet<String>) {
         let mut used = BTreeSet::new();
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
@@ -271,7 +271,7 @@ impl Secrets {
     }
 
     /// Names, descriptions, comments: a literal secret becomes `[redacted]`.
-    pub fn scrub(&self, text: &str) -> String {
+    pub(super) fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
         for (value, _) in &self.values {
             out = out.replace(value.as_str(), "[redacted]");

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// A YAML value with room for comments.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub(super) enum Node {
     Null,
     Bool(bool),
     /// A number as written (JSON number syntax).
@@ -17,7 +17,7 @@ pub enum Node {
 
 /// A mapping entry, with comment lines written before it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
+pub(super) struct Entry {
     pub comments: Vec<String>,
     pub key: String,
     pub value: Node,
@@ -25,22 +25,22 @@ pub struct Entry {
 
 /// A sequence item, with comment lines written before it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Item {
+pub(super) struct Item {
     pub comments: Vec<String>,
     pub value: Node,
 }
 
 impl Node {
-    pub fn str(s: impl Into<String>) -> Node {
+    pub(super) fn str(s: impl Into<String>) -> Node {
         Node::Str(s.into())
     }
 
     /// A mapping from entries without comments.
-    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Node)>) -> Node {
+    pub(super) fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Node)>) -> Node {
         Node::Map(entries.into_iter().map(|(k, v)| Entry::new(k, v)).collect())
     }
 
-    pub fn seq(items: impl IntoIterator<Item = Node>) -> Node {
+    pub(super) fn seq(items: impl IntoIterator<Item = Node>) -> Node {
         Node::Seq(
             items
                 .into_iter()
@@ -53,7 +53,7 @@ impl Node {
     }
 
     /// A JSON value as YAML, keys in their order.
-    pub fn from_json(value: &Value) -> Node {
+    pub(super) fn from_json(value: &Value) -> Node {
         match value {
             Value::Null => Node::Null,
             Value::Bool(b) => Node::Bool(*b),
@@ -65,7 +65,7 @@ impl Node {
     }
 
     /// Every string in the value (not the keys), in document order.
-    pub fn strings(&self) -> Vec<&str> {
+    pub(super) fn strings(&self) -> Vec<&str> {
         let mut out = Vec::new();
         self.collect_strings(&mut out);
         out
@@ -82,7 +82,7 @@ impl Node {
 }
 
 impl Entry {
-    pub fn new(key: impl Into<String>, value: Node) -> Entry {
+    pub(super) fn new(key: impl Into<String>, value: Node) -> Entry {
         Entry {
             comments: Vec::new(),
             key: key.into(),
@@ -90,14 +90,14 @@ impl Entry {
         }
     }
 
-    pub fn with_comments(mut self, comments: Vec<String>) -> Entry {
+    pub(super) fn with_comments(mut self, comments: Vec<String>) -> Entry {
         self.comments = comments;
         self
     }
 }
 
 /// The document: header comments, then the root mapping.
-pub fn render(header: &[String], root: &[Entry]) -> String {
+pub(super) fn render(header: &[String], root: &[Entry]) -> String {
     let mut out = String::new();
     for line in header {
         push_comment(&mut out, 0, line);
@@ -121,7 +121,7 @@ fn push_comment(out: &mut String, indent: usize, text: &str) {
 }
 
 /// Comment text on one line: line breaks and other control characters become spaces.
-pub fn comment_text(text: &str) -> String {
+pub(super) fn comment_text(text: &str) -> String {
     let flat: String = text
         .chars()
         .map(|c| if is_break_or_control(c) { ' ' } else { c })
@@ -223,7 +223,7 @@ const SPECIAL_WORDS: &[&str] = &[
 ];
 
 /// A string as a YAML scalar: plain when that reads back as the same string, else double-quoted.
-pub fn scalar(s: &str) -> String {
+pub(super) fn scalar(s: &str) -> String {
     if plain_is_safe(s) {
         s.to_string()
     } else {

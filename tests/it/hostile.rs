@@ -287,7 +287,8 @@ fn every_hostile_answer_is_a_failed_step_with_a_one_line_cause() {
     );
 
     // Each failure's cause, one line each, from the JSON report.
-    let report = gigcheck::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
+    let report =
+        gigcheck_core::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
     let mut causes = String::new();
     for s in report.suites.iter().flat_map(|s| &s.scenarios) {
         let step = &s.steps[0];

@@ -117,7 +117,8 @@ fn interrupted_run(signal: &str) {
         "{stdout}"
     );
 
-    let report = gigcheck::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
+    let report =
+        gigcheck_core::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
     assert!(
         report.interrupted,
         "the JSON report says it was interrupted"
@@ -187,7 +188,8 @@ scenarios:
     wait_until("the slow request", || slow.shop.requests.load(SeqCst) > 0);
     let (stdout, _) = signal_and_wait(child, "-INT");
 
-    let report = gigcheck::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
+    let report =
+        gigcheck_core::report::json::JsonReport::load(&p.path("reports/run.json")).unwrap();
     assert!(report.interrupted);
     let steps = &report.suites[0].scenarios[0].steps;
     let undo = steps

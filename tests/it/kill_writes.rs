@@ -53,7 +53,7 @@ fn check_files(p: &Project, round: usize) {
         assert_eq!(cases, SCENARIOS, "round {round}: JUnit report is partial");
     }
     if p.exists("reports/run.json") {
-        let report = gigcheck::report::json::JsonReport::load(&p.path("reports/run.json"))
+        let report = gigcheck_core::report::json::JsonReport::load(&p.path("reports/run.json"))
             .unwrap_or_else(|e| panic!("round {round}: JSON report is not whole: {e}"));
         assert_eq!(report.totals.scenarios, SCENARIOS, "round {round}");
     }

@@ -2,11 +2,15 @@
 //! `gigcheck` binary (or the embedded servers) over HTTP on 127.0.0.1. One binary links once,
 //! which is most of a clean `cargo test`; the modules share the harnesses below.
 
+// A test binary exports nothing: `pub` in its modules only shares between them.
+#![allow(unreachable_pub)]
+
 // Harnesses.
 mod common;
 mod sandbox_support;
 
 // Tests, one module per area.
+mod architecture;
 mod bad_input;
 mod bad_input_catalogue;
 mod causes;

@@ -1,21 +1,21 @@
 //! Property tests over the five entry points that take text from outside and that `fuzz/` fuzzes:
-//! spec files ([`gigcheck::loader::check_text`]), templates, JSONPath selection and captures on
+//! spec files ([`gigcheck_core::loader::check_text`]), templates, JSONPath selection and captures on
 //! response bodies, the Stripe emulator's form bodies, and Postman collection import.
 //!
 //! They run in the normal `cargo test` (CI cannot run cargo fuzz). For each entry point one test
 //! feeds it arbitrary input (nothing may panic) and others state a real property of it. Case
 //! counts are set per test so the whole file stays within a few seconds in a debug build.
 
-use gigcheck::checks::body::select;
-use gigcheck::checks::capture::{ResponseParts, capture};
 use gigcheck::import::convert::{Input, convert};
 use gigcheck::import::postman::parse_collection;
-use gigcheck::loader::{LoadOptions, check_text};
-use gigcheck::servers::stripe::form::{self, FormMap, FormValue};
-use gigcheck::spec::Capture;
-use gigcheck::spec::json_template::JsonTemplate;
-use gigcheck::spec::template::{Lookup, Template};
-use gigcheck::spec::values::{BodyPath, is_singular_path};
+use gigcheck_core::checks::body::select;
+use gigcheck_core::checks::capture::{ResponseParts, capture};
+use gigcheck_core::loader::{LoadOptions, check_text};
+use gigcheck_core::spec::Capture;
+use gigcheck_core::spec::json_template::JsonTemplate;
+use gigcheck_core::spec::template::{Lookup, Template};
+use gigcheck_core::spec::values::{BodyPath, is_singular_path};
+use gigcheck_servers::stripe::form::{self, FormMap, FormValue};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -203,7 +203,7 @@ fn template_like() -> impl Strategy<Value = String> {
 
 /// The spec schema's `pattern` for template strings, as editors apply it.
 fn template_pattern() -> jsonschema::Validator {
-    let schema = gigcheck::spec::schema::spec_file_schema();
+    let schema = gigcheck_core::spec::schema::spec_file_schema();
     let pattern = schema["$defs"]["Template"]["pattern"].clone();
     jsonschema::validator_for(&json!({ "type": "string", "pattern": pattern })).unwrap()
 }

@@ -6,9 +6,9 @@
 use crate::common;
 
 use common::{Output, stable};
-use gigcheck::servers::embedded::Embedded;
-use gigcheck::servers::stripe::{StripeConfig, router};
-use gigcheck::servers::{Running, bind};
+use gigcheck::embedded::Embedded;
+use gigcheck_servers::stripe::{StripeConfig, router};
+use gigcheck_servers::{Running, bind};
 use std::path::Path;
 
 fn gigcheck(args: &[&str], env: &[(&str, &str)]) -> Output {

@@ -11,8 +11,8 @@
 use crate::common;
 
 use common::{Project, stable};
-use gigcheck::servers::embedded::Embedded;
-use gigcheck::servers::sandbox::{Defect, Variation};
+use gigcheck::embedded::Embedded;
+use gigcheck_servers::sandbox::{Defect, Variation};
 use std::path::Path;
 
 struct Deployment {

@@ -3,7 +3,7 @@
 
 use crate::common;
 use common::*;
-use gigcheck::report::json::JsonReport;
+use gigcheck_core::report::json::JsonReport;
 
 const SPEC: &str = r#"
 name: Orders

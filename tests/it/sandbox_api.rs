@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use support::*;
 
 fn forge(claims: Value, secret: &str) -> String {
-    gigcheck::jwt::sign(&claims, secret.as_bytes()).unwrap()
+    gigcheck_base::jwt::sign(&claims, secret.as_bytes()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,8 +3,8 @@
 
 use crate::sandbox_support as support;
 
-use gigcheck::servers::sandbox::Defect;
-use gigcheck::servers::sandbox::errors::UNAVAILABLE;
+use gigcheck_servers::sandbox::Defect;
+use gigcheck_servers::sandbox::errors::UNAVAILABLE;
 use serde_json::{Value, json};
 use support::*;
 
@@ -434,7 +434,7 @@ async fn expired_token_accepted() {
     let (clean, broken) = clean_and(Defect::ExpiredTokenAccepted, async |s| {
         let (user, _) = s.customer().await;
         let claims = json!({"user_id": user.id, "is_admin": false, "exp": 1_000_000_000});
-        let expired = gigcheck::jwt::sign(&claims, JWT_SECRET.as_bytes()).unwrap();
+        let expired = gigcheck_base::jwt::sign(&claims, JWT_SECRET.as_bytes()).unwrap();
         s.get("/api/auth/me", &expired).await.status
     })
     .await;

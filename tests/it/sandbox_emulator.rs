@@ -4,9 +4,9 @@
 
 use crate::sandbox_support as support;
 
-use gigcheck::servers::sandbox::SandboxConfig;
-use gigcheck::servers::stripe::{self, StripeConfig};
-use gigcheck::servers::{Running, bind};
+use gigcheck_servers::sandbox::SandboxConfig;
+use gigcheck_servers::stripe::{self, StripeConfig};
+use gigcheck_servers::{Running, bind};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use support::*;

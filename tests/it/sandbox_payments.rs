@@ -4,7 +4,7 @@
 
 use crate::sandbox_support as support;
 
-use gigcheck::servers::sandbox::SandboxConfig;
+use gigcheck_servers::sandbox::SandboxConfig;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use support::*;
@@ -533,7 +533,7 @@ async fn webhook_signature_rules() {
 
     // Tampered body: signed one thing, sent another.
     let body = serde_json::to_vec(&e).unwrap();
-    let sig = gigcheck::servers::sandbox::webhook::sign(&body, WEBHOOK_SECRET, now());
+    let sig = gigcheck_servers::sandbox::webhook::sign(&body, WEBHOOK_SECRET, now());
     let mut tampered = e.clone();
     tampered["data"]["object"]["amount"] = json!(1);
     let r = s
@@ -559,7 +559,7 @@ async fn webhook_signature_rules() {
     assert_eq!((r.status, r.error()), invalid, "no header");
 
     let garbage = b"{not json".to_vec();
-    let sig = gigcheck::servers::sandbox::webhook::sign(&garbage, WEBHOOK_SECRET, now());
+    let sig = gigcheck_servers::sandbox::webhook::sign(&garbage, WEBHOOK_SECRET, now());
     let r = s
         .raw(
             "POST",
@@ -790,7 +790,7 @@ async fn bad_configuration_says_what_to_do() {
             "--db",
         ),
     ] {
-        let Err(err) = gigcheck::servers::sandbox::router(config) else {
+        let Err(err) = gigcheck_servers::sandbox::router(config) else {
             panic!("no error for {needle}");
         };
         assert!(err.contains(needle), "{err}");

@@ -7,7 +7,7 @@ use crate::sandbox_support as support;
 
 use crate::common;
 
-use gigcheck::servers::sandbox::{Defect, Variation, Variations};
+use gigcheck_servers::sandbox::{Defect, Variation, Variations};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use support::*;

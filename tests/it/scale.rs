@@ -4,7 +4,7 @@
 
 use crate::common;
 use common::*;
-use gigcheck::report::json::JsonReport;
+use gigcheck_core::report::json::JsonReport;
 
 const FILES: usize = 7;
 const PER_FILE: usize = 100;

@@ -5,7 +5,7 @@
 //! Then copies of real responses with one thing wrong show that the schemas are strict: an
 //! extra field, a missing field, a value outside an enumeration each fail where expected.
 
-use gigcheck::servers::embedded::Embedded;
+use gigcheck::embedded::Embedded;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -408,7 +408,7 @@ fn unix_now() -> i64 {
 /// Posts a Stripe event to the sandbox's webhook, signed with `secret`.
 async fn webhook(api: &Api, secret: &str, event: &Value) -> Reply {
     let body = serde_json::to_vec(event).expect("JSON");
-    let signature = gigcheck::webhook_signature::header(secret, unix_now(), &body);
+    let signature = gigcheck_base::webhook_signature::header(secret, unix_now(), &body);
     let request = api
         .request(reqwest::Method::POST, "/api/payment/webhook", None)
         .header("content-type", "application/json")
@@ -453,7 +453,7 @@ fn every_schema_compiles_and_describes_itself() {
         );
         compile(name);
         // And through the runner's own loader.
-        let store = gigcheck::checks::schema::SchemaStore::new(schema_dir());
+        let store = gigcheck_core::checks::schema::SchemaStore::new(schema_dir());
         store.compile(name).unwrap_or_else(|e| panic!("{e}"));
     }
     let common = read_json("common.json");
@@ -874,7 +874,7 @@ async fn sandbox_responses_match_their_schemas_and_the_schemas_are_strict() {
     // ---- errors of the payment routes: {success: false, error}
     let bad_signature = {
         let body = serde_json::to_vec(&event).expect("JSON");
-        let signature = gigcheck::webhook_signature::header("whsec_wrong", unix_now(), &body);
+        let signature = gigcheck_base::webhook_signature::header("whsec_wrong", unix_now(), &body);
         api.send(
             api.request(reqwest::Method::POST, "/api/payment/webhook", None)
                 .header("content-type", "application/json")

@@ -3,7 +3,7 @@
 
 use crate::common;
 use common::*;
-use gigcheck::report::json::JsonReport;
+use gigcheck_core::report::json::JsonReport;
 use std::collections::BTreeMap;
 
 fn suite(name: &str, count: usize, serial: bool, failing: usize) -> String {

@@ -4,8 +4,8 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use gigcheck::servers::stripe::{StripeConfig, router};
-use gigcheck::servers::{Running, bind};
+use gigcheck_servers::stripe::{StripeConfig, router};
+use gigcheck_servers::{Running, bind};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;

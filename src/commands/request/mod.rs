@@ -14,16 +14,16 @@ pub mod state;
 
 use crate::cli::{Exit, RequestArgs};
 use crate::commands::curl;
-use crate::engine::http::{Http, Incoming, SendError};
-use crate::engine::request::{BuildError, build};
-use crate::engine::scope::Scope;
-use crate::environment::Environment;
-use crate::redact::Redactor;
-use crate::report::pretty;
-use crate::report::text::Palette;
-use crate::spec::Request;
-use crate::spec::template::{Placeholder, Template};
-use crate::spec::values::BodyPath;
+use gigcheck_core::engine::http::{Http, Incoming, SendError};
+use gigcheck_core::engine::request::{BuildError, build};
+use gigcheck_core::engine::scope::Scope;
+use gigcheck_core::environment::Environment;
+use gigcheck_core::redact::Redactor;
+use gigcheck_core::report::pretty;
+use gigcheck_core::report::text::Palette;
+use gigcheck_core::spec::Request;
+use gigcheck_core::spec::template::{Placeholder, Template};
+use gigcheck_core::spec::values::BodyPath;
 use reqwest::cookie::Jar;
 use save::Typed;
 use serde_json::{Map, Value};
@@ -106,14 +106,14 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
     }
     let tls = args.tls.load().map_err(usage)?;
     if tls.insecure {
-        errln!("warning: {}", crate::outcome::INSECURE);
+        errln!("warning: {}", gigcheck_core::outcome::INSECURE);
     }
     let runtime = super::run::runtime().map_err(printed)?;
     runtime.block_on(async {
         let http = Http::with_tls(tls).map_err(usage)?;
         let jar = Jar::default();
         let timeout = Duration::from_secs_f64(args.timeout);
-        let show = |req: &crate::engine::http::Outgoing| {
+        let show = |req: &gigcheck_core::engine::http::Outgoing| {
             if args.curl {
                 let redact = (!args.show_secrets).then_some(&redactor);
                 outln!("{}", p.dim(&curl::command(req, redact)));
@@ -160,10 +160,10 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
         // From here on the answer has come: what fails is exit 1, after the rest is done.
         let mut done = true;
         if let Some(path) = &args.output {
-            match crate::atomic::write(path, &incoming.body) {
+            match gigcheck_core::atomic::write(path, &incoming.body) {
                 Ok(()) => errln!(
                     "body: {} written to {}",
-                    crate::outcome::count(incoming.body.len(), "byte"),
+                    gigcheck_base::text::count(incoming.body.len(), "byte"),
                     path.display()
                 ),
                 Err(e) => {
@@ -209,7 +209,7 @@ fn forget(path: &Path) -> Result<(), Stop> {
         0 => errln!("nothing was stored ({})", path.display()),
         n => errln!(
             "forgot {} ({})",
-            crate::outcome::count(n, "stored value"),
+            gigcheck_base::text::count(n, "stored value"),
             path.display()
         ),
     }
@@ -324,7 +324,7 @@ fn data_argument(arg: &str) -> Result<Vec<u8>, Stop> {
         Some(path) => std::fs::read(path).map_err(|e| {
             usage(format!(
                 "--data @{path}: cannot read it: {}",
-                crate::loader::discover::io_reason(&e)
+                gigcheck_core::diagnostic::io_reason(&e)
             ))
         }),
         None => Ok(arg.as_bytes().to_vec()),
@@ -338,7 +338,7 @@ fn json_argument(arg: &str) -> Result<Value, Stop> {
             std::fs::read_to_string(path).map_err(|e| {
                 usage(format!(
                     "--json @{path}: cannot read it: {}",
-                    crate::loader::discover::io_reason(&e)
+                    gigcheck_core::diagnostic::io_reason(&e)
                 ))
             })?,
             path.to_string(),
@@ -403,7 +403,7 @@ async fn login(
     jar: &Jar,
     base: Option<&url::Url>,
     timeout: Duration,
-    show: &impl Fn(&crate::engine::http::Outgoing),
+    show: &impl Fn(&gigcheck_core::engine::http::Outgoing),
 ) -> Result<String, Stop> {
     let upper = who.to_uppercase();
     let var = |name: &str, env_name: &str| {

@@ -7,10 +7,10 @@
 //! that the user is told to set. The `--var`s go with the step so the saved spec runs on its own
 //! (`gigcheck run --var` still wins over them), and `--capture`s become the step's `capture`.
 
-use crate::loader::positions;
-use crate::redact::Redactor;
-use crate::spec::template::LITERAL_BRACES;
-use crate::spec::values::BodyPath;
+use gigcheck_core::loader::positions;
+use gigcheck_core::redact::Redactor;
+use gigcheck_core::spec::template::LITERAL_BRACES;
+use gigcheck_core::spec::values::BodyPath;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -67,7 +67,7 @@ pub fn check(path: &Path) -> Result<Option<String>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!(
             "cannot read {shown}: {}",
-            crate::loader::discover::io_reason(&e)
+            gigcheck_core::diagnostic::io_reason(&e)
         )),
     }
 }
@@ -121,7 +121,7 @@ pub fn save(path: &Path, typed: &Typed, status: u16) -> Result<Saved, String> {
         }
         _ => (new_file(path, &vars, &steps), true),
     };
-    crate::atomic::write(path, text.as_bytes())
+    gigcheck_core::atomic::write(path, text.as_bytes())
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     Ok(Saved { created, needs_env })
 }
@@ -134,7 +134,7 @@ fn saved_vars(vars: &[(String, String)], needs_env: &mut Vec<String>) -> Map<Str
             let value = if Redactor::is_secret_field(name) {
                 Value::String(env_reference(name, needs_env))
             } else {
-                match crate::environment::parse_cli_value(text) {
+                match gigcheck_core::environment::parse_cli_value(text) {
                     Value::String(s) => Value::String(literal(&s)),
                     other => other,
                 }
@@ -151,7 +151,7 @@ fn literal(text: &str) -> String {
 
 /// `{{env.GIGCHECK_<NAME>}}`, noting the environment variable the saved spec needs.
 fn env_reference(name: &str, needs_env: &mut Vec<String>) -> String {
-    let var = crate::redact::Redactor::env_name(name);
+    let var = gigcheck_core::redact::Redactor::env_name(name);
     if !needs_env.contains(&var) {
         needs_env.push(var.clone());
     }
@@ -556,13 +556,15 @@ mod tests {
                 expect:
                   status: 201
         "#);
-        let doc: crate::spec::Suite = serde_yaml::from_str(&text).unwrap();
-        let scope =
-            crate::engine::scope::Scope::new(Redactor::default(), std::sync::Arc::new(|_| None));
-        let crate::spec::Action::Http(step) = &doc.scenarios[0].steps[1].action else {
+        let doc: gigcheck_core::spec::Suite = serde_yaml::from_str(&text).unwrap();
+        let scope = gigcheck_core::engine::scope::Scope::new(
+            Redactor::default(),
+            std::sync::Arc::new(|_| None),
+        );
+        let gigcheck_core::spec::Action::Http(step) = &doc.scenarios[0].steps[1].action else {
             panic!("an HTTP step");
         };
-        let crate::spec::Call::Request(req) = &step.call else {
+        let gigcheck_core::spec::Call::Request(req) = &step.call else {
             panic!("a request");
         };
         let body = req.body.as_ref().unwrap().render(&scope).unwrap();

@@ -6,11 +6,11 @@
 //! The file may hold tokens: it is written atomically, readable by its owner only, and the folder
 //! gets a `.gitignore` so it is never committed by accident.
 
-use crate::engine::http::Incoming;
-use crate::engine::scope::Scope;
-use crate::redact::{REDACTED, Redactor};
-use crate::spec::Capture;
-use crate::spec::values::BodyPath;
+use gigcheck_core::engine::http::Incoming;
+use gigcheck_core::engine::scope::Scope;
+use gigcheck_core::redact::{REDACTED, Redactor};
+use gigcheck_core::spec::Capture;
+use gigcheck_core::spec::values::BodyPath;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -32,7 +32,7 @@ pub fn capture(
     scope: &Scope,
     show_secrets: bool,
 ) -> Option<Stored> {
-    let response = crate::checks::Response::new(
+    let response = gigcheck_core::checks::Response::new(
         incoming.status,
         incoming.headers.clone(),
         &incoming.body,
@@ -42,7 +42,7 @@ pub fn capture(
     let mut missed = false;
     for (name, path) in captures {
         let capture = Capture::Body(path.clone());
-        match crate::checks::capture::capture(&capture, &response.parts(), scope) {
+        match gigcheck_core::checks::capture::capture(&capture, &response.parts(), scope) {
             Ok(value) => {
                 found.insert(name.clone(), value);
             }
@@ -90,7 +90,7 @@ pub fn load(path: &Path) -> Result<Stored, String> {
             return Err(format!(
                 "cannot read the stored values in {}: {}; {afresh}",
                 path.display(),
-                crate::loader::discover::io_reason(&e)
+                gigcheck_core::diagnostic::io_reason(&e)
             ));
         }
     };
@@ -114,11 +114,11 @@ pub fn store(path: &Path, values: &Stored) -> Result<(), String> {
     let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     let mut text = serde_json::to_string_pretty(values).map_err(|e| e.to_string())?;
     text.push('\n');
-    crate::atomic::write_private(path, text.as_bytes()).map_err(cannot)?;
+    gigcheck_core::atomic::write_private(path, text.as_bytes()).map_err(cannot)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         let ignore = dir.join(".gitignore");
         if !ignore.exists() {
-            crate::atomic::write(&ignore, b"# Written by gigcheck: values kept between `gigcheck request` calls, tokens included.\n*\n")
+            gigcheck_core::atomic::write(&ignore, b"# Written by gigcheck: values kept between `gigcheck request` calls, tokens included.\n*\n")
                 .map_err(|e| format!("cannot write {}: {e}", ignore.display()))?;
         }
     }
@@ -141,7 +141,7 @@ pub fn forget(path: &Path) -> Result<usize, String> {
         Err(e) => Err(format!(
             "cannot remove {}: {}",
             path.display(),
-            crate::loader::discover::io_reason(&e)
+            gigcheck_core::diagnostic::io_reason(&e)
         )),
     }
 }

@@ -199,7 +199,7 @@ async fn webhook(headers: HeaderMap, body: axum::body::Bytes) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match gigcheck::webhook_signature::verify(signature, &body, WEBHOOK_SECRET, now, 300) {
+    match gigcheck_base::webhook_signature::verify(signature, &body, WEBHOOK_SECRET, now, 300) {
         Ok(()) => {
             let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             Json(json!({ "success": true, "type": event["type"], "object_id": event["data"]["object"]["id"] })).into_response()

@@ -3,8 +3,8 @@
 //! latency, the ledger of what clients were answered, and the checks of the end state against
 //! the API, the database file and the Stripe emulator.
 
-use gigcheck::servers::sandbox::Variations;
-use gigcheck::servers::sandbox::db::{Db, seed_catalogue};
+use gigcheck_servers::sandbox::Variations;
+use gigcheck_servers::sandbox::db::{Db, seed_catalogue};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

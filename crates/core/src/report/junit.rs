@@ -1,0 +1,317 @@
+//! The JUnit XML report: one `<testsuite>` per spec file, one `<testcase>` per scenario (its name
+//! carries the plan id), the failure with its full detail, and the scenario's traffic in
+//! `<system-out>` — the shape GitLab, Jenkins and GitHub test reporters read.
+//!
+//! A failed scenario is a `<failure>`; a blocked one (its checks never reached) is an
+//! `<error type="blocked">`, which test reporters count apart, as they count errors in setup.
+
+use super::causes::what_failed;
+use super::format::escape;
+use super::rules::{RuleCoverage, RuleVerdict};
+use super::text::{self, Palette};
+use crate::outcome::{Outcome, RunReport, ScenarioReport, SuiteReport, Totals};
+use junit_report::{ReportBuilder, TestCase, TestCaseBuilder, TestSuiteBuilder};
+use std::io::{Seek, SeekFrom, Write};
+
+/// The whole report at once.
+pub fn render(report: &RunReport, rules: Option<&RuleCoverage>) -> Result<Vec<u8>, String> {
+    let mut writer = Writer::new(Vec::new(), report.run.started_at)?;
+    for suite in &report.suites {
+        writer.suite(suite)?;
+    }
+    writer.finish(rules, report.run.duration)
+}
+
+/// Writes the report one suite at a time, as suites finish, so that a run of thousands of
+/// scenarios never holds the whole report in memory.
+///
+/// junit-report renders a report only whole; each suite is rendered as a report of its own and
+/// its `<testsuite>` element moved under the one `<testsuites>` root. The root carries the
+/// run's totals, known only at the end, so the suites wait in an unnamed temporary file until
+/// then. What junit-report does not write — `skipped` on a suite, `line` on a test case (read by
+/// GitHub's and GitLab's annotators) — is added to its elements here.
+pub struct Writer<W: Write> {
+    out: W,
+    suites: std::io::BufWriter<std::fs::File>,
+    started_at: Option<time::OffsetDateTime>,
+    totals: Totals,
+    count: usize,
+}
+
+/// What junit-report writes around a single suite.
+const DECLARATION: &str = r#"<?xml version="1.0" encoding="utf-8"?>"#;
+const ROOT_OPEN: &str = "<testsuites>";
+const ROOT_CLOSE: &str = "</testsuites>";
+const FIRST_SUITE: &str = r#"<testsuite id="0" "#;
+
+impl<W: Write> Writer<W> {
+    pub fn new(out: W, started_at: Option<time::OffsetDateTime>) -> Result<Writer<W>, String> {
+        let spill = tempfile::tempfile().map_err(write_error)?;
+        Ok(Writer {
+            out,
+            suites: std::io::BufWriter::new(spill),
+            started_at,
+            totals: Totals::default(),
+            count: 0,
+        })
+    }
+
+    pub fn suite(&mut self, suite: &SuiteReport) -> Result<(), String> {
+        let mut ts = TestSuiteBuilder::new(&clean(&suite.name));
+        // A suite's own start: its first scenario's, else the run's.
+        let started = suite
+            .scenarios
+            .iter()
+            .filter_map(|s| s.started_at)
+            .min()
+            .or(self.started_at);
+        if let Some(at) = started {
+            ts.set_timestamp(at);
+        }
+        let mut totals = Totals::default();
+        for s in &suite.scenarios {
+            ts.add_testcase(case(&suite.name, &suite.file, s));
+            totals.add(&s.outcome);
+        }
+        let mut one = ReportBuilder::new();
+        one.add_testsuite(ts.build());
+        let mut xml = Vec::new();
+        one.build()
+            .write_xml(&mut xml)
+            .map_err(|e| format!("cannot render the JUnit report: {e}"))?;
+        let xml = String::from_utf8(xml).map_err(|e| e.to_string())?;
+        let element = xml
+            .strip_prefix(DECLARATION)
+            .and_then(|x| x.strip_prefix(ROOT_OPEN))
+            .and_then(|x| x.strip_suffix(ROOT_CLOSE))
+            .and_then(|x| x.strip_prefix(FIRST_SUITE))
+            .ok_or("junit-report wrote an unexpected shape (this is a gigcheck bug)")?;
+        let lines: Vec<u32> = suite.scenarios.iter().map(|s| s.loc.line).collect();
+        let element = with_lines(element, &lines);
+        write!(
+            self.suites,
+            r#"<testsuite id="{}" skipped="{}" {element}"#,
+            self.count, totals.skipped
+        )
+        .map_err(write_error)?;
+        self.count += 1;
+        self.totals.passed += totals.passed;
+        self.totals.failed += totals.failed;
+        self.totals.blocked += totals.blocked;
+        self.totals.skipped += totals.skipped;
+        Ok(())
+    }
+
+    /// Writes the report: the root with the run's totals and `duration`, the suites, and, with
+    /// rule coverage, an empty `<testsuite>` whose properties carry its counts
+    /// (`gigcheck.rules.*`), where CI tools that read properties find them.
+    pub fn finish(
+        mut self,
+        rules: Option<&RuleCoverage>,
+        duration: std::time::Duration,
+    ) -> Result<W, String> {
+        let t = self.totals;
+        let timestamp = self
+            .started_at
+            .and_then(|at| {
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .map(|at| format!(r#" timestamp="{at}""#))
+            .unwrap_or_default();
+        write!(
+            self.out,
+            r#"{DECLARATION}<testsuites name="gigcheck" tests="{}" failures="{}" errors="{}" skipped="{}" time="{}"{timestamp}>"#,
+            t.total(),
+            t.failed,
+            t.blocked,
+            t.skipped,
+            duration.as_secs_f64()
+        )
+        .map_err(write_error)?;
+        let mut spill = self
+            .suites
+            .into_inner()
+            .map_err(|e| write_error(e.into_error()))?;
+        spill.seek(SeekFrom::Start(0)).map_err(write_error)?;
+        std::io::copy(&mut spill, &mut self.out).map_err(write_error)?;
+        if let Some(rules) = rules {
+            let properties = rule_properties(rules)
+                .into_iter()
+                .map(|(name, value)| {
+                    format!(
+                        r#"<property name="{}" value="{}"/>"#,
+                        escape(&name),
+                        escape(&clean(&value))
+                    )
+                })
+                .collect::<String>();
+            write!(
+                self.out,
+                r#"<testsuite id="{}" name="{RULES_SUITE}" package="{RULES_SUITE}" tests="0" errors="0" failures="0" skipped="0" time="0"><properties>{properties}</properties></testsuite>"#,
+                self.count
+            )
+            .map_err(write_error)?;
+        }
+        write!(self.out, "{ROOT_CLOSE}").map_err(write_error)?;
+        self.out.flush().map_err(write_error)?;
+        Ok(self.out)
+    }
+}
+
+/// Adds `line="N"` to each `<testcase>` start tag of a suite's XML, in order; text inside CDATA
+/// sections (the traffic, which may hold anything) is passed over.
+fn with_lines(xml: &str, lines: &[u32]) -> String {
+    const CASE: &str = "<testcase ";
+    const CDATA_OPEN: &str = "<![CDATA[";
+    const CDATA_CLOSE: &str = "]]>";
+    let mut out = String::with_capacity(xml.len() + lines.len() * 12);
+    let mut lines = lines.iter();
+    let mut rest = xml;
+    loop {
+        let case = rest.find(CASE);
+        let cdata = rest.find(CDATA_OPEN);
+        match (case, cdata) {
+            (Some(c), d) if d.is_none_or(|d| c < d) => {
+                // Attribute values are escaped, so the tag ends at the first `>`.
+                let tag_end = rest[c..].find('>').map_or(rest.len(), |e| c + e);
+                let cut = if rest[..tag_end].ends_with('/') {
+                    tag_end - 1
+                } else {
+                    tag_end
+                };
+                out.push_str(&rest[..cut]);
+                if let Some(line) = lines.next().filter(|l| **l > 0) {
+                    out.push_str(&format!(r#" line="{line}""#));
+                }
+                rest = &rest[cut..];
+            }
+            (_, Some(d)) => {
+                let end = rest[d..]
+                    .find(CDATA_CLOSE)
+                    .map_or(rest.len(), |e| d + e + CDATA_CLOSE.len());
+                out.push_str(&rest[..end]);
+                rest = &rest[end..];
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
+/// The name of the suite that carries the rule coverage.
+pub const RULES_SUITE: &str = "gigcheck contract rule coverage";
+
+/// The rule coverage as JUnit properties: the headline, a count per verdict, and the ids of the
+/// rules broken and of those no scenario verifies.
+pub fn rule_properties(rules: &RuleCoverage) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("gigcheck.rules.headline".to_string(), rules.headline()),
+        ("gigcheck.rules.total".into(), rules.total().to_string()),
+        (
+            "gigcheck.rules.observable".into(),
+            rules.observable().to_string(),
+        ),
+        ("gigcheck.rules.checked".into(), rules.checked().to_string()),
+    ];
+    for (key, n) in rules.counts() {
+        out.push((format!("gigcheck.rules.{key}"), n.to_string()));
+    }
+    for verdict in [RuleVerdict::Broken, RuleVerdict::Unchecked] {
+        let ids: Vec<&str> = rules.ids(verdict).collect();
+        if !ids.is_empty() {
+            out.push((
+                format!("gigcheck.rules.{}.ids", verdict.key()),
+                ids.join(" "),
+            ));
+        }
+    }
+    out
+}
+
+fn write_error(e: std::io::Error) -> String {
+    format!("cannot write the JUnit report: {e}")
+}
+
+/// One scenario as a test case: its failure in full, its traffic as output.
+fn case(suite: &str, file: &str, s: &ScenarioReport) -> TestCase {
+    let time = time::Duration::try_from(s.duration).unwrap_or(time::Duration::ZERO);
+    let name = clean(&s.title());
+    let first = || {
+        s.first_failure()
+            .map(|step| {
+                format!(
+                    "{} \"{}\": {}",
+                    step.phase.label(),
+                    step.name,
+                    what_failed(step)
+                )
+            })
+            .unwrap_or_else(|| "failed".into())
+    };
+    let trace = || {
+        let detail = text::failure_details(s, Palette::PLAIN, false);
+        cdata(&format!("{}\n{detail}", s.loc))
+    };
+    let mut case = match &s.outcome {
+        Outcome::Passed => TestCase::success(&name, time),
+        // The cause is written as the element's message; the detail as its text (CDATA).
+        Outcome::Failed => TestCaseBuilder::failure(&name, time, "check failed", &clean(&first()))
+            .set_trace(&trace())
+            .build(),
+        Outcome::Blocked => TestCaseBuilder::error(
+            &name,
+            time,
+            "blocked",
+            &clean(&format!("blocked: its checks never ran; {}", first())),
+        )
+        .set_trace(&trace())
+        .build(),
+        Outcome::Skipped(reason) => TestCase::skipped_with_cause(&name, "skipped", &clean(reason)),
+    };
+    case.set_classname(&clean(suite));
+    case.set_filepath(file);
+    let log = text::request_log(s);
+    if !log.is_empty() {
+        case.set_system_out(&cdata(&log));
+    }
+    case
+}
+
+/// XML 1.0 cannot carry most control characters.
+fn clean(text: &str) -> String {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    };
+    // Nearly all text is already clean: copy it whole rather than char by char.
+    if text.chars().all(allowed) {
+        return text.to_string();
+    }
+    text.chars().filter(|&c| allowed(c)).collect()
+}
+
+/// Text for a CDATA section, which cannot contain `]]>`: split it across two sections.
+fn cdata(text: &str) -> String {
+    clean(text).replace("]]>", "]]]]><![CDATA[>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_lines;
+
+    #[test]
+    fn lines_go_on_test_case_tags_only() {
+        let xml = r#"<testcase name="a" file="f"><system-out><![CDATA[<testcase name="x">]]></system-out></testcase><testcase name="b"/>"#;
+        assert_eq!(
+            with_lines(xml, &[3, 9]),
+            r#"<testcase name="a" file="f" line="3"><system-out><![CDATA[<testcase name="x">]]></system-out></testcase><testcase name="b" line="9"/>"#
+        );
+        // A scenario without a known line gets none.
+        assert_eq!(
+            with_lines(r#"<testcase name="a">"#, &[0]),
+            r#"<testcase name="a">"#
+        );
+    }
+}
