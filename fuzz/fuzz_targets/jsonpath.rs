@@ -45,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
         text: body,
         json: parsed_body.as_ref().map_err(|_| body),
     };
-    if let Ok(c) = serde_yaml::from_str::<Capture>(path) {
+    if let Ok(c) = gigcheck_core::yaml::from_str::<Capture>(path) {
         let _ = capture(&c, &parts, &vars);
     }
     let Ok(json) = &parsed_body else {
@@ -75,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
             _ => assert_eq!(captured.ok(), Some(Value::Array(nodes))),
         }
     }
-    if let Ok(assertions) = serde_yaml::from_str::<ValueAssertion>(assertion) {
+    if let Ok(assertions) = gigcheck_core::yaml::from_str::<ValueAssertion>(assertion) {
         let actual = selected.ok().flatten();
         for a in &assertions.0 {
             let _ = check(a, actual.as_ref(), &vars);

@@ -142,7 +142,7 @@ fuzz_target!(|input: Input| {
             let _ = template.render_value(&vars);
         }
     }
-    if let Ok(value) = serde_yaml::from_str::<JsonTemplate>(text) {
+    if let Ok(value) = gigcheck_core::yaml::from_str::<JsonTemplate>(text) {
         let _ = value.placeholders();
         let rendered = value.render(&vars);
         if let Some(literal) = value.as_literal() {

@@ -12,8 +12,8 @@ use super::names::{self, Names};
 use super::postman::{Auth, Collection, Environment, Item, RequestOrUrl, script_lines};
 use super::request::{self, Ctx, RequestIr, StepOut};
 use super::vars::{self, BaseUrl, Secrets, VarTable};
-use super::yaml::{self, Entry, Item as YamlItem, Node};
 use gigcheck_core::environment::WELL_KNOWN_VARS;
+use gigcheck_core::yaml::write::{self as yaml, Entry, Item as YamlItem, Node};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What to convert, and how to name it in the files' headers.
@@ -730,9 +730,9 @@ fn verify(out: &Output, secrets: &[(String, String)]) -> Result<(), String> {
     }
     for f in &out.files {
         let parsed = if f.fragment {
-            serde_yaml::from_str::<gigcheck_core::spec::Fragment>(&f.text).map(|_| ())
+            gigcheck_core::yaml::from_str::<gigcheck_core::spec::Fragment>(&f.text).map(|_| ())
         } else {
-            serde_yaml::from_str::<gigcheck_core::spec::Suite>(&f.text).map(|_| ())
+            gigcheck_core::yaml::from_str::<gigcheck_core::spec::Suite>(&f.text).map(|_| ())
         };
         parsed.map_err(|e| {
             format!(

@@ -8,4 +8,3 @@ pub mod postman;
 mod request;
 mod script;
 mod vars;
-mod yaml;

@@ -7,9 +7,9 @@ use super::names::{Context, Names};
 use super::postman::{Auth, Body, RequestOrUrl, Url, UrlParts, value_text};
 use super::script::{self, CaptureSource, Checks, Ops, StatusPat, Translation};
 use super::vars::{BaseUrl, Secrets, VarTable};
-use super::yaml::{Entry, Item, Node};
 use gigcheck_core::redact::Redactor;
 use gigcheck_core::spec::template::{LITERAL_BRACES, Template};
+use gigcheck_core::yaml::write::{Entry, Item, Node};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -1105,7 +1105,8 @@ mod tests {
         };
         let out = step(&ir, &ctx);
         let items: Vec<Item> = out.item.clone().into_iter().collect();
-        let text = super::super::yaml::render(&[], &[Entry::new("steps", Node::Seq(items))]);
+        let text =
+            gigcheck_core::yaml::write::render(&[], &[Entry::new("steps", Node::Seq(items))]);
         (text, out)
     }
 

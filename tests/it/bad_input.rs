@@ -85,7 +85,7 @@ fn each_mistake_names_its_place() {
     let p = bad_project();
     let out = p.gigcheck(&["validate"]);
     for expected in [
-        "specs/a_malformed.yaml:5:5",
+        "specs/a_malformed.yaml:5:7",
         "specs/b_typo.yaml:5:9",
         "did you mean `expect`?",
         "specs/c_types.yaml:5:27",

@@ -68,7 +68,7 @@ fn as_user_logs_in_first_and_the_token_stays_hidden() {
             .contains("saved: created specs/saved.yaml (expects status 200)")
     );
     let saved = p.read("specs/saved.yaml");
-    assert!(saved.contains("bearer: '{{user_token}}'"), "{saved}");
+    assert!(saved.contains("bearer: \"{{user_token}}\""), "{saved}");
     assert!(
         !saved.contains(PASSWORD) && !saved.contains(TOKEN),
         "{saved}"

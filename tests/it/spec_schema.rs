@@ -73,7 +73,7 @@ fn shown(errors: &[(String, String)]) -> String {
 
 /// A YAML document as the schema sees it: the JSON value serde_yaml reads.
 fn yaml_value(text: &str, shown: &str) -> Value {
-    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{shown} is not YAML: {e}"))
+    gigcheck_core::yaml::from_str(text).unwrap_or_else(|e| panic!("{shown} is not YAML: {e}"))
 }
 
 /// The suites in `specs/` and the fragments in `specs/_fragments/`.

@@ -91,7 +91,7 @@ impl Contract {
     }
 
     pub fn parse(text: &str) -> Result<Contract, String> {
-        let contract: Contract = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+        let contract: Contract = crate::yaml::from_str(text).map_err(|e| e.to_string())?;
         if let Some(bad) = contract.rules.keys().find(|id| !is_rule_id(id)) {
             return Err(format!(
                 "rule id `{bad}` is not dotted lower-case words (like `orders.create.total`)"

@@ -120,18 +120,14 @@ impl Diagnostic {
     }
 }
 
-/// Turns a serde_yaml error into a diagnostic with a "did you mean" hint where one fits.
-pub fn from_yaml_error(err: &serde_yaml::Error, file: &str, source: &str) -> Diagnostic {
-    let (line, col) = err
-        .location()
-        .map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
-    let text = err.to_string();
+/// Turns a YAML error into a diagnostic with a "did you mean" hint where one fits.
+pub fn from_yaml_error(err: &crate::yaml::YamlError, file: &str, source: &str) -> Diagnostic {
     from_yaml_message(
-        strip_location(&text),
+        err.message.clone(),
         Loc {
             file: file.to_string(),
-            line,
-            col,
+            line: err.line,
+            col: err.col,
         },
         source,
     )
@@ -141,16 +137,22 @@ pub fn from_yaml_error(err: &serde_yaml::Error, file: &str, source: &str) -> Dia
 pub fn from_yaml_message(message: String, loc: Loc, source: &str) -> Diagnostic {
     let (line, col) = (loc.line, loc.col);
     let mut diag = Diagnostic::error(loc, message.clone());
+    // The parser points at the tab, or just past it.
     let tab_there = source
         .lines()
         .nth((line as usize).saturating_sub(1))
-        .and_then(|l| l.chars().nth((col as usize).saturating_sub(1)))
-        == Some('\t');
+        .is_some_and(|l| {
+            let col = col as usize;
+            let mut near = l.chars().skip(col.saturating_sub(2)).take(2);
+            near.any(|c| c == '\t')
+        });
     if tab_there {
         diag = diag.with_hint("YAML indents with spaces, never tabs: replace the tab with spaces");
     } else if let Some(hint) = did_you_mean(&message) {
         diag = diag.with_hint(hint);
-    } else if message.contains("while scanning an alias")
+    } else if message.contains("while scanning an anchor or alias")
+        || message.contains("unknown anchor")
+        || message.contains("unclosed bracket")
         || message.contains("while parsing a flow")
     {
         diag = diag.with_hint(
@@ -172,12 +174,6 @@ pub fn from_yaml_message(message: String, loc: Loc, source: &str) -> Diagnostic 
         );
     }
     diag.with_source(source)
-}
-
-/// serde_yaml repeats positions in its messages; the diagnostic shows them once, as file:line:col.
-fn strip_location(text: &str) -> String {
-    let re = regex::Regex::new(r" at line \d+ column \d+").expect("constant regex");
-    re.replace_all(text, "").into_owned()
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (and unknown variants), suggests
@@ -217,7 +213,7 @@ mod tests {
     fn yaml_error_has_location_and_source_line() {
         colored::control::set_override(false);
         let src = "scenarios:\n  - name: a\n    stepz: []\n";
-        let err = serde_yaml::from_str::<crate::spec::Suite>(src).unwrap_err();
+        let err = crate::yaml::from_str::<crate::spec::Suite>(src).unwrap_err();
         let d = from_yaml_error(&err, "a.yaml", src);
         assert_eq!((d.loc.line, d.loc.col), (3, 5));
         assert_eq!(d.hint.as_deref(), Some("did you mean `steps`?"));

@@ -114,7 +114,7 @@ impl EnvFile {
                 _ => format!("convert it: `gigcheck import postman {display}`"),
             }));
         }
-        serde_yaml::from_str(text).map_err(|e| diagnostic::from_yaml_error(&e, &display, text))
+        crate::yaml::from_str(text).map_err(|e| diagnostic::from_yaml_error(&e, &display, text))
     }
 }
 
@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn secrets_come_from_the_environment_and_overrides_win() {
-        let file: EnvFile = serde_yaml::from_str(
+        let file: EnvFile = crate::yaml::from_str(
             "base_url: http://x\nvars: {a: 1, b: two}\nsecrets: {pw: PW_VAR, key: UNSET_VAR}\nhooks: {db_down: 'true'}\n",
         )
         .unwrap();

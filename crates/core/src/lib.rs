@@ -28,3 +28,4 @@ pub mod redact;
 pub mod report;
 pub mod selection;
 pub mod spec;
+pub mod yaml;

@@ -7,10 +7,10 @@
 //! that the user is told to set. The `--var`s go with the step so the saved spec runs on its own
 //! (`gigcheck run --var` still wins over them), and `--capture`s become the step's `capture`.
 
-use gigcheck_core::loader::positions;
 use gigcheck_core::redact::Redactor;
 use gigcheck_core::spec::template::LITERAL_BRACES;
 use gigcheck_core::spec::values::BodyPath;
+use gigcheck_core::yaml;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -87,7 +87,7 @@ pub fn save(path: &Path, typed: &Typed, status: u16) -> Result<Saved, String> {
             .iter()
             .filter(|(k, v)| {
                 let set = place.defined.get(k.as_str());
-                set.is_none() || set != serde_yaml::to_value(v).ok().as_ref()
+                set != Some(v)
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
@@ -322,7 +322,7 @@ fn list_item(value: &Value, indent: usize) -> String {
 
 /// Block YAML for `value` with every line after `pad` spaces and `first` (then `rest`).
 fn indented(value: &Value, pad: usize, first: &str, rest: &str) -> String {
-    let yaml = serde_yaml::to_string(value).unwrap_or_default();
+    let yaml = yaml::write::block(value);
     let pad = " ".repeat(pad);
     let mut out = String::new();
     for (i, line) in yaml.lines().enumerate() {
@@ -362,48 +362,47 @@ struct Place {
     /// The column of the step items' `- `.
     indent: usize,
     /// The variables the scenario sets, and its steps after it, as they stand at its end.
-    defined: serde_yaml::Mapping,
+    defined: Map<String, Value>,
 }
 
 /// The last scenario must be the last thing in the file (as in files this command writes), its
 /// steps the last thing in it; anything else is refused rather than guessed at.
 fn place(text: &str) -> Result<Place, String> {
-    let doc: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| format!("is not valid YAML ({e}); fix it first"))?;
+    let (doc, index) =
+        yaml::to_value(text).map_err(|e| format!("is not valid YAML ({e}); fix it first"))?;
     let refuse = || {
         "its last scenario's `steps` is not the end of the file, so gigcheck cannot tell where \
          to append; save to a new file, or move the scenario to the end"
             .to_string()
     };
-    let map = doc.as_mapping().ok_or_else(refuse)?;
-    let last_key = map.iter().last().and_then(|(k, _)| k.as_str());
+    let map = doc.as_object().ok_or_else(refuse)?;
+    let last_key = map.keys().next_back().map(String::as_str);
     if last_key != Some("scenarios") {
         return Err(refuse());
     }
     let scenarios = map
         .get("scenarios")
-        .and_then(|s| s.as_sequence())
+        .and_then(|s| s.as_array())
         .filter(|s| !s.is_empty())
         .ok_or_else(refuse)?;
     let last = scenarios.len() - 1;
-    let scenario = scenarios[last].as_mapping().ok_or_else(refuse)?;
-    if scenario.iter().last().and_then(|(k, _)| k.as_str()) != Some("steps") {
+    let scenario = scenarios[last].as_object().ok_or_else(refuse)?;
+    if scenario.keys().next_back().map(String::as_str) != Some("steps") {
         return Err(refuse());
     }
     let steps = scenario
         .get("steps")
-        .and_then(|s| s.as_sequence())
+        .and_then(|s| s.as_array())
         .filter(|s| !s.is_empty())
         .ok_or_else(refuse)?;
-    let index = positions::index(text);
     let pointer = format!("/scenarios/{last}/steps/{}", steps.len() - 1);
-    let &(_, col) = index.get(&pointer).ok_or_else(refuse)?;
-    let mut defined = serde_yaml::Mapping::new();
+    let (_, col) = index.get(&pointer).ok_or_else(refuse)?;
+    let mut defined = Map::new();
     let step_vars = steps.iter().map(|step| step.get("vars"));
     for vars in std::iter::once(scenario.get("vars"))
         .chain(step_vars)
         .flatten()
-        .filter_map(|v| v.as_mapping())
+        .filter_map(|v| v.as_object())
     {
         for (k, v) in vars {
             defined.insert(k.clone(), v.clone());
@@ -449,24 +448,24 @@ mod tests {
             "{text}"
         );
         insta::assert_snapshot!(text, @r#"
-        # Requests saved with `gigcheck request --save`; each ran once and got the status it expects.
-        name: "my checks"
-        scenarios:
-          - name: Saved requests
-            steps:
-              - name: POST /api/auth/login
-                request:
-                  method: POST
-                  url: /api/auth/login
-                  headers:
-                    X-Trace: abc
-                    Authorization: '{{env.GIGCHECK_AUTHORIZATION}}'
-                  json:
-                    email: a@b.test
-                    password: '{{env.GIGCHECK_PASSWORD}}'
-                expect:
-                  status: 200
-        "#);
+            # Requests saved with `gigcheck request --save`; each ran once and got the status it expects.
+            name: "my checks"
+            scenarios:
+              - name: Saved requests
+                steps:
+                  - name: POST /api/auth/login
+                    request:
+                      method: POST
+                      url: /api/auth/login
+                      headers:
+                        X-Trace: abc
+                        Authorization: "{{env.GIGCHECK_AUTHORIZATION}}"
+                      json:
+                        email: a@b.test
+                        password: "{{env.GIGCHECK_PASSWORD}}"
+                    expect:
+                      status: 200
+            "#);
     }
 
     #[test]
@@ -490,9 +489,9 @@ mod tests {
         assert!(text.starts_with("# mine\n"));
         assert_eq!(text.matches("Log in as admin").count(), 1, "{text}");
         assert!(text.contains("\n  - name: GET /api/admin/orders\n    request:\n"));
-        assert!(text.contains("bearer: '{{admin_token}}'"));
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-        assert_eq!(doc["scenarios"][0]["steps"].as_sequence().unwrap().len(), 4);
+        assert!(text.contains("bearer: \"{{admin_token}}\""));
+        let (doc, _) = yaml::to_value(&text).unwrap();
+        assert_eq!(doc["scenarios"][0]["steps"].as_array().unwrap().len(), 4);
         assert_eq!(doc["scenarios"][0]["steps"][3]["expect"]["status"], 403);
     }
 
@@ -525,38 +524,38 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("k-123"), "{text}");
         insta::assert_snapshot!(text, @r#"
-        # Requests saved with `gigcheck request --save`; each ran once and got the status it expects.
-        name: "flow"
-        scenarios:
-          - name: Saved requests
-            vars:
-              cat: gpu
-              per_page: 5
-              api_key: '{{env.GIGCHECK_API_KEY}}'
-            steps:
-              - name: GET /api/products
-                request:
-                  method: GET
-                  url: /api/products
-                  query:
-                    category: '{{cat}}'
-                expect:
-                  status: 200
-                capture:
-                  pid: $.products[0].id
-              - name: POST /api/notes/{{pid}}
+            # Requests saved with `gigcheck request --save`; each ran once and got the status it expects.
+            name: "flow"
+            scenarios:
+              - name: Saved requests
                 vars:
-                  note: a{{"{{"}}b
-                request:
-                  method: POST
-                  url: /api/notes/{{pid}}
-                  headers:
-                    Content-Type: application/x-www-form-urlencoded
-                  body: 'per {{"{{"}}pid}}: k=v'
-                expect:
-                  status: 201
-        "#);
-        let doc: gigcheck_core::spec::Suite = serde_yaml::from_str(&text).unwrap();
+                  cat: gpu
+                  per_page: 5
+                  api_key: "{{env.GIGCHECK_API_KEY}}"
+                steps:
+                  - name: GET /api/products
+                    request:
+                      method: GET
+                      url: /api/products
+                      query:
+                        category: "{{cat}}"
+                    expect:
+                      status: 200
+                    capture:
+                      pid: "$.products[0].id"
+                  - name: "POST /api/notes/{{pid}}"
+                    vars:
+                      note: "a{{\"{{\"}}b"
+                    request:
+                      method: POST
+                      url: "/api/notes/{{pid}}"
+                      headers:
+                        Content-Type: application/x-www-form-urlencoded
+                      body: "per {{\"{{\"}}pid}}: k=v"
+                    expect:
+                      status: 201
+            "#);
+        let doc: gigcheck_core::spec::Suite = yaml::from_str(&text).unwrap();
         let scope = gigcheck_core::engine::scope::Scope::new(
             Redactor::default(),
             std::sync::Arc::new(|_| None),
@@ -588,7 +587,7 @@ mod tests {
         );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("hunter22"), "{text}");
-        assert!(text.contains("body: '{{env.GIGCHECK_BODY}}'"), "{text}");
+        assert!(text.contains("body: \"{{env.GIGCHECK_BODY}}\""), "{text}");
     }
 
     #[test]

@@ -245,7 +245,7 @@ mod tests {
     use crate::spec::template::NoVars;
 
     fn run(yaml: &str, actual: Option<Value>) -> Result<(), Mismatch> {
-        let a: ValueAssertion = serde_yaml::from_str(yaml).unwrap();
+        let a: ValueAssertion = crate::yaml::from_str(yaml).unwrap();
         a.0.iter()
             .try_for_each(|a| check(a, actual.as_ref(), &NoVars))
     }

@@ -72,7 +72,7 @@ mod tests {
             text: "id=7;",
             json: Ok(&body),
         };
-        let c = |yaml: &str| capture(&serde_yaml::from_str(yaml).unwrap(), &parts, &NoVars);
+        let c = |yaml: &str| capture(&crate::yaml::from_str(yaml).unwrap(), &parts, &NoVars);
         assert_eq!(c("$.order.id").unwrap(), json!(7));
         assert_eq!(c("$.order.items[*].sku").unwrap(), json!(["a", "b"]));
         assert_eq!(c("{ header: location }").unwrap(), json!("/api/orders/7"));

@@ -274,7 +274,7 @@ mod tests {
     use serde_json::json;
 
     fn spec() -> SnapshotSpec {
-        serde_yaml::from_str("name: order\nredact:\n  $.id: '[id]'\n  $.items[*].at: { with: '[date]', type: string }\n").unwrap()
+        crate::yaml::from_str("name: order\nredact:\n  $.id: '[id]'\n  $.items[*].at: { with: '[date]', type: string }\n").unwrap()
     }
 
     fn place(dir: &Path) -> SnapshotPlace<'_> {

@@ -307,8 +307,8 @@ pub async fn run(
     })
 }
 
-/// Starts each unit as soon as one of `jobs` places is free, in spec order, loading each suite
-/// when its first unit starts; a suite is dropped once its last unit is done.
+/// Starts each unit as soon as one of `jobs` places is free, in spec order; each scenario's model
+/// is had from the project when it starts ([`Project::scenario`]) and dropped when it is done.
 async fn dispatch(
     shared: Arc<Shared>,
     selected: Arc<Vec<(usize, usize)>>,
@@ -317,7 +317,7 @@ async fn dispatch(
     tx: mpsc::UnboundedSender<(usize, ScenarioReport)>,
 ) {
     let permits = Arc::new(Semaphore::new(jobs));
-    let mut current: Option<(usize, Result<Arc<LoadedSuite>, String>)> = None;
+    let mut current: Option<(usize, Arc<LoadedSuite>)> = None;
     for unit in units {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             return;
@@ -335,46 +335,36 @@ async fn dispatch(
             continue;
         }
         if current.as_ref().is_none_or(|(i, _)| *i != unit.suite) {
-            // Parsing is CPU work: keep it off the threads that drive requests.
-            let project = shared.project.clone();
-            let index = unit.suite;
-            let loaded = tokio::task::spawn_blocking(move || project.suite(index))
-                .await
-                .unwrap_or_else(|e| Err(format!("loading the suite failed: {e}")));
-            current = Some((unit.suite, loaded));
+            current = shared.project.suite(unit.suite).map(|s| (unit.suite, s));
         }
-        let suite = match current.as_ref().map(|(_, s)| s) {
-            Some(Ok(suite)) => suite.clone(),
-            Some(Err(message)) => {
-                let outline = &shared.project.suites[unit.suite];
-                for slot in slots {
-                    let ci = selected[slot].1;
-                    let mut report = unrun(&outline.scenarios[ci], "");
-                    report.outcome = Outcome::Blocked;
-                    report
-                        .steps
-                        .push(cannot_run(&outline.scenarios[ci], message));
-                    if tx.send((slot, report)).is_err() {
-                        return;
-                    }
-                }
-                continue;
-            }
-            None => return,
+        let Some((_, suite)) = current.clone() else {
+            return;
         };
         let (tx, shared, selected) = (tx.clone(), shared.clone(), selected.clone());
         tokio::spawn(async move {
             let _permit = permit;
             for slot in slots {
                 let ci = selected[slot].1;
+                let outline = &shared.project.suites[unit.suite].scenarios[ci];
                 let report = if let Some(reason) = shared.not_starting() {
-                    unrun(&shared.project.suites[unit.suite].scenarios[ci], reason)
-                } else if suite.suite.scenarios[ci].exclusive {
-                    let _alone = shared.alone.write().await;
-                    scenario::run(&shared, &suite, ci).await
+                    unrun(outline, reason)
                 } else {
-                    let _shared = shared.alone.read().await;
-                    scenario::run(&shared, &suite, ci).await
+                    match shared.project.scenario(&suite, ci) {
+                        Err(message) => {
+                            let mut report = unrun(outline, "");
+                            report.outcome = Outcome::Blocked;
+                            report.steps.push(cannot_run(outline, &message));
+                            report
+                        }
+                        Ok(scenario) if scenario.exclusive => {
+                            let _alone = shared.alone.write().await;
+                            scenario::run(&shared, &suite, &scenario, ci).await
+                        }
+                        Ok(scenario) => {
+                            let _shared = shared.alone.read().await;
+                            scenario::run(&shared, &suite, &scenario, ci).await
+                        }
+                    }
                 };
                 if report.outcome.is_failure() && shared.fail_fast {
                     shared.stop.store(true, Ordering::SeqCst);
@@ -405,7 +395,7 @@ fn unrun(scenario: &ScenarioOutline, reason: &str) -> ScenarioReport {
     }
 }
 
-/// The failed step of a scenario whose suite could not be loaded.
+/// The failed step of a scenario whose model could not be had.
 fn cannot_run(scenario: &ScenarioOutline, message: &str) -> StepReport {
     StepReport::unsent(
         Phase::Setup,

@@ -195,7 +195,7 @@ mod tests {
     use serde_json::json;
 
     fn rule(yaml: &str) -> IndexMap<String, ValueAssertion> {
-        serde_yaml::from_str(yaml).unwrap()
+        crate::yaml::from_str(yaml).unwrap()
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::scope::Scope;
 use super::step;
 use crate::loader::LoadedSuite;
 use crate::outcome::{Outcome, Phase, RuleNames, ScenarioReport, StepReport, StepStatus};
-use crate::spec::{Action, Fragment, Include, SourceRef, Step, Vars};
+use crate::spec::{Action, Fragment, Include, Scenario, SourceRef, Step, Vars};
 use reqwest::cookie::Jar;
 use std::future::Future;
 use std::pin::Pin;
@@ -33,18 +33,19 @@ struct Run<'a> {
 pub async fn run(
     shared: &std::sync::Arc<Shared>,
     suite: &LoadedSuite,
+    scenario: &Scenario,
     index: usize,
 ) -> ScenarioReport {
-    let loc = suite.suite.scenarios[index].src.loc();
-    super::as_scenario(loc, run_here(shared, suite, index)).await
+    let loc = scenario.src.loc();
+    super::as_scenario(loc, run_here(shared, suite, scenario, index)).await
 }
 
 async fn run_here(
     shared: &std::sync::Arc<Shared>,
     suite: &LoadedSuite,
+    scenario: &Scenario,
     index: usize,
 ) -> ScenarioReport {
-    let scenario = &suite.suite.scenarios[index];
     let started = Instant::now();
     let mut report = ScenarioReport {
         id: scenario.id.clone(),

@@ -9,7 +9,9 @@ use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
 use crate::spec::json_template::JsonTemplate;
 use crate::spec::template::{Placeholder, Template};
-use crate::spec::{Action, Call, Expect, HttpStep, Request, SourceRef, Step, Vars, Webhook};
+use crate::spec::{
+    Action, Call, Expect, HttpStep, Request, Scenario, SourceRef, Step, Vars, Webhook,
+};
 use gigcheck_base::text::closest;
 use std::collections::{BTreeSet, HashMap};
 
@@ -50,29 +52,55 @@ impl Scope {
     }
 }
 
-pub(crate) fn check_suite(
-    loaded: &LoadedSuite,
-    opts: &LoadOptions,
-    ctx: &Context,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Requirements> {
-    let mut checker = Checker {
-        schemas: ctx.schemas,
-        contract: ctx.contract,
-        told_no_contract: false,
-        diagnostics,
-        snapshots: HashMap::new(),
-    };
-    let suite = &loaded.suite;
-    let root = SourceRef::new(loaded.doc.clone(), String::new());
-    let mut out = Vec::new();
-    for scenario in &suite.scenarios {
+/// Checks a suite's scenarios one at a time, against the suite they belong to.
+pub(crate) struct SuiteChecker<'a> {
+    loaded: &'a LoadedSuite,
+    opts: &'a LoadOptions,
+    schemas: &'a SchemaStore,
+    contract: Option<&'a Contract>,
+    /// Whether this suite was told that there is no contract to check `verifies` against.
+    told_no_contract: bool,
+    /// Snapshot name → where it was first used.
+    snapshots: HashMap<String, String>,
+}
+
+impl<'a> SuiteChecker<'a> {
+    pub(crate) fn new(
+        loaded: &'a LoadedSuite,
+        opts: &'a LoadOptions,
+        ctx: &Context<'a>,
+    ) -> SuiteChecker<'a> {
+        SuiteChecker {
+            loaded,
+            opts,
+            schemas: ctx.schemas,
+            contract: ctx.contract,
+            told_no_contract: false,
+            snapshots: HashMap::new(),
+        }
+    }
+
+    /// Checks one scenario of the suite; returns what it needs from outside.
+    pub(crate) fn scenario(
+        &mut self,
+        scenario: &Scenario,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Requirements {
+        let mut checker = Checker {
+            schemas: self.schemas,
+            contract: self.contract,
+            told_no_contract: self.told_no_contract,
+            diagnostics,
+            snapshots: std::mem::take(&mut self.snapshots),
+        };
+        let suite = &self.loaded.suite;
+        let root = SourceRef::new(self.loaded.doc.clone(), String::new());
         let mut scope = Scope {
             defined: Vec::new(),
-            external: opts.external_vars.clone(),
+            external: self.opts.external_vars.clone(),
             needs: Requirements::default(),
         };
-        for name in loaded.fixture_vars.keys() {
+        for name in self.loaded.fixture_vars.keys() {
             scope.define(name);
         }
         checker.vars(&suite.vars, &root.child("vars"), &mut scope);
@@ -91,15 +119,19 @@ pub(crate) fn check_suite(
         checker.steps(&scenario.steps, &mut scope);
         checker.steps(&scenario.teardown, &mut scope);
         checker.steps(&suite.teardown, &mut scope);
-        out.push(scope.needs);
+        self.told_no_contract = checker.told_no_contract;
+        self.snapshots = checker.snapshots;
+        scope.needs
     }
-    if suite.scenarios.is_empty() {
-        checker.diagnostics.push(Diagnostic::warning(
-            root.loc_of(&["scenarios"]),
-            "this suite has no scenarios",
-        ));
-    }
-    out
+}
+
+/// Warns about a suite file without scenarios.
+pub(crate) fn no_scenarios(loaded: &LoadedSuite, diagnostics: &mut Vec<Diagnostic>) {
+    let root = SourceRef::new(loaded.doc.clone(), String::new());
+    diagnostics.push(Diagnostic::warning(
+        root.loc_of(&["scenarios"]),
+        "this suite has no scenarios",
+    ));
 }
 
 impl Checker<'_> {
@@ -458,19 +490,16 @@ impl Checker<'_> {
 }
 
 /// Warns about `.snap` files of this suite that no step uses any more.
-pub fn unused_snapshots(loaded: &LoadedSuite, diagnostics: &mut Vec<Diagnostic>) {
+/// `used`: the snapshot names of every step of the suite ([`snapshot_names`]).
+pub(crate) fn unused_snapshots(
+    loaded: &LoadedSuite,
+    used: &std::collections::HashSet<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let Ok(entries) = std::fs::read_dir(&loaded.snapshot_dir) else {
         return;
     };
     let prefix = format!("{}__", loaded.file_stem());
-    let mut used = std::collections::HashSet::new();
-    let mut collect = |steps: &[Step]| collect_snapshot_names(steps, &mut used);
-    collect(&loaded.suite.setup);
-    collect(&loaded.suite.teardown);
-    for s in &loaded.suite.scenarios {
-        collect(&s.steps);
-        collect(&s.teardown);
-    }
     let mut unused: Vec<String> = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|name| {
@@ -500,7 +529,8 @@ pub fn unused_snapshots(loaded: &LoadedSuite, diagnostics: &mut Vec<Diagnostic>)
     }
 }
 
-fn collect_snapshot_names(steps: &[Step], out: &mut std::collections::HashSet<String>) {
+/// Adds the snapshot names `steps` use (included fragments' too) to `out`.
+pub(crate) fn snapshot_names(steps: &[Step], out: &mut std::collections::HashSet<String>) {
     for step in steps {
         match &step.action {
             Action::Http(h) => {
@@ -510,7 +540,7 @@ fn collect_snapshot_names(steps: &[Step], out: &mut std::collections::HashSet<St
             }
             Action::Include(i) => {
                 if let Some(f) = &i.fragment {
-                    collect_snapshot_names(&f.steps, out);
+                    snapshot_names(&f.steps, out);
                 }
             }
             Action::Hook(_) | Action::Concurrent(_) => {}

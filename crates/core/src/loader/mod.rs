@@ -6,14 +6,14 @@
 
 pub mod crosscheck;
 pub mod discover;
-pub mod positions;
 
 use crate::checks::schema::SchemaStore;
 use crate::contract::Contract;
 use crate::diagnostic::{self, BOM, Diagnostic};
 use crate::spec::roles::Roles;
 use crate::spec::source::SourceDoc;
-use crate::spec::{Action, Fragment, Loc, SourceRef, Step, Suite};
+use crate::spec::{Action, Fragment, Loc, Scenario, SourceRef, Step, Suite};
+use crate::yaml;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug)]
 pub struct LoadedSuite {
     pub doc: Arc<SourceDoc>,
+    /// The suite without its scenarios (`suite.scenarios` is empty): they are had one at a
+    /// time from [`Project::scenario`].
     pub suite: Suite,
     /// The suite's name, or the file name without extension.
     pub name: String,
@@ -31,6 +33,16 @@ pub struct LoadedSuite {
     pub requirements: Vec<crosscheck::Requirements>,
     /// Variables from the suite's `fixtures` files, in order.
     pub fixture_vars: crate::spec::Vars,
+    scenarios: Vec<Slot>,
+}
+
+/// A scenario of a loaded suite: its model while the project keeps few, else the checked
+/// scenario as compact JSON (a few hundred bytes instead of ~12 KiB of model), read into the
+/// model again when it runs.
+#[derive(Debug)]
+enum Slot {
+    Model(Arc<Scenario>),
+    Compact(Box<str>),
 }
 
 impl LoadedSuite {
@@ -46,10 +58,10 @@ impl LoadedSuite {
 
 /// Everything a run or `validate` needs, plus what went wrong while loading.
 ///
-/// Every spec file is parsed and checked up front, but only an outline of each (names, tags,
-/// places) is kept, plus the whole model of the first suites while they are small: a run with
-/// thousands of scenarios loads each suite again when its turn comes ([`Project::suite`]) and
-/// drops it after, so memory does not grow with the number of scenarios.
+/// Every spec file is parsed once and checked up front, one scenario at a time. What is kept of
+/// each scenario is an outline (names, tags, places) and, past the first few hundred, the
+/// checked scenario as compact JSON instead of its model ([`Project::scenario`] reads it back):
+/// memory does not grow with a model per scenario, however the scenarios are spread over files.
 pub struct Project {
     pub suites: Vec<SuiteOutline>,
     /// The `fixtures/` folder the specs use (test data, schemas, the contract's route list).
@@ -60,7 +72,6 @@ pub struct Project {
     /// The contract's routes and rules (`fixtures/contract.yaml`), if the project has it.
     pub contract: Option<Arc<Contract>>,
     pub diagnostics: Vec<Diagnostic>,
-    opts: LoadOptions,
     /// Fragments already read, shared by every later load.
     fragments: Mutex<FragmentCache>,
 }
@@ -76,8 +87,7 @@ pub struct SuiteOutline {
     pub tags: Vec<String>,
     pub serial: bool,
     pub scenarios: Vec<ScenarioOutline>,
-    /// The whole suite, kept from the first load while the kept total is small.
-    kept: Option<Arc<LoadedSuite>>,
+    loaded: Arc<LoadedSuite>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +101,8 @@ pub struct ScenarioOutline {
     /// The contract rules its steps verify (the suite's setup and teardown and every included
     /// fragment's steps too), sorted.
     pub step_rules: Vec<String>,
+    /// Runs while no other scenario does.
+    pub exclusive: bool,
 }
 
 impl ScenarioOutline {
@@ -99,8 +111,8 @@ impl ScenarioOutline {
     }
 }
 
-/// Suites are kept whole after loading until they hold this many scenarios in all; later ones
-/// are loaded again when they run. (About 15 KiB of model per scenario.)
+/// The first this many scenarios of a project keep their model after loading; the others are
+/// kept as compact JSON (see [`Slot`]), so memory does not grow with a model per scenario.
 const KEEP_LOADED_SCENARIOS: usize = 500;
 
 impl Project {
@@ -123,46 +135,47 @@ impl Project {
         self.errors().next().is_some()
     }
 
-    /// Suite `index`, whole: the kept one, or loaded again from its file. Loading again fails
-    /// only if the file changed since it was checked and is no longer valid.
-    pub fn suite(&self, index: usize) -> Result<Arc<LoadedSuite>, String> {
-        let outline = self
-            .suites
-            .get(index)
-            .ok_or_else(|| format!("no suite number {index} (this is a gigcheck bug)"))?;
-        if let Some(kept) = &outline.kept {
-            return Ok(kept.clone());
-        }
-        let mut diagnostics = Vec::new();
-        let loaded = {
-            let mut fragments = self
-                .fragments
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let ctx = Context {
-                fixtures_dir: &self.fixtures_dir,
-                schemas: &self.schemas,
-                contract: self.contract.as_deref(),
-            };
-            load_suite(
-                &outline.path,
-                &self.opts,
-                &ctx,
-                &mut fragments,
-                &mut diagnostics,
-            )
-        };
-        let first_error = diagnostics.iter().find(|d| d.is_error());
-        match (loaded, first_error) {
-            (Some(loaded), None) if loaded.suite.scenarios.len() == outline.scenarios.len() => {
-                Ok(Arc::new(loaded))
+    /// Suite `index`, without its scenarios (see [`Project::scenario`]).
+    pub fn suite(&self, index: usize) -> Option<Arc<LoadedSuite>> {
+        self.suites.get(index).map(|outline| outline.loaded.clone())
+    }
+
+    /// Scenario `index` of `suite`, as a model: the kept one, or read from its compact form
+    /// (its includes come from the fragments read while loading). Fails only on a gigcheck bug.
+    pub fn scenario(&self, suite: &LoadedSuite, index: usize) -> Result<Arc<Scenario>, String> {
+        match suite.scenarios.get(index) {
+            Some(Slot::Model(model)) => Ok(model.clone()),
+            Some(Slot::Compact(json)) => {
+                let mut fragments = self
+                    .fragments
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut diagnostics = Vec::new();
+                let dir = suite.doc.path.parent().unwrap_or(Path::new("."));
+                materialize(
+                    json,
+                    index,
+                    &suite.doc,
+                    "",
+                    dir,
+                    &mut fragments,
+                    &mut diagnostics,
+                )
+                .map(Arc::new)
+                .ok_or_else(|| {
+                    let why = diagnostics
+                        .first()
+                        .map(|d| format!("{}: {}", d.loc, d.message))
+                        .unwrap_or_default();
+                    format!(
+                        "scenario {index} of {} cannot be read again: {why}",
+                        suite.doc.display
+                    )
+                })
             }
-            (_, error) => Err(format!(
-                "{} changed while gigcheck was running{}; run again",
-                outline.file,
-                error
-                    .map(|d| format!(" ({}: {})", d.loc, d.message))
-                    .unwrap_or_default()
+            None => Err(format!(
+                "no scenario number {index} in {} (this is a gigcheck bug)",
+                suite.doc.display
             )),
         }
     }
@@ -218,18 +231,21 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
     let mut fragments = FragmentCache::default();
     let mut suites = Vec::new();
     let mut snapshot_warnings = Vec::new();
-    let mut kept_scenarios = 0;
+    let mut models_left = KEEP_LOADED_SCENARIOS;
     for file in files {
-        let Some(loaded) = load_suite(&file, opts, &ctx, &mut fragments, &mut diagnostics) else {
+        let Some(text) = read_file(&file, &mut diagnostics) else {
             continue;
         };
-        crosscheck::unused_snapshots(&loaded, &mut snapshot_warnings);
-        let mut outline = outline(&loaded);
-        kept_scenarios += outline.scenarios.len();
-        if kept_scenarios <= KEEP_LOADED_SCENARIOS {
-            outline.kept = Some(Arc::new(loaded));
+        let mut load = SuiteLoad {
+            opts,
+            ctx: &ctx,
+            fragments: &mut fragments,
+            diagnostics: &mut diagnostics,
+            models_left: &mut models_left,
+        };
+        if let Some(outline) = load.suite(&file, &text, &mut snapshot_warnings) {
+            suites.push(outline);
         }
-        suites.push(outline);
     }
     diagnostics.append(&mut snapshot_warnings);
     dedup(&mut diagnostics);
@@ -241,7 +257,6 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
         roles,
         contract,
         diagnostics,
-        opts: opts.clone(),
         fragments: Mutex::new(fragments),
     }
 }
@@ -263,10 +278,17 @@ pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnost
         schemas: &schemas,
         contract: contract.as_ref(),
     };
-    if let Some(loaded) = load_suite_text(path, text, opts, &ctx, &mut fragments, &mut diagnostics)
-    {
-        crosscheck::unused_snapshots(&loaded, &mut diagnostics);
+    let mut models_left = 0;
+    let mut warnings = Vec::new();
+    SuiteLoad {
+        opts,
+        ctx: &ctx,
+        fragments: &mut fragments,
+        diagnostics: &mut diagnostics,
+        models_left: &mut models_left,
     }
+    .suite(path, text, &mut warnings);
+    diagnostics.append(&mut warnings);
     dedup(&mut diagnostics);
     let shown = crate::diagnostic::display_path(path);
     attach_source_lines(&mut diagnostics, Some((&shown, text)));
@@ -303,7 +325,7 @@ fn load_roles(fixtures: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Role
     let read = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
         .and_then(|text| {
-            serde_yaml::from_str(text.trim_start_matches(BOM))
+            yaml::from_str(text.trim_start_matches(BOM))
                 .map_err(|e| format!("{}: {e}", path.display()))
         });
     match read {
@@ -335,18 +357,6 @@ fn fixtures_and_schemas(first_spec: Option<&Path>, opts: &LoadOptions) -> (PathB
     (fixtures_dir, SchemaStore::new(schemas_dir))
 }
 
-/// Reads one spec file and checks it: fixtures, cross-checks, requirements.
-fn load_suite(
-    path: &Path,
-    opts: &LoadOptions,
-    ctx: &Context,
-    fragments: &mut FragmentCache,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<LoadedSuite> {
-    let text = read_file(path, diagnostics)?;
-    load_suite_text(path, &text, opts, ctx, fragments, diagnostics)
-}
-
 /// What every suite of a project is checked against.
 pub(crate) struct Context<'a> {
     pub fixtures_dir: &'a Path,
@@ -355,44 +365,157 @@ pub(crate) struct Context<'a> {
     pub contract: Option<&'a Contract>,
 }
 
-/// Parses the text of the spec file at `path` and checks it: fixtures, cross-checks,
-/// requirements.
-fn load_suite_text(
-    path: &Path,
-    text: &str,
-    opts: &LoadOptions,
-    ctx: &Context,
-    fragments: &mut FragmentCache,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<LoadedSuite> {
-    let mut loaded = parse_suite(path, text, fragments, diagnostics)?;
-    loaded.fixture_vars = load_fixtures(&loaded, ctx.fixtures_dir, diagnostics);
-    loaded.requirements = crosscheck::check_suite(&loaded, opts, ctx, diagnostics);
-    Some(loaded)
+/// Loading one suite file into the project.
+struct SuiteLoad<'a> {
+    opts: &'a LoadOptions,
+    ctx: &'a Context<'a>,
+    fragments: &'a mut FragmentCache,
+    diagnostics: &'a mut Vec<Diagnostic>,
+    /// How many more scenarios keep their model.
+    models_left: &'a mut usize,
 }
 
-fn outline(loaded: &LoadedSuite) -> SuiteOutline {
-    SuiteOutline {
-        path: loaded.doc.path.clone(),
-        file: loaded.doc.display.clone(),
-        name: loaded.name.clone(),
-        tags: loaded.suite.tags.clone(),
-        serial: loaded.suite.serial,
-        scenarios: loaded
-            .suite
-            .scenarios
-            .iter()
-            .map(|s| ScenarioOutline {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                tags: s.tags.clone(),
-                loc: s.src.loc(),
-                verifies: s.verifies.clone(),
-                step_rules: loaded.suite.step_rules(s),
-            })
-            .collect(),
-        kept: None,
+impl SuiteLoad<'_> {
+    /// Parses the spec file at `path` (its `text`) and checks it one scenario at a time:
+    /// fixtures, includes, cross-checks, requirements; unused snapshot files go to `warnings`.
+    fn suite(
+        &mut self,
+        path: &Path,
+        text: &str,
+        warnings: &mut Vec<Diagnostic>,
+    ) -> Option<SuiteOutline> {
+        let (mut head, compacts, doc) = read_suite(path, text, self.diagnostics)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let root = SourceRef::new(doc.clone(), String::new());
+        let mut stack = vec![path.to_path_buf()];
+        for (steps, key) in [(&mut head.setup, "setup"), (&mut head.teardown, "teardown")] {
+            let base = root.child(key);
+            prepare_steps(
+                steps,
+                &base,
+                dir,
+                self.fragments,
+                &mut stack,
+                self.diagnostics,
+            );
+        }
+        let name = head.name.clone().unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        let mut loaded = LoadedSuite {
+            snapshot_dir: dir.join("__snapshots__"),
+            doc,
+            suite: head,
+            name,
+            requirements: Vec::new(),
+            fixture_vars: crate::spec::Vars::new(),
+            scenarios: Vec::new(),
+        };
+        loaded.fixture_vars = load_fixtures(&loaded, self.ctx.fixtures_dir, self.diagnostics);
+        let mut snapshots = std::collections::HashSet::new();
+        crosscheck::snapshot_names(&loaded.suite.setup, &mut snapshots);
+        crosscheck::snapshot_names(&loaded.suite.teardown, &mut snapshots);
+        let mut outlines = Vec::with_capacity(compacts.len());
+        let mut requirements = Vec::with_capacity(compacts.len());
+        let mut slots = Vec::with_capacity(compacts.len());
+        let in_file = compacts.len();
+        let mut checker = crosscheck::SuiteChecker::new(&loaded, self.opts, self.ctx);
+        for (i, compact) in compacts.into_iter().enumerate() {
+            let doc = &loaded.doc;
+            let read = materialize(
+                &compact,
+                i,
+                doc,
+                text,
+                dir,
+                self.fragments,
+                self.diagnostics,
+            );
+            let Some(scenario) = read else {
+                continue;
+            };
+            requirements.push(checker.scenario(&scenario, self.diagnostics));
+            crosscheck::snapshot_names(&scenario.steps, &mut snapshots);
+            crosscheck::snapshot_names(&scenario.teardown, &mut snapshots);
+            outlines.push(ScenarioOutline {
+                id: scenario.id.clone(),
+                name: scenario.name.clone(),
+                tags: scenario.tags.clone(),
+                loc: scenario.src.loc(),
+                verifies: scenario.verifies.clone(),
+                step_rules: loaded.suite.step_rules(&scenario),
+                exclusive: scenario.exclusive,
+            });
+            slots.push(if *self.models_left > 0 {
+                *self.models_left -= 1;
+                Slot::Model(Arc::new(scenario))
+            } else {
+                Slot::Compact(compact)
+            });
+        }
+        if in_file == 0 {
+            crosscheck::no_scenarios(&loaded, self.diagnostics);
+        }
+        if outlines.len() < in_file {
+            // Some scenario does not fit the model: the suite cannot run, and says why above.
+            return None;
+        }
+        crosscheck::unused_snapshots(&loaded, &snapshots, warnings);
+        loaded.requirements = requirements;
+        loaded.scenarios = slots;
+        Some(SuiteOutline {
+            path: loaded.doc.path.clone(),
+            file: loaded.doc.display.clone(),
+            name: loaded.name.clone(),
+            tags: loaded.suite.tags.clone(),
+            serial: loaded.suite.serial,
+            scenarios: outlines,
+            loaded: Arc::new(loaded),
+        })
     }
+}
+
+/// Scenario `index` of a suite from its compact JSON: the model, with its place in the file
+/// (`doc`; `text` shows in errors) and its includes resolved.
+fn materialize(
+    compact: &str,
+    index: usize,
+    doc: &Arc<SourceDoc>,
+    text: &str,
+    dir: &Path,
+    fragments: &mut FragmentCache,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Scenario> {
+    let value: serde_json::Value = serde_json::from_str(compact).ok()?;
+    let pointer = format!("/scenarios/{index}");
+    let path = format!("scenarios[{index}]");
+    let mut scenario = match yaml::deserialize::<Scenario>(value, &pointer, &path) {
+        Ok(scenario) => scenario,
+        Err(misfit) => {
+            let error = doc.positions.place(&misfit);
+            diagnostics.push(diagnostic::from_yaml_error(&error, &doc.display, text));
+            return None;
+        }
+    };
+    let src = SourceRef::new(doc.clone(), pointer);
+    let mut stack = vec![doc.path.clone()];
+    for (steps, key) in [
+        (&mut scenario.steps, "steps"),
+        (&mut scenario.teardown, "teardown"),
+    ] {
+        prepare_steps(
+            steps,
+            &src.child(key),
+            dir,
+            fragments,
+            &mut stack,
+            diagnostics,
+        );
+    }
+    scenario.src = src;
+    Some(scenario)
 }
 
 /// The nearest `fixtures` folder at or above the spec file's folder.
@@ -440,10 +563,7 @@ fn load_fixtures(
 #[derive(serde::Deserialize)]
 struct FixtureFile(#[serde(deserialize_with = "crate::spec::unique::map")] crate::spec::Vars);
 
-/// Files from this size on are indexed on a second thread while serde_yaml parses them.
-const PARALLEL_INDEX_BYTES: usize = 32 * 1024;
-
-/// Reads a YAML file into `T` and indexes its positions. Errors become diagnostics.
+/// Reads a YAML file into `T` with the places of its nodes. Errors become diagnostics.
 fn parse_file<T: serde::de::DeserializeOwned>(
     path: &Path,
     diagnostics: &mut Vec<Diagnostic>,
@@ -513,61 +633,30 @@ fn read_source(path: &Path) -> Result<String, String> {
     Ok(text)
 }
 
-/// Parses the text of the YAML file at `path` into `T` and indexes its positions. Errors become
-/// diagnostics.
+/// Parses the text of the YAML file at `path` into `T` with the places of its nodes. Errors
+/// become diagnostics.
 fn parse_text<T: serde::de::DeserializeOwned>(
     path: &Path,
     text: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<(T, Arc<SourceDoc>)> {
     let display = crate::diagnostic::display_path(path);
-    if reuses_nodes(text) {
-        let positions = positions::index(text);
-        return match merged::<T>(text) {
-            Ok(value) => Some((
-                value,
-                Arc::new(SourceDoc {
-                    path: path.to_path_buf(),
-                    display,
-                    positions,
-                }),
-            )),
-            Err(MergedError::Yaml(e)) => {
-                diagnostics.push(diagnostic::from_yaml_error(&e, &display, text));
-                None
-            }
-            Err(MergedError::At { pointer, message }) => {
-                let (line, col) = nearest(&positions, &pointer);
-                let loc = Loc {
-                    file: display,
-                    line,
-                    col,
-                };
-                diagnostics.push(diagnostic::from_yaml_message(message, loc, text));
-                None
-            }
-        };
-    }
-    // The position index is a second, independent parse of the same text: on a big file it
-    // runs beside serde_yaml's, on another core.
-    let (parsed, positions) = if text.len() >= PARALLEL_INDEX_BYTES {
-        std::thread::scope(|scope| {
-            let index = scope.spawn(|| positions::index(text));
-            let parsed = serde_yaml::from_str::<T>(text);
-            (parsed, index.join().ok())
-        })
-    } else {
-        (serde_yaml::from_str::<T>(text), None)
-    };
+    let parsed = yaml::to_value(text).and_then(|(mut value, positions)| {
+        drop_extension_keys(&mut value);
+        match yaml::deserialize::<T>(value, "", "") {
+            Ok(model) => Ok((model, positions)),
+            Err(misfit) => Err(positions.place(&misfit)),
+        }
+    });
     match parsed {
-        Ok(value) => {
-            let doc = Arc::new(SourceDoc {
+        Ok((model, positions)) => Some((
+            model,
+            Arc::new(SourceDoc {
                 path: path.to_path_buf(),
                 display,
-                positions: positions.unwrap_or_else(|| positions::index(text)),
-            });
-            Some((value, doc))
-        }
+                positions,
+            }),
+        )),
         Err(e) => {
             diagnostics.push(diagnostic::from_yaml_error(&e, &display, text));
             None
@@ -575,124 +664,56 @@ fn parse_text<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Whether a file uses YAML's merge keys (`<<: *base`) or top-level `x-…` keys (a home for
-/// anchors), which serde_yaml does not resolve while reading into the model.
-fn reuses_nodes(text: &str) -> bool {
-    text.contains("<<") || text.lines().any(|l| l.starts_with("x-"))
-}
-
-/// Why [`merged`] failed: the YAML itself, or the model at a node.
-enum MergedError {
-    Yaml(serde_yaml::Error),
-    /// At the node with this JSON Pointer (`/scenarios/0/steps/1`).
-    At {
-        pointer: String,
-        message: String,
-    },
-}
-
-/// Reads `text` as YAML, resolves merge keys, drops top-level `x-…` keys, then reads the model.
-fn merged<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, MergedError> {
-    let mut value: serde_yaml::Value = serde_yaml::from_str(text).map_err(MergedError::Yaml)?;
-    value.apply_merge().map_err(MergedError::Yaml)?;
-    if let serde_yaml::Value::Mapping(top) = &mut value {
-        top.retain(|k, _| !k.as_str().is_some_and(|k| k.starts_with("x-")));
-    }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let mut pointer = String::new();
-        for segment in e.path().iter() {
-            match segment {
-                serde_path_to_error::Segment::Seq { index } => {
-                    pointer.push_str(&format!("/{index}"));
-                }
-                serde_path_to_error::Segment::Map { key } => {
-                    pointer.push('/');
-                    pointer.push_str(&crate::spec::source::escape(key));
-                }
-                _ => {}
-            }
-        }
-        let message = match e.path().to_string().as_str() {
-            "." => e.inner().to_string(),
-            path => format!("{path}: {}", e.inner()),
-        };
-        MergedError::At { pointer, message }
-    })
-}
-
-/// The position of the node at `pointer`, or of its nearest ancestor the index has.
-fn nearest(positions: &std::collections::HashMap<String, (u32, u32)>, pointer: &str) -> (u32, u32) {
-    let mut at = pointer;
-    loop {
-        if let Some(p) = positions.get(at) {
-            return *p;
-        }
-        match at.rfind('/') {
-            Some(i) => at = &at[..i],
-            None => return (1, 1),
-        }
+/// Top-level keys that start with `x-` are a home for YAML anchors, not part of the model.
+fn drop_extension_keys(value: &mut serde_json::Value) {
+    if let serde_json::Value::Object(top) = value {
+        top.retain(|k, _| !k.starts_with("x-"));
     }
 }
 
-fn parse_suite(
+/// A suite file, read one scenario at a time: each scenario is a tree only while it becomes
+/// compact JSON. Returns the suite without its scenarios, each scenario's JSON, and the file's
+/// places; a file that is not YAML, or whose suite-level keys do not fit the model, is a
+/// diagnostic instead.
+fn read_suite(
     path: &Path,
     text: &str,
-    fragments: &mut FragmentCache,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<LoadedSuite> {
-    let (mut suite, doc): (Suite, _) = parse_text(path, text, diagnostics)?;
-    let root = SourceRef::new(doc.clone(), String::new());
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut stack = vec![path.to_path_buf()];
-    for (i, scenario) in suite.scenarios.iter_mut().enumerate() {
-        let src = root.child("scenarios").child(i);
-        prepare_steps(
-            &mut scenario.steps,
-            &src.child("steps"),
-            dir,
-            fragments,
-            &mut stack,
-            diagnostics,
-        );
-        prepare_steps(
-            &mut scenario.teardown,
-            &src.child("teardown"),
-            dir,
-            fragments,
-            &mut stack,
-            diagnostics,
-        );
-        scenario.src = src;
-    }
-    prepare_steps(
-        &mut suite.setup,
-        &root.child("setup"),
-        dir,
-        fragments,
-        &mut stack,
-        diagnostics,
-    );
-    prepare_steps(
-        &mut suite.teardown,
-        &root.child("teardown"),
-        dir,
-        fragments,
-        &mut stack,
-        diagnostics,
-    );
-    let name = suite.name.clone().unwrap_or_else(|| {
-        path.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
+) -> Option<(Suite, Vec<Box<str>>, Arc<SourceDoc>)> {
+    let display = crate::diagnostic::display_path(path);
+    let mut compacts = Vec::new();
+    let streamed = yaml::read_streaming(text, "scenarios", &mut |_, value| {
+        compacts.push(value.to_string().into_boxed_str());
     });
-    Some(LoadedSuite {
-        snapshot_dir: dir.join("__snapshots__"),
-        doc,
-        suite,
-        name,
-        requirements: Vec::new(),
-        fixture_vars: crate::spec::Vars::new(),
-    })
+    let mut fail = |e: &yaml::YamlError| {
+        diagnostics.push(diagnostic::from_yaml_error(e, &display, text));
+    };
+    let yaml::Streamed {
+        mut head,
+        positions,
+        item_errors,
+    } = match streamed {
+        Ok(streamed) => streamed,
+        Err(e) => {
+            fail(&e);
+            return None;
+        }
+    };
+    drop_extension_keys(&mut head);
+    let suite = yaml::deserialize::<Suite>(head, "", "");
+    let mut errors = item_errors;
+    if let Err(misfit) = &suite {
+        errors.push(positions.place(misfit));
+    }
+    errors.sort_by_key(|e| (e.line, e.col));
+    errors.iter().for_each(&mut fail);
+    let suite = suite.ok().filter(|_| errors.is_empty())?;
+    let doc = Arc::new(SourceDoc {
+        path: path.to_path_buf(),
+        display,
+        positions,
+    });
+    Some((suite, compacts, doc))
 }
 
 /// Fragments by canonical path; `None` marks one that failed to load (reported once).
@@ -877,7 +898,7 @@ mod tests {
     }
 
     #[test]
-    fn suites_past_the_kept_budget_are_loaded_again_and_a_changed_file_is_refused() {
+    fn scenarios_past_the_kept_budget_are_read_back_from_compact_json_never_from_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let per_file = 100;
         let files = KEEP_LOADED_SCENARIOS / per_file + 2;
@@ -887,35 +908,43 @@ mod tests {
         }
         let project = load(&[dir.path().to_path_buf()], &LoadOptions::default());
         assert!(!project.has_errors());
-        let kept = project.suites.iter().filter(|s| s.kept.is_some()).count();
+        let models = |suite: &LoadedSuite| {
+            suite
+                .scenarios
+                .iter()
+                .filter(|s| matches!(s, Slot::Model(_)))
+                .count()
+        };
+        let kept: usize = (0..files).map(|i| models(&project.suite(i).unwrap())).sum();
         assert_eq!(
-            kept,
-            KEEP_LOADED_SCENARIOS / per_file,
-            "the first suites stay whole"
+            kept, KEEP_LOADED_SCENARIOS,
+            "the first scenarios keep their model"
         );
         let last = files - 1;
-        assert!(project.suites[last].kept.is_none());
-        let again = project.suite(last).unwrap();
-        assert_eq!(again.suite.scenarios.len(), per_file);
-        assert_eq!(again.suite.scenarios[7].src.loc().line, 30);
+        let suite = project.suite(last).unwrap();
+        assert_eq!(models(&suite), 0);
+        // The file changes on disk: what runs is what was checked.
+        std::fs::write(&suite.doc.path, "not: [a spec").unwrap();
+        let scenario = project.scenario(&suite, 7).unwrap();
+        assert_eq!(scenario.name, "s7");
+        assert_eq!(scenario.src.loc().line, 30);
+        assert_eq!(scenario.steps[0].src.loc().line, 32);
         assert_eq!(project.suites[last].scenarios[7].loc.line, 30);
+        assert!(project.scenario(&suite, per_file).is_err());
+    }
 
-        std::fs::write(
-            &project.suites[last].path,
-            suite_file(per_file, "{{undefined}}"),
-        )
-        .unwrap();
-        let err = project.suite(last).unwrap_err();
-        assert!(
-            err.contains("changed while gigcheck was running") && err.contains("undefined"),
-            "{err}"
-        );
-        std::fs::write(&project.suites[last].path, suite_file(3, "http://h/")).unwrap();
-        assert!(
-            project.suite(last).is_err(),
-            "other scenarios than were selected"
-        );
-        assert!(project.suite(0).is_ok(), "a kept suite is not read again");
+    #[test]
+    fn a_single_file_holds_one_model_at_a_time_past_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let count = KEEP_LOADED_SCENARIOS + 50;
+        std::fs::write(dir.path().join("all.yaml"), suite_file(count, "http://h/")).unwrap();
+        let project = load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(!project.has_errors());
+        let suite = project.suite(0).unwrap();
+        assert_eq!(suite.scenarios.len(), count);
+        assert!(matches!(suite.scenarios[count - 1], Slot::Compact(_)));
+        let last = project.scenario(&suite, count - 1).unwrap();
+        assert_eq!(last.name, format!("s{}", count - 1));
     }
 
     #[test]
@@ -940,7 +969,7 @@ mod tests {
     }
 
     #[test]
-    fn a_big_file_indexed_beside_its_parse_has_every_position() {
+    fn a_big_file_read_scenario_by_scenario_has_every_position() {
         let dir = tempfile::tempdir().unwrap();
         let mut text = String::from("name: Big\nscenarios:\n");
         for i in 0..600 {
@@ -948,20 +977,16 @@ mod tests {
                 "  - name: s{i}\n    steps:\n      - request: {{ method: GET, url: 'http://h/{i}' }}\n"
             ));
         }
-        assert!(
-            text.len() >= PARALLEL_INDEX_BYTES,
-            "the test must take the parallel path"
-        );
         let path = dir.path().join("big.yaml");
         std::fs::write(&path, &text).unwrap();
         let mut diagnostics = Vec::new();
-        let (suite, doc): (Suite, _) = parse_file(&path, &mut diagnostics).unwrap();
+        let (_, scenarios, doc) = read_suite(&path, &text, &mut diagnostics).unwrap();
         assert!(diagnostics.is_empty());
-        assert_eq!(suite.scenarios.len(), 600);
-        assert_eq!(doc.positions.get("/scenarios/599"), Some(&(1800, 5)));
+        assert_eq!(scenarios.len(), 600);
+        assert_eq!(doc.positions.get("/scenarios/599"), Some((1800, 5)));
         assert_eq!(
             doc.positions.get("/scenarios/599/steps/0/request/url"),
-            Some(&(1802, 33))
+            Some((1802, 33))
         );
     }
 }

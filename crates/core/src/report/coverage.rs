@@ -19,7 +19,7 @@ impl Plan {
     pub fn load(path: &std::path::Path) -> Result<Plan, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        crate::yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 }
 
@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn the_plan_gives_order_titles_and_cases_without_a_scenario() {
         let plan: Plan =
-            serde_yaml::from_str("cases:\n  \"1.1\": One\n  \"1.2\": Two\n  \"B.1\": Safe\n")
+            crate::yaml::from_str("cases:\n  \"1.1\": One\n  \"1.2\": Two\n  \"B.1\": Safe\n")
                 .unwrap();
         let r = report(
             vec![],

@@ -327,8 +327,8 @@ impl<'de> de::Visitor<'de> for AssertionVisitor {
 mod tests {
     use super::*;
 
-    fn parse(yaml: &str) -> Result<ValueAssertion, serde_yaml::Error> {
-        serde_yaml::from_str(yaml)
+    fn parse(yaml: &str) -> Result<ValueAssertion, crate::yaml::YamlError> {
+        crate::yaml::from_str(yaml)
     }
 
     #[test]

@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn renders_nested_yaml_with_types_kept() {
-        let t: JsonTemplate = serde_yaml::from_str(
+        let t: JsonTemplate = crate::yaml::from_str(
             "items: [{product_id: '{{id}}', quantity: 2}]\nnote: 'order {{id}}'\nok: true\nx: null",
         )
         .unwrap();
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn literal_values() {
-        let t: JsonTemplate = serde_yaml::from_str("[1, 2.5, 'a']").unwrap();
+        let t: JsonTemplate = crate::yaml::from_str("[1, 2.5, 'a']").unwrap();
         assert_eq!(t.as_literal(), Some(json!([1, 2.5, "a"])));
     }
 }

@@ -288,9 +288,9 @@ mod tests {
     fn check(cases: &[(&str, Verdict)]) {
         let schema = validator(&spec_file_schema());
         for (yaml, verdict) in cases {
-            let deserializes = serde_yaml::from_str::<Suite>(yaml).is_ok()
-                || serde_yaml::from_str::<Fragment>(yaml).is_ok();
-            let value: Value = match serde_yaml::from_str(yaml) {
+            let deserializes = crate::yaml::from_str::<Suite>(yaml).is_ok()
+                || crate::yaml::from_str::<Fragment>(yaml).is_ok();
+            let value: Value = match crate::yaml::from_str(yaml) {
                 Ok(v) => v,
                 Err(e) => panic!("{yaml}\nis not YAML: {e}"),
             };

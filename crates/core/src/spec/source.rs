@@ -1,6 +1,5 @@
 //! Where spec items were written: a document's positions by JSON Pointer, and references into it.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +12,7 @@ pub struct SourceDoc {
     pub display: String,
     /// JSON Pointer (`/scenarios/0/steps/1/expect`) → 1-based (line, column) of the node, or of its
     /// key when the node is a mapping value.
-    pub positions: HashMap<String, (u32, u32)>,
+    pub positions: crate::yaml::Positions,
 }
 
 /// A file, line and column, printed `file:line:column`.
@@ -57,7 +56,7 @@ impl SourceRef {
     pub fn loc(&self) -> Loc {
         let mut pointer = self.pointer.as_str();
         loop {
-            if let Some(&(line, col)) = self.doc.positions.get(pointer) {
+            if let Some((line, col)) = self.doc.positions.get(pointer) {
                 return Loc {
                     file: self.doc.display.clone(),
                     line,
@@ -83,10 +82,7 @@ impl SourceRef {
     }
 }
 
-/// JSON Pointer escaping (RFC 6901).
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
+pub use crate::yaml::escape;
 
 #[cfg(test)]
 mod tests {
@@ -97,7 +93,12 @@ mod tests {
         let doc = Arc::new(SourceDoc {
             path: "a.yaml".into(),
             display: "a.yaml".into(),
-            positions: HashMap::from([("/scenarios/0".to_string(), (3, 5))]),
+            positions: {
+                let mut p = crate::yaml::Positions::default();
+                p.record("/scenarios/0", None, (3, 5));
+                p.finish();
+                p
+            },
         });
         let r = SourceRef::new(doc, "/scenarios/0".into());
         assert_eq!(r.child("steps").child(2).loc().to_string(), "a.yaml:3:5");

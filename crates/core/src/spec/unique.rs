@@ -86,18 +86,18 @@ mod tests {
 
     #[test]
     fn duplicates_are_errors() {
-        let err = serde_yaml::from_str::<T>("m:\n  a: 1\n  a: 2\n")
+        let err = crate::yaml::from_str::<T>("m:\n  a: 1\n  a: 2\n")
             .err()
             .unwrap()
             .to_string();
         assert!(err.contains("duplicate key `a`"), "{err}");
         assert_eq!(
-            serde_yaml::from_str::<T>("m: {a: 1, b: 2}")
+            crate::yaml::from_str::<T>("m: {a: 1, b: 2}")
                 .unwrap()
                 .m
                 .len(),
             2
         );
-        assert!(serde_yaml::from_str::<T>("{}").unwrap().m.is_empty());
+        assert!(crate::yaml::from_str::<T>("{}").unwrap().m.is_empty());
     }
 }

@@ -392,14 +392,14 @@ mod tests {
 
     #[test]
     fn statuses() {
-        let s: StatusExpectation = serde_yaml::from_str("4xx").unwrap();
+        let s: StatusExpectation = crate::yaml::from_str("4xx").unwrap();
         assert!(s.matches(404) && !s.matches(500));
-        let s: StatusExpectation = serde_yaml::from_str("[200, 201]").unwrap();
+        let s: StatusExpectation = crate::yaml::from_str("[200, 201]").unwrap();
         assert!(s.matches(201) && !s.matches(204));
         assert_eq!(s.to_string(), "200 or 201");
-        assert!(serde_yaml::from_str::<StatusExpectation>("700").is_err());
-        assert!(serde_yaml::from_str::<StatusExpectation>("6xx").is_err());
-        assert!(serde_yaml::from_str::<StatusExpectation>("ok").is_err());
+        assert!(crate::yaml::from_str::<StatusExpectation>("700").is_err());
+        assert!(crate::yaml::from_str::<StatusExpectation>("6xx").is_err());
+        assert!(crate::yaml::from_str::<StatusExpectation>("ok").is_err());
     }
 
     #[test]

@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn builds_json_with_auth_and_query() {
-        let req: Request = serde_yaml::from_str(
+        let req: Request = crate::yaml::from_str(
             "{ method: POST, url: '/api/orders', query: { page: 2 }, bearer: '{{token}}', json: { qty: '{{n}}' } }",
         )
         .unwrap();
@@ -203,7 +203,7 @@ mod tests {
     #[test]
     fn undefined_variables_name_the_field() {
         let req: Request =
-            serde_yaml::from_str("{ method: GET, url: '/api/orders/{{order_id}}' }").unwrap();
+            crate::yaml::from_str("{ method: GET, url: '/api/orders/{{order_id}}' }").unwrap();
         let scope = Scope::new(Redactor::default(), std::sync::Arc::new(|_| None));
         let err = build(&req, &scope, None, Duration::from_secs(1)).unwrap_err();
         assert_eq!(err.to_string(), "url: variable `order_id` is not defined");

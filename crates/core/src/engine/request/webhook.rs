@@ -107,7 +107,7 @@ mod tests {
     }
 
     fn build_mode(mode: &str) -> Outgoing {
-        let hook: Webhook = serde_yaml::from_str(&format!(
+        let hook: Webhook = crate::yaml::from_str(&format!(
             "{{ type: payment_intent.succeeded, object: {{ id: '{{{{pi}}}}' }}, id: evt_1, signature: {mode} }}"
         ))
         .unwrap();

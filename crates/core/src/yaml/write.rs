@@ -1,11 +1,12 @@
-//! A small YAML writer for generated specs: block mappings and sequences, comments before any
-//! entry or item, and strings quoted whenever a plain scalar could be read as anything else.
+//! The YAML writer, for the specs gigcheck generates (`import`, `request --save`): block
+//! mappings and sequences, comments before any entry or item, and strings quoted whenever a
+//! plain scalar could be read back as anything else.
 
 use serde_json::Value;
 
 /// A YAML value with room for comments.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Node {
+pub enum Node {
     Null,
     Bool(bool),
     /// A number as written (JSON number syntax).
@@ -17,7 +18,7 @@ pub(super) enum Node {
 
 /// A mapping entry, with comment lines written before it.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Entry {
+pub struct Entry {
     pub comments: Vec<String>,
     pub key: String,
     pub value: Node,
@@ -25,22 +26,22 @@ pub(super) struct Entry {
 
 /// A sequence item, with comment lines written before it.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Item {
+pub struct Item {
     pub comments: Vec<String>,
     pub value: Node,
 }
 
 impl Node {
-    pub(super) fn str(s: impl Into<String>) -> Node {
+    pub fn str(s: impl Into<String>) -> Node {
         Node::Str(s.into())
     }
 
     /// A mapping from entries without comments.
-    pub(super) fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Node)>) -> Node {
+    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Node)>) -> Node {
         Node::Map(entries.into_iter().map(|(k, v)| Entry::new(k, v)).collect())
     }
 
-    pub(super) fn seq(items: impl IntoIterator<Item = Node>) -> Node {
+    pub fn seq(items: impl IntoIterator<Item = Node>) -> Node {
         Node::Seq(
             items
                 .into_iter()
@@ -53,7 +54,7 @@ impl Node {
     }
 
     /// A JSON value as YAML, keys in their order.
-    pub(super) fn from_json(value: &Value) -> Node {
+    pub fn from_json(value: &Value) -> Node {
         match value {
             Value::Null => Node::Null,
             Value::Bool(b) => Node::Bool(*b),
@@ -65,7 +66,7 @@ impl Node {
     }
 
     /// Every string in the value (not the keys), in document order.
-    pub(super) fn strings(&self) -> Vec<&str> {
+    pub fn strings(&self) -> Vec<&str> {
         let mut out = Vec::new();
         self.collect_strings(&mut out);
         out
@@ -82,7 +83,7 @@ impl Node {
 }
 
 impl Entry {
-    pub(super) fn new(key: impl Into<String>, value: Node) -> Entry {
+    pub fn new(key: impl Into<String>, value: Node) -> Entry {
         Entry {
             comments: Vec::new(),
             key: key.into(),
@@ -90,20 +91,39 @@ impl Entry {
         }
     }
 
-    pub(super) fn with_comments(mut self, comments: Vec<String>) -> Entry {
+    pub fn with_comments(mut self, comments: Vec<String>) -> Entry {
         self.comments = comments;
         self
     }
 }
 
 /// The document: header comments, then the root mapping.
-pub(super) fn render(header: &[String], root: &[Entry]) -> String {
+pub fn render(header: &[String], root: &[Entry]) -> String {
     let mut out = String::new();
     for line in header {
         push_comment(&mut out, 0, line);
     }
     for entry in root {
         render_entry(&mut out, 0, entry);
+    }
+    out
+}
+
+/// A JSON value as block YAML: a mapping's entries or a list's items, one per line, or a
+/// scalar on its own line.
+pub fn block(value: &Value) -> String {
+    let mut out = String::new();
+    match Node::from_json(value) {
+        Node::Map(entries) if !entries.is_empty() => {
+            entries.iter().for_each(|e| render_entry(&mut out, 0, e));
+        }
+        Node::Seq(items) if !items.is_empty() => {
+            items.iter().for_each(|i| render_item(&mut out, 0, i));
+        }
+        other => {
+            out.push_str(&inline(&other));
+            out.push('\n');
+        }
     }
     out
 }
@@ -121,7 +141,7 @@ fn push_comment(out: &mut String, indent: usize, text: &str) {
 }
 
 /// Comment text on one line: line breaks and other control characters become spaces.
-pub(super) fn comment_text(text: &str) -> String {
+pub fn comment_text(text: &str) -> String {
     let flat: String = text
         .chars()
         .map(|c| if is_break_or_control(c) { ' ' } else { c })
@@ -223,7 +243,7 @@ const SPECIAL_WORDS: &[&str] = &[
 ];
 
 /// A string as a YAML scalar: plain when that reads back as the same string, else double-quoted.
-pub(super) fn scalar(s: &str) -> String {
+pub fn scalar(s: &str) -> String {
     if plain_is_safe(s) {
         s.to_string()
     } else {
@@ -279,12 +299,11 @@ mod tests {
     fn reads_back(s: &str) {
         let doc = format!("k: {}\n{}: v\n- {}\n", scalar(s), scalar(s), scalar(s));
         let map_part = doc.lines().take(2).collect::<Vec<_>>().join("\n");
-        let v: serde_yaml::Value = serde_yaml::from_str(&map_part)
+        let (v, _) = crate::yaml::to_value(&map_part)
             .unwrap_or_else(|e| panic!("{s:?} as {:?}: {e}", scalar(s)));
-        assert_eq!(v["k"], serde_yaml::Value::String(s.to_string()), "{s:?}");
-        let key = serde_yaml::Value::String(s.to_string());
-        assert!(v.as_mapping().unwrap().contains_key(&key), "key {s:?}");
-        let seq: Vec<String> = serde_yaml::from_str(&format!("- {}\n", scalar(s))).unwrap();
+        assert_eq!(v["k"], Value::String(s.to_string()), "{s:?}");
+        assert!(v.as_object().unwrap().contains_key(s), "key {s:?}");
+        let seq: Vec<String> = crate::yaml::from_str(&format!("- {}\n", scalar(s))).unwrap();
         assert_eq!(seq, [s]);
     }
 
@@ -412,7 +431,7 @@ mod tests {
             text,
             "# header\nname: \"Suite: one\"\nsteps:\n  # postman: pm.test(\"x\") second line\n  # first\n  - name: Create\n    request:\n      method: POST\n      json:\n        a:\n          - 1\n          -\n            - 2\n          - {}\n        b:\n          c: null\nempty: []\n"
         );
-        let v: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+        let (v, _) = crate::yaml::to_value(&text).unwrap();
         assert_eq!(v["steps"][0]["request"]["json"]["a"][1][0], 2);
     }
 }

@@ -1,0 +1,441 @@
+//! The one way gigcheck reads and writes YAML.
+//!
+//! Reading: serde-saphyr parses the text once, streaming, into short-lived positioned nodes
+//! ([`tree`]); each becomes a JSON value while the line and column of every node are recorded
+//! ([`Positions`]); the model is then read from the JSON value, and an error in it is placed at
+//! the node it concerns. A suite's scenarios are read one at a time ([`read_streaming`]), so
+//! memory does not depend on how many a file holds. Merge keys (`<<: *base`) and anchors are
+//! resolved by the parser; a key written twice is an error.
+//!
+//! Writing: [`write`] renders block YAML with comments, quoting every string that would
+//! otherwise read back as something else.
+
+mod lenient;
+mod positions;
+mod tree;
+pub mod write;
+
+pub use positions::{Place, Positions};
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+use std::fmt;
+use tree::{Key, Node, Translator};
+
+/// YAML that could not be read, or a model that does not fit it: what and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// 1-based; 0 when the place is unknown.
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.message)
+        } else {
+            write!(
+                f,
+                "{} at line {} column {}",
+                self.message, self.line, self.col
+            )
+        }
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// A model that does not fit its JSON value: the message, and the node it concerns, to be
+/// placed once the document's [`Positions`] are complete ([`Positions::place`]).
+#[derive(Debug, Clone)]
+pub struct Misfit {
+    pointer: String,
+    message: String,
+    /// `unknown field `x``: the key to point at.
+    unknown_key: Option<String>,
+}
+
+impl Positions {
+    /// Where a misfit is: at the unknown key it names, else at the node it concerns (or its
+    /// nearest known ancestor).
+    pub fn place(&self, misfit: &Misfit) -> YamlError {
+        let at = misfit
+            .unknown_key
+            .as_ref()
+            .and_then(|k| self.get(&format!("{}/{}", misfit.pointer, escape(k))))
+            .or_else(|| self.value_at(&misfit.pointer))
+            .unwrap_or_else(|| self.nearest(&misfit.pointer));
+        YamlError {
+            line: at.0,
+            col: at.1,
+            message: misfit.message.clone(),
+        }
+    }
+}
+
+/// The most events and nodes a document may have: about one per byte of the largest file the
+/// loader reads (16 MiB). The parser's own defaults suit configuration files, not suites of
+/// thousands of scenarios; its limits on anchors and aliases (which multiply) stay as they are.
+const MAX_NODES: usize = 16 * 1024 * 1024;
+
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_events: MAX_NODES,
+            max_nodes: MAX_NODES,
+        },
+        // YAML 1.2: `yes`, `no`, `on` and `off` are text, as in JSON Schema's view of a spec.
+        strict_booleans: true,
+        // A key written twice reaches the translation, which says so with its path.
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+    }
+}
+
+/// The message of a parser error, without the place (kept apart in [`YamlError`]).
+fn parser_error(e: &serde_saphyr::Error) -> YamlError {
+    struct Unplaced;
+    impl serde_saphyr::Localizer for Unplaced {
+        fn attach_location<'a>(
+            &self,
+            base: std::borrow::Cow<'a, str>,
+            _: serde_saphyr::Location,
+        ) -> std::borrow::Cow<'a, str> {
+            base
+        }
+    }
+    let formatter = serde_saphyr::DefaultMessageFormatter;
+    let formatter = formatter.with_localizer(&Unplaced);
+    let message = e.render_with_options(serde_saphyr::render_options! {
+        formatter: &formatter,
+        snippets: serde_saphyr::SnippetMode::Off,
+    });
+    let at = e.location().map(|l| tree::place(&l)).unwrap_or((0, 0));
+    YamlError {
+        line: at.0,
+        col: at.1,
+        message,
+    }
+}
+
+/// JSON Pointer escaping (RFC 6901).
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// `text` as a JSON value, with the place of every node.
+pub fn to_value(text: &str) -> Result<(Value, Positions), YamlError> {
+    let node: Spanned<Node> =
+        serde_saphyr::from_str_with_options(text, options()).map_err(|e| parser_error(&e))?;
+    let mut positions = Positions::default();
+    let value = Translator {
+        positions: &mut positions,
+        pointer: String::new(),
+        path: String::new(),
+    }
+    .value(node.value, tree::place(&node.referenced), None)?;
+    positions.finish();
+    Ok((value, positions))
+}
+
+/// `text` read into `T`, with the place of every node. A document with nothing in it (only
+/// comments, say) reads as an empty mapping.
+pub fn read<T: DeserializeOwned>(text: &str) -> Result<(T, Positions), YamlError> {
+    let (mut value, positions) = to_value(text)?;
+    if value.is_null() && is_blank(text) {
+        value = Value::Object(Map::new());
+    }
+    let model = deserialize(value, "", "").map_err(|m| positions.place(&m))?;
+    Ok((model, positions))
+}
+
+/// `text` read into `T`.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    read(text).map(|(model, _)| model)
+}
+
+/// Whether a document holds nothing but blank lines, comments and document markers.
+pub fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
+    })
+}
+
+/// Reads the value at JSON Pointer `pointer` (shown to people as `path`) into `T`; a plain
+/// scalar is read as text where the model wants text ([`lenient`]).
+pub fn deserialize<T: DeserializeOwned>(
+    value: Value,
+    pointer: &str,
+    path: &str,
+) -> Result<T, Misfit> {
+    serde_path_to_error::deserialize(lenient::Lenient(value)).map_err(|e| {
+        let inner = e.inner().to_string();
+        let unknown_key = inner
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(key, _)| key.to_string());
+        // The path of an unknown field ends at the field; the message is about its mapping.
+        let mut segments: Vec<&serde_path_to_error::Segment> = e.path().iter().collect();
+        if let (Some(key), Some(serde_path_to_error::Segment::Map { key: last })) =
+            (&unknown_key, segments.last())
+            && last == key
+        {
+            segments.pop();
+        }
+        let mut at = pointer.to_string();
+        let mut relative = String::new();
+        for segment in segments {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    at.push('/');
+                    at.push_str(&index.to_string());
+                    relative.push_str(&format!("[{index}]"));
+                }
+                serde_path_to_error::Segment::Map { key } => {
+                    at.push('/');
+                    at.push_str(&escape(key));
+                    if !relative.is_empty() || !path.is_empty() {
+                        relative.push('.');
+                    }
+                    relative.push_str(key);
+                }
+                _ => {}
+            }
+        }
+        let shown = format!("{path}{relative}");
+        Misfit {
+            pointer: at,
+            message: if shown.is_empty() {
+                inner
+            } else {
+                format!("{shown}: {inner}")
+            },
+            unknown_key,
+        }
+    })
+}
+
+/// What [`read_streaming`] gives back: the document without the streamed items (the streamed
+/// key holds an empty list), its positions, and errors in single items that did not stop the
+/// rest from being read.
+pub struct Streamed {
+    pub head: Value,
+    pub positions: Positions,
+    pub item_errors: Vec<YamlError>,
+}
+
+/// Reads `text`, a mapping whose `key` is a list, handing each item of that list to `each` as
+/// soon as it is read (with its index), so that only one item is ever held as a tree.
+pub fn read_streaming(
+    text: &str,
+    key: &str,
+    each: &mut dyn FnMut(usize, Value),
+) -> Result<Streamed, YamlError> {
+    let mut positions = Positions::default();
+    let mut item_errors = Vec::new();
+    let root = {
+        let seed = Root {
+            key,
+            each,
+            positions: &mut positions,
+            item_errors: &mut item_errors,
+        };
+        serde_saphyr::with_deserializer_from_str_with_options(text, options(), |d| {
+            seed.deserialize(d)
+        })
+        .map_err(|e| parser_error(&e))?
+    };
+    let head = match root {
+        RootValue::Map(entries) => {
+            let mut t = Translator {
+                positions: &mut positions,
+                pointer: String::new(),
+                path: String::new(),
+            };
+            t.positions.record("", None, (1, 1));
+            let mut out = Map::new();
+            for (k, v) in entries {
+                let name = k.value.0;
+                let key_at = tree::place(&k.referenced);
+                if out.contains_key(&name) {
+                    return Err(t.error(key_at, format!("duplicate key `{name}`: write it once")));
+                }
+                let value = match v {
+                    Some((node, at)) => {
+                        t.nested(&escape(&name), &name, |t| t.value(node, at, Some(key_at)))?
+                    }
+                    None => Value::Array(Vec::new()),
+                };
+                out.insert(name, value);
+            }
+            Value::Object(out)
+        }
+        RootValue::Other(node) => Translator {
+            positions: &mut positions,
+            pointer: String::new(),
+            path: String::new(),
+        }
+        .value(node, (1, 1), None)?,
+    };
+    let head = if head.is_null() && is_blank(text) {
+        Value::Object(Map::new())
+    } else {
+        head
+    };
+    positions.finish();
+    Ok(Streamed {
+        head,
+        positions,
+        item_errors,
+    })
+}
+
+/// A node and where it starts.
+type Placed = (Node, Place);
+
+/// The document's root: a mapping whose streamed key is `None` (its items went to `each`), or
+/// anything else.
+enum RootValue {
+    Map(Vec<(Spanned<Key>, Option<Placed>)>),
+    Other(Node),
+}
+
+struct Root<'a> {
+    key: &'a str,
+    each: &'a mut dyn FnMut(usize, Value),
+    positions: &'a mut Positions,
+    item_errors: &'a mut Vec<YamlError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Root<'_> {
+    type Value = RootValue;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RootValue, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Root<'_> {
+    type Value = RootValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a mapping with `{}`", self.key)
+    }
+    fn visit_unit<E>(self) -> Result<RootValue, E> {
+        Ok(RootValue::Other(Node::Null))
+    }
+    fn visit_none<E>(self) -> Result<RootValue, E> {
+        Ok(RootValue::Other(Node::Null))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RootValue, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(k) = map.next_key::<Spanned<Key>>()? {
+            if k.value.0 == self.key {
+                let key_at = tree::place(&k.referenced);
+                let items = Items {
+                    key: self.key,
+                    key_at,
+                    each: &mut *self.each,
+                    positions: &mut *self.positions,
+                    item_errors: &mut *self.item_errors,
+                };
+                match map.next_value_seed(items)? {
+                    // Not a list: kept, for the model to say what it should be.
+                    Some(node) => entries.push((k, Some(node))),
+                    None => entries.push((k, None)),
+                }
+            } else {
+                let value = map.next_value::<Spanned<Node>>()?;
+                let at = tree::place(&value.referenced);
+                entries.push((k, Some((value.value, at))));
+            }
+        }
+        Ok(RootValue::Map(entries))
+    }
+}
+
+/// The streamed list: each item translated and handed over as it is read. `Some(node)` when
+/// the value is not a list after all.
+struct Items<'a> {
+    key: &'a str,
+    key_at: Place,
+    each: &'a mut dyn FnMut(usize, Value),
+    positions: &'a mut Positions,
+    item_errors: &'a mut Vec<YamlError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Items<'_> {
+    type Value = Option<Placed>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Items<'_> {
+    type Value = Option<Placed>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a list of {}", self.key)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        self.positions.record(
+            &format!("/{}", escape(self.key)),
+            Some(self.key_at),
+            self.key_at,
+        );
+        let mut index = 0;
+        while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+            let mut t = Translator {
+                positions: &mut *self.positions,
+                pointer: format!("/{}/{index}", escape(self.key)),
+                path: format!("{}[{index}]", self.key),
+            };
+            match t.value(item.value, tree::place(&item.referenced), None) {
+                Ok(value) => (self.each)(index, value),
+                Err(e) => self.item_errors.push(e),
+            }
+            index += 1;
+        }
+        Ok(None)
+    }
+    // Anything but a list is kept as it is.
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Some(self.other(Node::Null)))
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Some(self.other(Node::Null)))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(self.other(Node::Bool(v))))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(self.other(Node::Int(v))))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(self.other(Node::UInt(v))))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(self.other(Node::Float(v))))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(self.other(Node::Str(v.to_string()))))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(k) = map.next_key::<Spanned<Key>>()? {
+            let v = map.next_value::<Spanned<Node>>()?;
+            entries.push((k, v));
+        }
+        Ok(Some(self.other(Node::Map(entries))))
+    }
+}
+
+impl Items<'_> {
+    fn other(&self, node: Node) -> Placed {
+        (node, self.key_at)
+    }
+}
