@@ -15,6 +15,7 @@ mod bad_input;
 mod bad_input_catalogue;
 mod causes;
 mod daily_use;
+mod dependencies;
 mod failures;
 mod hostile;
 mod html_report;

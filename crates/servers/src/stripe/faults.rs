@@ -39,11 +39,10 @@
 //! and `"store": true` keeps any injected answer.
 
 use super::errors::ApiError;
-use super::idempotency::{self, Fingerprint, SavedResponse};
+use super::idempotency::{self, Fingerprint, IdempotencyStore, SavedResponse};
 use super::objects::new_id;
 use super::params::MAX_BODY_BYTES;
-use super::request_id::RequestContext;
-use super::state::Emulator;
+use super::request_id::{DroppedConnection, RequestContext};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -202,10 +201,10 @@ fn default_body(status: StatusCode) -> Value {
     error.body()
 }
 
-/// The active faults.
-#[derive(Debug, Default)]
+/// The active faults (a handle: clones share them).
+#[derive(Debug, Default, Clone)]
 pub(super) struct Faults {
-    list: Mutex<Vec<Fault>>,
+    list: Arc<Mutex<Vec<Fault>>>,
 }
 
 impl Faults {
@@ -231,7 +230,8 @@ impl Faults {
 
 /// Middleware: applies the first matching fault, if any.
 pub(super) async fn inject(
-    State(emulator): State<Arc<Emulator>>,
+    State(faults): State<Faults>,
+    State(idempotency): State<IdempotencyStore>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -239,7 +239,7 @@ pub(super) async fn inject(
     if path.starts_with(CONTROL_PREFIX) {
         return next.run(request).await;
     }
-    let Some(fault) = emulator.faults.take(request.method(), path) else {
+    let Some(fault) = faults.take(request.method(), path) else {
         return next.run(request).await;
     };
     match fault.action {
@@ -250,15 +250,15 @@ pub(super) async fn inject(
         Action::Drop => dropped_connection(),
         Action::Hang => {
             tokio::time::sleep(Duration::from_millis(fault.hang_ms)).await;
-            answer(&emulator, &fault, request).await
+            answer(&idempotency, &fault, request).await
         }
-        Action::Status => answer(&emulator, &fault, request).await,
+        Action::Status => answer(&idempotency, &fault, request).await,
     }
 }
 
 /// Answers a `status`/`hang` fault, keeping the answer under the request's idempotency key when
 /// the fault says so.
-async fn answer(emulator: &Emulator, fault: &Fault, request: Request) -> Response {
+async fn answer(idempotency: &IdempotencyStore, fault: &Fault, request: Request) -> Response {
     let response = fault.answer();
     if !fault.store {
         return response;
@@ -280,7 +280,7 @@ async fn answer(emulator: &Emulator, fault: &Fault, request: Request) -> Respons
     let bytes = axum::body::to_bytes(response_body, usize::MAX)
         .await
         .unwrap_or_default();
-    emulator.idempotency.save_if_absent(
+    idempotency.save_if_absent(
         &key,
         fingerprint,
         SavedResponse {
@@ -292,10 +292,6 @@ async fn answer(emulator: &Emulator, fault: &Fault, request: Request) -> Respons
     );
     Response::from_parts(response_parts, Body::from(bytes))
 }
-
-/// Marks the answer of a `drop` fault (for the request log).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct DroppedConnection;
 
 /// A response hyper refuses to write: a `Content-Length` followed by a `Transfer-Encoding`
 /// header makes its HTTP/1 encoder cancel the message before any byte of it is sent and close
@@ -314,13 +310,13 @@ fn dropped_connection() -> Response {
 }
 
 /// `POST /__emulator/faults`.
-pub(super) async fn add(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
+pub(super) async fn add(State(faults): State<Faults>, body: Bytes) -> Response {
     let fault = serde_json::from_slice::<FaultRequest>(&body)
         .map_err(|e| e.to_string())
         .and_then(Fault::from_request);
     match fault {
         Ok(fault) => {
-            emulator.faults.lock().push(fault.clone());
+            faults.lock().push(fault.clone());
             Json(fault).into_response()
         }
         Err(message) => {
@@ -330,14 +326,14 @@ pub(super) async fn add(State(emulator): State<Arc<Emulator>>, body: Bytes) -> R
 }
 
 /// `GET /__emulator/faults`.
-pub(super) async fn list(State(emulator): State<Arc<Emulator>>) -> Json<Value> {
-    let faults = emulator.faults.lock().clone();
+pub(super) async fn list(State(faults): State<Faults>) -> Json<Value> {
+    let faults = faults.lock().clone();
     Json(json!({ "object": "list", "data": faults }))
 }
 
 /// `DELETE /__emulator/faults`.
-pub(super) async fn clear(State(emulator): State<Arc<Emulator>>) -> Json<Value> {
-    let mut faults = emulator.faults.lock();
+pub(super) async fn clear(State(faults): State<Faults>) -> Json<Value> {
+    let mut faults = faults.lock();
     let cleared = faults.len();
     faults.clear();
     Json(json!({ "deleted": cleared }))

@@ -18,7 +18,6 @@
 use super::errors::{ApiError, NotStored};
 use super::params::MAX_BODY_BYTES;
 use super::request_id::RequestContext;
-use super::state::Emulator;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -239,7 +238,7 @@ pub(super) fn key_of(request: &Request) -> Option<String> {
 
 /// Middleware: replays, refuses or runs and records, as the module doc says.
 pub(super) async fn replay_or_record(
-    State(emulator): State<Arc<Emulator>>,
+    State(store): State<IdempotencyStore>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -268,7 +267,7 @@ pub(super) async fn replay_or_record(
         .map(|c| c.id.clone())
         .unwrap_or_default();
 
-    let in_flight = match emulator.idempotency.begin(&key, fingerprint) {
+    let in_flight = match store.begin(&key, fingerprint) {
         Lookup::Replay(saved) => return saved.replay(&key),
         Lookup::Refuse(error) => return error.into_response(),
         Lookup::Run(in_flight) => in_flight,

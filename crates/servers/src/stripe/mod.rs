@@ -28,6 +28,7 @@
 mod auth;
 mod cards;
 mod errors;
+mod event_batch;
 mod events;
 mod faults;
 pub mod form;
@@ -156,7 +157,7 @@ pub fn router(config: StripeConfig) -> Router {
         .merge(api)
         .layer(from_fn_with_state(emulator.clone(), faults::inject))
         .layer(from_fn_with_state(
-            emulator.clone(),
+            request_id::LogRequests(emulator.config.log_requests),
             request_id::tag_and_log,
         ))
         .with_state(emulator)

@@ -23,7 +23,7 @@
 
 use super::auth::{self, ApiKey, SecretKey};
 use super::errors::{ApiError, ApiResult};
-use super::events::EventBatch;
+use super::event_batch::EventBatch;
 use super::lists;
 use super::objects::{PaymentIntent, PaymentMethod, format_money, to_json};
 use super::params::{Params, merge_metadata};

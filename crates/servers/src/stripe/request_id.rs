@@ -2,14 +2,11 @@
 //! injected faults), remembers what events need to know about the request ([`RequestContext`]),
 //! and logs one line per request to stderr when the config asks for it.
 
-use super::faults::DroppedConnection;
 use super::objects::new_id;
-use super::state::Emulator;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// What the emulator knows about the request being served.
@@ -22,8 +19,16 @@ pub(super) struct RequestContext {
     pub stripe_version: Option<String>,
 }
 
+/// Marks the answer of a `drop` fault, for the request log.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DroppedConnection;
+
+/// Whether every request is logged (the config's `log_requests`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LogRequests(pub bool);
+
 pub(super) async fn tag_and_log(
-    State(emulator): State<Arc<Emulator>>,
+    State(LogRequests(log)): State<LogRequests>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -43,7 +48,7 @@ pub(super) async fn tag_and_log(
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("request-id", value);
     }
-    if emulator.config.log_requests {
+    if log {
         let outcome = if response.extensions().get::<DroppedConnection>().is_some() {
             "connection dropped (fault)".to_string()
         } else {

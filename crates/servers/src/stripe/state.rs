@@ -3,23 +3,44 @@
 
 use super::StripeConfig;
 use super::errors::{ApiError, ApiResult};
-use super::events::EventBatch;
+use super::event_batch::EventBatch;
 use super::faults::Faults;
 use super::idempotency::IdempotencyStore;
 use super::objects::{Charge, PaymentIntent, PaymentMethod, Refund};
 use super::request_id::RequestContext;
 use super::webhooks::Webhooks;
+use axum::extract::FromRef;
 use indexmap::IndexMap;
 use serde_json::Value;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Everything one emulator instance knows. (No `Debug`: it holds the webhook secret.)
+/// Everything one emulator instance knows. (No `Debug`: it holds the webhook secret.) The
+/// parts that middleware and control routes use alone are handles on shared data, extracted as
+/// substates (`State<Faults>`), so their modules need not know this one.
 pub(super) struct Emulator {
     pub config: StripeConfig,
     store: Mutex<Store>,
     pub idempotency: IdempotencyStore,
     pub faults: Faults,
     pub webhooks: Webhooks,
+}
+
+impl FromRef<Arc<Emulator>> for IdempotencyStore {
+    fn from_ref(emulator: &Arc<Emulator>) -> Self {
+        emulator.idempotency.clone()
+    }
+}
+
+impl FromRef<Arc<Emulator>> for Faults {
+    fn from_ref(emulator: &Arc<Emulator>) -> Self {
+        emulator.faults.clone()
+    }
+}
+
+impl FromRef<Arc<Emulator>> for Webhooks {
+    fn from_ref(emulator: &Arc<Emulator>) -> Self {
+        emulator.webhooks.clone()
+    }
 }
 
 /// The API objects, by id in creation order, and every event so far (oldest first).

@@ -17,7 +17,6 @@
 //!                 "duration_ms": 3}, …]}]}
 //! ```
 
-use super::state::Emulator;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::Serialize;
@@ -60,8 +59,9 @@ pub(super) struct Delivery {
     pub attempts: Vec<Attempt>,
 }
 
-/// How and where events are delivered, and what happened so far. (No `Debug`: it holds the
-/// webhook secret.)
+/// How and where events are delivered, and what happened so far (clones share the log). (No
+/// `Debug`: it holds the webhook secret.)
+#[derive(Clone)]
 pub(super) struct Webhooks {
     url: Option<String>,
     secret: String,
@@ -247,10 +247,10 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 /// `GET /__emulator/deliveries`.
 pub(super) async fn deliveries(
-    State(emulator): State<Arc<Emulator>>,
+    State(webhooks): State<Webhooks>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Json<Value> {
-    let log = emulator.webhooks.deliveries(
+    let log = webhooks.deliveries(
         query.get("type").map(String::as_str),
         query.get("event").map(String::as_str),
     );
