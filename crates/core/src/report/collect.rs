@@ -151,30 +151,35 @@ impl Collector {
         if self.current.as_ref().is_some_and(|c| c.file != suite.file) {
             self.close_suite();
         }
-        self.current
-            .get_or_insert_with(|| SuiteReport {
-                name: suite.name.clone(),
-                file: suite.file.clone(),
-                scenarios: Vec::new(),
-            })
-            .scenarios
-            .push(s);
-    }
-
-    /// Writes the finished suite to the JUnit reports and keeps what is to be kept of it.
-    fn close_suite(&mut self) {
-        let Some(mut suite) = self.current.take() else {
-            return;
-        };
+        // Each result goes to the JUnit reports at once; only what other reports need is kept.
         for file in &mut self.junit {
             if let Ok(writer) = &mut file.writer
-                && let Err(e) = writer.suite(&suite)
+                && let Err(e) = writer.case(&suite.name, &suite.file, &s)
             {
                 file.writer = Err(e);
             }
         }
-        if !self.keep_passed {
-            suite.scenarios.retain(|s| s.outcome.is_failure());
+        let current = self.current.get_or_insert_with(|| SuiteReport {
+            name: suite.name.clone(),
+            file: suite.file.clone(),
+            scenarios: Vec::new(),
+        });
+        if self.keep_passed || s.outcome.is_failure() {
+            current.scenarios.push(s);
+        }
+    }
+
+    /// Ends the finished suite in the JUnit reports and keeps what is to be kept of it.
+    fn close_suite(&mut self) {
+        let Some(suite) = self.current.take() else {
+            return;
+        };
+        for file in &mut self.junit {
+            if let Ok(writer) = &mut file.writer
+                && let Err(e) = writer.end_suite()
+            {
+                file.writer = Err(e);
+            }
         }
         self.kept.push(suite);
     }

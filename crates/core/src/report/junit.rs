@@ -22,20 +22,33 @@ pub fn render(report: &RunReport, rules: Option<&RuleCoverage>) -> Result<Vec<u8
     writer.finish(rules, report.run.duration)
 }
 
-/// Writes the report one suite at a time, as suites finish, so that a run of thousands of
-/// scenarios never holds the whole report in memory.
+/// Writes the report one test case at a time, as scenarios finish, so that a run of thousands
+/// of scenarios never holds the report in memory, however many a suite has.
 ///
-/// junit-report renders a report only whole; each suite is rendered as a report of its own and
-/// its `<testsuite>` element moved under the one `<testsuites>` root. The root carries the
-/// run's totals, known only at the end, so the suites wait in an unnamed temporary file until
-/// then. What junit-report does not write — `skipped` on a suite, `line` on a test case (read by
-/// GitHub's and GitLab's annotators) — is added to its elements here.
+/// junit-report renders a report only whole: each test case is rendered as a report of its own
+/// and its `<testcase>` element kept in the suite's temporary file; when the suite ends, its
+/// `<testsuite>` element (rendered by junit-report empty, then given the suite's counts and time)
+/// goes around them into the temporary file of suites. The root carries the run's totals, known
+/// only at the end, so the suites wait there until then. What junit-report does not write —
+/// `skipped` on a suite, `line` on a test case (read by GitHub's and GitLab's annotators) — is
+/// added to its elements here.
 pub struct Writer<W: Write> {
     out: W,
     suites: std::io::BufWriter<std::fs::File>,
     started_at: Option<time::OffsetDateTime>,
     totals: Totals,
     count: usize,
+    open: Option<OpenSuite>,
+}
+
+/// The suite whose test cases are being written.
+struct OpenSuite {
+    name: String,
+    file: String,
+    cases: std::io::BufWriter<std::fs::File>,
+    totals: Totals,
+    time: time::Duration,
+    started: Option<time::OffsetDateTime>,
 }
 
 /// What junit-report writes around a single suite.
@@ -43,6 +56,10 @@ const DECLARATION: &str = r#"<?xml version="1.0" encoding="utf-8"?>"#;
 const ROOT_OPEN: &str = "<testsuites>";
 const ROOT_CLOSE: &str = "</testsuites>";
 const FIRST_SUITE: &str = r#"<testsuite id="0" "#;
+const SUITE_CLOSE: &str = "</testsuite>";
+/// The counts and time of a suite rendered without test cases.
+const NO_COUNTS: &str = r#" tests="0" errors="0" failures="0" hostname="#;
+const NO_TIME_EMPTY: &str = r#" time="0"/>"#;
 
 impl<W: Write> Writer<W> {
     pub fn new(out: W, started_at: Option<time::OffsetDateTime>) -> Result<Writer<W>, String> {
@@ -53,52 +70,112 @@ impl<W: Write> Writer<W> {
             started_at,
             totals: Totals::default(),
             count: 0,
+            open: None,
         })
     }
 
+    /// A whole suite.
     pub fn suite(&mut self, suite: &SuiteReport) -> Result<(), String> {
-        let mut ts = TestSuiteBuilder::new(&clean(&suite.name));
+        self.open(&suite.name, &suite.file)?;
+        for s in &suite.scenarios {
+            self.case(&suite.name, &suite.file, s)?;
+        }
+        self.end_suite()
+    }
+
+    /// Makes the suite named `suite` (spec file `file`) the open one, ending the one before.
+    fn open(&mut self, suite: &str, file: &str) -> Result<(), String> {
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.file != file || o.name != suite)
+        {
+            self.end_suite()?;
+        }
+        if self.open.is_none() {
+            self.open = Some(OpenSuite {
+                name: suite.to_string(),
+                file: file.to_string(),
+                cases: std::io::BufWriter::new(tempfile::tempfile().map_err(write_error)?),
+                totals: Totals::default(),
+                time: time::Duration::ZERO,
+                started: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// One scenario of the suite named `suite` (spec file `file`); a new suite ends the one
+    /// before it.
+    pub fn case(&mut self, suite: &str, file: &str, s: &ScenarioReport) -> Result<(), String> {
+        self.open(suite, file)?;
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        let case = case(suite, file, s);
+        open.time += case.time;
+        open.totals.add(&s.outcome);
+        open.started = match (open.started, s.started_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut ts = TestSuiteBuilder::new("");
+        ts.add_testcase(case);
+        let element = render_suite(ts)?;
+        // The test case is what lies between the suite's start tag and its end tag.
+        let inner = element
+            .split_once('>')
+            .and_then(|(_, rest)| rest.strip_suffix(SUITE_CLOSE))
+            .ok_or("junit-report wrote an unexpected shape (this is a gigcheck bug)")?;
+        open.cases
+            .write_all(with_lines(inner, &[s.loc.line]).as_bytes())
+            .map_err(write_error)
+    }
+
+    /// Writes the open suite, if any, around its test cases.
+    pub fn end_suite(&mut self) -> Result<(), String> {
+        let Some(open) = self.open.take() else {
+            return Ok(());
+        };
+        let mut ts = TestSuiteBuilder::new(&clean(&open.name));
         // A suite's own start: its first scenario's, else the run's.
-        let started = suite
-            .scenarios
-            .iter()
-            .filter_map(|s| s.started_at)
-            .min()
-            .or(self.started_at);
-        if let Some(at) = started {
+        if let Some(at) = open.started.or(self.started_at) {
             ts.set_timestamp(at);
         }
-        let mut totals = Totals::default();
-        for s in &suite.scenarios {
-            ts.add_testcase(case(&suite.name, &suite.file, s));
-            totals.add(&s.outcome);
-        }
-        let mut one = ReportBuilder::new();
-        one.add_testsuite(ts.build());
-        let mut xml = Vec::new();
-        one.build()
-            .write_xml(&mut xml)
-            .map_err(|e| format!("cannot render the JUnit report: {e}"))?;
-        let xml = String::from_utf8(xml).map_err(|e| e.to_string())?;
-        let element = xml
-            .strip_prefix(DECLARATION)
-            .and_then(|x| x.strip_prefix(ROOT_OPEN))
-            .and_then(|x| x.strip_suffix(ROOT_CLOSE))
-            .and_then(|x| x.strip_prefix(FIRST_SUITE))
+        let t = open.totals;
+        let empty = render_suite(ts)?;
+        let start = empty
+            .replacen(
+                NO_COUNTS,
+                &format!(
+                    r#" tests="{}" errors="{}" failures="{}" hostname="#,
+                    t.total(),
+                    t.blocked,
+                    t.failed
+                ),
+                1,
+            )
+            .strip_suffix(NO_TIME_EMPTY)
+            .map(|head| format!(r#"{head} time="{}">"#, open.time.as_seconds_f64()))
             .ok_or("junit-report wrote an unexpected shape (this is a gigcheck bug)")?;
-        let lines: Vec<u32> = suite.scenarios.iter().map(|s| s.loc.line).collect();
-        let element = with_lines(element, &lines);
         write!(
             self.suites,
-            r#"<testsuite id="{}" skipped="{}" {element}"#,
-            self.count, totals.skipped
+            r#"<testsuite id="{}" skipped="{}" {start}"#,
+            self.count, t.skipped
         )
         .map_err(write_error)?;
+        let mut cases = open
+            .cases
+            .into_inner()
+            .map_err(|e| write_error(e.into_error()))?;
+        cases.seek(SeekFrom::Start(0)).map_err(write_error)?;
+        std::io::copy(&mut cases, &mut self.suites).map_err(write_error)?;
+        write!(self.suites, "{SUITE_CLOSE}").map_err(write_error)?;
         self.count += 1;
-        self.totals.passed += totals.passed;
-        self.totals.failed += totals.failed;
-        self.totals.blocked += totals.blocked;
-        self.totals.skipped += totals.skipped;
+        self.totals.passed += t.passed;
+        self.totals.failed += t.failed;
+        self.totals.blocked += t.blocked;
+        self.totals.skipped += t.skipped;
         Ok(())
     }
 
@@ -110,6 +187,7 @@ impl<W: Write> Writer<W> {
         rules: Option<&RuleCoverage>,
         duration: std::time::Duration,
     ) -> Result<W, String> {
+        self.end_suite()?;
         let t = self.totals;
         let timestamp = self
             .started_at
@@ -157,6 +235,24 @@ impl<W: Write> Writer<W> {
         self.out.flush().map_err(write_error)?;
         Ok(self.out)
     }
+}
+
+/// A suite rendered alone by junit-report, without the declaration and root around it and
+/// without its `id` (the writer numbers suites itself).
+fn render_suite(ts: TestSuiteBuilder) -> Result<String, String> {
+    let mut one = ReportBuilder::new();
+    one.add_testsuite(ts.build());
+    let mut xml = Vec::new();
+    one.build()
+        .write_xml(&mut xml)
+        .map_err(|e| format!("cannot render the JUnit report: {e}"))?;
+    let xml = String::from_utf8(xml).map_err(|e| e.to_string())?;
+    xml.strip_prefix(DECLARATION)
+        .and_then(|x| x.strip_prefix(ROOT_OPEN))
+        .and_then(|x| x.strip_suffix(ROOT_CLOSE))
+        .and_then(|x| x.strip_prefix(FIRST_SUITE))
+        .map(str::to_string)
+        .ok_or_else(|| "junit-report wrote an unexpected shape (this is a gigcheck bug)".into())
 }
 
 /// Adds `line="N"` to each `<testcase>` start tag of a suite's XML, in order; text inside CDATA
