@@ -937,14 +937,27 @@ mod tests {
     fn a_single_file_holds_one_model_at_a_time_past_the_budget() {
         let dir = tempfile::tempdir().unwrap();
         let count = KEEP_LOADED_SCENARIOS + 50;
-        std::fs::write(dir.path().join("all.yaml"), suite_file(count, "http://h/")).unwrap();
+        // The last scenario includes a fragment: read back, its include is resolved again.
+        let mut text = suite_file(count - 1, "http://h/");
+        text.push_str("  - name: with an include\n    steps:\n      - include: _f.yaml\n");
+        std::fs::write(dir.path().join("all.yaml"), text).unwrap();
+        std::fs::write(
+            dir.path().join("_f.yaml"),
+            "steps:\n  - request: { method: GET, url: 'http://h/f' }\n",
+        )
+        .unwrap();
         let project = load(&[dir.path().to_path_buf()], &LoadOptions::default());
-        assert!(!project.has_errors());
+        assert!(!project.has_errors(), "{:?}", project.diagnostics);
         let suite = project.suite(0).unwrap();
         assert_eq!(suite.scenarios.len(), count);
         assert!(matches!(suite.scenarios[count - 1], Slot::Compact(_)));
         let last = project.scenario(&suite, count - 1).unwrap();
-        assert_eq!(last.name, format!("s{}", count - 1));
+        assert_eq!(last.name, "with an include");
+        let Action::Include(include) = &last.steps[0].action else {
+            panic!("an include step");
+        };
+        assert_eq!(include.fragment.as_ref().map(|f| f.steps.len()), Some(1));
+        assert_eq!(last.steps[0].src.loc().line, 2 + 4 * (count as u32 - 1) + 2);
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl<W: Write> Writer<W> {
 
     /// A whole suite.
     pub fn suite(&mut self, suite: &SuiteReport) -> Result<(), String> {
-        self.open(&suite.name, &suite.file)?;
+        self.open_suite(&suite.name, &suite.file)?;
         for s in &suite.scenarios {
             self.case(&suite.name, &suite.file, s)?;
         }
@@ -84,7 +84,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Makes the suite named `suite` (spec file `file`) the open one, ending the one before.
-    fn open(&mut self, suite: &str, file: &str) -> Result<(), String> {
+    fn open_suite(&mut self, suite: &str, file: &str) -> Result<(), String> {
         if self
             .open
             .as_ref()
@@ -108,7 +108,7 @@ impl<W: Write> Writer<W> {
     /// One scenario of the suite named `suite` (spec file `file`); a new suite ends the one
     /// before it.
     pub fn case(&mut self, suite: &str, file: &str, s: &ScenarioReport) -> Result<(), String> {
-        self.open(suite, file)?;
+        self.open_suite(suite, file)?;
         let Some(open) = self.open.as_mut() else {
             return Ok(());
         };
@@ -395,7 +395,72 @@ fn cdata(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::with_lines;
+    use super::*;
+    use crate::spec::Loc;
+    use std::time::Duration;
+
+    fn scenario(name: &str, outcome: Outcome, line: u32) -> ScenarioReport {
+        ScenarioReport {
+            id: None,
+            name: name.into(),
+            tags: Vec::new(),
+            loc: Loc {
+                file: "specs/a.yaml".into(),
+                line,
+                col: 5,
+            },
+            outcome,
+            steps: Vec::new(),
+            duration: Duration::from_millis(250),
+            started_at: None,
+            rules: Default::default(),
+        }
+    }
+
+    #[test]
+    fn cases_written_one_at_a_time_make_whole_suites() {
+        let mut w = Writer::new(Vec::new(), None).unwrap();
+        w.case("A", "a.yaml", &scenario("one", Outcome::Passed, 3))
+            .unwrap();
+        w.case("A", "a.yaml", &scenario("two", Outcome::Failed, 9))
+            .unwrap();
+        w.case(
+            "B",
+            "b.yaml",
+            &scenario("three", Outcome::Skipped("no".into()), 4),
+        )
+        .unwrap();
+        let xml = String::from_utf8(w.finish(None, Duration::from_secs(1)).unwrap()).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suites: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .map(|n| {
+                let a = |k| n.attribute(k).unwrap_or_default().to_string();
+                (
+                    a("id"),
+                    a("name"),
+                    a("tests"),
+                    a("failures"),
+                    a("skipped"),
+                    a("time"),
+                )
+            })
+            .collect();
+        let s = |v: [&str; 6]| v.map(String::from);
+        let want = [
+            s(["0", "A", "2", "1", "0", "0.5"]),
+            s(["1", "B", "1", "0", "1", "0"]),
+        ];
+        assert_eq!(suites, want.map(|[a, b, c, d, e, f]| (a, b, c, d, e, f)));
+        let lines: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| n.attribute("line").unwrap_or_default())
+            .collect();
+        assert_eq!(lines, ["3", "9", "4"]);
+        assert!(xml.contains(r#"<testsuites name="gigcheck" tests="3" failures="1""#));
+    }
 
     #[test]
     fn lines_go_on_test_case_tags_only() {

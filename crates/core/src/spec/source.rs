@@ -52,27 +52,13 @@ impl SourceRef {
         }
     }
 
-    /// The node's location; falls back to the nearest ancestor that has one.
+    /// The node's location; falls back to the nearest ancestor that has one (line 0: none).
     pub fn loc(&self) -> Loc {
-        let mut pointer = self.pointer.as_str();
-        loop {
-            if let Some((line, col)) = self.doc.positions.get(pointer) {
-                return Loc {
-                    file: self.doc.display.clone(),
-                    line,
-                    col,
-                };
-            }
-            match pointer.rfind('/') {
-                Some(i) => pointer = &pointer[..i],
-                None => {
-                    return Loc {
-                        file: self.doc.display.clone(),
-                        line: 0,
-                        col: 0,
-                    };
-                }
-            }
+        let (line, col) = self.doc.positions.nearest(&self.pointer).unwrap_or((0, 0));
+        Loc {
+            file: self.doc.display.clone(),
+            line,
+            col,
         }
     }
 

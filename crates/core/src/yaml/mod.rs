@@ -21,7 +21,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 use std::fmt;
-use tree::{Key, Node, Translator};
+use tree::{Key, Node, Placed, Translator};
 
 /// YAML that could not be read, or a model that does not fit it: what and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +67,8 @@ impl Positions {
             .as_ref()
             .and_then(|k| self.get(&format!("{}/{}", misfit.pointer, escape(k))))
             .or_else(|| self.value_at(&misfit.pointer))
-            .unwrap_or_else(|| self.nearest(&misfit.pointer));
+            .or_else(|| self.nearest(&misfit.pointer))
+            .unwrap_or((1, 1));
         YamlError {
             line: at.0,
             col: at.1,
@@ -157,7 +158,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 }
 
 /// Whether a document holds nothing but blank lines, comments and document markers.
-pub fn is_blank(text: &str) -> bool {
+fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
         let l = l.trim();
         l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
@@ -248,38 +249,12 @@ pub fn read_streaming(
         })
         .map_err(|e| parser_error(&e))?
     };
-    let head = match root {
-        RootValue::Map(entries) => {
-            let mut t = Translator {
-                positions: &mut positions,
-                pointer: String::new(),
-                path: String::new(),
-            };
-            t.positions.record("", None, (1, 1));
-            let mut out = Map::new();
-            for (k, v) in entries {
-                let name = k.value.0;
-                let key_at = tree::place(&k.referenced);
-                if out.contains_key(&name) {
-                    return Err(t.error(key_at, format!("duplicate key `{name}`: write it once")));
-                }
-                let value = match v {
-                    Some((node, at)) => {
-                        t.nested(&escape(&name), &name, |t| t.value(node, at, Some(key_at)))?
-                    }
-                    None => Value::Array(Vec::new()),
-                };
-                out.insert(name, value);
-            }
-            Value::Object(out)
-        }
-        RootValue::Other(node) => Translator {
-            positions: &mut positions,
-            pointer: String::new(),
-            path: String::new(),
-        }
-        .value(node, (1, 1), None)?,
-    };
+    let head = Translator {
+        positions: &mut positions,
+        pointer: String::new(),
+        path: String::new(),
+    }
+    .value(root, (1, 1), None)?;
     let head = if head.is_null() && is_blank(text) {
         Value::Object(Map::new())
     } else {
@@ -293,16 +268,8 @@ pub fn read_streaming(
     })
 }
 
-/// A node and where it starts.
-type Placed = (Node, Place);
-
-/// The document's root: a mapping whose streamed key is `None` (its items went to `each`), or
-/// anything else.
-enum RootValue {
-    Map(Vec<(Spanned<Key>, Option<Placed>)>),
-    Other(Node),
-}
-
+/// Reads the document's root: a mapping's streamed list goes item by item to `each` (and stands
+/// in the root as an empty list); anything else is read whole.
 struct Root<'a> {
     key: &'a str,
     each: &'a mut dyn FnMut(usize, Value),
@@ -311,30 +278,62 @@ struct Root<'a> {
 }
 
 impl<'de> DeserializeSeed<'de> for Root<'_> {
-    type Value = RootValue;
+    type Value = Node;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RootValue, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
         d.deserialize_any(self)
     }
 }
 
+/// A visitor's scalar `visit_*` methods: the node [`tree::NodeVisitor`] reads, passed through
+/// the visitor's own `wrap`.
+macro_rules! scalars_as_nodes {
+    () => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            tree::NodeVisitor.visit_bool(v).map(|node| self.wrap(node))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            tree::NodeVisitor.visit_i64(v).map(|node| self.wrap(node))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            tree::NodeVisitor.visit_u64(v).map(|node| self.wrap(node))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            tree::NodeVisitor.visit_f64(v).map(|node| self.wrap(node))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            tree::NodeVisitor.visit_str(v).map(|node| self.wrap(node))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            tree::NodeVisitor.visit_unit().map(|node| self.wrap(node))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            tree::NodeVisitor.visit_none().map(|node| self.wrap(node))
+        }
+    };
+}
+
+impl Root<'_> {
+    fn wrap(&self, node: Node) -> Node {
+        node
+    }
+}
+
 impl<'de> Visitor<'de> for Root<'_> {
-    type Value = RootValue;
+    type Value = Node;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "a mapping with `{}`", self.key)
     }
-    fn visit_unit<E>(self) -> Result<RootValue, E> {
-        Ok(RootValue::Other(Node::Null))
+    scalars_as_nodes!();
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Node, A::Error> {
+        tree::NodeVisitor.visit_seq(seq)
     }
-    fn visit_none<E>(self) -> Result<RootValue, E> {
-        Ok(RootValue::Other(Node::Null))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RootValue, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let mut entries = Vec::new();
         while let Some(k) = map.next_key::<Spanned<Key>>()? {
-            if k.value.0 == self.key {
-                let key_at = tree::place(&k.referenced);
+            let key_at = tree::place(&k.referenced);
+            let value = if k.value.0 == self.key {
                 let items = Items {
                     key: self.key,
                     key_at,
@@ -342,23 +341,20 @@ impl<'de> Visitor<'de> for Root<'_> {
                     positions: &mut *self.positions,
                     item_errors: &mut *self.item_errors,
                 };
-                match map.next_value_seed(items)? {
-                    // Not a list: kept, for the model to say what it should be.
-                    Some(node) => entries.push((k, Some(node))),
-                    None => entries.push((k, None)),
-                }
+                // Not a list: kept, for the model to say what it should be.
+                map.next_value_seed(items)?
+                    .unwrap_or((Node::Seq(Vec::new()), key_at))
             } else {
-                let value = map.next_value::<Spanned<Node>>()?;
-                let at = tree::place(&value.referenced);
-                entries.push((k, Some((value.value, at))));
-            }
+                tree::placed(map.next_value::<Spanned<Node>>()?)
+            };
+            entries.push((k.value, key_at, value));
         }
-        Ok(RootValue::Map(entries))
+        Ok(Node::Map(entries))
     }
 }
 
-/// The streamed list: each item translated and handed over as it is read. `Some(node)` when
-/// the value is not a list after all.
+/// The streamed list: each item translated and handed over as it is read; `None` then, or the
+/// value itself when it is not a list after all.
 struct Items<'a> {
     key: &'a str,
     key_at: Place,
@@ -382,19 +378,15 @@ impl<'de> Visitor<'de> for Items<'_> {
         write!(f, "a list of {}", self.key)
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        self.positions.record(
-            &format!("/{}", escape(self.key)),
-            Some(self.key_at),
-            self.key_at,
-        );
         let mut index = 0;
         while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+            let (node, at) = tree::placed(item);
             let mut t = Translator {
                 positions: &mut *self.positions,
                 pointer: format!("/{}/{index}", escape(self.key)),
                 path: format!("{}[{index}]", self.key),
             };
-            match t.value(item.value, tree::place(&item.referenced), None) {
+            match t.value(node, at, None) {
                 Ok(value) => (self.each)(index, value),
                 Err(e) => self.item_errors.push(e),
             }
@@ -403,39 +395,103 @@ impl<'de> Visitor<'de> for Items<'_> {
         Ok(None)
     }
     // Anything but a list is kept as it is.
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Some(self.other(Node::Null)))
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(Some(self.other(Node::Null)))
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(self.other(Node::Bool(v))))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(self.other(Node::Int(v))))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(self.other(Node::UInt(v))))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(self.other(Node::Float(v))))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(self.other(Node::Str(v.to_string()))))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(k) = map.next_key::<Spanned<Key>>()? {
-            let v = map.next_value::<Spanned<Node>>()?;
-            entries.push((k, v));
-        }
-        Ok(Some(self.other(Node::Map(entries))))
+    scalars_as_nodes!();
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        tree::NodeVisitor.visit_map(map).map(|node| self.wrap(node))
     }
 }
 
 impl Items<'_> {
-    fn other(&self, node: Node) -> Placed {
-        (node, self.key_at)
+    fn wrap(&self, node: Node) -> Option<Placed> {
+        Some((node, self.key_at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        #[allow(dead_code)]
+        name: String,
+    }
+
+    #[test]
+    fn yaml_1_2_scalars_anchors_and_merge_keys() {
+        let (v, p) = to_value("a: yes\nb: true\nbase: &b { x: 1 }\nc: { <<: *b, y: 2 }\n").unwrap();
+        assert_eq!(
+            v,
+            json!({"a": "yes", "b": true, "base": {"x": 1}, "c": {"x": 1, "y": 2}})
+        );
+        assert_eq!(p.get("/c/y"), Some((4, 14)));
+        assert_eq!(p.get("/c"), Some((4, 1)));
+        assert_eq!(p.value_at("/c"), Some((4, 4)));
+    }
+
+    #[test]
+    fn errors_name_their_path_and_place() {
+        let e = to_value("a:\n  b: 1\n  b: 2\n").unwrap_err();
+        assert_eq!((e.line, e.col), (3, 3));
+        assert!(
+            e.message.starts_with("a: duplicate key `b`"),
+            "{}",
+            e.message
+        );
+        let e = from_str::<Doc>("name: x\nnmae: y\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 1));
+        assert!(
+            e.message.starts_with("unknown field `nmae`"),
+            "{}",
+            e.message
+        );
+        let e = from_str::<Doc>("name: [1]\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.col, e.message.as_str()),
+            (1, 7, "name: invalid type: sequence, expected a string")
+        );
+        assert!(
+            from_str::<Doc>("# nothing\n")
+                .unwrap_err()
+                .message
+                .contains("missing field `name`")
+        );
+        assert!(
+            from_str::<Doc>("name: 2026\n").is_ok(),
+            "a plain number is text where text is wanted"
+        );
+    }
+
+    #[test]
+    fn streamed_items_come_one_at_a_time_and_errors_stay_in_their_item() {
+        let text = "name: s\nitems:\n  - { a: 1 }\n  - { a: 1, a: 2 }\n  - { b: 3 }\nlast: 4\n";
+        let mut seen = Vec::new();
+        let s = read_streaming(text, "items", &mut |i, v| seen.push((i, v))).unwrap();
+        assert_eq!(seen, vec![(0, json!({"a": 1})), (2, json!({"b": 3}))]);
+        assert_eq!(s.head, json!({"name": "s", "items": [], "last": 4}));
+        assert_eq!(s.item_errors.len(), 1);
+        assert!(
+            s.item_errors[0]
+                .message
+                .starts_with("items[1]: duplicate key `a`")
+        );
+        assert_eq!(s.positions.get("/items/2/b"), Some((5, 7)));
+        assert_eq!(s.positions.get("/last"), Some((6, 1)));
+        // Not a list: kept for the model to refuse.
+        let s = read_streaming("items: 5\n", "items", &mut |_, _| unreachable!()).unwrap();
+        assert_eq!(s.head, json!({"items": 5}));
+        let s = read_streaming("", "items", &mut |_, _| unreachable!()).unwrap();
+        assert_eq!(s.head, json!({}));
+    }
+
+    #[test]
+    fn big_documents_are_within_the_budget() {
+        let text = format!("[{}]", vec!["1"; 300_000].join(","));
+        assert_eq!(
+            to_value(&text).unwrap().0.as_array().map(Vec::len),
+            Some(300_000)
+        );
     }
 }

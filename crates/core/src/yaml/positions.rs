@@ -93,29 +93,15 @@ impl Positions {
         self.entry(pointer).map(|e| unpack(e.places).1)
     }
 
-    /// [`Positions::get`] of the node at `pointer`, or of its nearest ancestor that is known;
-    /// `(1, 1)` when none is.
-    pub fn nearest(&self, pointer: &str) -> Place {
+    /// [`Positions::get`] of the node at `pointer`, or of its nearest ancestor that is known.
+    pub fn nearest(&self, pointer: &str) -> Option<Place> {
         let mut at = pointer;
         loop {
             if let Some(p) = self.get(at) {
-                return p;
+                return Some(p);
             }
-            match at.rfind('/') {
-                Some(i) => at = &at[..i],
-                None => return (1, 1),
-            }
+            at = &at[..at.rfind('/')?];
         }
-    }
-
-    /// How many nodes are known.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether no node is known.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
@@ -134,8 +120,9 @@ mod tests {
         assert_eq!(p.value_at("/scenarios"), Some((3, 3)));
         assert_eq!(p.get("/scenarios/0"), Some((3, 5)));
         assert_eq!(p.get("/nothing"), None);
-        assert_eq!(p.nearest("/scenarios/0/steps/2"), (3, 5));
-        assert_eq!(p.nearest("/other"), (1, 1));
+        assert_eq!(p.nearest("/scenarios/0/steps/2"), Some((3, 5)));
+        assert_eq!(p.nearest("/other"), Some((1, 1)));
+        assert_eq!(Positions::default().nearest("/a/b"), None);
     }
 
     #[test]

@@ -17,8 +17,18 @@ pub(super) enum Node {
     UInt(u64),
     Float(f64),
     Str(String),
-    Seq(Vec<Spanned<Node>>),
-    Map(Vec<(Spanned<Key>, Spanned<Node>)>),
+    Seq(Vec<Placed>),
+    /// Each key with where it is.
+    Map(Vec<(Key, Place, Placed)>),
+}
+
+/// A node and where it starts.
+pub(super) type Placed = (Node, Place);
+
+/// A node as serde-saphyr reads it, with its place.
+pub(super) fn placed(node: Spanned<Node>) -> Placed {
+    let at = place(&node.referenced);
+    (node.value, at)
 }
 
 /// A mapping key as text, whatever scalar it was written as (`200:` is the key "200").
@@ -31,7 +41,8 @@ pub(super) fn place(s: &serde_saphyr::Location) -> Place {
     )
 }
 
-struct NodeVisitor;
+/// Reads any YAML value into a [`Node`].
+pub(super) struct NodeVisitor;
 
 impl<'de> Visitor<'de> for NodeVisitor {
     type Value = Node;
@@ -78,7 +89,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element::<Spanned<Node>>()? {
-            items.push(item);
+            items.push(placed(item));
         }
         Ok(Node::Seq(items))
     }
@@ -86,7 +97,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<Spanned<Key>>()? {
             let value = map.next_value::<Spanned<Node>>()?;
-            entries.push((key, value));
+            entries.push((key.value, place(&key.referenced), placed(value)));
         }
         Ok(Node::Map(entries))
     }
@@ -154,17 +165,16 @@ impl Translator<'_> {
             Node::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
+                    let (node, at) = item;
                     out.push(self.nested(&i.to_string(), &format!("[{i}]"), |t| {
-                        t.value(item.value, place(&item.referenced), None)
+                        t.value(node, at, None)
                     })?);
                 }
                 Value::Array(out)
             }
             Node::Map(entries) => {
                 let mut out = Map::with_capacity(entries.len());
-                for (key, value) in entries {
-                    let key_at = place(&key.referenced);
-                    let name = key.value.0;
+                for (Key(name), key_at, (value, at)) in entries {
                     if out.contains_key(&name) {
                         return Err(self.error(
                             key_at,
@@ -180,7 +190,7 @@ impl Translator<'_> {
                         format!(".{name}")
                     };
                     let v = self.nested(&super::escape(&name), &shown, |t| {
-                        t.value(value.value, place(&value.referenced), Some(key_at))
+                        t.value(value, at, Some(key_at))
                     })?;
                     out.insert(name, v);
                 }
