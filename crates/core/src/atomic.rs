@@ -16,11 +16,13 @@ use std::sync::Mutex;
 const PREFIX: &str = ".gigcheck-";
 const SUFFIX: &str = ".tmp";
 
+/// Writes `contents` to `path` atomically, creating missing folders; the file keeps the mode of
+/// the one it replaces. A device or pipe path is written to directly.
 pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_whole(File::create(path)?, contents)
 }
 
-/// [`write`] for a file only its owner may read (mode 0600 on Unix), such as stored tokens.
+/// [`write()`] for a file only its owner may read (mode 0600 on Unix), such as stored tokens.
 pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_whole(File::open_new(path, true)?, contents)
 }
@@ -30,7 +32,7 @@ fn write_whole(mut file: File, contents: &[u8]) -> std::io::Result<()> {
     file.commit()
 }
 
-/// Whether [`write`] could put a file at `path`, found without writing it: the path is not a
+/// Whether [`write()`] could put a file at `path`, found without writing it: the path is not a
 /// folder, and its nearest existing ancestor is a folder this process may create files in
 /// (the folders missing below it are created at write time). The error says which part is in
 /// the way, for a message printed before anything is sent.
@@ -70,9 +72,9 @@ pub fn writable(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// A file written bit by bit that appears at its path, whole, only on [`File::commit`]; dropped
+/// A file written bit by bit that appears at its path, whole, only on `File::commit`; dropped
 /// uncommitted (an error, a crash), it leaves the path as it was.
-pub struct File {
+pub(crate) struct File {
     target: Target,
     path: PathBuf,
     dir: PathBuf,
@@ -87,7 +89,9 @@ enum Target {
 }
 
 impl File {
-    pub fn create(path: &Path) -> std::io::Result<File> {
+    /// Starts a file that will replace `path` on commit, creating missing folders and
+    /// sweeping dead writers' temporary files from its folder.
+    pub(crate) fn create(path: &Path) -> std::io::Result<File> {
         File::open_new(path, false)
     }
 
@@ -135,7 +139,7 @@ impl File {
     }
 
     /// Syncs the text and puts it in place of whatever the path held.
-    pub fn commit(self) -> std::io::Result<()> {
+    pub(crate) fn commit(self) -> std::io::Result<()> {
         let tmp = match self.target {
             Target::Direct(mut file) => return file.flush(),
             Target::Temp(tmp) => tmp,

@@ -25,7 +25,10 @@ pub struct Contract {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(from = "RawRule")]
 pub struct Rule {
+    /// The normative statement, as the reports quote it.
     pub text: String,
+    /// Why no black-box client can check the rule; `None` for a rule a run can check (a blank
+    /// reason counts as none).
     pub unobservable: Option<String>,
 }
 
@@ -60,6 +63,7 @@ impl From<RawRule> for Rule {
 }
 
 impl Rule {
+    /// Whether a run can check the rule, so it counts towards coverage.
     pub fn observable(&self) -> bool {
         self.unobservable.is_none()
     }
@@ -90,6 +94,7 @@ impl Contract {
             .map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// Parses the contract from YAML text, checking that every rule id is well formed.
     pub fn parse(text: &str) -> Result<Contract, String> {
         let contract: Contract = crate::yaml::from_str(text).map_err(|e| e.to_string())?;
         if let Some(bad) = contract.rules.keys().find(|id| !is_rule_id(id)) {
@@ -101,7 +106,7 @@ impl Contract {
     }
 
     /// The route pattern (`POST /api/orders/{id}/cancel`) a request matches, if any.
-    pub fn route_of(&self, method: &str, path: &str) -> Option<&str> {
+    pub(crate) fn route_of(&self, method: &str, path: &str) -> Option<&str> {
         let path = path.trim_end_matches('/');
         self.routes.keys().map(String::as_str).find(|route| {
             let Some((m, pattern)) = route.split_once(' ') else {
@@ -121,7 +126,7 @@ impl Contract {
     }
 
     /// The rule ids, in the file's order.
-    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn rule_ids(&self) -> impl Iterator<Item = &str> {
         self.rules.keys().map(String::as_str)
     }
 }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The byte order mark some editors put at the start of a UTF-8 file.
-pub const BOM: char = '\u{feff}';
+pub(crate) const BOM: char = '\u{feff}';
 
 /// A path as people should see it: relative to the working directory when inside it.
 pub fn display_path(path: &Path) -> String {
@@ -29,22 +29,27 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }
 
+/// A problem found in an input file: where it is, what is wrong, and how to fix it.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    pub severity: Severity,
+    pub(crate) severity: Severity,
+    /// Where the problem is; an empty `file` means no place is shown.
     pub loc: Loc,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// How to fix it, shown after `= hint:`; `None` when there is no advice.
     pub hint: Option<String>,
     /// The offending source line, shown under the message.
     pub source_line: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error at `loc`, with no hint or source line yet.
     pub fn error(loc: Loc, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -55,6 +60,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning at `loc`: reported, but not counted among the errors.
     pub fn warning(loc: Loc, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
@@ -62,17 +68,18 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
         self
     }
 
+    /// Whether this is an error rather than a warning.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 
     /// Attaches the source line the location points at.
-    pub fn with_source(mut self, source: &str) -> Diagnostic {
+    pub(crate) fn with_source(mut self, source: &str) -> Diagnostic {
         if self.loc.line > 0 {
             self.source_line = source
                 .lines()
@@ -121,7 +128,11 @@ impl Diagnostic {
 }
 
 /// Turns a YAML error into a diagnostic with a "did you mean" hint where one fits.
-pub fn from_yaml_error(err: &crate::yaml::YamlError, file: &str, source: &str) -> Diagnostic {
+pub(crate) fn from_yaml_error(
+    err: &crate::yaml::YamlError,
+    file: &str,
+    source: &str,
+) -> Diagnostic {
     from_yaml_message(
         err.message.clone(),
         Loc {
@@ -134,7 +145,7 @@ pub fn from_yaml_error(err: &crate::yaml::YamlError, file: &str, source: &str) -
 }
 
 /// A YAML reading error said at `loc`, with the hint that fits it.
-pub fn from_yaml_message(message: String, loc: Loc, source: &str) -> Diagnostic {
+pub(crate) fn from_yaml_message(message: String, loc: Loc, source: &str) -> Diagnostic {
     let (line, col) = (loc.line, loc.col);
     let mut diag = Diagnostic::error(loc, message.clone());
     // The parser points at the tab, or just past it.
@@ -178,7 +189,7 @@ pub fn from_yaml_message(message: String, loc: Loc, source: &str) -> Diagnostic 
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (and unknown variants), suggests
 /// the closest expected name, or lists them.
-pub fn did_you_mean(message: &str) -> Option<String> {
+pub(crate) fn did_you_mean(message: &str) -> Option<String> {
     let re = regex::Regex::new(r"unknown (?:field|variant) `([^`]*)`, expected (.*)").ok()?;
     let caps = re.captures(message)?;
     let unknown = caps.get(1)?.as_str();

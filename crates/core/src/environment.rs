@@ -19,14 +19,19 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
 
+/// An environment file as written, before the process environment is read.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvFile {
+    /// The backend's URL; `None` leaves it to `--base-url`.
     pub base_url: Option<String>,
+    /// Plain variables: name → value, with its YAML type kept.
     #[serde(default, deserialize_with = "crate::spec::unique::map")]
     pub vars: IndexMap<String, Value>,
+    /// Secret variables: name → the environment variable that holds the value.
     #[serde(default, deserialize_with = "crate::spec::unique::map")]
     pub secrets: IndexMap<String, String>,
+    /// Hooks: name → the shell command a `hook` step runs.
     #[serde(default, deserialize_with = "crate::spec::unique::map")]
     pub hooks: IndexMap<String, String>,
 }
@@ -46,7 +51,7 @@ pub const WELL_KNOWN_VARS: &[(&str, &str, bool)] = &[
 /// Variables a target may provide but need not: the accounts to test with, instead of signing
 /// up new ones, and addresses they already own (for a backend without an addresses route).
 /// Unset, they are simply not defined here, so the specs' own defaults apply.
-pub const OPTIONAL_VARS: &[(&str, &str, bool)] = &[
+pub(crate) const OPTIONAL_VARS: &[(&str, &str, bool)] = &[
     ("user_email", "GIGCHECK_USER_EMAIL", false),
     ("user_password", "GIGCHECK_USER_PASSWORD", true),
     ("user_address_id", "GIGCHECK_USER_ADDRESS_ID", false),
@@ -56,7 +61,7 @@ pub const OPTIONAL_VARS: &[(&str, &str, bool)] = &[
 ];
 
 /// Hooks every target may provide, by the environment variable holding their shell command.
-pub const WELL_KNOWN_HOOKS: &[(&str, &str)] = &[
+pub(crate) const WELL_KNOWN_HOOKS: &[(&str, &str)] = &[
     ("db_down", "GIGCHECK_DB_DOWN_CMD"),
     ("db_up", "GIGCHECK_DB_UP_CMD"),
 ];
@@ -67,22 +72,32 @@ pub enum Hook {
     /// A shell command (`sh -c`), e.g. `systemctl stop mariadb`.
     Shell(String),
     /// A JSON POST, used for the embedded sandbox's built-in hooks.
-    Post { url: String, body: Value },
+    Post {
+        /// Where the JSON is POSTed.
+        url: String,
+        /// The JSON body sent.
+        body: Value,
+    },
 }
 
 /// Variables from outside the specs, after reading the environment.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
+    /// The environment file's `base_url`; `None` if there is no file or it gives none.
     pub base_url: Option<String>,
     /// Plain and secret variables together; secret values are also in `secret_values`.
     pub vars: IndexMap<String, Value>,
+    /// Every secret value that was found, for the run's redactor to hide.
     pub secret_values: Vec<String>,
     /// Declared variables with no value: variable → the environment variable to set.
     pub missing: IndexMap<String, String>,
+    /// Hooks by name: the file's, then the well-known ones set through environment variables.
     pub hooks: IndexMap<String, Hook>,
 }
 
 impl EnvFile {
+    /// Reads and parses an environment file; the diagnostic names the line at fault, or says
+    /// when the file is a Postman export and how to convert it.
     pub fn load(path: &Path) -> Result<EnvFile, Diagnostic> {
         let display = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {

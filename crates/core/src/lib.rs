@@ -12,6 +12,8 @@
 //! output) and [`atomic`] (file writes). The command line that drives all this is the `gigcheck`
 //! crate; the servers it can embed are `gigcheck-servers`.
 
+#![warn(missing_docs)]
+
 #[macro_use]
 extern crate gigcheck_base;
 

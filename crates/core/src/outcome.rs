@@ -7,18 +7,24 @@ use crate::spec::Loc;
 use gigcheck_base::text::plural;
 use std::time::Duration;
 
+/// Everything a run found, spec file by spec file: what every report renders. A run that keeps
+/// only what the terminal needs holds just its failed and blocked scenarios.
 #[derive(Debug, Clone, Default)]
 pub struct RunReport {
     /// What is known of the run besides its scenarios' results.
     pub run: RunInfo,
+    /// Each spec file's results, in spec order.
     pub suites: Vec<SuiteReport>,
 }
 
 /// What is known of a run besides its scenarios' results.
 #[derive(Debug, Clone, Default)]
 pub struct RunInfo {
+    /// The backend's base URL the run checked; `None` when it had none.
     pub target: Option<String>,
+    /// Wall-clock time the whole run took.
     pub duration: Duration,
+    /// When the run started, in UTC; `None` when not known.
     pub started_at: Option<time::OffsetDateTime>,
     /// Snapshot files created, updated, or written as `.snap.new`.
     pub snapshot_writes: Vec<SnapshotWrite>,
@@ -37,20 +43,28 @@ pub struct RunInfo {
 pub const INSECURE: &str = "--insecure: the backend's TLS certificate was not checked, so anyone could have been answering";
 
 impl RunReport {
+    /// A report from what is known of the run and its suites' results.
     pub fn new(run: RunInfo, suites: Vec<SuiteReport>) -> RunReport {
         RunReport { run, suites }
     }
 }
 
+/// A snapshot file the run wrote, as the reports list it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotWrite {
+    /// The file, relative to the current directory when under it; for a pending write, the
+    /// `.snap.new` file.
     pub path: String,
+    /// Whether it was created, updated, or left for review.
     pub kind: SnapshotWriteKind,
 }
 
+/// What the run did to a snapshot file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SnapshotWriteKind {
+    /// No snapshot existed: the response became the new one.
     Created,
+    /// A differing snapshot was replaced by the response (`--update-snapshots`).
     Updated,
     /// A mismatch, written beside the accepted snapshot for review.
     Pending,
@@ -59,27 +73,36 @@ pub enum SnapshotWriteKind {
 /// The suite a scenario's result belongs to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SuiteHead {
+    /// The suite's name: the spec's `name:`, or the file name without its extension.
     pub name: String,
     /// The spec file as shown to people.
     pub file: String,
 }
 
+/// One spec file's results.
 #[derive(Debug, Clone, Default)]
 pub struct SuiteReport {
+    /// The suite's name: the spec's `name:`, or the file name without its extension.
     pub name: String,
     /// The spec file as shown to people.
     pub file: String,
+    /// Its scenarios' results, in spec order (only the failed and blocked ones when the run kept no
+    /// others).
     pub scenarios: Vec<ScenarioReport>,
 }
 
+/// How a scenario ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// It ran to the end and nothing failed.
     Passed,
     /// The scenario's own checks ran and one did not hold.
     Failed,
     /// Something before its own checks failed (setup, an included fragment, a precondition
     /// step, a hook), so its case was never tested.
     Blocked,
+    /// It did not run, for this reason (e.g. `not configured: needs environment variable …`), or
+    /// it was interrupted with nothing failed.
     Skipped(String),
 }
 
@@ -100,14 +123,23 @@ impl Outcome {
     }
 }
 
+/// One scenario's result: how it ended and what each of its steps did.
 #[derive(Debug, Clone)]
 pub struct ScenarioReport {
+    /// The plan's test case id (`4.2`), when the scenario has one.
     pub id: Option<String>,
+    /// What the scenario checks, as the spec names it.
     pub name: String,
+    /// The scenario's own tags (not its suite's).
     pub tags: Vec<String>,
+    /// Where the scenario is written in its spec file.
     pub loc: Loc,
+    /// How it ended.
     pub outcome: Outcome,
+    /// Each step it ran, in order: setup, its own steps, then teardown; empty for one that never
+    /// ran.
     pub steps: Vec<StepReport>,
+    /// Wall-clock time from its start to the end of its teardown; zero for one that never ran.
     pub duration: Duration,
     /// When it started; `None` for one that never ran.
     pub started_at: Option<time::OffsetDateTime>,
@@ -169,10 +201,12 @@ impl StepReport {
 }
 
 impl ScenarioReport {
+    /// `[id] name`, or the name alone without an id: how every report names the scenario.
     pub fn title(&self) -> String {
         crate::spec::title(self.id.as_deref(), &self.name)
     }
 
+    /// Its failed steps, in the order they ran.
     pub fn failed_steps(&self) -> impl Iterator<Item = &StepReport> {
         self.steps.iter().filter(|s| s.status == StepStatus::Failed)
     }
@@ -243,14 +277,21 @@ fn rank(r: RuleResult) -> (u8, RuleResult) {
     }
 }
 
+/// Which part of a scenario a step belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Before the scenario's own steps: the suite's `setup:` (and a `vars` entry that could not be
+    /// worked out).
     Setup,
+    /// The scenario's own `steps:`.
     Main,
+    /// After them, even when they failed: the scenario's `teardown:`, then the suite's, then hooks
+    /// that undo what the scenario took down.
     Teardown,
 }
 
 impl Phase {
+    /// `setup`, `step` or `teardown`: how reports name the phase before a step's number.
     pub fn label(self) -> &'static str {
         match self {
             Phase::Setup => "setup",
@@ -260,25 +301,35 @@ impl Phase {
     }
 }
 
+/// Whether a step passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepStatus {
+    /// It did what it was meant to and every check held.
     Passed,
+    /// It could not do its work (see [`StepReport::error`]) or a check did not hold.
     Failed,
 }
 
+/// What one step did: its checks, the last request and response, and every request it sent.
 #[derive(Debug, Clone)]
 pub struct StepReport {
+    /// Which part of the scenario it belongs to.
     pub phase: Phase,
     /// 1-based position within its phase.
     pub number: usize,
+    /// What the step does, as the spec names it, or its request line (or hook, or fragment) when
+    /// the spec gives it no name.
     pub name: String,
+    /// Where the step is written.
     pub loc: Loc,
+    /// Whether it passed.
     pub status: StepStatus,
     /// Whether the step only prepared the scenario's own checks (setup, a fragment, a hook,
     /// a step marked `precondition`): its failure blocks the scenario rather than failing it.
     pub precondition: bool,
     /// Why the step could not run its checks (template error, connection refused…).
     pub error: Option<String>,
+    /// Each check it evaluated, passed or failed.
     pub checks: Vec<CheckReport>,
     /// Checks left out because an earlier one made them meaningless (a wrong status, a body
     /// that is not JSON), told in one line instead of one failure each.
@@ -292,7 +343,9 @@ pub struct StepReport {
     pub exchange: Option<Exchange>,
     /// Every request the step sent (all attempts, all concurrent requests), for coverage.
     pub traffic: Vec<Traffic>,
+    /// How many times it was sent (more than 1 under `retry:`); 0 when nothing was sent.
     pub attempts: u32,
+    /// Wall-clock time the step took, every attempt included.
     pub duration: Duration,
     /// The contract rules the step's checks verify.
     pub verifies: Vec<String>,
@@ -301,9 +354,13 @@ pub struct StepReport {
 /// A redirect followed: `POST http://…/api/orders` → 308 → `http://…/api/orders/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirect {
+    /// The method of the request that was redirected.
     pub method: String,
+    /// The URL that answered with the redirect.
     pub from: String,
+    /// The redirect status, e.g. 308.
     pub status: u16,
+    /// Where the redirect pointed, as a full URL.
     pub to: String,
 }
 
@@ -344,26 +401,39 @@ pub fn other_media(headers: &[(String, String)]) -> Option<String> {
 /// One request sent and the status it got (`None`: no answer).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Traffic {
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
+    /// The full URL the request went to.
     pub url: String,
+    /// The response's status; `None` when no answer came (timeout, refused connection…).
     pub status: Option<u16>,
     /// Sent as a webhook delivery (signed the way Stripe signs), not as a client call.
     pub webhook: bool,
 }
 
+/// What a check looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckKind {
+    /// The response status (`expect.status`).
     Status,
+    /// A response header (`expect.headers`).
     Header,
+    /// A value at a JSONPath in the JSON body (`expect.body`).
     Body,
+    /// The whole body as text (`expect.text`).
     Text,
+    /// The body against a JSON Schema file (`expect.schema`).
     Schema,
+    /// The body against its stored snapshot (`expect.snapshot`).
     Snapshot,
+    /// The response time against a limit (`expect.faster_than`).
     Time,
+    /// A value saved for later steps (`capture:`): it fails when the value cannot be taken.
     Capture,
 }
 
 impl CheckKind {
+    /// `status`, `header`, `body`, …: how reports name the kind.
     pub fn label(self) -> &'static str {
         match self {
             CheckKind::Status => "status",
@@ -378,16 +448,23 @@ impl CheckKind {
     }
 }
 
+/// One check of a step, passed or failed, with what was expected and what came back.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
+    /// What the check looks at.
     pub kind: CheckKind,
     /// What was checked: a JSONPath, a header name, a schema file…
     pub subject: String,
     /// The operator, e.g. `equals`.
     pub operator: String,
+    /// Where the check is written in the spec.
     pub loc: Loc,
+    /// Whether the check held.
     pub passed: bool,
+    /// What the check wanted, as people read it (`201`, `"pending"`, `under 500 ms`); `None`
+    /// when the message says it instead.
     pub expected: Option<String>,
+    /// What the response had, in the same form; `None` when there is no single value to show.
     pub actual: Option<String>,
     /// A one-line explanation when expected/actual do not say it all.
     pub message: Option<String>,
@@ -398,6 +475,8 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// A passing check of this kind on `subject` with `operator`, written at `loc`; the caller
+    /// records the result.
     pub fn new(
         kind: CheckKind,
         subject: impl Into<String>,
@@ -427,6 +506,7 @@ impl CheckReport {
         }
     }
 
+    /// `kind subject operator`, e.g. `body $.status equals`: the check's name in reports.
     pub fn headline(&self) -> String {
         let mut s = self.kind.label().to_string();
         if !self.subject.is_empty() {
@@ -441,40 +521,58 @@ impl CheckReport {
     }
 }
 
+/// The last request a step sent and the response it got, as reports show them.
 #[derive(Debug, Clone)]
 pub struct Exchange {
+    /// The request as sent.
     pub request: RequestLog,
+    /// The answer; `None` when none came (timeout, refused connection…).
     pub response: Option<ResponseLog>,
 }
 
+/// A request as reports show it: secrets redacted, the body cut to a readable size.
 #[derive(Debug, Clone)]
 pub struct RequestLog {
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
+    /// The full URL, secrets redacted.
     pub url: String,
+    /// Headers in the order sent, as `(name, value)`, secret values redacted.
     pub headers: Vec<(String, String)>,
+    /// The body as text, redacted and cut to a readable size; `None` for a request without one.
     pub body: Option<String>,
 }
 
+/// A response as reports show it: secrets redacted, the body cut to a readable size.
 #[derive(Debug, Clone)]
 pub struct ResponseLog {
+    /// The HTTP status code.
     pub status: u16,
+    /// Headers in the order received, as `(name, value)`, secret values redacted.
     pub headers: Vec<(String, String)>,
     /// Shown body, cut to a readable size.
     pub body: String,
+    /// The size of the whole body as received, in bytes (before redaction and cutting).
     pub body_bytes: usize,
+    /// Time from sending the request until the whole body had arrived.
     pub duration: Duration,
 }
 
 /// Totals over a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
+    /// Scenarios that ran to the end with nothing failing.
     pub passed: usize,
+    /// Scenarios whose own checks found something wrong.
     pub failed: usize,
+    /// Scenarios stopped before their own checks (setup, a fragment or a hook failed).
     pub blocked: usize,
+    /// Scenarios that did not run.
     pub skipped: usize,
 }
 
 impl Totals {
+    /// Every scenario counted, whatever its outcome.
     pub fn total(&self) -> usize {
         self.passed + self.failed + self.blocked + self.skipped
     }
@@ -512,6 +610,7 @@ impl Totals {
 /// scenario was skipped (a CI job whose secrets are not set) checked nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// No scenario failed or was blocked, and at least one passed (or there were none to run).
     Passed,
     /// A scenario failed or was blocked, or (with `--fail-on-skip`) was skipped.
     Failed,
@@ -535,6 +634,7 @@ impl Verdict {
 }
 
 impl RunReport {
+    /// The scenarios this report holds, counted by outcome.
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
         for s in self.suites.iter().flat_map(|s| &s.scenarios) {

@@ -14,6 +14,7 @@ use std::time::Duration;
 /// How one check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// Works as the run needs it.
     Ok,
     /// Works, with something the user should know (a skipped part, a variation).
     Note,
@@ -24,18 +25,23 @@ pub enum Status {
 /// One line of the readiness table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
+    /// What was checked (`reachable`, `routes`, `admin`…).
     pub name: &'static str,
+    /// How it came out.
     pub status: Status,
+    /// What was seen, and for a failure what to do about it, in one line.
     pub detail: String,
 }
 
 /// The readiness table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Readiness {
+    /// The checks' results, in the order they ran.
     pub rows: Vec<Row>,
 }
 
 impl Readiness {
+    /// Whether any check failed.
     pub fn failed(&self) -> bool {
         self.rows.iter().any(|r| r.status == Status::Fail)
     }
@@ -51,11 +57,15 @@ impl Readiness {
 
 /// What the checks need.
 pub struct Target<'a> {
+    /// The client to send the probes through.
     pub http: &'a Http,
+    /// The backend's base URL; probed paths are resolved against it.
     pub base: &'a url::Url,
+    /// The resolved environment: accounts, Stripe emulator URL, hooks.
     pub env: &'a Environment,
     /// The contract's routes (`METHOD /path`, `{id}` for one segment).
     pub routes: &'a [String],
+    /// How long each probe request may take.
     pub timeout: Duration,
 }
 

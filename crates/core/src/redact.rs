@@ -8,6 +8,7 @@ use regex::Regex;
 use serde_json::Value;
 use std::sync::{Arc, LazyLock, Mutex};
 
+/// The text that stands in for a redacted value in every output.
 pub const REDACTED: &str = "[redacted]";
 
 const SECRET_HEADERS: &[&str] = &[
@@ -40,7 +41,7 @@ pub struct Redactor {
 
 impl Redactor {
     /// A redactor that knows this one's secrets now and learns new ones separately.
-    pub fn fork(&self) -> Redactor {
+    pub(crate) fn fork(&self) -> Redactor {
         Redactor {
             values: Arc::new(Mutex::new(self.snapshot())),
         }
@@ -65,10 +66,14 @@ impl Redactor {
         self.values.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
+    /// Whether a header carries credentials (`Authorization`, `Cookie`, `X-Api-Key`…), by name,
+    /// case-insensitively; its whole value is then hidden.
     pub fn is_secret_header(name: &str) -> bool {
         SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
     }
 
+    /// Whether a JSON or form field name says it holds a secret: it contains `password`,
+    /// `token`, `secret`, `api_key`, `authorization`, `cookie` or `signature`, in any case.
     pub fn is_secret_field(name: &str) -> bool {
         SECRET_FIELD.is_match(name)
     }

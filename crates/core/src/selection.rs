@@ -26,7 +26,9 @@ pub struct Criteria {
 /// Slice `index` (1-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// Which slice this machine runs, from 1 to `count`.
     pub index: usize,
+    /// How many slices the suite is split into (at least 1).
     pub count: usize,
 }
 

@@ -8,8 +8,12 @@ use serde_json::Value;
 /// Why an assertion failed, in terms a person can compare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
+    /// What the assertion wanted, in words or as JSON (`length 3`, `one of [1,2]`).
     pub expected: String,
+    /// What the response held, as JSON cut to 300 characters, or `nothing there`.
     pub actual: String,
+    /// A further explanation (the actual type or length, where a forbidden match is); `None`
+    /// when expected and actual say it all.
     pub message: Option<String>,
 }
 
@@ -171,7 +175,7 @@ fn order_of(o: std::cmp::Ordering) -> f64 {
 /// JSON equality where `1` equals `1.0`, and a number equals the decimal string that spells it
 /// (`399.99` and `"399.99"`): the contract lets money come either way. Types are the schema's
 /// business.
-pub fn json_eq(a: &Value, b: &Value) -> bool {
+pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
             (Some(x), Some(y)) => x == y,

@@ -5,7 +5,7 @@ use crate::spec::values::{BodyPath, is_singular_path, parse_json_path};
 use serde_json::Value;
 
 /// The parsed query, rendering `{{placeholders}}` in it first when it has any.
-pub fn resolve_path(
+pub(crate) fn resolve_path(
     path: &BodyPath,
     lookup: &dyn Lookup,
 ) -> Result<serde_json_path::JsonPath, String> {
@@ -37,7 +37,7 @@ pub fn select(path: &BodyPath, json: &Value, lookup: &dyn Lookup) -> Result<Opti
 
 /// For a simple path (`$.a.b[0].c`) that finds nothing because one key is misspelt, the path
 /// with the closest key the body has there: `$.pagination.totl` → `$.pagination.total`.
-pub fn near_miss(path: &str, json: &Value) -> Option<String> {
+pub(crate) fn near_miss(path: &str, json: &Value) -> Option<String> {
     let mut node = json;
     let mut walked = String::from("$");
     let mut rest = path.strip_prefix('$')?;

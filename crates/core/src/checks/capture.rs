@@ -6,11 +6,16 @@ use serde_json::Value;
 
 /// The parts of a response a capture can read.
 pub struct ResponseParts<'a> {
+    /// Response headers as `(name, value)`, one entry per value.
     pub headers: &'a [(String, String)],
+    /// The body as text (invalid UTF-8 replaced), for regex captures.
     pub text: &'a str,
+    /// The body parsed as JSON, or why it is not JSON.
     pub json: Result<&'a Value, &'a str>,
 }
 
+/// The value of header `name`, matched case-insensitively; several values are joined with
+/// `, `. `None` when the response has no such header.
 pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<String> {
     let values: Vec<&'a str> = headers
         .iter()

@@ -12,7 +12,7 @@ const CONTEXT: usize = 30;
 
 /// A forbidden match, described.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
+pub(super) struct Found {
     /// `"Traceback" at $.error (alternative `traceback`)`.
     pub what: String,
     /// The text around the match, when there is more than the match.
@@ -21,7 +21,7 @@ pub struct Found {
 
 /// Describes the first match of `pattern` in `value` (as text: strings as they are, anything
 /// else as JSON), or `None` when there is none.
-pub fn describe(pattern: &Regex, value: &Value) -> Option<Found> {
+pub(super) fn describe(pattern: &Regex, value: &Value) -> Option<Found> {
     // A text check sees the raw body: look inside it when it is JSON.
     let parsed;
     let json = match value {

@@ -8,7 +8,7 @@
 pub mod assert;
 pub mod body;
 pub mod capture;
-pub mod found;
+mod found;
 pub mod schema;
 pub mod snapshot;
 
@@ -23,15 +23,21 @@ use std::time::Duration;
 
 /// A response as the checks see it.
 pub struct Response {
+    /// The HTTP status code.
     pub status: u16,
+    /// Response headers as `(name, value)`, one entry per value.
     pub headers: Vec<(String, String)>,
+    /// The body as text, invalid UTF-8 replaced.
     pub text: String,
     /// The body parsed as JSON, or why it is not JSON.
     pub json: Result<Value, String>,
+    /// How long the answer took, to its last body byte; what `faster_than` compares.
     pub elapsed: Duration,
 }
 
 impl Response {
+    /// A response from what came over the wire; an empty or whitespace-only body counts as not
+    /// JSON.
     pub fn new(
         status: u16,
         headers: Vec<(String, String)>,
@@ -53,6 +59,7 @@ impl Response {
         }
     }
 
+    /// The parts captures read, borrowed from this response.
     pub fn parts(&self) -> capture::ResponseParts<'_> {
         capture::ResponseParts {
             headers: &self.headers,
@@ -63,18 +70,18 @@ impl Response {
 }
 
 /// What the checks need besides the response.
-pub struct CheckContext<'a> {
+pub(crate) struct CheckContext<'a> {
     pub schemas: &'a schema::SchemaStore,
-    pub snapshots: &'a snapshot::Snapshots,
+    pub(crate) snapshots: &'a snapshot::Snapshots,
     pub place: snapshot::SnapshotPlace<'a>,
     pub redactor: &'a Redactor,
-    pub lookup: &'a dyn Lookup,
+    pub(crate) lookup: &'a dyn Lookup,
 }
 
 /// The step's snapshot check, if it has one. Kept apart from [`run`] because it writes files:
 /// a step runs it once its other checks pass, so retries leave no `.snap.new` for states that
 /// were still changing.
-pub fn snapshot(
+pub(crate) fn snapshot(
     expect: &Expect,
     response: &Response,
     src: &SourceRef,
@@ -92,16 +99,16 @@ pub fn snapshot(
 
 /// The checks a block ran, and those it left out.
 #[derive(Debug, Default)]
-pub struct Checked {
+pub(crate) struct Checked {
     pub checks: Vec<CheckReport>,
-    pub unevaluated: Option<Unevaluated>,
+    pub(crate) unevaluated: Option<Unevaluated>,
     /// A check has already said that the body is not JSON.
-    pub told_not_json: bool,
+    pub(crate) told_not_json: bool,
 }
 
 impl Checked {
     /// Counts checks as not evaluated, for `reason` unless one is already given.
-    pub fn skip(&mut self, kinds: impl IntoIterator<Item = CheckKind>, reason: &str) {
+    pub(crate) fn skip(&mut self, kinds: impl IntoIterator<Item = CheckKind>, reason: &str) {
         let mut kinds = kinds.into_iter().peekable();
         if kinds.peek().is_none() {
             return;
@@ -113,12 +120,12 @@ impl Checked {
         u.kinds.extend(kinds);
     }
 
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.passed)
     }
 
     /// Whether the status check ran and failed: nothing else about the answer is worth checking.
-    pub fn wrong_status(&self) -> bool {
+    pub(crate) fn wrong_status(&self) -> bool {
         self.checks
             .iter()
             .any(|c| c.kind == CheckKind::Status && !c.passed)
@@ -144,7 +151,7 @@ pub fn kinds(expect: &Expect) -> Vec<CheckKind> {
 }
 
 /// Why the checks after a failed status check were left out: `the status is 308, text/html`.
-pub fn after_wrong_status(response: &Response) -> String {
+pub(crate) fn after_wrong_status(response: &Response) -> String {
     match crate::outcome::other_media(&response.headers) {
         Some(m) => format!("the status is {}, {m}", response.status),
         None => format!("the status is {}", response.status),
@@ -154,7 +161,12 @@ pub fn after_wrong_status(response: &Response) -> String {
 /// The checks of a step's `expect` (found under `src`'s `expect` key), all but the snapshot.
 /// A step that names no status still fails on a server error: whatever else it checks (or
 /// nothing), a 5xx is never what a step without a status was written for.
-pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckContext) -> Checked {
+pub(crate) fn run(
+    expect: &Expect,
+    response: &Response,
+    src: &SourceRef,
+    ctx: &CheckContext,
+) -> Checked {
     let esrc = src.child("expect");
     let status = match &expect.status {
         Some(status) => StatusCheck::of(status, response, &esrc),
@@ -168,10 +180,10 @@ pub fn run(expect: &Expect, response: &Response, src: &SourceRef, ctx: &CheckCon
 }
 
 /// What a step without `expect.status` expects of the status.
-pub const NO_SERVER_ERROR: &str = "not a server error (5xx); the step names no status";
+pub(crate) const NO_SERVER_ERROR: &str = "not a server error (5xx); the step names no status";
 
 /// The checks of an `expect`-shaped block written at `esrc`.
-pub fn run_block(
+pub(crate) fn run_block(
     expect: &Expect,
     response: &Response,
     esrc: &SourceRef,
@@ -373,7 +385,7 @@ fn checks_after(
 }
 
 /// Why JSON checks after the first were left out.
-pub const NOT_JSON_SAID: &str = "the body is not JSON (said above)";
+pub(crate) const NOT_JSON_SAID: &str = "the body is not JSON (said above)";
 
 fn each<'a>(
     assertion: &'a crate::spec::assertion::ValueAssertion,

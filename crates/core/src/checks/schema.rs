@@ -8,7 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 /// Compiled schemas by the name specs use (`order-detail.json`). Shared by a running suite's
 /// checks and by the loader, which may load a suite again while others run (see
-/// [`crate::loader::Project::suite`]): a schema is still compiled only once.
+/// `crate::loader::Project::suite`): a schema is still compiled only once.
 #[derive(Default)]
 pub struct SchemaStore {
     dir: PathBuf,
@@ -22,10 +22,12 @@ pub struct Violation {
     pub instance_path: String,
     /// Which schema keyword failed (`/properties/order/required`).
     pub schema_path: String,
+    /// What is wrong, in the validator's words (a forbidden `pattern` said as what matched).
     pub message: String,
 }
 
 impl SchemaStore {
+    /// An empty store that reads schema files from `dir` (the `--schemas` folder).
     pub fn new(dir: impl Into<PathBuf>) -> SchemaStore {
         SchemaStore {
             dir: dir.into(),
@@ -33,6 +35,7 @@ impl SchemaStore {
         }
     }
 
+    /// The folder schema names are resolved in.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -92,6 +95,7 @@ impl SchemaStore {
         Ok(())
     }
 
+    /// The compiled schema `name`; `None` if [`SchemaStore::compile`] has not succeeded for it.
     pub fn get(&self, name: &str) -> Option<Arc<jsonschema::Validator>> {
         self.compiled
             .read()

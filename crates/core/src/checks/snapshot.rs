@@ -12,6 +12,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// What a run may do with snapshot files: the default, `--update-snapshots` or `--ci`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SnapshotMode {
     /// Create missing snapshots; on mismatch fail and write `.snap.new`.
@@ -25,27 +26,27 @@ pub enum SnapshotMode {
 
 /// Snapshot settings for a run, and the files the run wrote.
 #[derive(Debug, Default)]
-pub struct Snapshots {
+pub(crate) struct Snapshots {
     pub mode: SnapshotMode,
     writes: Mutex<Vec<SnapshotWrite>>,
 }
 
 /// Where one suite's snapshots are.
-pub struct SnapshotPlace<'a> {
+pub(crate) struct SnapshotPlace<'a> {
     pub dir: &'a Path,
     pub file_stem: &'a str,
     pub source: &'a str,
 }
 
 impl Snapshots {
-    pub fn new(mode: SnapshotMode) -> Snapshots {
+    pub(crate) fn new(mode: SnapshotMode) -> Snapshots {
         Snapshots {
             mode,
             writes: Mutex::new(Vec::new()),
         }
     }
 
-    pub fn writes(&self) -> Vec<SnapshotWrite> {
+    pub(crate) fn writes(&self) -> Vec<SnapshotWrite> {
         let mut w = self.writes.lock().map(|w| w.clone()).unwrap_or_default();
         w.sort_by(|a, b| a.path.cmp(&b.path));
         w
@@ -61,7 +62,7 @@ impl Snapshots {
     }
 
     /// Compares `body` (already redacted of secrets) with the stored snapshot.
-    pub fn check(
+    pub(crate) fn check(
         &self,
         spec: &SnapshotSpec,
         body: Option<&Value>,

@@ -13,7 +13,7 @@ use reqwest::cookie::Jar;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub async fn run(
+pub(super) async fn run(
     shared: &Arc<Shared>,
     step: &ConcurrentStep,
     follow: bool,

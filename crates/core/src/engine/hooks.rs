@@ -7,7 +7,11 @@ use std::time::Duration;
 use tokio::process::Command;
 
 /// Runs a hook; `Err` says why it failed, in one line.
-pub async fn run(hook: &Hook, client: &super::http::Http, timeout: Duration) -> Result<(), String> {
+pub(super) async fn run(
+    hook: &Hook,
+    client: &super::http::Http,
+    timeout: Duration,
+) -> Result<(), String> {
     match hook {
         Hook::Shell(command) => {
             let child = Command::new("sh")
@@ -37,7 +41,7 @@ pub async fn run(hook: &Hook, client: &super::http::Http, timeout: Duration) -> 
 }
 
 /// The hook that undoes `name`, if it is a `_down` hook.
-pub fn undo_of(name: &str) -> Option<String> {
+pub(crate) fn undo_of(name: &str) -> Option<String> {
     name.strip_suffix("_down").map(|base| format!("{base}_up"))
 }
 

@@ -6,8 +6,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Bodies beyond this are cut off; checks on them then fail with a clear message.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
+/// The HTTP client a run sends every request through; cheap to clone, and clones share their
+/// connection pools.
 #[derive(Clone)]
 pub struct Http {
     /// For `http://` URLs: no TLS roots, so it starts instantly.
@@ -25,7 +27,7 @@ pub struct Tls {
     /// More trusted certificate authorities (`--cacert`).
     pub roots: Vec<reqwest::Certificate>,
     /// A client certificate and its key (`--cert`, `--key`), for servers that ask for one.
-    pub identity: Option<reqwest::Identity>,
+    pub(crate) identity: Option<reqwest::Identity>,
     /// Certificates are not checked at all (`--insecure`).
     pub insecure: bool,
 }
@@ -97,31 +99,57 @@ fn builder() -> reqwest::ClientBuilder {
 /// A fully rendered request.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
+    /// The HTTP method.
     pub method: reqwest::Method,
+    /// The absolute URL the request goes to.
     pub url: url::Url,
+    /// Headers as `(name, value)` in the order sent; a name may repeat. A `Cookie` header here
+    /// replaces the scenario's cookie jar for this request.
     pub headers: Vec<(String, String)>,
+    /// The body bytes; `None` sends no body.
     pub body: Option<Vec<u8>>,
+    /// How long to wait for the whole response, body included.
     pub timeout: Duration,
 }
 
 /// What came back.
 pub struct Incoming {
+    /// The HTTP status code.
     pub status: u16,
+    /// Response headers as `(name, value)`, names in lower case, one entry per value.
     pub headers: Vec<(String, String)>,
+    /// The whole body, at most 16 MiB.
     pub body: Vec<u8>,
+    /// From just before sending until the last body byte arrived.
     pub elapsed: Duration,
 }
 
+/// Why a request got no usable response; its message is one line for the report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
+    /// No complete response within the request's timeout, which it holds.
     #[error("no response within {} ms (timeout)", .0.as_millis())]
     Timeout(Duration),
+    /// No connection could be made (refused, DNS, TLS handshake).
     #[error("cannot connect to {url}: {cause}")]
-    Connect { url: String, cause: String },
+    Connect {
+        /// The URL that was requested.
+        url: String,
+        /// The innermost error, with a hint for TLS problems.
+        cause: String,
+    },
+    /// The body went past 16 MiB; reading stopped there.
     #[error("the response body is larger than {} MiB; gigcheck reads at most that much", MAX_BODY_BYTES / 1024 / 1024)]
     TooLarge,
+    /// Any other failure: a header that cannot be sent, a connection lost mid-answer, an
+    /// HTTPS client that could not be built.
     #[error("request to {url} failed: {cause}")]
-    Other { url: String, cause: String },
+    Other {
+        /// The URL that was requested.
+        url: String,
+        /// The innermost error, with a hint for TLS problems.
+        cause: String,
+    },
 }
 
 impl Http {
@@ -167,6 +195,8 @@ impl Http {
             .map_err(Clone::clone)
     }
 
+    /// Sends one request without following redirects, with `jar`'s cookies unless `req` has a
+    /// `Cookie` header, and stores the `Set-Cookie`s of the answer in `jar`.
     pub async fn send(&self, jar: &Jar, req: &Outgoing) -> Result<Incoming, SendError> {
         let started = Instant::now();
         let client = self.client(&req.url).map_err(|cause| SendError::Other {
@@ -231,7 +261,7 @@ impl Http {
 
 impl Http {
     /// POSTs a JSON body and expects a 2xx answer (built-in hooks).
-    pub async fn post_json(
+    pub(crate) async fn post_json(
         &self,
         url: &str,
         body: &serde_json::Value,

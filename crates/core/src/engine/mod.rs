@@ -4,17 +4,17 @@
 //! a `serial: true` suite runs its scenarios in order as one unit. Results are handed to the
 //! caller in spec order as soon as everything before them is done, so output is deterministic
 //! whatever the concurrency. Suites are loaded as their turn comes (see
-//! [`Project::suite`]), so a run of thousands of scenarios holds only the ones in flight.
+//! `Project::suite`), so a run of thousands of scenarios holds only the ones in flight.
 
-pub mod concurrent;
-pub mod hooks;
+mod concurrent;
+mod hooks;
 pub mod http;
-pub mod redirect;
+pub(crate) mod redirect;
 pub mod request;
 pub mod roles;
-pub mod scenario;
+mod scenario;
 pub mod scope;
-pub mod step;
+mod step;
 
 use crate::checks::snapshot::{SnapshotMode, Snapshots};
 use crate::environment::Environment;
@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 
 /// Longest body (request or response) kept in reports.
-pub const SHOWN_BODY_CHARS: usize = 4000;
+pub(crate) const SHOWN_BODY_CHARS: usize = 4000;
 
 /// Cuts long text for display, saying how much was left out.
 pub fn shorten(text: &str) -> String {
@@ -45,14 +45,22 @@ pub fn shorten(text: &str) -> String {
     }
 }
 
+/// How to run: the target, concurrency, limits, and what to tell the caller along the way.
 pub struct RunOptions {
+    /// The backend that relative request URLs resolve against, and `{{base_url}}`; `None`:
+    /// specs must give absolute URLs.
     pub base_url: Option<url::Url>,
+    /// How many scenarios (or serial suites) run at once; 0 counts as 1.
     pub jobs: usize,
+    /// Each request's timeout, unless its step gives one; hooks get at least 60 seconds.
     pub timeout: Duration,
+    /// After the first failed scenario, start no new ones (those left are reported not run).
     pub fail_fast: bool,
+    /// What snapshot checks may write.
     pub snapshot_mode: SnapshotMode,
     /// `(suite index, scenario index)` pairs to run, in order.
     pub selected: Vec<(usize, usize)>,
+    /// Reads the process environment for `{{env.…}}` (replaced in tests).
     pub getenv: GetEnv,
     /// Follow redirects (within the target's origin) unless a suite or step says otherwise.
     pub follow_redirects: bool,
@@ -81,7 +89,7 @@ impl Interrupt {
         self.0.send_replace(true);
     }
 
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         *self.0.borrow()
     }
 
@@ -114,18 +122,25 @@ pub(crate) fn current_scenario() -> Option<Loc> {
 
 /// What every scenario of a run shares.
 pub struct Shared {
+    /// The one HTTP client of the run.
     pub http: http::Http,
+    /// The loaded specs; suites are loaded from it as their turn comes.
     pub project: Arc<Project>,
+    /// Variables, secrets and hooks from outside the specs.
     pub env: Environment,
     /// Variables the runner provides (`base_url`).
-    pub builtins: Vec<(String, Value)>,
-    pub snapshots: Snapshots,
+    pub(crate) builtins: Vec<(String, Value)>,
+    pub(crate) snapshots: Snapshots,
+    /// The run's secrets; each scenario forks it and adds the secrets it captures.
     pub redactor: Redactor,
+    /// Reads the process environment for `{{env.…}}`.
     pub getenv: GetEnv,
+    /// The backend relative request URLs resolve against; `None` if none was given.
     pub base_url: Option<url::Url>,
+    /// Each request's timeout, unless its step gives one.
     pub timeout: Duration,
     /// How long a hook (a shell command, a built-in call) may take.
-    pub hook_timeout: Duration,
+    pub(crate) hook_timeout: Duration,
     /// Redirects are followed unless a suite or a step says otherwise.
     pub follow_redirects: bool,
     /// Held shared by every running scenario, exclusively by an `exclusive: true` one.
@@ -147,7 +162,7 @@ impl Shared {
     }
 
     /// Resolves once the run is interrupted.
-    pub async fn interruption(&self) {
+    pub(crate) async fn interruption(&self) {
         self.interrupt.wait().await
     }
 
@@ -163,7 +178,7 @@ impl Shared {
     }
 
     /// The place of a `once` include's outcome in this run (the first to ask fills it).
-    pub fn once_cell(&self, key: String) -> Arc<tokio::sync::OnceCell<OnceOutcome>> {
+    pub(crate) fn once_cell(&self, key: String) -> Arc<tokio::sync::OnceCell<OnceOutcome>> {
         self.once
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -182,7 +197,7 @@ impl Shared {
 
 /// What a `once` include left for the rest of the run.
 #[derive(Debug, Clone)]
-pub struct OnceOutcome {
+pub(crate) struct OnceOutcome {
     pub passed: bool,
     /// The variables it set (its captures), with their values.
     pub vars: Vec<(String, Value)>,

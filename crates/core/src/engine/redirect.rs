@@ -9,11 +9,11 @@ use reqwest::Method;
 use reqwest::cookie::Jar;
 
 /// The most redirects followed for one request (browsers allow 20; a loop shows long before).
-pub const MAX_HOPS: usize = 10;
+pub(crate) const MAX_HOPS: usize = 10;
 
 /// One redirect that was followed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hop {
+pub(crate) struct Hop {
     pub method: String,
     pub from: url::Url,
     pub status: u16,
@@ -21,20 +21,20 @@ pub struct Hop {
 }
 
 /// What sending a request and following its redirects gave.
-pub struct Followed {
+pub(crate) struct Followed {
     /// The last answer (or why there was none).
     pub result: Result<Incoming, SendError>,
     /// The last request sent.
     pub request: Outgoing,
     /// The redirects followed, in order.
-    pub hops: Vec<Hop>,
+    pub(crate) hops: Vec<Hop>,
     /// Why a redirect answer was left unfollowed, when one was.
     pub stopped: Option<String>,
 }
 
 /// Sends `req`, following redirects when `follow` is set; `sending` is told of every request
 /// just before it leaves (the first included).
-pub async fn send(
+pub(crate) async fn send(
     http: &Http,
     jar: &Jar,
     req: Outgoing,

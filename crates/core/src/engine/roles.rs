@@ -1,4 +1,4 @@
-//! Finds the product each catalogue role ([`crate::spec::roles`]) takes, in the target's own
+//! Finds the product each catalogue role (`crate::spec::roles`) takes, in the target's own
 //! catalogue at the start of a run: a role is a rule over a product's fields, and each role gets
 //! a different product. A role no product matches is left unset with the reason.
 

@@ -30,7 +30,7 @@ struct Run<'a> {
 }
 
 /// Runs one scenario; the requests it sends are told to be its own (see [`super::OnSend`]).
-pub async fn run(
+pub(super) async fn run(
     shared: &std::sync::Arc<Shared>,
     suite: &LoadedSuite,
     scenario: &Scenario,

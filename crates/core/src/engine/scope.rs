@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Reads the process environment (replaced in tests).
-pub type GetEnv = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+pub(crate) type GetEnv = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// The variables one scenario's templates see, `{{env.…}}` lookups, and the redactor that
+/// learns the secrets among them.
 pub struct Scope {
     vars: HashMap<String, Value>,
     redactor: Redactor,
@@ -16,6 +18,8 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// A scope with no variables yet, adding secrets to `redactor` and reading `{{env.…}}`
+    /// through `getenv`.
     pub fn new(redactor: Redactor, getenv: GetEnv) -> Scope {
         Scope {
             vars: HashMap::new(),
@@ -40,6 +44,7 @@ impl Scope {
         self.vars.remove(name)
     }
 
+    /// The redactor for everything this scenario shows.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }

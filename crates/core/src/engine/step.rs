@@ -15,11 +15,11 @@ use reqwest::cookie::Jar;
 use std::time::Duration;
 
 /// The outcome of a step that sends requests, before it is placed in a scenario's report.
-pub struct StepOutcome {
+pub(crate) struct StepOutcome {
     pub status: StepStatus,
     pub error: Option<String>,
     pub checks: Vec<CheckReport>,
-    pub unevaluated: Option<Unevaluated>,
+    pub(crate) unevaluated: Option<Unevaluated>,
     pub exchange: Option<Exchange>,
     pub traffic: Vec<Traffic>,
     pub attempts: u32,
@@ -32,7 +32,7 @@ pub struct StepOutcome {
 
 impl StepOutcome {
     /// A step that failed before any check could run, for this reason.
-    pub fn failed(error: String) -> StepOutcome {
+    pub(super) fn failed(error: String) -> StepOutcome {
         StepOutcome {
             status: StepStatus::Failed,
             error: Some(error),
@@ -48,7 +48,7 @@ impl StepOutcome {
     }
 }
 
-pub async fn run(
+pub(super) async fn run(
     shared: &Shared,
     suite: &LoadedSuite,
     step: &HttpStep,
@@ -243,7 +243,11 @@ pub async fn run(
 
 /// Whether redirects are followed for a step: as the step says, else as its suite says, else as
 /// the run says (`--no-follow-redirects`).
-pub fn follow_redirects(shared: &Shared, suite: &LoadedSuite, step: Option<Redirects>) -> bool {
+pub(super) fn follow_redirects(
+    shared: &Shared,
+    suite: &LoadedSuite,
+    step: Option<Redirects>,
+) -> bool {
     match step.or(suite.suite.redirects) {
         Some(policy) => policy == Redirects::Follow,
         None => shared.follow_redirects,
@@ -251,7 +255,7 @@ pub fn follow_redirects(shared: &Shared, suite: &LoadedSuite, step: Option<Redir
 }
 
 /// Notes the redirects a request went through, as traffic and as the step's redirects.
-pub fn record_hops(outcome: &mut StepOutcome, followed: &Followed, webhook: bool) {
+pub(crate) fn record_hops(outcome: &mut StepOutcome, followed: &Followed, webhook: bool) {
     for hop in &followed.hops {
         outcome.traffic.push(Traffic {
             method: hop.method.clone(),
@@ -281,7 +285,7 @@ struct Limited {
 }
 
 /// The longest `Retry-After` waited out before sending a rate-limited request once more.
-pub const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(5);
+pub(crate) const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(5);
 
 /// Sends a request (following redirects); a 429 the step does not expect is waited out once
 /// when `Retry-After` asks for at most [`LONGEST_RATE_LIMIT_WAIT`], else it blocks the step.
@@ -379,7 +383,7 @@ fn from_target(url: &url::Url, base: Option<&url::Url>) -> bool {
 }
 
 /// The shown form of a raw response (used where no checks ran on it).
-pub fn incoming_log(incoming: &super::http::Incoming, scope: &Scope) -> ResponseLog {
+pub(crate) fn incoming_log(incoming: &super::http::Incoming, scope: &Scope) -> ResponseLog {
     let response = Response::new(
         incoming.status,
         incoming.headers.clone(),

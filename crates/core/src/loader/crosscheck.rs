@@ -17,9 +17,9 @@ use std::collections::{BTreeSet, HashMap};
 
 /// What a scenario uses from outside the specs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Requirements {
+pub(crate) struct Requirements {
     /// Environment variables read with `{{env.NAME}}`.
-    pub env_vars: BTreeSet<String>,
+    pub(crate) env_vars: BTreeSet<String>,
     /// Variables the scenario reads that no spec defines (they must come from outside).
     pub external_vars: BTreeSet<String>,
     /// Hooks it calls.

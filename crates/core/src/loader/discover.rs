@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// Spec files under `paths`, sorted within each folder so runs are reproducible.
-pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub(super) fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_file() {

@@ -1,11 +1,11 @@
 //! Loads spec files into the model: discovery, YAML parsing with positions, `include` resolution,
-//! and the cross-checks that need the whole picture (see [`crosscheck`]).
+//! and the cross-checks that need the whole picture (see `crosscheck`).
 //!
 //! Loading never stops at the first problem: every diagnostic is collected so `gigcheck validate`
 //! can report them all in one pass.
 
-pub mod crosscheck;
-pub mod discover;
+mod crosscheck;
+mod discover;
 
 use crate::checks::schema::SchemaStore;
 use crate::contract::Contract;
@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 /// A parsed spec file.
 #[derive(Debug)]
-pub struct LoadedSuite {
+pub(crate) struct LoadedSuite {
     pub doc: Arc<SourceDoc>,
     /// The suite without its scenarios (`suite.scenarios` is empty): they are had one at a
     /// time from [`Project::scenario`].
@@ -28,11 +28,11 @@ pub struct LoadedSuite {
     /// The suite's name, or the file name without extension.
     pub name: String,
     /// Where this suite's snapshots live (`<spec folder>/__snapshots__`).
-    pub snapshot_dir: PathBuf,
+    pub(crate) snapshot_dir: PathBuf,
     /// Per scenario, what it needs from outside (for skipping when not configured).
     pub requirements: Vec<crosscheck::Requirements>,
     /// Variables from the suite's `fixtures` files, in order.
-    pub fixture_vars: crate::spec::Vars,
+    pub(crate) fixture_vars: crate::spec::Vars,
     scenarios: Vec<Slot>,
 }
 
@@ -47,7 +47,7 @@ enum Slot {
 
 impl LoadedSuite {
     /// The prefix of this suite's snapshot files: `orders` for `specs/orders.yaml`.
-    pub fn file_stem(&self) -> String {
+    pub(crate) fn file_stem(&self) -> String {
         self.doc
             .path
             .file_stem()
@@ -60,17 +60,21 @@ impl LoadedSuite {
 ///
 /// Every spec file is parsed once and checked up front, one scenario at a time. What is kept of
 /// each scenario is an outline (names, tags, places) and, past the first few hundred, the
-/// checked scenario as compact JSON instead of its model ([`Project::scenario`] reads it back):
+/// checked scenario as compact JSON instead of its model (`Project::scenario` reads it back):
 /// memory does not grow with a model per scenario, however the scenarios are spread over files.
 pub struct Project {
+    /// The suites that loaded, in discovery order; a suite with a scenario that could not be
+    /// read is left out (its diagnostics say why).
     pub suites: Vec<SuiteOutline>,
     /// The `fixtures/` folder the specs use (test data, schemas, the contract's route list).
     pub fixtures_dir: PathBuf,
+    /// The schemas the specs name, compiled while loading.
     pub schemas: SchemaStore,
     /// The catalogue roles the run finds in the target (`fixtures/roles.yaml`), if any.
     pub roles: Option<Roles>,
     /// The contract's routes and rules (`fixtures/contract.yaml`), if the project has it.
     pub contract: Option<Arc<Contract>>,
+    /// Every error and warning found while loading, deduplicated, with source lines attached.
     pub diagnostics: Vec<Diagnostic>,
     /// Fragments already read, shared by every later load.
     fragments: Mutex<FragmentCache>,
@@ -79,22 +83,31 @@ pub struct Project {
 /// What selection, listing and scheduling need to know of a suite without its steps.
 #[derive(Debug)]
 pub struct SuiteOutline {
+    /// The spec file's path as found.
     pub path: PathBuf,
     /// The file as shown to people.
     pub file: String,
     /// The suite's name, or the file name without extension.
     pub name: String,
+    /// The suite's tags, which every scenario in it has for `--tag`.
     pub tags: Vec<String>,
+    /// `serial: true`: the scenarios run in order, one at a time, and are never split over shards.
     pub serial: bool,
+    /// The suite's scenarios, in file order.
     pub scenarios: Vec<ScenarioOutline>,
     loaded: Arc<LoadedSuite>,
 }
 
+/// What selection, listing and reports need to know of a scenario without its steps.
 #[derive(Debug, Clone)]
 pub struct ScenarioOutline {
+    /// The test-plan id (`4.1`); `None` if the scenario has none.
     pub id: Option<String>,
+    /// The scenario's name.
     pub name: String,
+    /// The scenario's own tags (its suite's are on the [`SuiteOutline`]).
     pub tags: Vec<String>,
+    /// Where the scenario starts in its spec file.
     pub loc: Loc,
     /// The contract rules the scenario as a whole verifies.
     pub verifies: Vec<String>,
@@ -106,6 +119,7 @@ pub struct ScenarioOutline {
 }
 
 impl ScenarioOutline {
+    /// The scenario as people see it: `[4.1] Cancel a pending order`, or the name alone.
     pub fn title(&self) -> String {
         crate::spec::title(self.id.as_deref(), &self.name)
     }
@@ -127,22 +141,28 @@ impl Project {
             .collect()
     }
 
+    /// The diagnostics that are errors, not warnings.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
     }
 
+    /// Whether loading found any error, so the project must not run.
     pub fn has_errors(&self) -> bool {
         self.errors().next().is_some()
     }
 
     /// Suite `index`, without its scenarios (see [`Project::scenario`]).
-    pub fn suite(&self, index: usize) -> Option<Arc<LoadedSuite>> {
+    pub(crate) fn suite(&self, index: usize) -> Option<Arc<LoadedSuite>> {
         self.suites.get(index).map(|outline| outline.loaded.clone())
     }
 
     /// Scenario `index` of `suite`, as a model: the kept one, or read from its compact form
     /// (its includes come from the fragments read while loading). Fails only on a gigcheck bug.
-    pub fn scenario(&self, suite: &LoadedSuite, index: usize) -> Result<Arc<Scenario>, String> {
+    pub(crate) fn scenario(
+        &self,
+        suite: &LoadedSuite,
+        index: usize,
+    ) -> Result<Arc<Scenario>, String> {
         match suite.scenarios.get(index) {
             Some(Slot::Model(model)) => Ok(model.clone()),
             Some(Slot::Compact(json)) => {
@@ -181,6 +201,7 @@ impl Project {
     }
 }
 
+/// What loading needs from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// `--schemas`; by default `fixtures/schemas` in the nearest folder above the specs that has one.
@@ -189,6 +210,9 @@ pub struct LoadOptions {
     pub external_vars: Vec<String>,
 }
 
+/// Loads every spec file under `paths` (files or folders) and checks it. Never fails: what went
+/// wrong is in [`Project::diagnostics`]. The fixtures folder is the nearest one above the first
+/// spec file.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
     let mut diagnostics = Vec::new();
     let files = match discover::spec_files(paths) {

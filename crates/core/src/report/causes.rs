@@ -19,6 +19,7 @@ pub struct Cause {
     pub loc: Loc,
     /// The first scenario's failing step, shown once for the whole group.
     pub example: StepReport,
+    /// Every scenario it stopped, in spec order.
     pub members: Vec<Member>,
 }
 
@@ -29,6 +30,7 @@ pub struct Member {
     pub file: String,
     /// `[id] name`.
     pub title: String,
+    /// Where the scenario is written.
     pub loc: Loc,
     /// Failed or blocked.
     pub outcome: Outcome,
@@ -37,10 +39,12 @@ pub struct Member {
 }
 
 impl Cause {
+    /// How many of its scenarios failed (their own checks found something wrong).
     pub fn failed(&self) -> usize {
         self.count(&Outcome::Failed)
     }
 
+    /// How many of its scenarios were blocked (they never reached their own checks).
     pub fn blocked(&self) -> usize {
         self.count(&Outcome::Blocked)
     }
@@ -53,12 +57,12 @@ impl Cause {
     }
 
     /// Blocked only (the cause kept every one of its scenarios from its checks).
-    pub fn only_blocked(&self) -> bool {
+    pub(crate) fn only_blocked(&self) -> bool {
         self.failed() == 0
     }
 
     /// `17 scenarios blocked by`, `1 scenario failed at`, `3 scenarios (1 failed, 2 blocked) at`.
-    pub fn count_phrase(&self) -> String {
+    pub(crate) fn count_phrase(&self) -> String {
         let n = self.members.len();
         let what = format!("{n} {}", plural(n, "scenario"));
         match (self.failed(), self.blocked()) {
@@ -140,7 +144,7 @@ fn also(s: &ScenarioReport, first: &StepReport) -> Vec<String> {
 }
 
 /// The first failed check's line, or the step's error.
-pub fn what_failed(step: &StepReport) -> String {
+pub(crate) fn what_failed(step: &StepReport) -> String {
     step.checks
         .iter()
         .find(|c| !c.passed)
@@ -211,7 +215,7 @@ fn cause_of(step: &StepReport, target: Option<&str>, stripe: Option<&str>) -> (S
 }
 
 /// A followed redirect as one line, ids folded: `POST /api/orders → 308 → /api/orders/`.
-pub fn redirect_line(r: &crate::outcome::Redirect) -> String {
+pub(crate) fn redirect_line(r: &crate::outcome::Redirect) -> String {
     let path =
         |url: &str| url::Url::parse(url).map_or_else(|_| url.to_string(), |u| fold_ids(u.path()));
     format!(
@@ -224,7 +228,7 @@ pub fn redirect_line(r: &crate::outcome::Redirect) -> String {
 }
 
 /// A path with the segments that name one object written `{id}`.
-pub fn fold_ids(path: &str) -> String {
+pub(crate) fn fold_ids(path: &str) -> String {
     path.split('/')
         .map(|segment| {
             if looks_like_id(segment) {

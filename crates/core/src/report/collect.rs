@@ -15,8 +15,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// How many of the slowest scenarios are remembered.
-pub const SLOWEST: usize = 5;
+pub(crate) const SLOWEST: usize = 5;
 
+/// Takes each scenario's result as the run goes: writes it to the JUnit reports, counts it, and
+/// keeps it when a report will show it.
 pub struct Collector {
     keep_passed: bool,
     /// The suite being filled: every scenario of it, until the next suite starts.
@@ -35,12 +37,15 @@ struct JunitFile {
 /// What is counted over every scenario, whatever is kept.
 #[derive(Debug, Default)]
 pub struct Tally {
+    /// Scenarios by outcome, every one counted whether kept or not.
     pub totals: Totals,
+    /// Scenarios counted under their plan case ids.
     pub plan: PlanTally,
     /// Present when the project has a contract route list.
     pub contract: Option<ContractTally>,
     /// Present when the project's contract has rules.
     pub rules: Option<RuleTally>,
+    /// The slowest scenarios, for the terminal's list at the end.
     pub slowest: Slowest,
     /// Redirects followed, each way once with how often: `POST /api/orders → 308 → /api/orders/`.
     pub redirects: indexmap::IndexMap<String, usize>,
@@ -51,13 +56,18 @@ pub struct Tally {
 pub struct Slowest {
     /// Scenarios that ran (not skipped).
     pub ran: usize,
+    /// At most five, slowest first; among equal times, the one that came first.
     pub top: Vec<Timed>,
 }
 
+/// A scenario as the slowest list shows it.
 #[derive(Debug, Clone)]
 pub struct Timed {
+    /// `[id] name`.
     pub title: String,
+    /// Where the scenario is written.
     pub loc: Loc,
+    /// How long it took, setup and teardown included.
     pub duration: Duration,
 }
 
@@ -87,6 +97,7 @@ impl Slowest {
 pub struct Collected {
     /// Every scenario when passed ones were kept, else only the failed and blocked ones.
     pub report: RunReport,
+    /// What was counted over every scenario, kept or not.
     pub tally: Tally,
     /// Each JUnit report's path, and whether it was written.
     pub junit: Vec<(PathBuf, Result<(), String>)>,

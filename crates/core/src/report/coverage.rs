@@ -11,11 +11,13 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
+    /// Case id (`4.2`) → its title, in the plan file's order; each id once.
     #[serde(deserialize_with = "crate::spec::unique::map")]
     pub cases: IndexMap<String, String>,
 }
 
 impl Plan {
+    /// Reads a plan file (`fixtures/plan.yaml`); the error names the file.
     pub fn load(path: &std::path::Path) -> Result<Plan, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -39,6 +41,7 @@ pub enum CaseVerdict {
 }
 
 impl CaseVerdict {
+    /// As people read it in the plan coverage list: `tested, passed`, `no scenario`, ….
     pub fn label(self) -> &'static str {
         match self {
             CaseVerdict::Passed => "tested, passed",
@@ -64,12 +67,17 @@ impl CaseVerdict {
 /// One plan case: its title and how its scenarios ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanCase {
+    /// The plan's case id, e.g. `4.2`.
     pub id: String,
     /// The plan's title for the case, when the plan file names it.
     pub title: Option<String>,
+    /// Scenarios with this case id that passed.
     pub passed: usize,
+    /// Scenarios with this case id whose own checks found something wrong.
     pub failed: usize,
+    /// Scenarios with this case id that never reached their checks.
     pub blocked: usize,
+    /// Scenarios with this case id that did not run.
     pub skipped: usize,
 }
 
@@ -85,6 +93,7 @@ impl PlanCase {
         }
     }
 
+    /// How many of the run's scenarios carry this case id.
     pub fn scenarios(&self) -> usize {
         self.passed + self.failed + self.blocked + self.skipped
     }
@@ -110,6 +119,7 @@ impl PlanCase {
 pub struct Coverage {
     /// The plan's cases in its order, then ids the plan does not know, as they appeared.
     pub plan: Vec<PlanCase>,
+    /// Which documented route × status pairs the run exercised; `None` without a contract.
     pub contract: Option<ContractCoverage>,
     /// What the run tells of each contract rule, when the contract has rules.
     pub rules: Option<super::rules::RuleCoverage>,
@@ -129,6 +139,7 @@ impl PlanTally {
         tally
     }
 
+    /// Counts one scenario under its case id; one without an id is not counted.
     pub fn add(&mut self, s: &ScenarioReport) {
         let Some(id) = &s.id else { return };
         let case = self
@@ -195,6 +206,7 @@ pub struct ContractTally {
 }
 
 impl ContractTally {
+    /// Counts `contract`'s pairs in requests to `base_url` (same origin, under its path).
     pub fn new(contract: std::sync::Arc<Contract>, base_url: &str) -> ContractTally {
         let base = url::Url::parse(base_url).ok();
         let base_path = base
@@ -209,6 +221,8 @@ impl ContractTally {
         }
     }
 
+    /// Counts the route × status of every answered request the scenario's steps sent to the base
+    /// URL; other origins and routes the contract does not list are ignored.
     pub fn add(&mut self, s: &ScenarioReport) {
         for t in s.steps.iter().flat_map(|s| &s.traffic) {
             let (Ok(url), Some(base), Some(status)) =
@@ -229,6 +243,7 @@ impl ContractTally {
         }
     }
 
+    /// Every documented pair, exercised or missing, in the contract's order.
     pub fn coverage(&self) -> ContractCoverage {
         let mut coverage = ContractCoverage::default();
         for (route, statuses) in &self.contract.routes {

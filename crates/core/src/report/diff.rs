@@ -12,32 +12,39 @@ use std::time::Duration;
 /// When a scenario counts as slower: `factor` times as long and at least `by` more.
 #[derive(Debug, Clone, Copy)]
 pub struct Slower {
+    /// The new time must be more than this many times the old (`--slower-factor`).
     pub factor: f64,
+    /// …and longer by at least this much (`--slower-by-ms`), so tiny times that double are not
+    /// news.
     pub by: Duration,
 }
 
 /// One scenario in a comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
+    /// The spec file, as the reports name it.
     pub file: String,
+    /// `[id] name`: with the file, what matches a scenario across the two reports.
     pub title: String,
     /// The first failed check or step error (for newly failing scenarios).
     pub cause: Option<String>,
-    pub old_ms: Option<f64>,
-    pub new_ms: Option<f64>,
+    pub(crate) old_ms: Option<f64>,
+    pub(crate) new_ms: Option<f64>,
 }
 
+/// What changed from an old JSON report to a new one: see [`diff`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Diff {
-    pub newly_failing: Vec<Entry>,
-    pub newly_passing: Vec<Entry>,
+    pub(crate) newly_failing: Vec<Entry>,
+    pub(crate) newly_passing: Vec<Entry>,
+    /// Scenarios that ran in both and took notably longer (see [`Slower`]), biggest ratio first.
     pub slower: Vec<Entry>,
     /// In the new report only.
     pub added: Vec<Entry>,
     /// In the old report only.
     pub removed: Vec<Entry>,
-    pub old_totals: (usize, usize, usize, usize),
-    pub new_totals: (usize, usize, usize, usize),
+    pub(crate) old_totals: (usize, usize, usize, usize),
+    pub(crate) new_totals: (usize, usize, usize, usize),
 }
 
 fn index(report: &JsonReport) -> IndexMap<(String, String), &JsonScenario> {
@@ -78,6 +85,8 @@ fn cause(s: &JsonScenario) -> Option<String> {
     })
 }
 
+/// Compares two reports: scenarios newly failing (failed or blocked now but not before, or new
+/// and failing), newly passing, slower, added and removed.
 pub fn diff(old: &JsonReport, new: &JsonReport, slower: Slower) -> Diff {
     let before = index(old);
     let after = index(new);
@@ -153,6 +162,8 @@ impl Diff {
         !self.newly_failing.is_empty()
     }
 
+    /// The comparison as `gigcheck report diff` prints it: each non-empty list, then the totals
+    /// before → after.
     pub fn render(&self, p: Palette) -> String {
         let mut out = String::new();
         let section = |out: &mut String, title: &str, entries: &[Entry], mark: &str, color| {

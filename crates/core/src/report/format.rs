@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// A duration as people read it: `0.4 ms`, `12 ms`, `1.25 s`.
-pub fn human(d: Duration) -> String {
+pub(super) fn human(d: Duration) -> String {
     if d < Duration::from_millis(1) {
         format!("{:.1} ms", d.as_secs_f64() * 1000.0)
     } else if d < Duration::from_secs(1) {
@@ -15,7 +15,7 @@ pub fn human(d: Duration) -> String {
 }
 
 /// Text made safe for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -21,7 +21,7 @@ use sha2::Digest as _;
 use std::fmt::Write as _;
 
 /// The whole page.
-pub fn render(report: &RunReport, coverage: &Coverage) -> String {
+pub(super) fn render(report: &RunReport, coverage: &Coverage) -> String {
     let mut out = String::new();
     head(&mut out, report);
     header(&mut out, report);

@@ -40,6 +40,7 @@ pub struct JsonReport {
     pub stripe_url: Option<String>,
     /// When the run started (RFC 3339).
     pub started_at: Option<String>,
+    /// How long the whole run took, in milliseconds.
     pub duration_ms: f64,
     /// Whether the run was stopped before the end (Ctrl-C).
     pub interrupted: bool,
@@ -49,6 +50,7 @@ pub struct JsonReport {
     /// Whether the backend's TLS certificate went unchecked (`--insecure`).
     #[serde(default)]
     pub insecure: bool,
+    /// How many scenarios ended each way.
     pub totals: JsonTotals,
     /// Why scenarios failed or were blocked, one entry per root cause, worst first.
     #[serde(default)]
@@ -62,19 +64,25 @@ pub struct JsonReport {
     pub rules: Option<JsonRules>,
     /// Snapshot files the run wrote.
     pub snapshots: Vec<JsonSnapshotWrite>,
+    /// Each spec file of the run with every scenario's result, in spec order.
     pub suites: Vec<JsonSuite>,
 }
 
+/// How many scenarios the run had, by outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonTotals {
+    /// Every scenario of the run: passed + failed + blocked + skipped.
     pub scenarios: usize,
+    /// Scenarios that ran to the end with nothing failing.
     pub passed: usize,
     /// Scenarios whose own checks found something wrong.
     pub failed: usize,
     /// Scenarios that never reached their checks (setup, a fragment or a hook failed first).
     #[serde(default)]
     pub blocked: usize,
+    /// Scenarios that did not run (missing configuration, a stopped run); each says why in
+    /// `skip_reason`.
     pub skipped: usize,
 }
 
@@ -86,12 +94,15 @@ pub struct JsonCause {
     pub headline: String,
     /// `file:line:column` of the failing step.
     pub location: String,
+    /// How many of the scenarios it stopped failed (their own checks found something wrong).
     pub failed: usize,
+    /// How many of the scenarios it stopped were blocked (never reached their own checks).
     pub blocked: usize,
     /// Each scenario it stopped, as `file: [id] name`.
     pub scenarios: Vec<String>,
 }
 
+/// One test case of the plan and how the run's scenarios for it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonPlanCase {
@@ -103,13 +114,19 @@ pub struct JsonPlanCase {
     /// `passed`, `failed`, `blocked`, `skipped` or `no-scenario`.
     #[serde(default)]
     pub verdict: String,
+    /// Scenarios with this case id that passed.
     pub passed: usize,
+    /// Scenarios with this case id whose own checks found something wrong.
     pub failed: usize,
+    /// Scenarios with this case id that never reached their checks.
     #[serde(default)]
     pub blocked: usize,
+    /// Scenarios with this case id that did not run.
     pub skipped: usize,
 }
 
+/// The contract's documented route × status pairs (`fixtures/contract.yaml`), split by whether
+/// the run got that status from that route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonContract {
@@ -125,14 +142,19 @@ pub struct JsonContract {
 pub struct JsonRules {
     /// `142/150 observable contract rules checked`.
     pub headline: String,
+    /// Rules in the contract, observable or not.
     pub total: usize,
     /// Rules a black-box client can observe.
     pub observable: usize,
     /// Rules a check of the run decided: held + broken.
     pub checked: usize,
+    /// Rules some check verified and none found broken.
     pub held: usize,
+    /// Rules a check found broken.
     pub broken: usize,
+    /// Rules no check decided because the scenarios that verify them were blocked.
     pub blocked: usize,
+    /// Rules no check decided because the scenarios that verify them were skipped.
     pub skipped: usize,
     /// Rules named only by steps this run did not take.
     pub unreached: usize,
@@ -140,15 +162,19 @@ pub struct JsonRules {
     pub not_run: usize,
     /// Rules no scenario verifies.
     pub unchecked: usize,
+    /// Rules no black-box client can observe (the contract says why).
     pub unobservable: usize,
     /// Every rule, in the contract's order.
     pub rules: Vec<JsonRule>,
 }
 
+/// One contract rule and what the run tells of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonRule {
+    /// The rule's id in the contract, e.g. `orders.create.total`.
     pub id: String,
+    /// The rule's statement, as the contract writes it.
     pub text: String,
     /// `held`, `broken`, `blocked`, `skipped`, `unreached`, `not-run`, `unchecked` or
     /// `unobservable`.
@@ -161,9 +187,11 @@ pub struct JsonRule {
     pub broken_by: Vec<String>,
 }
 
+/// A snapshot file the run wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonSnapshotWrite {
+    /// The file, relative to the working directory when under it.
     pub path: String,
     /// `created`, `updated` or `pending` (a `.snap.new` to review).
     pub kind: String,
@@ -173,41 +201,53 @@ pub struct JsonSnapshotWrite {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonSuite {
+    /// The suite's name: the spec's `name:`, or the file name without its extension.
     pub name: String,
     /// The spec file.
     pub file: String,
+    /// Its scenarios, in spec order.
     pub scenarios: Vec<JsonScenario>,
 }
 
+/// How a scenario ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonOutcome {
+    /// It ran to the end and nothing failed.
     Passed,
     /// Its own checks ran and one did not hold.
     Failed,
     /// Something before its own checks failed; its case was not tested.
     Blocked,
+    /// It did not run; `skip_reason` says why.
     Skipped,
 }
 
+/// One scenario's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonScenario {
     /// The plan's test case id, if the scenario has one.
     pub id: Option<String>,
+    /// What the scenario checks, as the spec names it.
     pub name: String,
     /// `[id] name`: what identifies the scenario within its file across runs.
     pub title: String,
+    /// The scenario's own tags (not its suite's).
     pub tags: Vec<String>,
     /// `file:line:column` of the scenario.
     pub location: String,
+    /// How it ended.
     pub outcome: JsonOutcome,
     /// Why it was skipped.
     pub skip_reason: Option<String>,
+    /// How long it took in milliseconds, setup and teardown included.
     pub duration_ms: f64,
+    /// Each step it ran, in order: setup, its own steps, then teardown.
     pub steps: Vec<JsonStep>,
 }
 
+/// One step of a scenario: its checks, the last request and response, and every request sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonStep {
@@ -215,16 +255,22 @@ pub struct JsonStep {
     pub phase: String,
     /// 1-based position within its phase.
     pub number: usize,
+    /// What the step does, or its request line when the spec gives it no name.
     pub name: String,
+    /// `file:line:column` of the step.
     pub location: String,
+    /// Whether the step did its work and every check held.
     pub passed: bool,
     /// Whether the step only prepared the scenario's checks: its failure blocks the scenario.
     #[serde(default)]
     pub precondition: bool,
     /// Why the step could not run its checks (connection refused, template error…).
     pub error: Option<String>,
+    /// How many times it was sent (more than 1 under `retry:`); 0 when nothing was sent.
     pub attempts: u32,
+    /// How long the step took in milliseconds, every attempt included.
     pub duration_ms: f64,
+    /// Each check it evaluated, passed or failed.
     pub checks: Vec<JsonCheck>,
     /// Checks not evaluated because an earlier one made them meaningless.
     #[serde(default)]
@@ -244,6 +290,7 @@ pub struct JsonStep {
     pub verifies: Vec<String>,
 }
 
+/// Checks of a step that were left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonUnevaluated {
@@ -253,6 +300,7 @@ pub struct JsonUnevaluated {
     pub reason: String,
 }
 
+/// One check of a step and how it went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonCheck {
@@ -260,11 +308,17 @@ pub struct JsonCheck {
     pub kind: String,
     /// What was checked: a JSONPath, a header name, a schema file…
     pub subject: String,
+    /// The comparison, e.g. `equals`; empty when the kind has none.
     pub operator: String,
+    /// `file:line:column` of the check.
     pub location: String,
+    /// Whether the check held.
     pub passed: bool,
+    /// What the check wanted, as people read it (`201`, `"pending"`, `under 500 ms`).
     pub expected: Option<String>,
+    /// What the response had, in the same form, secrets redacted.
     pub actual: Option<String>,
+    /// A one-line explanation when expected and actual do not say it all.
     pub message: Option<String>,
     /// Schema violations, one per entry.
     pub details: Vec<String>,
@@ -272,40 +326,53 @@ pub struct JsonCheck {
     pub diff: Option<String>,
 }
 
+/// The last request a step sent and the response it got, secrets redacted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonExchange {
+    /// The request as sent.
     pub request: JsonRequest,
     /// Absent when no answer came.
     pub response: Option<JsonResponse>,
 }
 
+/// A request as sent, secrets redacted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonRequest {
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
+    /// The full URL, secrets redacted.
     pub url: String,
     /// `[name, value]` pairs in the order sent.
     pub headers: Vec<(String, String)>,
+    /// The body as text, cut to a readable size; null for a request without one.
     pub body: Option<String>,
 }
 
+/// A response as received, secrets redacted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// `[name, value]` pairs in the order received.
     pub headers: Vec<(String, String)>,
     /// The body, cut to a readable size.
     pub body: String,
     /// The whole body's size.
     pub body_bytes: usize,
+    /// Milliseconds from sending the request until the whole body had arrived.
     pub duration_ms: f64,
 }
 
+/// One request a step sent and the status it got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonTraffic {
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
+    /// The full URL requested.
     pub url: String,
     /// Absent when no answer came.
     pub status: Option<u16>,

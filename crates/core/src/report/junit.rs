@@ -14,7 +14,7 @@ use junit_report::{ReportBuilder, TestCase, TestCaseBuilder, TestSuiteBuilder};
 use std::io::{Seek, SeekFrom, Write};
 
 /// The whole report at once.
-pub fn render(report: &RunReport, rules: Option<&RuleCoverage>) -> Result<Vec<u8>, String> {
+pub(super) fn render(report: &RunReport, rules: Option<&RuleCoverage>) -> Result<Vec<u8>, String> {
     let mut writer = Writer::new(Vec::new(), report.run.started_at)?;
     for suite in &report.suites {
         writer.suite(suite)?;
@@ -32,7 +32,7 @@ pub fn render(report: &RunReport, rules: Option<&RuleCoverage>) -> Result<Vec<u8
 /// only at the end, so the suites wait there until then. What junit-report does not write —
 /// `skipped` on a suite, `line` on a test case (read by GitHub's and GitLab's annotators) — is
 /// added to its elements here.
-pub struct Writer<W: Write> {
+pub(super) struct Writer<W: Write> {
     out: W,
     suites: std::io::BufWriter<std::fs::File>,
     started_at: Option<time::OffsetDateTime>,
@@ -62,7 +62,10 @@ const NO_COUNTS: &str = r#" tests="0" errors="0" failures="0" hostname="#;
 const NO_TIME_EMPTY: &str = r#" time="0"/>"#;
 
 impl<W: Write> Writer<W> {
-    pub fn new(out: W, started_at: Option<time::OffsetDateTime>) -> Result<Writer<W>, String> {
+    pub(super) fn new(
+        out: W,
+        started_at: Option<time::OffsetDateTime>,
+    ) -> Result<Writer<W>, String> {
         let spill = tempfile::tempfile().map_err(write_error)?;
         Ok(Writer {
             out,
@@ -75,7 +78,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// A whole suite.
-    pub fn suite(&mut self, suite: &SuiteReport) -> Result<(), String> {
+    pub(super) fn suite(&mut self, suite: &SuiteReport) -> Result<(), String> {
         self.open_suite(&suite.name, &suite.file)?;
         for s in &suite.scenarios {
             self.case(&suite.name, &suite.file, s)?;
@@ -107,7 +110,12 @@ impl<W: Write> Writer<W> {
 
     /// One scenario of the suite named `suite` (spec file `file`); a new suite ends the one
     /// before it.
-    pub fn case(&mut self, suite: &str, file: &str, s: &ScenarioReport) -> Result<(), String> {
+    pub(super) fn case(
+        &mut self,
+        suite: &str,
+        file: &str,
+        s: &ScenarioReport,
+    ) -> Result<(), String> {
         self.open_suite(suite, file)?;
         let Some(open) = self.open.as_mut() else {
             return Ok(());
@@ -133,7 +141,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Writes the open suite, if any, around its test cases.
-    pub fn end_suite(&mut self) -> Result<(), String> {
+    pub(crate) fn end_suite(&mut self) -> Result<(), String> {
         let Some(open) = self.open.take() else {
             return Ok(());
         };
@@ -182,7 +190,7 @@ impl<W: Write> Writer<W> {
     /// Writes the report: the root with the run's totals and `duration`, the suites, and, with
     /// rule coverage, an empty `<testsuite>` whose properties carry its counts
     /// (`gigcheck.rules.*`), where CI tools that read properties find them.
-    pub fn finish(
+    pub(super) fn finish(
         mut self,
         rules: Option<&RuleCoverage>,
         duration: std::time::Duration,
@@ -298,11 +306,11 @@ fn with_lines(xml: &str, lines: &[u32]) -> String {
 }
 
 /// The name of the suite that carries the rule coverage.
-pub const RULES_SUITE: &str = "gigcheck contract rule coverage";
+pub(crate) const RULES_SUITE: &str = "gigcheck contract rule coverage";
 
 /// The rule coverage as JUnit properties: the headline, a count per verdict, and the ids of the
 /// rules broken and of those no scenario verifies.
-pub fn rule_properties(rules: &RuleCoverage) -> Vec<(String, String)> {
+pub(crate) fn rule_properties(rules: &RuleCoverage) -> Vec<(String, String)> {
     let mut out = vec![
         ("gigcheck.rules.headline".to_string(), rules.headline()),
         ("gigcheck.rules.total".into(), rules.total().to_string()),

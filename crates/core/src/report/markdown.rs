@@ -15,7 +15,7 @@ use crate::outcome::{Outcome, RunReport, ScenarioReport, Verdict};
 use gigcheck_base::text::plural;
 use std::fmt::Write as _;
 
-pub fn render(report: &RunReport, coverage: &Coverage) -> String {
+pub(super) fn render(report: &RunReport, coverage: &Coverage) -> String {
     let mut out = String::new();
     heading(&mut out, report);
     let causes = causes::group(report);
@@ -274,7 +274,7 @@ fn skipped(out: &mut String, report: &RunReport) {
 }
 
 /// A Mermaid `sequenceDiagram` of one scenario's traffic.
-pub fn mermaid(d: &Diagram) -> String {
+pub(crate) fn mermaid(d: &Diagram) -> String {
     let mut out = String::from("sequenceDiagram\n");
     let id = |lane: &Lane| {
         let i = d.lanes.iter().position(|l| l == lane).unwrap_or(0);

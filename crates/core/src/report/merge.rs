@@ -13,7 +13,9 @@ use std::fmt::Write as _;
 
 /// One input: its name for messages, and its text.
 pub struct Input {
+    /// What messages call the input: its path as given.
     pub name: String,
+    /// The file's contents: JUnit XML or a JSON report.
     pub text: String,
 }
 

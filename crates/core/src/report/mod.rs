@@ -1,27 +1,27 @@
 //! Reports over the run's outcome ([`crate::outcome`]), gathered as a run goes ([`collect`]):
-//! the terminal ([`terminal`]) with its live progress line ([`live`]), JUnit XML ([`junit`]),
-//! JSON ([`json`]), HTML ([`html`]) and Markdown ([`markdown`]); failures grouped by their root
+//! the terminal ([`terminal`]) with its live progress line ([`live`]), JUnit XML (`junit`),
+//! JSON ([`json`]), HTML (`html`) and Markdown (`markdown`); failures grouped by their root
 //! cause ([`causes`]); traceability to the plan and the contract ([`coverage`]); traffic as
-//! sequence diagrams ([`sequence`]); a single response for people ([`pretty`]); comparing two
+//! sequence diagrams (`sequence`); a single response for people ([`pretty`]); comparing two
 //! JSON reports ([`diff`]) and joining shards' reports ([`merge`]). Each format is a small module
-//! that only renders; [`render`] picks one and [`write`] writes files. Reports read the outcome,
+//! that only renders; [`render`] picks one and [`write()`] writes files. Reports read the outcome,
 //! never the engine that wrote it.
 
 pub mod causes;
 pub mod collect;
 pub mod coverage;
 pub mod diff;
-pub mod format;
-pub mod html;
+mod format;
+mod html;
 pub mod json;
-pub mod junit;
+mod junit;
 pub mod live;
-pub mod markdown;
+mod markdown;
 pub mod merge;
 pub mod pretty;
 pub mod rules;
-pub mod sequence;
-pub mod svg;
+mod sequence;
+mod svg;
 pub mod terminal;
 pub mod text;
 
@@ -32,9 +32,13 @@ use std::path::{Path, PathBuf};
 /// The report formats `--report` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {
+    /// JUnit XML, one `<testsuite>` per spec file, for CI test reporters.
     Junit,
+    /// The versioned JSON report ([`json::JsonReport`]), for machines and `gigcheck report diff`.
     Json,
+    /// One self-contained HTML page, for people.
     Html,
+    /// Markdown for CI job summaries (`$GITHUB_STEP_SUMMARY`, GitLab).
     Markdown,
 }
 
@@ -54,7 +58,9 @@ impl ReportKind {
 /// One report to write: its format and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportTarget {
+    /// The format to write.
     pub kind: ReportKind,
+    /// The file to write it to.
     pub path: PathBuf,
 }
 

@@ -33,6 +33,7 @@ pub enum RuleVerdict {
 }
 
 impl RuleVerdict {
+    /// Every verdict, in the order reports list and count them: broken first.
     pub const ALL: [RuleVerdict; 8] = [
         RuleVerdict::Broken,
         RuleVerdict::Held,
@@ -45,7 +46,7 @@ impl RuleVerdict {
     ];
 
     /// The verdicts of rules no check of the run decided, in the order reports list them.
-    pub const UNDECIDED: [RuleVerdict; 6] = [
+    pub(crate) const UNDECIDED: [RuleVerdict; 6] = [
         RuleVerdict::Blocked,
         RuleVerdict::Skipped,
         RuleVerdict::Unreached,
@@ -88,26 +89,32 @@ impl RuleVerdict {
 /// One rule of the contract and what the run tells of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleLine {
+    /// The rule's id in the contract, e.g. `orders.create.total`.
     pub id: String,
+    /// The rule's statement, as the contract writes it.
     pub text: String,
+    /// What the run tells of it.
     pub verdict: RuleVerdict,
     /// Why it cannot be observed, for an unobservable rule.
     pub unobservable: Option<String>,
     /// The first scenarios (titles) that found it broken.
-    pub broken_by: Vec<String>,
+    pub(crate) broken_by: Vec<String>,
 }
 
 /// Every rule of the contract, in its order, with its verdict.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleCoverage {
+    /// Every rule of the contract, in its order.
     pub rules: Vec<RuleLine>,
 }
 
 impl RuleCoverage {
+    /// How many rules have this verdict.
     pub fn count(&self, verdict: RuleVerdict) -> usize {
         self.with(verdict).count()
     }
 
+    /// How many rules the contract has, observable or not.
     pub fn total(&self) -> usize {
         self.rules.len()
     }
@@ -127,6 +134,7 @@ impl RuleCoverage {
         self.rules.iter().filter(move |r| r.verdict == verdict)
     }
 
+    /// The ids of the rules with this verdict, in the contract's order.
     pub fn ids(&self, verdict: RuleVerdict) -> impl Iterator<Item = &str> {
         self.with(verdict).map(|r| r.id.as_str())
     }
@@ -181,6 +189,7 @@ impl RuleTally {
         }
     }
 
+    /// Counts what one scenario says of each rule it names.
     pub fn add(&mut self, s: &ScenarioReport) {
         for id in s.rules.scenario.iter().chain(&s.rules.steps) {
             if !self.in_run.contains(id) {
@@ -204,6 +213,8 @@ impl RuleTally {
         }
     }
 
+    /// Each rule's verdict so far: unobservable as the contract says; else broken if any check
+    /// broke it, then held, blocked, skipped, unreached, not run or unchecked, first that fits.
     pub fn coverage(&self) -> RuleCoverage {
         let rules = self
             .contract

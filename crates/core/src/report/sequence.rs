@@ -10,7 +10,7 @@ use crate::outcome::{RunReport, ScenarioReport, Traffic};
 
 /// A participant of the diagram.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lane {
+pub(super) enum Lane {
     /// gigcheck itself, as the client.
     Client,
     /// The backend under test.
@@ -24,7 +24,7 @@ pub enum Lane {
 }
 
 impl Lane {
-    pub fn label(&self) -> &str {
+    pub(super) fn label(&self) -> &str {
         match self {
             Lane::Client => "gigcheck",
             Lane::Backend => "backend",
@@ -37,7 +37,7 @@ impl Lane {
 
 /// One arrow: a request and its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
+pub(crate) struct Message {
     pub from: Lane,
     pub to: Lane,
     /// `POST /api/orders`, with `10× ` in front for a burst.
@@ -49,18 +49,18 @@ pub struct Message {
     /// The step that sent it: `step 2`, `setup 1`…
     pub step: String,
     /// Whether that step failed.
-    pub failed_step: bool,
+    pub(crate) failed_step: bool,
 }
 
 /// Lanes in first-use order (the client first) and the messages in the order they were sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Diagram {
-    pub lanes: Vec<Lane>,
+pub(crate) struct Diagram {
+    pub(crate) lanes: Vec<Lane>,
     pub messages: Vec<Message>,
 }
 
 /// The diagram of one scenario of `report`.
-pub fn diagram(report: &RunReport, scenario: &ScenarioReport) -> Diagram {
+pub(super) fn diagram(report: &RunReport, scenario: &ScenarioReport) -> Diagram {
     let backend = report.run.target.as_deref().and_then(origin_of);
     let stripe = report.run.stripe_url.as_deref().and_then(origin_of);
     let mut d = Diagram {

@@ -28,7 +28,7 @@ const MUTED: &str = "#59636e";
 const LINE: &str = "#8c959f";
 
 /// The diagram as an `<svg>` element.
-pub fn render(d: &Diagram) -> String {
+pub(super) fn render(d: &Diagram) -> String {
     let geo = Geometry::of(d);
     let mut out = String::new();
     let _ = write!(

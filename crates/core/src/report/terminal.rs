@@ -16,8 +16,12 @@ use gigcheck_base::text::plural;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+/// Prints the terminal report: a line per scenario as results arrive, then the sections at the
+/// end.
 pub struct Terminal {
+    /// Colours on or off.
     pub palette: Palette,
+    /// `--verbose`: every step of every scenario, and coverage lists in full.
     pub verbose: bool,
     /// Whether times are printed (off in tests, so output is stable).
     pub timings: bool,
@@ -25,6 +29,7 @@ pub struct Terminal {
 }
 
 impl Terminal {
+    /// A printer with times shown and no suite heading printed yet.
     pub fn new(palette: Palette, verbose: bool) -> Terminal {
         Terminal {
             palette,

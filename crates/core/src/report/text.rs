@@ -8,12 +8,15 @@ use std::fmt::Write as _;
 /// Colours on or off, decided once per output.
 #[derive(Debug, Clone, Copy)]
 pub struct Palette {
+    /// Whether to write ANSI colours and styles (off with `--no-color`, `NO_COLOR`, or when stdout
+    /// is not a terminal).
     pub color: bool,
 }
 
 impl Palette {
-    pub const PLAIN: Palette = Palette { color: false };
+    pub(crate) const PLAIN: Palette = Palette { color: false };
 
+    /// `text` in `color`, or as it is without colours.
     pub fn paint(&self, text: &str, color: Color) -> String {
         if self.color {
             text.color(color).to_string()
@@ -22,6 +25,7 @@ impl Palette {
         }
     }
 
+    /// `text` in bold, or as it is without colours.
     pub fn bold(&self, text: &str) -> String {
         if self.color {
             text.bold().to_string()
@@ -30,6 +34,7 @@ impl Palette {
         }
     }
 
+    /// `text` dimmed, or as it is without colours.
     pub fn dim(&self, text: &str) -> String {
         if self.color {
             text.dimmed().to_string()
@@ -40,7 +45,11 @@ impl Palette {
 }
 
 /// Everything that went wrong in a scenario, step by step.
-pub fn failure_details(scenario: &ScenarioReport, p: Palette, with_exchanges: bool) -> String {
+pub(crate) fn failure_details(
+    scenario: &ScenarioReport,
+    p: Palette,
+    with_exchanges: bool,
+) -> String {
     let mut out = String::new();
     for step in scenario.failed_steps() {
         step_details(&mut out, step, p, with_exchanges);
@@ -48,7 +57,7 @@ pub fn failure_details(scenario: &ScenarioReport, p: Palette, with_exchanges: bo
     out
 }
 
-pub fn step_heading(step: &StepReport) -> String {
+pub(crate) fn step_heading(step: &StepReport) -> String {
     let attempts = if step.attempts > 1 {
         format!(", {} attempts", step.attempts)
     } else {
@@ -63,7 +72,7 @@ pub fn step_heading(step: &StepReport) -> String {
     )
 }
 
-pub fn step_details(out: &mut String, step: &StepReport, p: Palette, with_exchange: bool) {
+pub(crate) fn step_details(out: &mut String, step: &StepReport, p: Palette, with_exchange: bool) {
     let mark = match step.status {
         StepStatus::Passed => p.paint("✓", Color::Green),
         StepStatus::Failed => p.paint("✗", Color::Red),
@@ -97,7 +106,9 @@ pub fn step_details(out: &mut String, step: &StepReport, p: Palette, with_exchan
     }
 }
 
-pub fn check_details(out: &mut String, check: &CheckReport, p: Palette) {
+/// Appends a failed check's lines: headline and place, expected and actual, message, schema
+/// violations and the diff, coloured.
+pub(crate) fn check_details(out: &mut String, check: &CheckReport, p: Palette) {
     let _ = writeln!(
         out,
         "      {} {}  {}",
@@ -139,7 +150,7 @@ pub fn check_details(out: &mut String, check: &CheckReport, p: Palette) {
     }
 }
 
-pub fn exchange_details(out: &mut String, exchange: &Exchange, p: Palette) {
+pub(crate) fn exchange_details(out: &mut String, exchange: &Exchange, p: Palette) {
     let req = &exchange.request;
     let _ = writeln!(out, "      {}", p.dim("request:"));
     let _ = writeln!(out, "        > {} {}", p.bold(&req.method), req.url);
@@ -184,7 +195,7 @@ pub fn exchange_details(out: &mut String, exchange: &Exchange, p: Palette) {
 }
 
 /// A scenario's traffic, for JUnit's system-out.
-pub fn request_log(scenario: &ScenarioReport) -> String {
+pub(crate) fn request_log(scenario: &ScenarioReport) -> String {
     let mut out = String::new();
     for step in &scenario.steps {
         let _ = writeln!(out, "{}", step_heading(step));

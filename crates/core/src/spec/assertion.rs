@@ -15,19 +15,31 @@ use std::fmt;
 
 /// The JSON types `type:` accepts. `number` accepts integers too; write `"null"` quoted (a bare
 /// `null` is YAML's null, which means no `type` check at all).
+// The options' descriptions are plain comments: documented, schemars would describe the type
+// as a `oneOf` of constants, and editors would then list every option instead of saying
+// "not one of".
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
+    // Text, e.g. `"pending"`.
     String,
+    // Any number, whole or not: `399.99`, `2`.
     Number,
+    // A whole number such as `42` (`42.0` is a `number`, not an `integer`).
     Integer,
+    // `true` or `false`.
     Boolean,
+    // A list, e.g. `[1, 2]`.
     Array,
+    // A mapping of keys to values, e.g. `{ "id": 1 }`.
     Object,
+    // `null` itself; write `type: "null"` quoted.
     Null,
 }
 
 impl JsonType {
+    /// The type of a JSON value: a whole number is an `Integer`, any other number a `Number`.
     pub fn of(value: &serde_json::Value) -> JsonType {
         use serde_json::Value;
         match value {
@@ -47,6 +59,7 @@ impl JsonType {
         actual == self || (self == JsonType::Number && actual == JsonType::Integer)
     }
 
+    /// The type's name as written after `type:` in specs.
     pub fn name(self) -> &'static str {
         match self {
             JsonType::String => "string",
@@ -60,16 +73,21 @@ impl JsonType {
     }
 }
 
+/// How `gt`, `gte`, `lt` and `lte` compare the actual value with the expected one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparison {
+    /// `gt`: greater than.
     Gt,
+    /// `gte`: greater than or equal to.
     Gte,
+    /// `lt`: less than.
     Lt,
+    /// `lte`: less than or equal to.
     Lte,
 }
 
 impl Comparison {
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Comparison::Gt => ">",
             Comparison::Gte => ">=",
@@ -78,6 +96,7 @@ impl Comparison {
         }
     }
 
+    /// Whether `actual` compares with `expected` this way, as numbers.
     pub fn holds(self, actual: f64, expected: f64) -> bool {
         match self {
             Comparison::Gt => actual > expected,
@@ -91,17 +110,27 @@ impl Comparison {
 /// One operator applied to one value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Assertion {
+    /// `equals`, or a plain value: equal to this value (`1` equals `1.0`).
     Equals(JsonTemplate),
+    /// `not_equals`: not equal to this value.
     NotEquals(JsonTemplate),
     /// `exists: true` / `absent: false` is `Exists(true)`.
     Exists(bool),
+    /// `type`: the value has this JSON type.
     Type(JsonType),
+    /// `matches`: the value matches this regular expression (non-strings as JSON text).
     Matches(Pattern),
+    /// `not_matches`: the value does not match this regular expression.
     NotMatches(Pattern),
+    /// `contains`: a string contains this substring, an array this element, an object this key.
     Contains(JsonTemplate),
+    /// `not_contains`: the opposite of `contains`.
     NotContains(JsonTemplate),
+    /// `length`: this many characters (string), elements (array) or keys (object).
     Length(usize),
+    /// `gt`, `gte`, `lt` or `lte`: compared with this value, as numbers or as strings.
     Compare(Comparison, JsonTemplate),
+    /// `one_of`: equal to one of these values.
     OneOf(Vec<JsonTemplate>),
 }
 

@@ -12,15 +12,23 @@ use std::fmt;
 /// A JSON value from a spec; every string in it is a [`Template`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum JsonTemplate {
+    /// `null` (in YAML also `~`, or nothing after the key).
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number; YAML's `.nan` and `.inf` are refused, JSON has no such numbers.
     Number(Number),
+    /// A string; its `{{…}}` placeholders are filled in when the value is rendered.
     String(Template),
+    /// A list of values.
     Array(Vec<JsonTemplate>),
+    /// A mapping, in written order; keys are plain text (not templates), each at most once.
     Object(Vec<(String, JsonTemplate)>),
 }
 
 impl JsonTemplate {
+    /// The JSON value with every placeholder filled in from `lookup`; a string that is one
+    /// placeholder alone keeps the JSON type of what it names.
     pub fn render(&self, lookup: &dyn Lookup) -> Result<Value, RenderError> {
         Ok(match self {
             JsonTemplate::Null => Value::Null,

@@ -11,20 +11,22 @@
 
 pub mod assertion;
 pub mod json_template;
-pub mod roles;
+pub(crate) mod roles;
 pub mod schema;
-pub mod source;
+pub(crate) mod source;
 pub mod template;
-pub mod unique;
+pub(crate) mod unique;
 pub mod values;
 
 use assertion::{JsonType, ValueAssertion};
 use indexmap::IndexMap;
 use json_template::JsonTemplate;
+pub use roles::Roles;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
-pub use source::{Loc, SourceRef};
+pub use source::Loc;
+pub(crate) use source::SourceRef;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
@@ -112,7 +114,7 @@ pub struct Scenario {
     #[serde(default)]
     pub teardown: Vec<Step>,
     #[serde(skip)]
-    pub src: SourceRef,
+    pub(crate) src: SourceRef,
 }
 
 impl Suite {
@@ -210,9 +212,11 @@ fn without_default(schema: &mut Schema) {
 #[serde(try_from = "RawStep")]
 #[schemars(with = "RawStep")]
 pub struct Step {
+    /// What the step does, as the report shows it; `None`: the report shows the request line
+    /// (or the hook, or the fragment) instead.
     pub name: Option<String>,
     /// Whether a failure here leaves the scenario's case untested (blocked) rather than failed;
-    /// `None`: the default for its kind (see [`Step::is_precondition`]).
+    /// `None`: the default for its kind (see `Step::is_precondition`).
     pub precondition: Option<bool>,
     /// Whether redirects are followed; `None`: as the suite or the run says.
     pub redirects: Option<Redirects>,
@@ -227,13 +231,17 @@ pub struct Step {
     pub vars: Vars,
     /// The contract rules this step's checks verify.
     pub verifies: Vec<String>,
+    /// The one thing the step does: `request`, `webhook`, `hook`, `concurrent` or `include`.
     pub action: Action,
-    pub src: SourceRef,
+    pub(crate) src: SourceRef,
 }
 
+/// The one thing a step does.
 #[derive(Debug, Clone)]
 pub enum Action {
+    /// Send a `request` or a `webhook`, then check the response and capture from it.
     Http(Box<HttpStep>),
+    /// Run a fragment's steps (`include`).
     Include(Include),
     /// Run a named hook of the environment (`db_down`, `db_up`…).
     Hook(String),
@@ -244,6 +252,7 @@ pub enum Action {
 /// Requests sent all at once, for races: "10 cancels of one order → exactly one 200".
 #[derive(Debug, Clone)]
 pub struct ConcurrentStep {
+    /// The requests sent at once: `times` copies of `request`, or the `requests` list.
     pub requests: Vec<Request>,
     /// Written as one `request` sent `times` times (rather than a list of `requests`).
     pub repeated: bool,
@@ -294,6 +303,7 @@ fn concurrent_rules(schema: &mut Schema) {
 /// What an HTTP step sends.
 #[derive(Debug, Clone)]
 pub enum Call {
+    /// An HTTP request to the target (`request`).
     Request(Box<Request>),
     /// A Stripe event, signed as Stripe signs, sent to the backend's webhook.
     Webhook(Box<Webhook>),
@@ -302,9 +312,13 @@ pub enum Call {
 /// Send a request, check the response, capture values.
 #[derive(Debug, Clone)]
 pub struct HttpStep {
+    /// What is sent: a request or a webhook.
     pub call: Call,
+    /// What the response must look like; empty when the step has no `expect`.
     pub expect: Expect,
+    /// Variables to set from the response: name → where the value comes from, in written order.
     pub capture: IndexMap<String, Capture>,
+    /// Tries the step again until its checks pass; `None`: it runs once.
     pub retry: Option<Retry>,
 }
 
@@ -313,6 +327,7 @@ pub struct HttpStep {
 pub struct Include {
     /// As written, relative to the including file.
     pub path: String,
+    /// The values of the fragment's parameters (`with`); empty when none are given.
     pub with: Vars,
     /// Filled in by the loader.
     pub fragment: Option<Arc<Fragment>>,
@@ -644,13 +659,13 @@ fn concurrent_step(raw: RawConcurrent, step: &RawStep) -> Result<Action, String>
 impl Step {
     /// Whether a failure of this step blocks the scenario (its case untested) rather than
     /// failing it: as written, else true for `include` and `hook` steps.
-    pub fn is_precondition(&self) -> bool {
+    pub(crate) fn is_precondition(&self) -> bool {
         self.precondition
             .unwrap_or(matches!(self.action, Action::Include(_) | Action::Hook(_)))
     }
 
     /// A name for output: the given name, else the request line or the fragment.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         if let Some(name) = &self.name {
             return name.clone();
         }
@@ -672,19 +687,31 @@ impl Step {
 }
 
 /// The HTTP methods a request may use.
+// The options' descriptions are plain comments: documented, schemars would describe the type
+// as a `oneOf` of constants, and editors would then list every option instead of saying
+// "not one of".
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
+    // Read a resource.
     Get,
+    // Create a resource, or submit data.
     Post,
+    // Replace a resource.
     Put,
+    // Change part of a resource.
     Patch,
+    // Remove a resource.
     Delete,
+    // Like `GET`, but the response has no body.
     Head,
+    // Ask which methods a URL allows (as a CORS preflight does).
     Options,
 }
 
 impl Method {
+    /// The method's name as sent and as written in specs: `GET`, `POST`…
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -765,7 +792,7 @@ fn one_body(schema: &mut Schema) {
 pub struct Webhook {
     /// The event type, e.g. `payment_intent.succeeded`.
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub(crate) event_type: String,
     /// `data.object` of the event.
     pub object: JsonTemplate,
     /// The event id; default a fresh `evt_…`. Send the same id twice to test idempotency.
@@ -874,7 +901,12 @@ pub enum Capture {
     /// A response header's value.
     Header(String),
     /// A regex over the raw body; `group` 1 by default (0 is the whole match).
-    Regex { pattern: Pattern, group: usize },
+    Regex {
+        /// The regular expression run over the raw body.
+        pattern: Pattern,
+        /// Which capture group's text is the value (0 is the whole match).
+        group: usize,
+    },
 }
 
 /// A capture written as a mapping: exactly one of `jsonpath`, `header` or `regex`.
@@ -989,12 +1021,13 @@ fn default_retry_delay() -> SpecDuration {
 /// Compare the response body with a stored snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotSpec {
+    /// The snapshot's name; its file is `__snapshots__/<spec file>__<name>.snap`.
     pub name: String,
     /// JSONPath → placeholder, applied before comparing.
     pub redact: IndexMap<String, Redaction>,
     /// Fields the stored snapshot does not have are left out of the comparison (a backend may
     /// add data fields, the contract says); fields it has must still be there and equal.
-    pub ignore_extra_fields: bool,
+    pub(crate) ignore_extra_fields: bool,
 }
 
 /// What a snapshot does with fields the stored one does not have.

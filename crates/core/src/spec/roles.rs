@@ -14,11 +14,14 @@ use indexmap::IndexMap;
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Roles {
+    /// `roles:` of `fixtures/roles.yaml`: role name → product field → the value it must have,
+    /// e.g. `gpu: { stock_quantity: { gte: 20 } }`; in file order.
     #[serde(deserialize_with = "crate::spec::unique::map")]
     pub roles: IndexMap<String, IndexMap<String, ValueAssertion>>,
 }
 
 impl Roles {
+    /// The role names, in file order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.roles.keys().map(String::as_str)
     }

@@ -14,7 +14,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
 /// The schema's `$id`: a name, not a location (the schema is a file in the repository).
-pub const SCHEMA_ID: &str = "urn:gigcheck:spec-file";
+pub(crate) const SCHEMA_ID: &str = "urn:gigcheck:spec-file";
 
 /// The JSON Schema (draft 2020-12) of a spec file: a suite, or an include fragment.
 pub fn spec_file_schema() -> Value {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 /// One loaded YAML file and the position of every node in it.
 #[derive(Debug, Default)]
-pub struct SourceDoc {
+pub(crate) struct SourceDoc {
     pub path: PathBuf,
     /// The path as shown to people (relative to the working directory when possible).
     pub display: String,
@@ -18,8 +18,11 @@ pub struct SourceDoc {
 /// A file, line and column, printed `file:line:column`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Loc {
+    /// The file as shown to people; empty when the problem is in no file.
     pub file: String,
+    /// 1-based line; 0 when the place in the file is unknown (only the file is shown).
     pub line: u32,
+    /// 1-based column; not shown when `line` is 0.
     pub col: u32,
 }
 
@@ -35,17 +38,17 @@ impl fmt::Display for Loc {
 
 /// A node of a [`SourceDoc`], by its JSON Pointer.
 #[derive(Debug, Clone, Default)]
-pub struct SourceRef {
+pub(crate) struct SourceRef {
     pub doc: Arc<SourceDoc>,
     pub pointer: String,
 }
 
 impl SourceRef {
-    pub fn new(doc: Arc<SourceDoc>, pointer: String) -> SourceRef {
+    pub(crate) fn new(doc: Arc<SourceDoc>, pointer: String) -> SourceRef {
         SourceRef { doc, pointer }
     }
 
-    pub fn child(&self, segment: impl fmt::Display) -> SourceRef {
+    pub(crate) fn child(&self, segment: impl fmt::Display) -> SourceRef {
         SourceRef {
             doc: self.doc.clone(),
             pointer: format!("{}/{}", self.pointer, escape(&segment.to_string())),
@@ -53,7 +56,7 @@ impl SourceRef {
     }
 
     /// The node's location; falls back to the nearest ancestor that has one (line 0: none).
-    pub fn loc(&self) -> Loc {
+    pub(crate) fn loc(&self) -> Loc {
         let (line, col) = self.doc.positions.nearest(&self.pointer).unwrap_or((0, 0));
         Loc {
             file: self.doc.display.clone(),
@@ -63,12 +66,12 @@ impl SourceRef {
     }
 
     /// Shorthand for `self.child(a).child(b)….loc()`.
-    pub fn loc_of(&self, segments: &[&str]) -> Loc {
+    pub(crate) fn loc_of(&self, segments: &[&str]) -> Loc {
         segments.iter().fold(self.clone(), |r, s| r.child(s)).loc()
     }
 }
 
-pub use crate::yaml::escape;
+pub(crate) use crate::yaml::escape;
 
 #[cfg(test)]
 mod tests {

@@ -30,7 +30,7 @@ enum Part {
 
 /// A conversion applied to a placeholder's value: `{{total | cents}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Filter {
+pub(crate) enum Filter {
     /// The value as text, repeated N times: `{{filler | repeat(1100000)}}` for an oversize body.
     Repeat(usize),
     /// A decimal amount of dollars as integer cents: `399.99` → `39999`.
@@ -59,11 +59,11 @@ pub enum Filter {
 }
 
 /// The variable the `jwt` filter signs with.
-pub const JWT_SECRET_VAR: &str = "jwt_secret";
+pub(crate) const JWT_SECRET_VAR: &str = "jwt_secret";
 
 /// What an arithmetic filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
+pub(crate) enum Operation {
     Plus,
     Minus,
     Times,
@@ -82,7 +82,7 @@ impl Operation {
 
 /// What an arithmetic filter adds, takes away or multiplies by.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Operand {
+pub(crate) enum Operand {
     /// A whole number written in the filter: `plus(2)`.
     Number(i64),
     /// A variable's value (a number or a decimal string): `plus(price)`.
@@ -97,7 +97,7 @@ const MAX_OPERAND: i64 = 999_999_999;
 const MAX_REPEAT_BYTES: usize = 64 << 20;
 
 impl Filter {
-    pub const ALL: [(&'static str, Filter); 8] = [
+    pub(crate) const ALL: [(&'static str, Filter); 8] = [
         ("cents", Filter::Cents),
         ("int", Filter::Int),
         ("string", Filter::String),
@@ -334,23 +334,35 @@ fn number_value(x: f64) -> Value {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Placeholder {
     /// A spec, environment or captured variable, optionally with a field path (`order.id`).
-    Var { name: String, fields: Vec<String> },
+    Var {
+        /// The variable's name: `order` in `{{order.id}}`.
+        name: String,
+        /// The path into its value, one segment each (a number indexes an array); empty for the
+        /// whole value.
+        fields: Vec<String>,
+    },
     /// `{{env.NAME}}`: read from the process environment; its value is a secret.
     Env(String),
     /// A value made fresh at each use.
     Generator(Generator),
 }
 
+/// A placeholder that makes a fresh value each time it is rendered: `{{uuid}}`,
+/// `{{unique_email}}`, `{{now}}`, `{{unix_time}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Generator {
+    /// `{{uuid}}`: a random UUID (version 4).
     Uuid,
+    /// `{{unique_email}}`: an address no one has used, `qa+<16 hex digits>@gigcheck.example.com`.
     UniqueEmail,
+    /// `{{now}}`: the current time in UTC, as RFC 3339 text.
     Now,
     /// Seconds since 1970, as JWT `exp` claims count them.
     UnixTime,
 }
 
 impl Generator {
+    /// Every generator, with the name a placeholder calls it by.
     pub const ALL: [(&'static str, Generator); 4] = [
         ("uuid", Generator::Uuid),
         ("unique_email", Generator::UniqueEmail),
@@ -362,6 +374,7 @@ impl Generator {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, g)| *g)
     }
 
+    /// A fresh value, as text.
     pub fn generate(self) -> String {
         match self {
             Generator::Uuid => uuid::Uuid::new_v4().to_string(),
@@ -405,20 +418,26 @@ pub enum TemplateSyntaxError {
     #[error(
         "`{{{{` at byte {0} is never closed with `}}}}` (for a literal `{{{{`, write `{{{{\"{{{{\"}}}}`)"
     )]
+    /// A `{{` with no `}}` after it, at this byte offset.
     Unclosed(usize),
     #[error("empty placeholder `{{{{}}}}` at byte {0}")]
+    /// A placeholder with nothing inside (`{{ }}`), at this byte offset.
     Empty(usize),
     #[error(
         "`{{{{{0}}}}}` is not a valid placeholder: use letters, digits, `_` and `.` (e.g. `{{{{order.id}}}}`)"
     )]
+    /// A name (the text inside the braces) with other characters than letters, digits, `_`,
+    /// `-` and `.`, an empty segment, or `env` without exactly one name after it.
     BadName(String),
     #[error(
         "unknown filter `{0}`; filters are `cents`, `int`, `string`, `ceil`, `floor`, `jwt`, `jwt(key_var)`, `jwt_claims`, `jwt_header`, `repeat(N)`, `plus(N)`, `minus(N)`, `times(N)` and `div(N)`"
     )]
+    /// A filter, as written, that does not exist or has a bad argument.
     BadFilter(String),
     #[error(
         "`{{{{{0}}}}}` is not a valid literal: quoted text holds no `\"` and takes no filters (e.g. `{{{{\"{{{{\"}}}}`)"
     )]
+    /// A quoted literal (the text inside the braces) with a `"` inside it, or with filters.
     BadLiteral(String),
 }
 
@@ -433,7 +452,7 @@ pub trait Lookup {
 }
 
 /// A lookup with nothing in it: for values that hold only literals.
-pub struct NoVars;
+pub(crate) struct NoVars;
 
 impl Lookup for NoVars {
     fn var(&self, _: &str) -> Option<&Value> {
@@ -447,20 +466,33 @@ impl Lookup for NoVars {
 /// Why rendering failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
+    /// No variable has this name, or not yet (a capture exists once its step has run).
     #[error("variable `{0}` is not defined")]
     Undefined(String),
+    /// `{{env.NAME}}` names an environment variable that is not set.
     #[error("environment variable `{0}` is not set")]
     EnvUnset(String),
+    /// The path of a placeholder leads to a field (or array index) the value does not have.
     #[error("`{placeholder}`: field `{field}` does not exist")]
-    NoField { placeholder: String, field: String },
+    NoField {
+        /// The placeholder, without braces or filters: `order.id`.
+        placeholder: String,
+        /// The first segment of its path that is missing.
+        field: String,
+    },
+    /// A filter cannot convert the value it got, e.g. `int` of `"abc"`.
     #[error("`{placeholder}`: {message}")]
     Filter {
+        /// The placeholder, without braces or filters: `order.total`.
         placeholder: String,
+        /// What the filter needed and got.
         message: String,
     },
 }
 
 impl Template {
+    /// Reads template text, refusing what could never render: an unclosed `{{`, a bad name, an
+    /// unknown filter.
     pub fn parse(raw: &str) -> Result<Template, TemplateSyntaxError> {
         let mut parts = Vec::new();
         let mut rest = raw;
@@ -518,10 +550,12 @@ impl Template {
         }
     }
 
+    /// The template as written in the spec.
     pub fn raw(&self) -> &str {
         &self.raw
     }
 
+    /// Whether it has no placeholders (a quoted `{{"{{"}}` is text, not a placeholder).
     pub fn is_literal(&self) -> bool {
         self.placeholders().next().is_none()
     }
@@ -538,7 +572,7 @@ impl Template {
     }
 
     /// The variables arithmetic filters take as operands (`plus(price)`): the template uses them.
-    pub fn operand_vars(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn operand_vars(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().flat_map(|p| match p {
             Part::Placeholder(_, filters) => filters
                 .iter()
@@ -554,12 +588,13 @@ impl Template {
     }
 
     /// Whether a `jwt` filter signs something here (and so the template needs `jwt_secret`).
-    pub fn signs_jwt(&self) -> bool {
+    pub(crate) fn signs_jwt(&self) -> bool {
         self.parts
             .iter()
             .any(|p| matches!(p, Part::Placeholder(_, filters) if filters.contains(&Filter::Jwt)))
     }
 
+    /// Its placeholders, in the order written (without their filters).
     pub fn placeholders(&self) -> impl Iterator<Item = &Placeholder> {
         self.parts.iter().filter_map(|p| match p {
             Part::Placeholder(ph, _) => Some(ph),

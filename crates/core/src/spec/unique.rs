@@ -33,14 +33,14 @@ impl<'de, V: Deserialize<'de>> de::Visitor<'de> for UniqueVisitor<V> {
 }
 
 /// `#[serde(default, deserialize_with = "unique::map")]`
-pub fn map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+pub(crate) fn map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
     d: D,
 ) -> Result<IndexMap<String, V>, D::Error> {
     d.deserialize_map(UniqueVisitor(PhantomData))
 }
 
 /// `#[serde(default, deserialize_with = "unique::opt_map")]`
-pub fn opt_map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+pub(crate) fn opt_map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<IndexMap<String, V>>, D::Error> {
     map(d).map(Some)
@@ -51,7 +51,7 @@ pub fn opt_map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
 /// reads an empty YAML value as an empty mapping but rejects `~`/`null`, and both become JSON
 /// `null`, so the schema takes the stricter side. Duplicate keys cannot be seen in JSON; editors
 /// flag them as YAML errors.
-pub struct Map<V>(PhantomData<V>);
+pub(crate) struct Map<V>(PhantomData<V>);
 
 impl<V: JsonSchema> JsonSchema for Map<V> {
     fn inline_schema() -> bool {

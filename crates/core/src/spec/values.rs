@@ -13,6 +13,8 @@ use std::time::Duration;
 pub struct SpecDuration(pub Duration);
 
 impl SpecDuration {
+    /// Reads `250ms`, `2s`, `1.5s`, `1m` (or `1min`) or a bare number of milliseconds, from 0
+    /// to 24 hours.
     pub fn parse(text: &str) -> Result<SpecDuration, String> {
         let text = text.trim();
         let split = text
@@ -93,14 +95,17 @@ impl JsonSchema for SpecDuration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusExpectation(pub Vec<StatusPattern>);
 
+/// One accepted status: a code such as `201`, or a class such as `4xx`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusPattern {
+    /// This code exactly, from 100 to 599.
     Exact(u16),
     /// `4xx` is `Class(4)`.
     Class(u8),
 }
 
 impl StatusPattern {
+    /// Reads a code (`201`) or a class (`1xx` to `5xx`, any case); spaces around are allowed.
     pub fn parse(text: &str) -> Result<StatusPattern, String> {
         let t = text.trim().to_ascii_lowercase();
         if t.len() == 3 && t.ends_with("xx") {
@@ -123,6 +128,7 @@ impl StatusPattern {
         }
     }
 
+    /// Whether `status` is this code, or is in this class.
     pub fn matches(self, status: u16) -> bool {
         match self {
             StatusPattern::Exact(code) => code == status,
@@ -141,6 +147,7 @@ impl fmt::Display for StatusPattern {
 }
 
 impl StatusExpectation {
+    /// Whether `status` matches any of the accepted codes and classes.
     pub fn matches(&self, status: u16) -> bool {
         self.0.iter().any(|p| p.matches(status))
     }
@@ -259,7 +266,9 @@ impl JsonSchema for Pattern {
 /// in which case it is parsed after rendering.
 #[derive(Debug, Clone)]
 pub struct BodyPath {
+    /// The path as written; it may hold `{{placeholders}}`.
     pub template: Template,
+    /// The parsed query; `None` when the path holds placeholders (it is parsed once rendered).
     pub parsed: Option<serde_json_path::JsonPath>,
 }
 
@@ -270,6 +279,7 @@ impl PartialEq for BodyPath {
 }
 
 impl BodyPath {
+    /// Reads a JSONPath that starts with `$`, parsing it now unless it holds placeholders.
     pub fn parse(text: &str) -> Result<BodyPath, String> {
         let template = Template::parse(text).map_err(|e| e.to_string())?;
         if !text.starts_with('$') {
@@ -284,6 +294,7 @@ impl BodyPath {
         Ok(BodyPath { template, parsed })
     }
 
+    /// The path as written in the spec.
     pub fn as_str(&self) -> &str {
         self.template.raw()
     }
@@ -300,7 +311,7 @@ fn regex_error(text: &str, e: &regex::Error) -> String {
     format!("`{text}` is not a valid regular expression: {reason} (Rust regex syntax)")
 }
 
-pub fn parse_json_path(text: &str) -> Result<serde_json_path::JsonPath, String> {
+pub(crate) fn parse_json_path(text: &str) -> Result<serde_json_path::JsonPath, String> {
     serde_json_path::JsonPath::parse(text).map_err(|e| {
         format!(
             "invalid JSONPath `{text}`: {} (at character {}); write it like `$.order.items[0].price` or `$.orders[*].status`",

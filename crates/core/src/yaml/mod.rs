@@ -1,13 +1,13 @@
 //! The one way gigcheck reads and writes YAML.
 //!
 //! Reading: serde-saphyr parses the text once, streaming, into short-lived positioned nodes
-//! ([`tree`]); each becomes a JSON value while the line and column of every node are recorded
+//! (`tree`); each becomes a JSON value while the line and column of every node are recorded
 //! ([`Positions`]); the model is then read from the JSON value, and an error in it is placed at
-//! the node it concerns. A suite's scenarios are read one at a time ([`read_streaming`]), so
+//! the node it concerns. A suite's scenarios are read one at a time (`read_streaming`), so
 //! memory does not depend on how many a file holds. Merge keys (`<<: *base`) and anchors are
 //! resolved by the parser; a key written twice is an error.
 //!
-//! Writing: [`write`] renders block YAML with comments, quoting every string that would
+//! Writing: [`write`](mod@write) renders block YAML with comments, quoting every string that would
 //! otherwise read back as something else.
 
 mod lenient;
@@ -15,7 +15,8 @@ mod positions;
 mod tree;
 pub mod write;
 
-pub use positions::{Place, Positions};
+pub use positions::Place;
+pub use positions::Positions;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
@@ -28,7 +29,9 @@ use tree::{Key, Node, Placed, Translator};
 pub struct YamlError {
     /// 1-based; 0 when the place is unknown.
     pub line: u32,
+    /// 1-based column; 0 when the place is unknown.
     pub col: u32,
+    /// What is wrong, without the place.
     pub message: String,
 }
 
@@ -51,7 +54,7 @@ impl std::error::Error for YamlError {}
 /// A model that does not fit its JSON value: the message, and the node it concerns, to be
 /// placed once the document's [`Positions`] are complete ([`Positions::place`]).
 #[derive(Debug, Clone)]
-pub struct Misfit {
+pub(crate) struct Misfit {
     pointer: String,
     message: String,
     /// `unknown field `x``: the key to point at.
@@ -61,7 +64,7 @@ pub struct Misfit {
 impl Positions {
     /// Where a misfit is: at the unknown key it names, else at the node it concerns (or its
     /// nearest known ancestor).
-    pub fn place(&self, misfit: &Misfit) -> YamlError {
+    pub(crate) fn place(&self, misfit: &Misfit) -> YamlError {
         let at = misfit
             .unknown_key
             .as_ref()
@@ -143,7 +146,7 @@ pub fn to_value(text: &str) -> Result<(Value, Positions), YamlError> {
 
 /// `text` read into `T`, with the place of every node. A document with nothing in it (only
 /// comments, say) reads as an empty mapping.
-pub fn read<T: DeserializeOwned>(text: &str) -> Result<(T, Positions), YamlError> {
+pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Result<(T, Positions), YamlError> {
     let (mut value, positions) = to_value(text)?;
     if value.is_null() && is_blank(text) {
         value = Value::Object(Map::new());
@@ -167,7 +170,7 @@ fn is_blank(text: &str) -> bool {
 
 /// Reads the value at JSON Pointer `pointer` (shown to people as `path`) into `T`; a plain
 /// scalar is read as text where the model wants text ([`lenient`]).
-pub fn deserialize<T: DeserializeOwned>(
+pub(crate) fn deserialize<T: DeserializeOwned>(
     value: Value,
     pointer: &str,
     path: &str,
@@ -222,15 +225,15 @@ pub fn deserialize<T: DeserializeOwned>(
 /// What [`read_streaming`] gives back: the document without the streamed items (the streamed
 /// key holds an empty list), its positions, and errors in single items that did not stop the
 /// rest from being read.
-pub struct Streamed {
+pub(crate) struct Streamed {
     pub head: Value,
     pub positions: Positions,
-    pub item_errors: Vec<YamlError>,
+    pub(crate) item_errors: Vec<YamlError>,
 }
 
 /// Reads `text`, a mapping whose `key` is a list, handing each item of that list to `each` as
 /// soon as it is read (with its index), so that only one item is ever held as a tree.
-pub fn read_streaming(
+pub(crate) fn read_streaming(
     text: &str,
     key: &str,
     each: &mut dyn FnMut(usize, Value),

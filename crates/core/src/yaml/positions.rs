@@ -89,7 +89,7 @@ impl Positions {
     }
 
     /// Where the node at `pointer` itself starts (its value, past any key).
-    pub fn value_at(&self, pointer: &str) -> Option<Place> {
+    pub(crate) fn value_at(&self, pointer: &str) -> Option<Place> {
         self.entry(pointer).map(|e| unpack(e.places).1)
     }
 

@@ -7,31 +7,42 @@ use serde_json::Value;
 /// A YAML value with room for comments.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// A number as written (JSON number syntax).
     Number(String),
+    /// A string: plain when that reads back as the same string, else double-quoted.
     Str(String),
+    /// A block sequence, one `- item` per line; `[]` when empty.
     Seq(Vec<Item>),
+    /// A block mapping, one `key: value` per line in this order; `{}` when empty.
     Map(Vec<Entry>),
 }
 
 /// A mapping entry, with comment lines written before it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
+    /// Comment lines, without the `#`; line breaks and control characters become spaces.
     pub comments: Vec<String>,
+    /// The key, quoted on output when it needs to be.
     pub key: String,
+    /// The value, after `key:` or on the lines below it.
     pub value: Node,
 }
 
 /// A sequence item, with comment lines written before it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
+    /// Comment lines, without the `#`; line breaks and control characters become spaces.
     pub comments: Vec<String>,
+    /// The value, after the `- `.
     pub value: Node,
 }
 
 impl Node {
+    /// A string scalar, quoted on output when it needs to be.
     pub fn str(s: impl Into<String>) -> Node {
         Node::Str(s.into())
     }
@@ -41,6 +52,7 @@ impl Node {
         Node::Map(entries.into_iter().map(|(k, v)| Entry::new(k, v)).collect())
     }
 
+    /// A sequence from items without comments.
     pub fn seq(items: impl IntoIterator<Item = Node>) -> Node {
         Node::Seq(
             items
@@ -83,6 +95,7 @@ impl Node {
 }
 
 impl Entry {
+    /// An entry without comments.
     pub fn new(key: impl Into<String>, value: Node) -> Entry {
         Entry {
             comments: Vec::new(),
@@ -91,6 +104,7 @@ impl Entry {
         }
     }
 
+    /// The entry with these comment lines before it, replacing any it had.
     pub fn with_comments(mut self, comments: Vec<String>) -> Entry {
         self.comments = comments;
         self

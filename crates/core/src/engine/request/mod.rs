@@ -11,16 +11,32 @@ use crate::spec::template::{Lookup, RenderError};
 use crate::spec::{Call, Request};
 use std::time::Duration;
 
+/// Why a step's request could not be built, so nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
+    /// A template in the request could not be rendered.
     #[error("{field}: {error}")]
-    Render { field: String, error: RenderError },
+    Render {
+        /// Where the template is: `url`, `json`, `body`, `bearer`, or a header, query or form
+        /// field name.
+        field: String,
+        /// Why it could not be rendered.
+        error: RenderError,
+    },
+    /// The URL, which it holds, is relative and the run has no base URL.
     #[error(
         "`{0}` is a relative URL and there is no base URL: pass --base-url or set base_url in the --env file"
     )]
     NoBase(String),
+    /// The rendered URL (joined to the base URL if relative) does not parse.
     #[error("`{url}` is not a valid URL: {error}")]
-    BadUrl { url: String, error: String },
+    BadUrl {
+        /// The URL as rendered, before joining.
+        url: String,
+        /// The parser's reason.
+        error: String,
+    },
+    /// A header, named here, whose rendered name or value HTTP does not allow (a newline, say).
     #[error("header `{0}` is not a valid HTTP header")]
     BadHeader(String),
 }
@@ -33,7 +49,7 @@ fn render_err(field: &str) -> impl Fn(RenderError) -> BuildError + '_ {
 }
 
 /// Renders a step's call, whatever it is, into a request.
-pub fn build_call(
+pub(crate) fn build_call(
     call: &Call,
     scope: &Scope,
     base: Option<&url::Url>,
@@ -45,6 +61,9 @@ pub fn build_call(
     }
 }
 
+/// Renders a spec request into one ready to send: the URL resolved against `base`, query,
+/// headers, bearer token and body filled in, a Content-Type added for `json` and `form` bodies
+/// unless one is given, and `default_timeout` unless the request sets its own.
 pub fn build(
     req: &Request,
     scope: &Scope,
@@ -112,7 +131,7 @@ pub fn build(
 }
 
 /// `url` as is when absolute, else appended to `base` (keeping any path the base has).
-pub fn resolve_url(target: &str, base: Option<&url::Url>) -> Result<url::Url, BuildError> {
+pub(crate) fn resolve_url(target: &str, base: Option<&url::Url>) -> Result<url::Url, BuildError> {
     let bad = |error: url::ParseError| BuildError::BadUrl {
         url: target.to_string(),
         error: error.to_string(),
