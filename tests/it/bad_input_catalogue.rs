@@ -365,7 +365,7 @@ const CASES: &[Case] = &[
         )],
         args: &["validate"],
         exit: 2,
-        message: "scenarios[0].steps[0].request.timeout: unknown duration unit `parsecs` in `5 parsecs`; use `ms`, `s` or `m`",
+        message: "scenarios[0].steps[0].request.timeout: unknown duration unit `parsecs` in `5 parsecs`; use `ms`, `s` or `m` (or `min`)",
         place: Some("specs/a.yaml:4:50"),
         hint: None,
     },

@@ -194,9 +194,9 @@ scenarios:
             $.body: { contains: "never there" }
       - request: { method: GET, url: /api/cookie }
   - id: "B.2"
-    name: secrets in snapshots and webhooks
+    name: secrets in snapshots, webhooks and query strings
     steps:
-      - request: { method: GET, url: /api/cookie }
+      - request: { method: GET, url: "/api/cookie?api_key={{env.SHOP_API_KEY}}" }
       - webhook:
           type: payment_intent.succeeded
           object: { id: pi_planted, object: payment_intent, amount: 100, status: succeeded }

@@ -13,6 +13,7 @@
 //! Secret values never appear in a file: the file names the environment variable instead.
 
 use crate::diagnostic::{self, Diagnostic};
+use crate::redact::Redactor;
 use crate::spec::Loc;
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -206,8 +207,13 @@ impl Environment {
             }
         }
         for (k, v) in overrides {
-            env.missing.shift_remove(k);
-            env.vars.insert(k.clone(), parse_cli_value(v));
+            if is_secret_var(k) {
+                // `--var admin_password=…` is as secret as the variable it sets.
+                env.set_secret(k, v.clone());
+            } else {
+                env.missing.shift_remove(k);
+                env.vars.insert(k.clone(), parse_cli_value(v));
+            }
         }
         env
     }
@@ -237,6 +243,15 @@ impl Environment {
         self.secret_values.push(value.clone());
         self.vars.insert(name.to_string(), Value::String(value));
     }
+}
+
+/// Whether a variable holds a secret: a well-known secret one, or one named like a secret.
+fn is_secret_var(name: &str) -> bool {
+    WELL_KNOWN_VARS
+        .iter()
+        .chain(OPTIONAL_VARS)
+        .any(|(var, _, secret)| *secret && *var == name)
+        || Redactor::is_secret_field(name)
 }
 
 /// `--var n=3` gives the number 3, `--var flag=true` a boolean, anything else a string.
@@ -277,6 +292,20 @@ mod tests {
             env.hooks["db_up"],
             Hook::Shell("systemctl start mariadb".into())
         );
+    }
+
+    #[test]
+    fn a_secret_given_with_var_is_hidden_by_its_value() {
+        let overrides = [
+            ("admin_password".to_string(), "s3cret-given".to_string()),
+            ("api_token".to_string(), "tok-given".to_string()),
+            ("order_id".to_string(), "12".to_string()),
+        ];
+        let env = Environment::resolve(None, &overrides, &|_: &str| None);
+        assert_eq!(env.secret_values, ["s3cret-given", "tok-given"]);
+        assert_eq!(env.vars["admin_password"], json!("s3cret-given"));
+        assert_eq!(env.vars["order_id"], json!(12));
+        assert!(!env.missing.contains_key("admin_password"));
     }
 
     #[test]

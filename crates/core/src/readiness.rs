@@ -435,7 +435,8 @@ fn json_of(answer: &Incoming) -> Option<Value> {
     serde_json::from_slice(&answer.body).ok()
 }
 
-/// Requests to the target, redirects followed as in a run, no cookies kept.
+/// Requests to the target, redirects followed as in a run; cookies kept between probes in a jar
+/// of their own, as a browser session would.
 struct Client<'a> {
     http: &'a Http,
     base: &'a url::Url,

@@ -66,7 +66,7 @@ pub(super) async fn run(
     for (f, original) in followed.into_iter().zip(&outgoing) {
         let (last, answer) = match f {
             Some(f) => {
-                record_hops(&mut on_the_way, &f, false);
+                record_hops(&mut on_the_way, &f, false, scope.redactor());
                 (f.request, Some(f.result))
             }
             None => (original.clone(), None),
@@ -119,7 +119,7 @@ pub(super) async fn run(
     traffic.extend(finals.iter().zip(&answers).map(|(req, answer)| {
         Traffic {
             method: req.method.to_string(),
-            url: req.url.to_string(),
+            url: scope.redactor().text(req.url.as_str()),
             status: answer
                 .as_ref()
                 .and_then(|a| a.as_ref().ok())

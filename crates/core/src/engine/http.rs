@@ -198,11 +198,13 @@ impl Http {
     /// Sends one request without following redirects, with `jar`'s cookies unless `req` has a
     /// `Cookie` header, and stores the `Set-Cookie`s of the answer in `jar`.
     pub async fn send(&self, jar: &Jar, req: &Outgoing) -> Result<Incoming, SendError> {
-        let started = Instant::now();
+        // The clock starts after the client is built: building the first HTTPS client (loading
+        // the roots) is gigcheck's cost, not the target's, and must not fail `faster_than`.
         let client = self.client(&req.url).map_err(|cause| SendError::Other {
             url: req.url.to_string(),
             cause,
         })?;
+        let started = Instant::now();
         let mut builder = client
             .request(req.method.clone(), req.url.clone())
             .timeout(req.timeout);

@@ -10,6 +10,7 @@ use crate::loader::LoadedSuite;
 use crate::outcome::{
     CheckKind, CheckReport, Exchange, Redirect, ResponseLog, StepStatus, Traffic, Unevaluated,
 };
+use crate::redact::Redactor;
 use crate::spec::{Call, Capture, HttpStep, Redirects, SourceRef};
 use reqwest::cookie::Jar;
 use std::time::Duration;
@@ -95,7 +96,7 @@ pub(super) async fn run(
             send_within_limits(shared, jar, outgoing, follow, &step.expect, scope).await;
         outcome.notes.clear();
         outcome.redirects.clear();
-        record_hops(&mut outcome, &followed, webhook);
+        record_hops(&mut outcome, &followed, webhook, scope.redactor());
         if let Some(note) = limited.note {
             outcome.notes.push(note);
         }
@@ -104,7 +105,7 @@ pub(super) async fn run(
         let sent = followed.result;
         outcome.traffic.push(Traffic {
             method: outgoing.method.to_string(),
-            url: outgoing.url.to_string(),
+            url: scope.redactor().text(outgoing.url.as_str()),
             status: sent.as_ref().ok().map(|i| i.status),
             webhook,
         });
@@ -255,19 +256,25 @@ pub(super) fn follow_redirects(
 }
 
 /// Notes the redirects a request went through, as traffic and as the step's redirects.
-pub(crate) fn record_hops(outcome: &mut StepOutcome, followed: &Followed, webhook: bool) {
+/// URLs are redacted like every other output: a token in a query string stays hidden.
+pub(crate) fn record_hops(
+    outcome: &mut StepOutcome,
+    followed: &Followed,
+    webhook: bool,
+    redactor: &Redactor,
+) {
     for hop in &followed.hops {
         outcome.traffic.push(Traffic {
             method: hop.method.clone(),
-            url: hop.from.to_string(),
+            url: redactor.text(hop.from.as_str()),
             status: Some(hop.status),
             webhook,
         });
         outcome.redirects.push(Redirect {
             method: hop.method.clone(),
-            from: hop.from.to_string(),
+            from: redactor.text(hop.from.as_str()),
             status: hop.status,
-            to: hop.to.to_string(),
+            to: redactor.text(hop.to.as_str()),
         });
     }
     if let Some(why) = &followed.stopped {

@@ -433,13 +433,16 @@ pub enum Redirects {
 /// "absent"). Written as `if`/`then` rather than a `oneOf` of forms so that editors
 /// (yaml-language-server) point at the key that is wrong, with the loader's own words in
 /// `errorMessage`.
+/// What a step with more than one action is told, by `validate` and by the schema alike.
+const ONE_ACTION: &str =
+    "a step does one thing: `request`, `webhook`, `hook`, `concurrent` or `include`";
+
 fn step_rules(schema: &mut Schema) {
     use serde_json::{Value, json};
     const ACTIONS: [&str; 5] = ["request", "webhook", "hook", "concurrent", "include"];
     let unset = |message: &str| json!({ "enum": [null], "errorMessage": message });
     let set = |action: &str| json!({ "required": [action], "properties": { action: { "not": { "type": "null" } } } });
-    let one_action =
-        "a step does one thing: `request`, `webhook`, `hook`, `concurrent` or `include`";
+    let one_action = ONE_ACTION;
     let no_checks = |message: &str| {
         json!({
             "expect": unset(message),
@@ -552,10 +555,10 @@ impl TryFrom<RawStep> for Step {
         ];
         match actions.iter().filter(|a| **a).count() {
             0 => return Err(
-                "a step needs one of `request` (send an HTTP request), `webhook` (send a signed Stripe event), `hook` (run a named hook) or `include` (run a fragment)".into(),
+                "a step needs one of `request` (send an HTTP request), `webhook` (send a signed Stripe event), `hook` (run a named hook), `concurrent` (send requests at once) or `include` (run a fragment)".into(),
             ),
             1 => {}
-            _ => return Err("a step does one thing: `request`, `webhook`, `hook` or `include`".into()),
+            _ => return Err(ONE_ACTION.into()),
         }
         if raw.with.is_some() && raw.include.is_none() {
             return Err("`with` only goes with `include`".into());

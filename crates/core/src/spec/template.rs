@@ -39,7 +39,7 @@ pub(crate) enum Filter {
     Int,
     /// Any value as a string (JSON text for non-strings).
     String,
-    /// A number plus (`plus(2)`), minus (`minus(1)`) or times (`times(2)`) a whole number, for
+    /// A number plus (`plus(2)`), minus (`minus(1)`), times (`times(2)`) or divided by (`div(2)`) a number, for
     /// expected values that follow from captured ones: `{{orders_before | plus(2)}}`.
     Arithmetic(Operation, Operand),
     /// Claims (an object) as a JWT signed HS256 with the `jwt_secret` variable — the
@@ -753,7 +753,7 @@ impl JsonSchema for Template {
     /// boolean taken as its text.
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "Text; `{{name}}`, `{{order.id}}`, `{{env.NAME}}`, `{{uuid}}`, `{{unique_email}}` and `{{now}}` are replaced when the step runs, and filters convert a value: `{{total | cents}}`, `{{id | string}}`, `{{n | int}}`, `{{text | repeat(N)}}`, `{{count | plus(2)}}` (also `minus(N)`, `times(N)`). A string that is exactly one placeholder keeps the value's JSON type. Numbers and booleans are taken as text.",
+            "description": "Text; `{{name}}`, `{{order.id}}`, `{{env.NAME}}`, `{{uuid}}`, `{{unique_email}}`, `{{now}}` and `{{unix_time}}` are replaced when the step runs, and filters convert a value: `{{total | cents}}`, `{{id | string}}`, `{{n | int}}`, `{{text | repeat(N)}}`, `{{count | plus(2)}}` (also `minus(N)`, `times(N)`, `div(N)`, then `ceil` or `floor`), `{{claims | jwt}}` (or `jwt(key_var)`), `{{token | jwt_claims}}`, `{{token | jwt_header}}`. A string that is exactly one placeholder keeps the value's JSON type. Numbers and booleans are taken as text.",
             "type": ["string", "number", "boolean"],
             "pattern": format!("^{}$", syntax_regex()),
             "patternErrorMessage": TEMPLATE_PATTERN_MESSAGE,
@@ -763,7 +763,7 @@ impl JsonSchema for Template {
 
 /// What an editor says when a string is not a valid template (`patternErrorMessage` is the
 /// VS Code / yaml-language-server extension keyword for a readable `pattern` failure).
-pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string`, `jwt`, `repeat(N)`, `plus(N)`, `minus(N)` or `times(N)`; `{{\"{{\"}}` writes a literal `{{`";
+pub(crate) const TEMPLATE_PATTERN_MESSAGE: &str = "not a valid template: every `{{` needs a closing `}}` around a name of letters, digits, `_`, `-` and `.` (`{{order.id}}`, `{{env.NAME}}`), optionally with filters `cents`, `int`, `string`, `repeat(N)`, `plus(N)`, `minus(N)`, `times(N)`, `div(N)`, `ceil`, `floor`, `jwt`, `jwt(key_var)`, `jwt_claims` or `jwt_header`; `{{\"{{\"}}` writes a literal `{{`";
 
 impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -30,7 +30,7 @@ impl SpecDuration {
             "m" | "min" => value * 60_000.0,
             other => {
                 return Err(format!(
-                    "unknown duration unit `{other}` in `{text}`; use `ms`, `s` or `m`"
+                    "unknown duration unit `{other}` in `{text}`; use `ms`, `s` or `m` (or `min`)"
                 ));
             }
         };
@@ -174,7 +174,10 @@ impl<'de> Deserialize<'de> for StatusExpectation {
                     .map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusExpectation, E> {
-                self.visit_u64(u64::try_from(v).unwrap_or(0))
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::custom(format!("status {v} is outside 100..=599"))),
+                }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusExpectation, E> {
                 StatusPattern::parse(v)
@@ -411,6 +414,11 @@ mod tests {
         assert!(crate::yaml::from_str::<StatusExpectation>("700").is_err());
         assert!(crate::yaml::from_str::<StatusExpectation>("6xx").is_err());
         assert!(crate::yaml::from_str::<StatusExpectation>("ok").is_err());
+        let negative = crate::yaml::from_str::<StatusExpectation>("-5").unwrap_err();
+        assert!(
+            negative.to_string().contains("status -5 is outside"),
+            "{negative}"
+        );
     }
 
     #[test]

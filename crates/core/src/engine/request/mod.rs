@@ -136,7 +136,8 @@ pub(crate) fn resolve_url(target: &str, base: Option<&url::Url>) -> Result<url::
         url: target.to_string(),
         error: error.to_string(),
     };
-    if target.starts_with("http://") || target.starts_with("https://") {
+    let scheme = target.split_once("://").map(|(scheme, _)| scheme);
+    if scheme.is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https")) {
         return url::Url::parse(target).map_err(bad);
     }
     let base = base.ok_or_else(|| BuildError::NoBase(target.to_string()))?;
@@ -192,6 +193,17 @@ mod tests {
             resolve_url("/a", None),
             Err(BuildError::NoBase(_))
         ));
+    }
+
+    #[test]
+    fn a_scheme_in_capitals_is_still_an_absolute_url() {
+        let base = url::Url::parse("http://127.0.0.1:5000/").unwrap();
+        assert_eq!(
+            resolve_url("HTTPS://x.test/a", Some(&base))
+                .unwrap()
+                .as_str(),
+            "https://x.test/a"
+        );
     }
 
     #[test]
