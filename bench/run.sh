@@ -4,12 +4,14 @@
 #   bench/run.sh            # 10 runs of each, after a warm-up
 #   RUNS=20 bench/run.sh
 #
-# The workload: 50 scenarios × 4 steps = 200 requests against a fixed-response target on
-# 127.0.0.1 (bench/target.rs): log in (capture the token), list orders with the token (two
-# JSONPath checks), create an order (capture its id), cancel it (a `contains` check). The same
-# workload is generated as a gigcheck spec and as 50 .hurl files. Both tools must pass every run,
+# The workload, at three sizes: 50, 500 and 5 000 scenarios × 4 steps = 200, 2 000 and 20 000
+# requests (RUNS, RUNS_2000 and RUNS_20000 runs of each: 10, 5 and 3 by default), against a
+# fixed-response target on 127.0.0.1 (bench/target.rs): log in (capture the token), list orders
+# with the token (two JSONPath checks), create an order (capture its id), cancel it (a `contains`
+# check). The same workload is generated as gigcheck specs (files of 100 scenarios) and as one
+# .hurl file per scenario. Both tools must pass every run,
 # and both must fail when a wrong value is planted. The curl floor is one curl process sending
-# the same 200 requests over one connection, with no checks.
+# the same requests over one connection, with no checks.
 #
 # Hurl is installed with `cargo install hurl --version 8.0.1 --locked` into $BENCH_TOOLS
 # (default: target/bench-tools), once; it needs libcurl4-openssl-dev, libxml2-dev and
@@ -153,12 +155,11 @@ EOF
   done
 }
 
-generate "$WORK/ok" 50 1
 generate "$WORK/planted" 50 2
-curl_config "$WORK/curl.cfg" 50
 
 gig() { echo "$GIGCHECK run $1/specs --base-url $BASE --junit $WORK/junit.xml --no-color $2"; }
-hurl_cmd() { echo "$HURL --test --no-color --variable base=$BASE $2 $(ls "$1"/hurl/*.hurl | tr '\n' ' ')"; }
+# Hurl is given the folder: it runs every .hurl file in it (5 000 paths would pass the argument limit).
+hurl_cmd() { echo "$HURL --test --no-color --variable base=$BASE $2 $1/hurl"; }
 
 say "a planted wrong value (\$.pagination.total == 2) makes both fail"
 # A failed check is exit 1 for gigcheck and 4 for Hurl; anything else (a spec error…) is not it.
@@ -172,16 +173,26 @@ if [ "$gig_code" -ne 1 ] || [ "$hurl_code" -ne 4 ]; then
 fi
 echo "both failed their checks, as they must (gigcheck exit 1, Hurl exit 4)"
 
-say "200 requests: $RUNS runs each, alternating, after a warm-up"
-python3 bench/measure.py "$RUNS" \
-  "gigcheck-seq=$(gig "$WORK/ok" "--jobs 1")" \
-  "hurl-seq=$(hurl_cmd "$WORK/ok" "--jobs 1")" \
-  "gigcheck-par=$(gig "$WORK/ok" "")" \
-  "hurl-par=$(hurl_cmd "$WORK/ok" "--parallel")" \
-  "curl-floor=curl -s -K $WORK/curl.cfg" >"$WORK/results.jsonl"
+# One size of the workload: SCENARIOS scenarios (4 requests each), RUNS runs of each command.
+measure_size() {
+  local scenarios=$1 runs=$2 requests=$(($1 * 4))
+  say "$requests requests: $runs runs each, alternating, after a warm-up"
+  generate "$WORK/w$requests" "$scenarios" 1
+  curl_config "$WORK/curl$requests.cfg" "$scenarios"
+  python3 bench/measure.py "$runs" \
+    "gigcheck-seq-$requests=$(gig "$WORK/w$requests" "--jobs 1")" \
+    "hurl-seq-$requests=$(hurl_cmd "$WORK/w$requests" "--jobs 1")" \
+    "gigcheck-par-$requests=$(gig "$WORK/w$requests" "")" \
+    "hurl-par-$requests=$(hurl_cmd "$WORK/w$requests" "--parallel")" \
+    "curl-floor-$requests=curl -s -K $WORK/curl$requests.cfg" >>"$WORK/results.jsonl"
+}
+: >"$WORK/results.jsonl"
+measure_size 50 "$RUNS"
+measure_size 500 "${RUNS_2000:-5}"
+measure_size 5000 "${RUNS_20000:-3}"
 
 say "the whole plan on the embedded default (servers started and stopped included)"
-python3 bench/measure.py 5 "plan=$GIGCHECK run specs --ci --junit $WORK/plan.xml --no-color" >>"$WORK/results.jsonl"
+python3 bench/measure.py "$RUNS" "plan=$GIGCHECK run specs --ci --junit $WORK/plan.xml --no-color" >>"$WORK/results.jsonl"
 
 say "scale: 2 500 and 10 000 generated scenarios (10 000 and 40 000 requests)"
 SPECS_ONLY=1 generate "$WORK/s2500" 2500 1
@@ -197,18 +208,21 @@ r = {}
 for line in open(sys.argv[1]):
     d = json.loads(line)
     r[d["name"]] = d
-print(f"{'command':<14} {'wall ms':>9} {'cpu ms':>9} {'peak MiB':>9}")
+print(f"{'command':<22} {'wall ms':>9} {'cpu ms':>9} {'peak MiB':>9}")
 for name, d in r.items():
-    print(f"{name:<14} {d['wall_ms']:>9.1f} {d['cpu_ms']:>9.1f} {d['rss_mib']:>9.1f}")
+    print(f"{name:<22} {d['wall_ms']:>9.1f} {d['cpu_ms']:>9.1f} {d['rss_mib']:>9.1f}")
 def ratio(a, b, key):
     return r[a][key] / r[b][key]
 print()
-print("gigcheck / Hurl        wall    cpu    memory")
-for mode in ("seq", "par"):
-    a, b = f"gigcheck-{mode}", f"hurl-{mode}"
-    print(f"  {mode:<18} {ratio(a, b, 'wall_ms'):>6.2f} {ratio(a, b, 'cpu_ms'):>6.2f} {ratio(a, b, 'rss_mib'):>8.2f}")
-print(f"gigcheck parallel / curl floor (wall): {ratio('gigcheck-par', 'curl-floor', 'wall_ms'):.2f}")
-per_req_200 = r["gigcheck-par"]["wall_ms"] / 200
+print("gigcheck / Hurl         wall    cpu  memory")
+for n in (200, 2000, 20000):
+    for mode in ("seq", "par"):
+        a, b = f"gigcheck-{mode}-{n}", f"hurl-{mode}-{n}"
+        print(f"  {n:>6} {mode:<10} {ratio(a, b, 'wall_ms'):>6.2f} {ratio(a, b, 'cpu_ms'):>6.2f} {ratio(a, b, 'rss_mib'):>7.2f}")
+print()
+print("gigcheck parallel / curl floor (wall): " + ", ".join(
+    f"{n}: {ratio(f'gigcheck-par-{n}', f'curl-floor-{n}', 'wall_ms'):.2f}" for n in (200, 2000, 20000)))
+per_req_200 = r["gigcheck-par-200"]["wall_ms"] / 200
 per_req_10k = r["scale-10000"]["wall_ms"] / 40000
 print(f"per request: 200 requests {per_req_200:.3f} ms, 40 000 requests {per_req_10k:.3f} ms "
       f"({per_req_10k / per_req_200:.2f}×)")
