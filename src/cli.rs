@@ -474,6 +474,11 @@ pub struct MutantsArgs {
         value_parser = variation_parser()
     )]
     pub sandbox_variations: Vec<Variations>,
+    /// Run each defect against only the scenarios that say they verify the rule it breaks
+    /// (`verifies:`): a catch then also proves that claim, and the runs are several times
+    /// shorter. A defect no verifying scenario catches is escaped, even if another would.
+    #[arg(long, conflicts_with = "list")]
+    pub verifying_only: bool,
     /// Scenarios at once over all runs; several runs go at once when this allows
     /// [default: twice the available parallelism].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]

@@ -319,8 +319,13 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
     } else {
         format!(" (with variations: {variations})")
     };
+    let against = if args.verifying_only {
+        " (each against the scenarios that verify the rule it breaks)"
+    } else {
+        ""
+    };
     outln!(
-        "{} {} against the clean embedded sandbox{with_variations}, then with each of {}; {} at once",
+        "{} {} against the clean embedded sandbox{with_variations}, then with each of {}{against}; {} at once",
         palette.bold("gigcheck mutants:"),
         count(settings.selected.len(), "scenario"),
         count(defects.len(), "defect"),
@@ -354,6 +359,7 @@ pub fn mutants(args: MutantsArgs, color: bool) -> Exit {
             &variations,
             settings,
             &clean,
+            args.verifying_only,
         )
         .await;
         out!("{}", render(&rows, palette));
@@ -411,8 +417,25 @@ fn report_clean(clean: &RunReport, palette: Palette) -> bool {
     totals.failures() == 0
 }
 
+/// The scenarios of `selected` that say they verify `rule`: the scenario's own `verifies:` or a
+/// step's (its suite's setup and teardown and the fragments it includes count too).
+fn verifying(project: &Project, selected: &[(usize, usize)], rule: &str) -> Vec<(usize, usize)> {
+    selected
+        .iter()
+        .copied()
+        .filter(|&(suite, scenario)| {
+            project
+                .suites
+                .get(suite)
+                .and_then(|s| s.scenarios.get(scenario))
+                .is_some_and(|o| o.verifies.iter().chain(&o.step_rules).any(|r| r == rule))
+        })
+        .collect()
+}
+
 /// Runs the suite once per defect (with `variations` on in each), several at once; the
-/// verdicts in `defects` order. A line goes to stderr as each run ends.
+/// verdicts in `defects` order. A line goes to stderr as each run ends. With `verifying_only`,
+/// each defect's run holds only the scenarios that verify the rule it breaks.
 async fn run_defects(
     project: Arc<Project>,
     env: Environment,
@@ -420,6 +443,7 @@ async fn run_defects(
     variations: &[Variation],
     settings: Settings,
     clean: &RunReport,
+    verifying_only: bool,
 ) -> Vec<(Defect, Verdict)> {
     let (at_once, per_run) = split_jobs(settings.jobs, defects.len());
     let permits = Arc::new(Semaphore::new(at_once));
@@ -427,9 +451,15 @@ async fn run_defects(
     for (index, defect) in defects.iter().copied().enumerate() {
         let (project, env, permits) = (project.clone(), env.clone(), permits.clone());
         let variations = variations.to_vec();
+        let selected = if verifying_only {
+            verifying(&project, &settings.selected, defect.name())
+        } else {
+            settings.selected.clone()
+        };
         let settings = Settings {
             jobs: per_run,
             snapshot_mode: SnapshotMode::Ci,
+            selected,
             ..settings.clone()
         };
         tasks.spawn(async move {

@@ -135,6 +135,55 @@ fn an_escaped_defect_exits_1_and_is_named() {
 }
 
 #[test]
+fn verifying_only_runs_each_defect_against_the_scenarios_that_claim_its_rule() {
+    let p = project();
+    // 4.3's last step claims the rule its defect breaks, and catches it; 2.2 claims the paging
+    // cap but does not look at paging: only 3.2, which claims nothing, would notice.
+    let claims = ORDER_RULES
+        .replace(
+            "      - name: Try to cancel it\n",
+            "      - name: Try to cancel it\n        verifies: [orders.cancel.shipped-refused]\n",
+        )
+        .replace(
+            "    name: A customer cannot change an order's status\n",
+            "    name: A customer cannot change an order's status\n    verifies: [orders.list.per-page-cap]\n",
+        );
+    assert_ne!(claims, ORDER_RULES);
+    p.write("specs/orders.yaml", &claims);
+    let defects = [
+        "--defect",
+        "orders.cancel.shipped-refused",
+        "--defect",
+        "orders.list.per-page-cap",
+    ];
+    let mut args = vec!["mutants", "--verifying-only", "--jobs", "2"];
+    args.extend(defects);
+    let out = p.gigcheck(&args);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let stdout = lines(&out.stdout);
+    assert!(
+        stdout.contains(&"orders.cancel.shipped-refused  4.3"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        stdout.contains(&"orders.list.per-page-cap       ESCAPED: no scenario failed with it on"),
+        "{}",
+        out.all()
+    );
+    // Every scenario against it, the cap's defect is caught, by the scenario that claims nothing.
+    let mut args = vec!["mutants", "--jobs", "2"];
+    args.extend(defects);
+    let out = p.gigcheck(&args);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        lines(&out.stdout).contains(&"orders.list.per-page-cap       3.2"),
+        "{}",
+        out.all()
+    );
+}
+
+#[test]
 fn a_failing_clean_run_fails_mutants() {
     let p = project();
     p.write(

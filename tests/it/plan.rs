@@ -94,11 +94,12 @@ fn the_whole_plan_passes_against_the_embedded_default() {
     }
 }
 
-/// `gigcheck mutants` with these extra arguments: every defect must be caught. Returns stdout.
+/// `gigcheck mutants --verifying-only` with these extra arguments: every defect must be caught by
+/// a scenario that says it verifies the rule the defect breaks. Returns stdout.
 fn every_defect_is_caught(extra: &[&str]) -> String {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(env!("CARGO_BIN_EXE_gigcheck"))
-        .args(["mutants", "--no-color"])
+        .args(["mutants", "--no-color", "--verifying-only"])
         .args(extra)
         .current_dir(root)
         .output()
