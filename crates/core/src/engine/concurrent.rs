@@ -5,8 +5,8 @@ use super::Shared;
 use super::redirect::Followed;
 use super::request;
 use super::scope::Scope;
-use super::step::{StepOutcome, record_hops};
-use crate::outcome::{CheckKind, CheckReport, Exchange, StepStatus, Traffic};
+use super::step::{StepOutcome, record_hops, traffic};
+use crate::outcome::{CheckKind, CheckReport, Exchange, StepStatus};
 use crate::spec::values::StatusPattern;
 use crate::spec::{ConcurrentStep, SourceRef};
 use reqwest::cookie::Jar;
@@ -115,17 +115,18 @@ pub(super) async fn run(
         request: request::log(req, scope.redactor()),
         response: shown.map(|a| super::step::incoming_log(a, scope)),
     });
-    let mut traffic = on_the_way.traffic;
-    traffic.extend(finals.iter().zip(&answers).map(|(req, answer)| {
-        Traffic {
-            method: req.method.to_string(),
-            url: scope.redactor().text(req.url.as_str()),
-            status: answer
+    let mut sent = on_the_way.traffic;
+    sent.extend(finals.iter().zip(&answers).map(|(req, answer)| {
+        traffic(
+            req.method.to_string(),
+            &req.url,
+            answer
                 .as_ref()
                 .and_then(|a| a.as_ref().ok())
                 .map(|a| a.status),
-            webhook: false,
-        }
+            false,
+            scope.redactor(),
+        )
     }));
     StepOutcome {
         status: if check.passed {
@@ -137,7 +138,7 @@ pub(super) async fn run(
         checks: vec![check],
         unevaluated: None,
         exchange,
-        traffic,
+        traffic: sent,
         attempts: 1,
         redirects: on_the_way.redirects,
         notes: on_the_way.notes,

@@ -103,12 +103,13 @@ pub(super) async fn run(
         let outgoing = followed.request;
         let request_log = request::log(&outgoing, scope.redactor());
         let sent = followed.result;
-        outcome.traffic.push(Traffic {
-            method: outgoing.method.to_string(),
-            url: scope.redactor().text(outgoing.url.as_str()),
-            status: sent.as_ref().ok().map(|i| i.status),
+        outcome.traffic.push(traffic(
+            outgoing.method.to_string(),
+            &outgoing.url,
+            sent.as_ref().ok().map(|i| i.status),
             webhook,
-        });
+            scope.redactor(),
+        ));
         let incoming = match sent {
             Ok(i) => i,
             Err(e) => {
@@ -255,8 +256,25 @@ pub(super) fn follow_redirects(
     }
 }
 
-/// Notes the redirects a request went through, as traffic and as the step's redirects.
-/// URLs are redacted like every other output: a token in a query string stays hidden.
+/// One request as traffic. Its URL is redacted like every other output: a token in a query
+/// string stays hidden.
+pub(crate) fn traffic(
+    method: String,
+    url: &url::Url,
+    status: Option<u16>,
+    webhook: bool,
+    redactor: &Redactor,
+) -> Traffic {
+    Traffic {
+        method,
+        url: redactor.text(url.as_str()),
+        status,
+        webhook,
+    }
+}
+
+/// Notes the redirects a request went through, as traffic and as the step's redirects (their
+/// URLs redacted).
 pub(crate) fn record_hops(
     outcome: &mut StepOutcome,
     followed: &Followed,
@@ -264,12 +282,13 @@ pub(crate) fn record_hops(
     redactor: &Redactor,
 ) {
     for hop in &followed.hops {
-        outcome.traffic.push(Traffic {
-            method: hop.method.clone(),
-            url: redactor.text(hop.from.as_str()),
-            status: Some(hop.status),
+        outcome.traffic.push(traffic(
+            hop.method.clone(),
+            &hop.from,
+            Some(hop.status),
             webhook,
-        });
+            redactor,
+        ));
         outcome.redirects.push(Redirect {
             method: hop.method.clone(),
             from: redactor.text(hop.from.as_str()),

@@ -123,6 +123,7 @@ impl<W: Write> Writer<W> {
         let case = case(suite, file, s);
         open.time += case.time;
         open.totals.add(&s.outcome);
+        self.totals.add(&s.outcome);
         open.started = match (open.started, s.started_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -172,18 +173,9 @@ impl<W: Write> Writer<W> {
             self.count, t.skipped
         )
         .map_err(write_error)?;
-        let mut cases = open
-            .cases
-            .into_inner()
-            .map_err(|e| write_error(e.into_error()))?;
-        cases.seek(SeekFrom::Start(0)).map_err(write_error)?;
-        std::io::copy(&mut cases, &mut self.suites).map_err(write_error)?;
+        append_spill(open.cases, &mut self.suites)?;
         write!(self.suites, "{SUITE_CLOSE}").map_err(write_error)?;
         self.count += 1;
-        self.totals.passed += t.passed;
-        self.totals.failed += t.failed;
-        self.totals.blocked += t.blocked;
-        self.totals.skipped += t.skipped;
         Ok(())
     }
 
@@ -215,12 +207,7 @@ impl<W: Write> Writer<W> {
             duration.as_secs_f64()
         )
         .map_err(write_error)?;
-        let mut spill = self
-            .suites
-            .into_inner()
-            .map_err(|e| write_error(e.into_error()))?;
-        spill.seek(SeekFrom::Start(0)).map_err(write_error)?;
-        std::io::copy(&mut spill, &mut self.out).map_err(write_error)?;
+        append_spill(self.suites, &mut self.out)?;
         if let Some(rules) = rules {
             let properties = rule_properties(rules)
                 .into_iter()
@@ -333,6 +320,19 @@ pub(crate) fn rule_properties(rules: &RuleCoverage) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// Copies what was spilled to a temporary file (a suite's cases, the finished suites) onto `out`.
+fn append_spill(
+    spill: std::io::BufWriter<std::fs::File>,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    let mut file = spill
+        .into_inner()
+        .map_err(|e| write_error(e.into_error()))?;
+    file.seek(SeekFrom::Start(0)).map_err(write_error)?;
+    std::io::copy(&mut file, out).map_err(write_error)?;
+    Ok(())
 }
 
 fn write_error(e: std::io::Error) -> String {

@@ -1237,8 +1237,12 @@ scenarios:
             .unwrap_err()
             .to_string();
         assert!(err.contains("needs one of `request`"), "{err}");
+        assert!(err.contains("`concurrent`"), "every action is named: {err}");
         let yaml = "scenarios:\n  - name: x\n    steps:\n      - hook: db_down\n        request: { method: GET, url: / }\n";
-        assert!(crate::yaml::from_str::<Suite>(yaml).is_err());
+        let err = crate::yaml::from_str::<Suite>(yaml)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(ONE_ACTION), "{err}");
         let yaml = "scenarios:\n  - name: x\n    steps:\n      - hook: db_down\n        expect: { status: 200 }\n";
         assert!(crate::yaml::from_str::<Suite>(yaml).is_err());
         let yaml = "scenarios:\n  - name: x\n    steps:\n      - include: a.yaml\n        expect: { status: 200 }\n";
