@@ -72,6 +72,9 @@ pub enum Command {
     /// Print the JSON Schema of the spec format, for editors (yaml-language-server), or with
     /// --report that of the JSON report.
     Schema(SchemaArgs),
+    /// Print the contract (fixtures/contract.yaml and the schemas it names) as an OpenAPI 3.1
+    /// document, for Swagger UI, Schemathesis, Prism and other OpenAPI tools.
+    Openapi(OpenapiArgs),
     /// Work with saved reports: compare two runs, or join the slices of a sharded run.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -82,6 +85,20 @@ pub struct SchemaArgs {
     /// The schema of `--report json=…` files instead of spec files.
     #[arg(long)]
     pub report: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenapiArgs {
+    /// The gigcheck project (the folder holding fixtures/contract.yaml) [default: this folder,
+    /// or the nearest one above it that has fixtures/contract.yaml].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Folder of JSON Schemas [default: the project's fixtures/schemas].
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// The server the document names (`servers`), e.g. http://127.0.0.1:5000.
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -514,6 +531,16 @@ fn defect_parser() -> impl TypedValueParser<Value = Defect> {
 /// A variation name or `all`, as a set; an unknown one is a usage error that lists the names.
 fn variation_parser() -> impl TypedValueParser<Value = Variations> {
     PossibleValuesParser::new(Variations::arg_names()).try_map(|name| name.parse::<Variations>())
+}
+
+/// An absolute http(s) URL.
+fn parse_http_url(text: &str) -> Result<String, String> {
+    match url::Url::parse(text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(text.to_string()),
+        _ => Err(format!(
+            "`{text}` is not an http(s) URL such as http://127.0.0.1:5000"
+        )),
+    }
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

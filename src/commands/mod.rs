@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod import;
 pub mod list;
 pub mod mutants;
+pub mod openapi;
 pub mod report;
 pub mod request;
 pub mod run;
@@ -38,6 +39,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Request(args) => request::request(args, color),
         Command::Import(ImportCommand::Postman(args)) => import::postman(args),
         Command::Schema(args) => schema::schema(args),
+        Command::Openapi(args) => openapi::openapi(args),
         Command::Report(ReportCommand::Diff(args)) => report::diff(args, color),
         Command::Report(ReportCommand::Merge(args)) => report::merge(args),
     }

@@ -24,6 +24,7 @@ mod interrupt;
 mod junit;
 mod kill_writes;
 mod mutants;
+mod openapi;
 mod plan;
 mod properties;
 mod readiness;

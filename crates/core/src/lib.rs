@@ -7,7 +7,7 @@
 //! [`report`] (terminal, JUnit, JSON, HTML, Markdown, coverage, causes), which only reads it.
 //!
 //! Beside the pipeline: [`diagnostic`] (input errors with their place), [`contract`] (the
-//! contract's routes and rules), [`environment`] (what a target provides: variables, secrets,
+//! contract's routes and rules) and [`openapi`] (the contract as an OpenAPI document), [`environment`] (what a target provides: variables, secrets,
 //! hooks), [`readiness`] (is the target ready to be tested), [`redact`] (secrets out of every
 //! output) and [`atomic`] (file writes). The command line that drives all this is the `gigcheck`
 //! crate; the servers it can embed are `gigcheck-servers`.
@@ -24,6 +24,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod environment;
 pub mod loader;
+pub mod openapi;
 pub mod outcome;
 pub mod readiness;
 pub mod redact;

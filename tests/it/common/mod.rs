@@ -436,6 +436,24 @@ impl Project {
     }
 }
 
+/// The project's own `fixtures/` (schemas, plan, contract, roles) copied into a scratch project.
+pub fn copy_project_fixtures(p: &Project) {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy(&root.join("fixtures"), &p.path("fixtures"));
+}
+
 /// The Python of the tests' virtualenv (under target/, made on first use, packages pinned in
 /// `tests/python/requirements.txt`): real clients and report readers from PyPI.
 pub fn python() -> PathBuf {

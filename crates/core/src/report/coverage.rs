@@ -246,8 +246,8 @@ impl ContractTally {
     /// Every documented pair, exercised or missing, in the contract's order.
     pub fn coverage(&self) -> ContractCoverage {
         let mut coverage = ContractCoverage::default();
-        for (route, statuses) in &self.contract.routes {
-            for status in statuses {
+        for (route, documented) in &self.contract.routes {
+            for status in documented.statuses() {
                 let pair = format!("{route} {status}");
                 if self.seen.contains(&pair) {
                     coverage.exercised.push(pair);
