@@ -496,3 +496,52 @@ fn member_names_are_quoted_as_rfc_9535_strings() {
     let path = BodyPath::parse(&format!("$[{}]", quoted("a'b\\c\n"))).unwrap();
     assert_eq!(select(&path, &body, &no_vars()).unwrap(), Some(json!(1)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Exploration: values drawn from schemas
+
+/// A schema-like object: JSON Schema keywords with arbitrary values, nested in places.
+fn schema_like() -> impl Strategy<Value = Value> {
+    fn flat() -> impl Strategy<Value = Value> {
+        let keyword = prop::sample::select(vec![
+            "type",
+            "properties",
+            "required",
+            "items",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "minLength",
+            "minItems",
+            "maxItems",
+            "enum",
+            "const",
+            "anyOf",
+            "oneOf",
+            "allOf",
+            "pattern",
+            "format",
+            "$ref",
+        ]);
+        prop::collection::vec((keyword, json_value()), 0..6).prop_map(|pairs| {
+            Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        })
+    }
+    (flat(), prop::collection::vec((text(), flat()), 0..3)).prop_map(|(mut root, children)| {
+        root["properties"] = Value::Object(children.into_iter().collect());
+        root
+    })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Whatever a schema says, drawing values from it and taking them apart never panics.
+    #[test]
+    fn arbitrary_schemas_never_panic_the_generator(schema in schema_like(), seed in any::<u64>()) {
+        let doc = json!({ "components": { "schemas": { "s": schema.clone() } } });
+        let mut g = gigcheck_core::explore::generate::Generator::new(&doc, seed);
+        let value = g.valid(&schema);
+        let _ = g.mutations(&schema, &value);
+    }
+}

@@ -23,6 +23,7 @@ pub mod contract;
 pub mod diagnostic;
 pub mod engine;
 pub mod environment;
+pub mod explore;
 pub mod loader;
 pub mod openapi;
 pub mod outcome;
