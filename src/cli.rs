@@ -72,6 +72,9 @@ pub enum Command {
     /// Print the JSON Schema of the spec format, for editors (yaml-language-server), or with
     /// --report that of the JSON report.
     Schema(SchemaArgs),
+    /// Find what no scenario asked about: requests drawn from the contract's schemas (valid,
+    /// invalid, across identities) and every answer checked against what the contract allows.
+    Explore(ExploreArgs),
     /// Print the contract (fixtures/contract.yaml and the schemas it names) as an OpenAPI 3.1
     /// document, for Swagger UI, Schemathesis, Prism and other OpenAPI tools.
     Openapi(OpenapiArgs),
@@ -85,6 +88,52 @@ pub struct SchemaArgs {
     /// The schema of `--report json=…` files instead of spec files.
     #[arg(long)]
     pub report: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 nothing found · 1 something found, or the exploration could not be set up · 2 bad input (nothing sent) · 3 the target could not be reached"
+)]
+pub struct ExploreArgs {
+    /// The backend to explore, e.g. http://127.0.0.1:5000 [default: base_url of the --env file,
+    /// else the embedded sandbox and Stripe emulator, started for this exploration].
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The gigcheck project (the folder holding fixtures/contract.yaml) [default: this folder,
+    /// or the nearest one above it that has fixtures/contract.yaml].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// An environment file: base_url, vars (admin_email…), secrets, as for `run`.
+    #[arg(long, value_name = "FILE")]
+    pub env: Option<PathBuf>,
+    /// Set a variable (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub vars: Vec<(String, String)>,
+    /// The seed requests are drawn from; the same seed sends the same requests [default: a new
+    /// one, printed].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// At most this many requests.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests: u64,
+    /// Stop after this many seconds, whatever is left of --max-requests.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub time: Option<f64>,
+    /// Requests at once [default: available parallelism].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+    /// Switch on a planted bug in the embedded sandbox (repeatable).
+    #[arg(long = "sandbox-defect", value_name = "NAME", value_parser = defect_parser(), conflicts_with = "base_url")]
+    pub sandbox_defects: Vec<Defect>,
+    /// Switch on a legitimate variation in the embedded sandbox (repeatable; `all`).
+    #[arg(long = "sandbox-variation", value_name = "NAME", value_parser = variation_parser(), conflicts_with = "base_url")]
+    pub sandbox_variations: Vec<Variations>,
+    /// Print every request as it is sent.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 pub mod curl;
 pub mod doctor;
+pub mod explore;
 pub mod import;
 pub mod list;
 pub mod mutants;
@@ -40,6 +41,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Import(ImportCommand::Postman(args)) => import::postman(args),
         Command::Schema(args) => schema::schema(args),
         Command::Openapi(args) => openapi::openapi(args),
+        Command::Explore(args) => explore::explore(args, color),
         Command::Report(ReportCommand::Diff(args)) => report::diff(args, color),
         Command::Report(ReportCommand::Merge(args)) => report::merge(args),
     }

@@ -6,8 +6,29 @@ use gigcheck_core::contract::Contract;
 use std::path::PathBuf;
 
 pub fn openapi(args: OpenapiArgs) -> Exit {
-    let Some(root) = project_root(args.project.as_ref()) else {
-        match &args.project {
+    let info = gigcheck_core::openapi::Info {
+        server: args.base_url,
+    };
+    match document(args.project.as_ref(), args.schemas, &info) {
+        Ok((_, doc)) => {
+            out!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            );
+            Exit::Passed
+        }
+        Err(exit) => exit,
+    }
+}
+
+/// The project's contract and its OpenAPI document; a usage error is printed.
+pub(super) fn document(
+    project: Option<&PathBuf>,
+    schemas: Option<PathBuf>,
+    info: &gigcheck_core::openapi::Info,
+) -> Result<(Contract, serde_json::Value), Exit> {
+    let Some(root) = project_root(project) else {
+        match project {
             Some(dir) => errln!(
                 "error: --project {}: there is no fixtures/contract.yaml in it; give the folder that holds fixtures/",
                 dir.display()
@@ -16,40 +37,26 @@ pub fn openapi(args: OpenapiArgs) -> Exit {
                 "error: no fixtures/contract.yaml in this folder or one above it; give the project with --project DIR"
             ),
         }
-        return Exit::Usage;
+        return Err(Exit::Usage);
     };
     let fixtures = root.join("fixtures");
-    let contract = match Contract::load(&fixtures.join("contract.yaml")) {
-        Ok(c) => c,
-        Err(e) => {
-            errln!("error: {e}");
-            return Exit::Usage;
-        }
-    };
+    let contract = Contract::load(&fixtures.join("contract.yaml")).map_err(|e| {
+        errln!("error: {e}");
+        Exit::Usage
+    })?;
     if contract.routes.is_empty() {
         errln!(
             "error: {} lists no routes: add them under `routes:`",
             fixtures.join("contract.yaml").display()
         );
-        return Exit::Usage;
+        return Err(Exit::Usage);
     }
-    let schemas = args.schemas.unwrap_or_else(|| fixtures.join("schemas"));
-    let info = gigcheck_core::openapi::Info {
-        server: args.base_url,
-    };
-    match gigcheck_core::openapi::document(&contract, &schemas, &info) {
-        Ok(doc) => {
-            out!(
-                "{}\n",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            );
-            Exit::Passed
-        }
-        Err(e) => {
-            errln!("error: {e}");
-            Exit::Usage
-        }
-    }
+    let schemas = schemas.unwrap_or_else(|| fixtures.join("schemas"));
+    let doc = gigcheck_core::openapi::document(&contract, &schemas, info).map_err(|e| {
+        errln!("error: {e}");
+        Exit::Usage
+    })?;
+    Ok((contract, doc))
 }
 
 /// The folder holding `fixtures/contract.yaml`: the one given, else this folder or the nearest

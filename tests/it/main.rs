@@ -16,6 +16,7 @@ mod bad_input_catalogue;
 mod causes;
 mod daily_use;
 mod dependencies;
+mod explore;
 mod failures;
 mod hostile;
 mod html_report;

@@ -25,6 +25,10 @@ pub struct Mutation {
     pub what: String,
     /// The whole value, changed.
     pub value: Value,
+    /// Where it was changed (a JSON Pointer; empty for the whole value).
+    pub pointer: String,
+    /// What is there now; `None`: the field was left out.
+    pub replacement: Option<Value>,
     /// What the backend must do with it.
     pub expect: Expect,
 }
@@ -60,7 +64,10 @@ impl<'a> Generator<'a> {
     }
 
     /// The schema a `$ref` points to (`#/components/schemas/…`), if it is in the document.
-    pub fn resolve(&self, schema: &'a Value) -> &'a Value {
+    pub fn resolve<'s>(&self, schema: &'s Value) -> &'s Value
+    where
+        'a: 's,
+    {
         let mut schema = schema;
         for _ in 0..MAX_DEPTH {
             match schema.get("$ref").and_then(Value::as_str) {
@@ -74,12 +81,17 @@ impl<'a> Generator<'a> {
         schema
     }
 
+    /// The generator's random source, for choices beyond values.
+    pub fn rng(&mut self) -> &mut fastrand::Rng {
+        &mut self.rng
+    }
+
     /// A value `schema` accepts.
-    pub fn valid(&mut self, schema: &'a Value) -> Value {
+    pub fn valid(&mut self, schema: &Value) -> Value {
         self.valid_at(schema, 0)
     }
 
-    fn valid_at(&mut self, schema: &'a Value, depth: usize) -> Value {
+    fn valid_at(&mut self, schema: &Value, depth: usize) -> Value {
         let schema = self.resolve(schema);
         if depth > MAX_DEPTH {
             return Value::Null;
@@ -154,7 +166,7 @@ impl<'a> Generator<'a> {
         }
     }
 
-    fn object(&mut self, schema: &'a Value, depth: usize) -> Value {
+    fn object(&mut self, schema: &Value, depth: usize) -> Value {
         let required = required(schema);
         let mut out = Map::new();
         if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
@@ -200,7 +212,7 @@ impl<'a> Generator<'a> {
     }
 
     /// Values derived from `valid` (a value of `schema`): each field changed one way at a time.
-    pub fn mutations(&mut self, schema: &'a Value, valid: &Value) -> Vec<Mutation> {
+    pub fn mutations(&mut self, schema: &Value, valid: &Value) -> Vec<Mutation> {
         let mut out = Vec::new();
         self.mutate(schema, valid, "", &mut |pointer, value, what, expect| {
             let mut whole = valid.clone();
@@ -220,6 +232,8 @@ impl<'a> Generator<'a> {
                 out.push(Mutation {
                     what,
                     value: whole,
+                    pointer: pointer.to_string(),
+                    replacement: Some(value.clone()),
                     expect,
                 });
             }
@@ -229,7 +243,7 @@ impl<'a> Generator<'a> {
     }
 
     /// Every required field left out, one at a time, at any depth.
-    fn removals(&self, schema: &'a Value, valid: &Value, at: &str) -> Vec<Mutation> {
+    fn removals(&self, schema: &Value, valid: &Value, at: &str) -> Vec<Mutation> {
         let schema = self.resolve(schema);
         let mut out = Vec::new();
         if let (Some(object), Some(properties)) = (
@@ -243,13 +257,15 @@ impl<'a> Generator<'a> {
                     out.push(Mutation {
                         what: format!("{at}/{name}: left out (required)"),
                         value: Value::Object(whole),
+                        pointer: format!("{at}/{}", escape(name)),
+                        replacement: None,
                         expect: Expect::Refused,
                     });
                 }
             }
             for (name, property) in properties {
                 if let Some(child) = object.get(name) {
-                    for m in self.removals(property, child, &format!("{at}/{name}")) {
+                    for m in self.removals(property, child, &format!("{at}/{}", escape(name))) {
                         let mut whole = object.clone();
                         whole.insert(name.clone(), m.value);
                         out.push(Mutation {
@@ -278,7 +294,7 @@ impl<'a> Generator<'a> {
     /// Calls `emit(pointer, value, what, expect)` for each changed value of the node at `at`.
     fn mutate(
         &mut self,
-        schema: &'a Value,
+        schema: &Value,
         valid: &Value,
         at: &str,
         emit: &mut dyn FnMut(&str, &Value, String, Expect),
@@ -357,6 +373,53 @@ impl<'a> Generator<'a> {
             if min > 0 {
                 emit(at, &json!(""), format!("{name}: empty"), Expect::Refused);
             }
+            if min > 1 {
+                let short = "a".repeat(min - 1);
+                emit(
+                    at,
+                    &json!(short),
+                    format!("{name}: {} characters, fewer than {min}", min - 1),
+                    Expect::Refused,
+                );
+            }
+            if schema.get("format").and_then(Value::as_str) == Some("email") {
+                emit(
+                    at,
+                    &json!("not-an-email"),
+                    format!("{name}: not an email address"),
+                    Expect::Refused,
+                );
+            }
+            // Text of the right length that breaks the pattern (or one of several).
+            let patterns: Vec<&str> = std::iter::once(schema.get("pattern"))
+                .chain(
+                    schema
+                        .get("allOf")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .map(|part| part.get("pattern")),
+                )
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let length = min.max(10);
+            let breaking = ["a", "A", "1", "!", " "]
+                .into_iter()
+                .map(|c| c.repeat(length))
+                .find(|text| {
+                    patterns
+                        .iter()
+                        .any(|p| regex::Regex::new(p).is_ok_and(|re| !re.is_match(text)))
+                });
+            if let Some(text) = breaking {
+                emit(
+                    at,
+                    &json!(text),
+                    format!("{name}: {text:?}, against its pattern"),
+                    Expect::Refused,
+                );
+            }
             let long = "x".repeat(10_000);
             emit(
                 at,
@@ -384,7 +447,7 @@ impl<'a> Generator<'a> {
         ) {
             for (key, property) in properties {
                 if let Some(child) = object.get(key) {
-                    let pointer = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    let pointer = format!("{at}/{}", escape(key));
                     self.mutate(property, child, &pointer, emit);
                 }
             }
@@ -407,7 +470,7 @@ impl<'a> Generator<'a> {
 }
 
 /// The JSON types `schema` allows (empty: any), looking through `anyOf`/`oneOf` branches.
-fn allowed_types<'a>(g: &Generator<'a>, schema: &'a Value) -> Vec<String> {
+fn allowed_types(g: &Generator<'_>, schema: &Value) -> Vec<String> {
     let mut out: Vec<String> = match schema.get("type") {
         Some(Value::String(t)) => vec![t.clone()],
         Some(Value::Array(ts)) => ts
@@ -440,6 +503,35 @@ fn allowed_types<'a>(g: &Generator<'a>, schema: &'a Value) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// A member name as a JSON Pointer segment.
+fn escape(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// `value` with `m` applied: the field at its pointer replaced or left out. `None` when the
+/// pointer is not in `value` (a field the filled value does not have).
+pub fn apply(value: &Value, m: &Mutation) -> Option<Value> {
+    let Some((parent, last)) = m.pointer.rsplit_once('/') else {
+        return m.replacement.clone();
+    };
+    let name = last.replace("~1", "/").replace("~0", "~");
+    let mut out = value.clone();
+    let container = out.pointer_mut(parent)?;
+    match (&m.replacement, container) {
+        (Some(replacement), Value::Object(map)) => {
+            map.insert(name, replacement.clone());
+        }
+        (Some(replacement), Value::Array(items)) => {
+            *items.get_mut(name.parse::<usize>().ok()?)? = replacement.clone();
+        }
+        (None, Value::Object(map)) => {
+            map.remove(&name);
+        }
+        _ => return None,
+    }
+    Some(out)
 }
 
 fn json_type(v: &Value) -> &'static str {

@@ -1,5 +1,15 @@
 //! Exploring a backend from the contract alone, beyond what any scenario asks: requests drawn
-//! from the OpenAPI document of [`crate::openapi`]. So far: [`generate`], valid values and the
-//! values derived from them that a backend must refuse or handle.
+//! from the OpenAPI document of [`crate::openapi`] — valid ones, invalid ones, and ones that cross
+//! identities — each answer checked against what the contract allows, and every finding grouped
+//! by its cause.
+//!
+//! [`operations`] reads the routes, [`generate`] draws values from their schemas, [`cases`]
+//! decides each request from the seed and its index, [`world`] holds what the target told us (ids,
+//! tokens) and follows the contract's links, [`verdict`] judges each answer, and [`run`] drives it.
 
+pub mod cases;
 pub mod generate;
+pub mod operations;
+pub mod run;
+pub mod verdict;
+pub mod world;

@@ -1,0 +1,149 @@
+//! `gigcheck explore`: sends requests drawn from the contract's schemas to a backend (the
+//! embedded default or `--base-url`) and prints what broke the contract, one line per cause,
+//! with the smallest request that showed it. The exploration itself is
+//! [`gigcheck_core::explore`].
+
+use super::run::{RunError, Started, Target, default_jobs, runtime, start};
+use crate::cli::{Exit, ExploreArgs};
+use colored::Colorize;
+use gigcheck_core::explore::run::{Exploration, Options, explore as run_exploration};
+use gigcheck_servers::sandbox::Variations;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn explore(args: ExploreArgs, color: bool) -> Exit {
+    let (contract, doc) =
+        match super::openapi::document(args.project.as_ref(), None, &Default::default()) {
+            Ok(loaded) => loaded,
+            Err(exit) => return exit,
+        };
+    let mut env = match super::environment(args.env.as_deref(), &args.vars) {
+        Ok(env) => env,
+        Err(exit) => return exit,
+    };
+    let target = match env.target(args.base_url.as_deref()) {
+        Ok(Some(base)) => Target::External {
+            base,
+            stripe_emulator: None,
+        },
+        Ok(None) => Target::Embedded {
+            defects: args.sandbox_defects.clone(),
+            variations: args
+                .sandbox_variations
+                .iter()
+                .copied()
+                .collect::<Variations>()
+                .iter()
+                .collect(),
+        },
+        Err(message) => {
+            errln!("error: {message}");
+            return Exit::Usage;
+        }
+    };
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(exit) => return exit,
+    };
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let result = runtime.block_on(async {
+        let http =
+            gigcheck_core::engine::http::Http::new().map_err(|e| RunError::new(e, Exit::Usage))?;
+        let (base, started, what) = start(target, &mut env, &http, timeout).await?;
+        errln!("exploring {what} with seed {seed} (replay with --seed {seed})");
+        let text = |name: &str| {
+            env.vars
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(String::from)
+        };
+        let admin = text("admin_email").zip(text("admin_password"));
+        let log: Option<Arc<dyn Fn(String) + Send + Sync>> = args.verbose.then(|| {
+            Arc::new(|line: String| out!("{line}\n")) as Arc<dyn Fn(String) + Send + Sync>
+        });
+        let opts = Options {
+            base,
+            seed,
+            max_requests: args.max_requests,
+            time: args.time.map(Duration::from_secs_f64),
+            jobs: args.jobs.map_or_else(default_jobs, usize::from),
+            timeout,
+            admin,
+            jwt_secret: text("jwt_secret"),
+            log,
+        };
+        let found = run_exploration(Arc::new(doc), &contract, http, opts).await;
+        stop(started).await;
+        found.map_err(|e| RunError::new(format!("cannot explore: {e}"), Exit::Failed))
+    });
+    match result {
+        Ok(exploration) => {
+            print(&exploration, seed, color);
+            if exploration.causes.is_empty() {
+                Exit::Passed
+            } else {
+                Exit::Failed
+            }
+        }
+        Err(e) => {
+            errln!("error: {}", e.message);
+            e.exit
+        }
+    }
+}
+
+async fn stop(started: Started) {
+    started.stop().await;
+}
+
+/// The causes, worst check first, each with its smallest example; then the verdict line.
+fn print(e: &Exploration, seed: u64, color: bool) {
+    let paint = |text: &str, red: bool| {
+        if !color {
+            text.to_string()
+        } else if red {
+            text.red().bold().to_string()
+        } else {
+            text.green().bold().to_string()
+        }
+    };
+    if !e.causes.is_empty() {
+        out!("\nFindings, by cause\n");
+    }
+    for cause in &e.causes {
+        let times = if cause.count == 1 {
+            String::new()
+        } else {
+            format!(" ({}×)", cause.count)
+        };
+        out!(
+            "  {}  {}{times}: {}\n",
+            paint(cause.check.name(), true),
+            cause.route,
+            cause.example.message
+        );
+        out!("      {}: {}\n", cause.example.what, cause.example.request);
+        if let Some(body) = &cause.example.body {
+            out!("      body: {body}\n");
+        }
+    }
+    let secs = e.elapsed.as_secs_f64();
+    if e.causes.is_empty() {
+        out!(
+            "\n{} in {} requests in {secs:.1} s (seed {seed})\n",
+            paint("NOTHING FOUND", false),
+            e.requests
+        );
+    } else {
+        let n = e.causes.len();
+        out!(
+            "\n{} in {} requests in {secs:.1} s (seed {seed})\n",
+            paint(
+                &format!("FOUND {n} cause{}", if n == 1 { "" } else { "s" }),
+                true
+            ),
+            e.requests
+        );
+    }
+}

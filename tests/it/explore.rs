@@ -1,0 +1,142 @@
+//! `gigcheck explore` against the embedded sandbox: nothing found on the clean sandbox (with and
+//! without its legitimate variations), one seed sends the same requests, and planted defects are
+//! found under the check that names their cause.
+
+use crate::common;
+use common::*;
+
+fn project() -> Project {
+    let p = Project::new();
+    copy_project_fixtures(&p);
+    p
+}
+
+#[test]
+fn the_clean_sandbox_gives_no_finding_with_or_without_its_variations() {
+    let p = project();
+    for extra in [&[][..], &["--sandbox-variation", "all"][..]] {
+        let mut args = vec!["explore", "--seed", "11", "--max-requests", "1500"];
+        args.extend_from_slice(extra);
+        let out = p.gigcheck(&args);
+        assert_eq!(out.code, 0, "{extra:?}:\n{}", out.all());
+        assert!(
+            out.stdout.contains("NOTHING FOUND in 1500 requests"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stderr.contains("with seed 11 (replay with --seed 11)"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn one_seed_sends_the_same_requests() {
+    let p = project();
+    let requests = |seed: &str| {
+        let out = p.gigcheck(&[
+            "explore",
+            "--seed",
+            seed,
+            "--max-requests",
+            "120",
+            "-j",
+            "1",
+            "-v",
+        ]);
+        assert_eq!(out.code, 0, "{}", out.all());
+        // Each run signs up customers of its own (their emails and passwords carry the run's
+        // tag), and the payment intents' ids are the emulator's.
+        let own = regex::Regex::new(r"\+[0-9a-f]{8}@|Expl0re![0-9a-f]{8}|pi_[0-9a-f]{24}").unwrap();
+        let lines: Vec<String> = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with(['G', 'P', 'D']))
+            .map(|l| own.replace_all(l, "<own>").into_owned())
+            .collect();
+        assert_eq!(lines.len(), 120, "{}", out.stdout);
+        lines
+    };
+    let first = requests("5");
+    assert_eq!(first, requests("5"));
+    assert_ne!(first, requests("6"));
+}
+
+#[test]
+fn planted_defects_are_found_under_the_check_that_names_them() {
+    let p = project();
+    for (defect, check, route) in [
+        (
+            "orders.detail.not-found",
+            "another customer's data told apart from missing",
+            "GET /api/orders/{id}",
+        ),
+        (
+            "payment.webhook.bad-signature",
+            "invalid data accepted",
+            "POST /api/payment/webhook",
+        ),
+        (
+            "orders.list.page-not-numeric",
+            "server error",
+            "GET /api/orders",
+        ),
+        ("errors.json", "not JSON", "POST /api/orders"),
+        (
+            "orders.list.per-page-cap",
+            "response schema",
+            "GET /api/orders",
+        ),
+    ] {
+        let out = p.gigcheck(&[
+            "explore",
+            "--seed",
+            "7",
+            "--max-requests",
+            "1000",
+            "--sandbox-defect",
+            defect,
+        ]);
+        assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
+        let line = format!("  {check}  {route}");
+        assert!(
+            out.stdout.contains(&line),
+            "{defect}: no `{line}` in\n{}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("FOUND "), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_sent() {
+    let p = Project::new();
+    let out = p.gigcheck(&["explore"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("no fixtures/contract.yaml"),
+        "{}",
+        out.stderr
+    );
+    let p = project();
+    let out = p.gigcheck(&["explore", "--max-requests", "0"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    let out = p.gigcheck(&[
+        "explore",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--sandbox-defect",
+        "errors.json",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    let out = p.gigcheck(&["explore", "--base-url", &dead_url(), "--max-requests", "5"]);
+    assert_eq!(out.code, 3, "{}", out.all());
+    assert_eq!(
+        out.stderr.trim().lines().count(),
+        1,
+        "one line: {}",
+        out.stderr
+    );
+}
