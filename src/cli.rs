@@ -131,6 +131,14 @@ pub struct ExploreArgs {
     /// Switch on a legitimate variation in the embedded sandbox (repeatable; `all`).
     #[arg(long = "sandbox-variation", value_name = "NAME", value_parser = variation_parser(), conflicts_with = "base_url")]
     pub sandbox_variations: Vec<Variations>,
+    /// Write a report of the findings (repeatable): junit, json, html or markdown, e.g.
+    /// `--report junit=reports/explore.xml`.
+    #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportTarget>,
+    /// Write each finding as a spec to this folder (one file per cause), which `gigcheck run`
+    /// fails on while the backend misbehaves; inside specs/ it uses the project's fixtures.
+    #[arg(long, value_name = "DIR")]
+    pub save_findings: Option<PathBuf>,
     /// Print every request as it is sent.
     #[arg(long, short)]
     pub verbose: bool,

@@ -3,11 +3,10 @@
 //! with the smallest request that showed it. The exploration itself is
 //! [`gigcheck_core::explore`].
 
-use super::run::{RunError, Started, Target, default_jobs, runtime, start};
+use super::run::{RunError, Started, default_jobs, runtime, start, target};
 use crate::cli::{Exit, ExploreArgs};
 use colored::Colorize;
 use gigcheck_core::explore::run::{Exploration, Options, explore as run_exploration};
-use gigcheck_servers::sandbox::Variations;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,26 +20,28 @@ pub fn explore(args: ExploreArgs, color: bool) -> Exit {
         Ok(env) => env,
         Err(exit) => return exit,
     };
-    let target = match env.target(args.base_url.as_deref()) {
-        Ok(Some(base)) => Target::External {
-            base,
-            stripe_emulator: None,
-        },
-        Ok(None) => Target::Embedded {
-            defects: args.sandbox_defects.clone(),
-            variations: args
-                .sandbox_variations
-                .iter()
-                .copied()
-                .collect::<Variations>()
-                .iter()
-                .collect(),
-        },
+    let target = match env
+        .target(args.base_url.as_deref())
+        .and_then(|base| target(base, &args.sandbox_defects, &args.sandbox_variations, None))
+    {
+        Ok(target) => target,
         Err(message) => {
             errln!("error: {message}");
             return Exit::Usage;
         }
     };
+    if let Some(dir) = &args.save_findings
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        errln!(
+            "error: --save-findings {}: cannot create the folder: {e}",
+            dir.display()
+        );
+        return Exit::Usage;
+    }
+    if let Err(exit) = super::check_outputs(args.reports.iter().map(|t| t.path.as_path())) {
+        return exit;
+    }
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
     let runtime = match runtime() {
         Ok(rt) => rt,
@@ -62,7 +63,12 @@ pub fn explore(args: ExploreArgs, color: bool) -> Exit {
         let log: Option<Arc<dyn Fn(String) + Send + Sync>> = args.verbose.then(|| {
             Arc::new(|line: String| out!("{line}\n")) as Arc<dyn Fn(String) + Send + Sync>
         });
+        let redactor = gigcheck_core::redact::Redactor::default();
+        for secret in &env.secret_values {
+            redactor.add(secret);
+        }
         let opts = Options {
+            redactor,
             base,
             seed,
             max_requests: args.max_requests,
@@ -80,6 +86,16 @@ pub fn explore(args: ExploreArgs, color: bool) -> Exit {
     match result {
         Ok(exploration) => {
             print(&exploration, seed, color);
+            if let Some(dir) = &args.save_findings {
+                save(&exploration, seed, dir);
+            }
+            for target in &args.reports {
+                let text = gigcheck_core::report::explore::render(target.kind, &exploration, seed);
+                match gigcheck_core::atomic::write(&target.path, text.as_bytes()) {
+                    Ok(()) => out!("report: {}\n", target.path.display()),
+                    Err(e) => errln!("error: cannot write {}: {e}", target.path.display()),
+                }
+            }
             if exploration.causes.is_empty() {
                 Exit::Passed
             } else {
@@ -117,10 +133,17 @@ fn print(e: &Exploration, seed: u64, color: bool) {
         } else {
             format!(" ({}×)", cause.count)
         };
+        let place = match cause.routes.len() {
+            1 => cause.route.clone(),
+            n => {
+                let some: Vec<&str> = cause.routes.iter().take(3).map(String::as_str).collect();
+                let more = if n > 3 { ", …" } else { "" };
+                format!("{n} routes ({}{more})", some.join(", "))
+            }
+        };
         out!(
-            "  {}  {}{times}: {}\n",
+            "  {}  {place}{times}: {}\n",
             paint(cause.check.name(), true),
-            cause.route,
             cause.example.message
         );
         out!("      {}: {}\n", cause.example.what, cause.example.request);
@@ -145,5 +168,29 @@ fn print(e: &Exploration, seed: u64, color: bool) {
             ),
             e.requests
         );
+    }
+}
+
+/// Writes each cause a request shows as a spec in `dir`, and says where.
+fn save(e: &Exploration, seed: u64, dir: &std::path::Path) {
+    let mut taken = std::collections::BTreeSet::new();
+    for cause in &e.causes {
+        let Some((file, text)) = gigcheck_core::explore::reproduce::spec(cause, seed) else {
+            continue;
+        };
+        // Two causes may share a check and an example route (a 404 and a 405 page, say).
+        let stem = file.trim_end_matches(".yaml").to_string();
+        let file = (1..)
+            .map(|n| match n {
+                1 => format!("{stem}.yaml"),
+                n => format!("{stem}-{n}.yaml"),
+            })
+            .find(|name| taken.insert(name.clone()))
+            .unwrap_or(file);
+        let path = dir.join(file);
+        match gigcheck_core::atomic::write(&path, text.as_bytes()) {
+            Ok(()) => out!("saved: {}\n", path.display()),
+            Err(e) => errln!("error: cannot write {}: {e}", path.display()),
+        }
     }
 }

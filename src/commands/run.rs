@@ -459,24 +459,42 @@ pub fn run(args: RunArgs, color: bool) -> Exit {
 
 /// What `run` talks to, from its flags and the environment file.
 fn target_of(args: &RunArgs, env: &Environment) -> Result<Target, String> {
-    match env.target(args.base_url.as_deref())? {
-        None if args.stripe_emulator.is_some() => Err(
+    let base = env.target(args.base_url.as_deref())?;
+    if base.is_none() && args.stripe_emulator.is_some() {
+        return Err(
             "--stripe-emulator is for an external backend: pass --base-url too (the embedded default has its own emulator)".into(),
-        ),
-        Some(base) if !args.sandbox_defects.is_empty() => Err(format!(
-            "--sandbox-defect is for the embedded sandbox, but this run targets {base} (the --env file's base_url)"
+        );
+    }
+    target(
+        base,
+        &args.sandbox_defects,
+        &args.sandbox_variations,
+        args.stripe_emulator,
+    )
+}
+
+/// The backend at `base`, else the embedded one with these defects and variations; asking for
+/// defects or variations of a backend that is not the embedded one is an error.
+pub(super) fn target(
+    base: Option<url::Url>,
+    defects: &[Defect],
+    variations: &[Variations],
+    stripe_emulator: Option<u16>,
+) -> Result<Target, String> {
+    match base {
+        Some(base) if !defects.is_empty() => Err(format!(
+            "--sandbox-defect is for the embedded sandbox, but this targets {base} (the --env file's base_url)"
         )),
-        Some(base) if !args.sandbox_variations.is_empty() => Err(format!(
-            "--sandbox-variation is for the embedded sandbox, but this run targets {base} (the --env file's base_url)"
+        Some(base) if !variations.is_empty() => Err(format!(
+            "--sandbox-variation is for the embedded sandbox, but this targets {base} (the --env file's base_url)"
         )),
         Some(base) => Ok(Target::External {
             base,
-            stripe_emulator: args.stripe_emulator,
+            stripe_emulator,
         }),
         None => Ok(Target::Embedded {
-            defects: args.sandbox_defects.clone(),
-            variations: args
-                .sandbox_variations
+            defects: defects.to_vec(),
+            variations: variations
                 .iter()
                 .copied()
                 .collect::<Variations>()

@@ -83,7 +83,7 @@ fn planted_defects_are_found_under_the_check_that_names_them() {
             "server error",
             "GET /api/orders",
         ),
-        ("errors.json", "not JSON", "POST /api/orders"),
+        ("errors.json", "not JSON", "routes ("),
         (
             "orders.list.per-page-cap",
             "response schema",
@@ -100,10 +100,13 @@ fn planted_defects_are_found_under_the_check_that_names_them() {
             defect,
         ]);
         assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
-        let line = format!("  {check}  {route}");
+        // One line per cause: its check, then where (a route, or several routes).
+        let head = format!("  {check}  ");
         assert!(
-            out.stdout.contains(&line),
-            "{defect}: no `{line}` in\n{}",
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with(&head) && l.contains(route)),
+            "{defect}: no `{check}` cause on {route} in\n{}",
             out.stdout
         );
         assert!(out.stdout.contains("FOUND "), "{}", out.stdout);
@@ -138,5 +141,115 @@ fn bad_input_is_refused_before_anything_is_sent() {
         1,
         "one line: {}",
         out.stderr
+    );
+}
+
+#[test]
+fn a_saved_finding_fails_under_run_while_the_defect_is_on_and_passes_once_it_is_off() {
+    let p = project();
+    for defect in [
+        "orders.list.page-not-numeric",
+        "orders.detail.not-found",
+        "errors.json",
+        "orders.list.per-page-cap",
+        "auth.token.expired",
+        "routes.unknown-404",
+    ] {
+        let dir = format!("specs/found-{defect}");
+        let out = p.gigcheck(&[
+            "explore",
+            "--seed",
+            "7",
+            "--max-requests",
+            "1500",
+            "--sandbox-defect",
+            defect,
+            "--save-findings",
+            &dir,
+        ]);
+        assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
+        assert!(
+            out.stdout.contains(&format!("saved: {dir}/")),
+            "{}",
+            out.stdout
+        );
+        let with_defect = p.gigcheck(&["run", &dir, "--sandbox-defect", defect]);
+        assert_eq!(
+            with_defect.code,
+            1,
+            "{defect}: the saved specs pass with the defect on:\n{}",
+            with_defect.all()
+        );
+        let clean = p.gigcheck(&["run", &dir]);
+        assert_eq!(
+            clean.code,
+            0,
+            "{defect}: the saved specs fail on the clean sandbox:\n{}",
+            clean.all()
+        );
+    }
+}
+
+#[test]
+fn every_report_format_holds_the_causes() {
+    let p = project();
+    let out = p.gigcheck(&[
+        "explore",
+        "--seed",
+        "7",
+        "--max-requests",
+        "800",
+        "--sandbox-defect",
+        "orders.list.page-not-numeric",
+        "--report",
+        "junit=reports/explore.xml",
+        "--report",
+        "json=reports/explore.json",
+        "--report",
+        "markdown=reports/explore.md",
+        "--report",
+        "html=reports/explore.html",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let xml = p.read("reports/explore.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let failures: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .filter_map(|n| n.attribute("type"))
+        .collect();
+    assert!(failures.contains(&"server error"), "{xml}");
+    let json: serde_json::Value = serde_json::from_str(&p.read("reports/explore.json")).unwrap();
+    assert_eq!(json["seed"], 7);
+    assert!(
+        json["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["check"] == "server error" && c["route"] == "GET /api/orders")
+    );
+    assert!(
+        p.read("reports/explore.md")
+            .contains("| server error | GET /api/orders |")
+    );
+    assert!(
+        p.read("reports/explore.html")
+            .contains("<td>server error</td>")
+    );
+
+    let clean = p.gigcheck(&[
+        "explore",
+        "--seed",
+        "7",
+        "--max-requests",
+        "200",
+        "--report",
+        "junit=reports/clean.xml",
+    ]);
+    assert_eq!(clean.code, 0, "{}", clean.all());
+    let xml = p.read("reports/clean.xml");
+    assert!(
+        xml.contains("NOTHING FOUND in 200 requests (seed 7)") && !xml.contains("<failure"),
+        "{xml}"
     );
 }

@@ -153,7 +153,7 @@ pub fn draw(doc: &Value, ops: &[Operation], seed: u64, index: u64) -> Case {
             fill: true,
         };
     }
-    if roll < 35 {
+    if roll < 30 {
         case.want = Want::Allowed;
         if succeeds_when_valid(op) {
             // The smallest valid request must be accepted; an optional field may meet a rule
@@ -178,7 +178,7 @@ pub fn draw(doc: &Value, ops: &[Operation], seed: u64, index: u64) -> Case {
         }
         return case;
     }
-    if roll < 80 {
+    if roll < 65 {
         if let (Some(schema), Some(valid)) = (&op.body, &valid_body) {
             let mutations = g.mutations(schema, valid);
             if !mutations.is_empty() {

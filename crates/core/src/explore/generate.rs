@@ -328,6 +328,15 @@ impl<'a> Generator<'a> {
         }
         if accepts("integer") || accepts("number") {
             if let Some(min) = schema.get("minimum").and_then(Value::as_i64) {
+                // Zero and a negative, where the bound is above them: the classic slips.
+                for n in [0, -1].into_iter().filter(|n| *n < min.saturating_sub(1)) {
+                    emit(
+                        at,
+                        &json!(n),
+                        format!("{name}: {n}, below the minimum {min}"),
+                        Expect::Refused,
+                    );
+                }
                 let below = json!(min.saturating_sub(1));
                 emit(
                     at,

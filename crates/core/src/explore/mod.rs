@@ -5,11 +5,13 @@
 //!
 //! [`operations`] reads the routes, [`generate`] draws values from their schemas, [`cases`]
 //! decides each request from the seed and its index, [`world`] holds what the target told us (ids,
-//! tokens) and follows the contract's links, [`verdict`] judges each answer, and [`run`] drives it.
+//! tokens) and follows the contract's links, [`verdict`] judges each answer, [`run`] drives it, and [`reproduce`] writes a finding as a spec
+//! that `gigcheck run` fails on.
 
 pub mod cases;
 pub mod generate;
 pub mod operations;
+pub mod reproduce;
 pub mod run;
 pub mod verdict;
 pub mod world;

@@ -33,6 +33,8 @@ pub struct Options {
     pub admin: Option<(String, String)>,
     /// The deployment's token signing key, when known: then expired tokens are tried too.
     pub jwt_secret: Option<String>,
+    /// Hides the target's secrets (and the exploration's own accounts') in what it reports.
+    pub redactor: crate::redact::Redactor,
     /// Called with a line for every request sent (`--verbose`).
     pub log: Option<Arc<dyn Fn(String) + Send + Sync>>,
 }
@@ -48,6 +50,8 @@ pub struct Finding {
     pub body: Option<String>,
     /// What was wrong.
     pub message: String,
+    /// What a spec needs to send it again.
+    pub replay: Option<super::reproduce::Replay>,
 }
 
 /// Findings that share a check and a route: one cause.
@@ -55,8 +59,11 @@ pub struct Finding {
 pub struct Cause {
     /// The check broken.
     pub check: Check,
-    /// The route (`GET /api/orders`).
+    /// The route of the example (`GET /api/orders`).
     pub route: String,
+    /// Every route it was seen on: one for most checks; several when one way of answering
+    /// (an HTML error page, a wrong status for a method no route takes) runs through the API.
+    pub routes: std::collections::BTreeSet<String>,
     /// How many answers broke it.
     pub count: usize,
     /// The smallest request that broke it (by body size).
@@ -219,7 +226,10 @@ async fn send_case(shared: &Shared, case: &Case, pick: usize) {
     if let Some(token) = &token {
         headers.push(("Authorization".to_string(), format!("Bearer {token}")));
     }
-    let shown_body = bytes.as_ref().map(|b| excerpt(&String::from_utf8_lossy(b)));
+    let redactor = &shared.opts.redactor;
+    let shown_body = bytes
+        .as_ref()
+        .map(|b| excerpt(&redactor.body(&String::from_utf8_lossy(b))));
     if let Some(log) = &shared.opts.log {
         log(format!(
             "{} {}{}",
@@ -243,11 +253,13 @@ async fn send_case(shared: &Shared, case: &Case, pick: usize) {
     };
     let jar = reqwest::cookie::Jar::default();
     let followed = crate::engine::redirect::send(&shared.http, &jar, outgoing, true, |_| {}).await;
+    let replay = replay_of(shared, op, &case, method_name, &body, token.as_deref());
     let finding = |message: String| Finding {
         what: what.clone(),
-        request: format!("{method_name} {url}"),
+        request: redactor.text(&format!("{method_name} {url}")),
         body: shown_body.clone(),
-        message,
+        message: redactor.text(&message),
+        replay: Some(replay.clone()),
     };
     let incoming = match followed.result {
         Ok(incoming) => incoming,
@@ -259,6 +271,7 @@ async fn send_case(shared: &Shared, case: &Case, pick: usize) {
                 shared,
                 Check::ServerError,
                 &route,
+                None,
                 finding(format!("no answer: {e}")),
             );
             return;
@@ -281,7 +294,27 @@ async fn send_case(shared: &Shared, case: &Case, pick: usize) {
         .missing
         .clone();
     if let Some((check, message)) = shared.judge.judge(op, &case, &answer, missing.as_ref()) {
-        record(shared, check, &route, finding(message));
+        let mut found = finding(message);
+        if let (Some(replay), Some(Some(schema))) =
+            (&mut found.replay, op.answers.get(&incoming.status))
+        {
+            replay.schema = schema_file(schema).map(|file| (incoming.status, file));
+        }
+        // A way of answering that is the same everywhere is one cause, whatever the route.
+        let across = match check {
+            Check::ContentType => Some(format!(
+                "{} {}",
+                incoming.status,
+                content_type
+                    .unwrap_or("-")
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+            )),
+            Check::Convention => Some(found.message.clone()),
+            _ => None,
+        };
+        record(shared, check, &route, across, found);
     }
     if (case.method, case.suffix) == (None, None)
         && (200..300).contains(&incoming.status)
@@ -301,23 +334,124 @@ async fn send_case(shared: &Shared, case: &Case, pick: usize) {
     }
 }
 
-fn record(shared: &Shared, check: Check, route: &str, finding: Finding) {
+/// `{"$ref": "#/components/schemas/requests.order"}` → `requests/order.json`, the file in the
+/// schemas folder it was bundled from.
+fn schema_file(schema: &Value) -> Option<String> {
+    let name = schema["$ref"]
+        .as_str()?
+        .strip_prefix("#/components/schemas/")?;
+    (!name.contains('/')).then(|| format!("{}.json", name.replace('.', "/")))
+}
+
+/// What a spec needs to send this request again, its ids as the spec's own steps capture them.
+fn replay_of(
+    shared: &Shared,
+    op: &Operation,
+    case: &Case,
+    method: &str,
+    body: &Body,
+    token: Option<&str>,
+) -> super::reproduce::Replay {
+    use super::reproduce::Replay;
+    let world = shared.world.lock().unwrap_or_else(PoisonError::into_inner);
+    let others =
+        matches!(case.id, cases::PathId::Others) || matches!(case.body, Body::Others { .. });
+    let id = match &case.id {
+        cases::PathId::Literal(text) => text.clone(),
+        cases::PathId::Others => "{{others_order_id}}".into(),
+        cases::PathId::Own if op.path.starts_with("/api/orders") => "{{order_id}}".into(),
+        cases::PathId::Own => world.path_id(case.op, op, case, 0),
+    };
+    let address = if others {
+        "{{others_address_id}}"
+    } else {
+        "{{address_id}}"
+    };
+    // The exploration's own customer and sign-ups become the spec's.
+    let tagged = format!("+{}@example.com", world.tag);
+    let own = |text: &str| -> String {
+        let text = text
+            .replace(&world.customer.email, "{{email}}")
+            .replace(&world.customer.password, super::reproduce::PASSWORD);
+        if text.contains(&tagged) && !text.starts_with('{') {
+            "{{unique_email}}".to_string()
+        } else {
+            text
+        }
+    };
+    let (json, raw) = match body {
+        Body::Json { value, .. } => {
+            let mut value = value.clone();
+            if let Some(object) = value.as_object_mut() {
+                for (key, slot) in object.iter_mut() {
+                    if key.ends_with("address_id") && slot.is_i64() {
+                        *slot = Value::String(address.into());
+                    } else if let Value::String(text) = slot {
+                        *text = own(text);
+                    }
+                }
+            }
+            (Some(value), None)
+        }
+        Body::Raw(_, ct) if case.want == cases::Want::Exactly(413) => (
+            None,
+            Some((
+                r#"{"filler": "{{pad | repeat(1049600)}}"}"#.to_string(),
+                ct.to_string(),
+            )),
+        ),
+        Body::Raw(bytes, ct) => {
+            // Inside JSON text a sign-up email keeps its quotes around a template of its own.
+            let text =
+                own(&String::from_utf8_lossy(bytes)).replace(&tagged, "+{{uuid}}@example.com");
+            (None, Some((text, ct.to_string())))
+        }
+        _ => (None, None),
+    };
+    let forged = matches!(
+        case.caller,
+        Caller::Garbage | Caller::AlgNone | Caller::Tampered
+    );
+    Replay {
+        method: method.to_string(),
+        path: format!("{}{}", op.path_with(&id), case.suffix.unwrap_or_default()),
+        query: case.query.clone(),
+        json,
+        raw,
+        caller: Some(case.caller),
+        bearer: token.filter(|_| forged).map(String::from),
+        others,
+        want: Some(case.want),
+        answers: op.answers.keys().copied().collect(),
+        schema: None,
+        missing: world
+            .missing
+            .as_ref()
+            .map(|(status, body)| (*status, body["error"].as_str().map(String::from))),
+        leak: shared.judge.leak_pattern().map(String::from),
+        product: world.products.first().copied(),
+    }
+}
+
+/// Adds a finding to its cause: `(check, route)`, or `(check, across)` for a way of answering
+/// that does not depend on the route.
+fn record(shared: &Shared, check: Check, route: &str, across: Option<String>, finding: Finding) {
     let mut causes = shared.causes.lock().unwrap_or_else(PoisonError::into_inner);
     let size = |f: &Finding| f.body.as_ref().map_or(0, String::len) + f.request.len();
-    causes
-        .entry((check, route.to_string()))
-        .and_modify(|c| {
-            c.count += 1;
-            if size(&finding) < size(&c.example) {
-                c.example = finding.clone();
-            }
-        })
-        .or_insert(Cause {
-            check,
-            route: route.to_string(),
-            count: 1,
-            example: finding,
-        });
+    let key = (check, across.unwrap_or_else(|| route.to_string()));
+    let cause = causes.entry(key).or_insert_with(|| Cause {
+        check,
+        route: route.to_string(),
+        routes: Default::default(),
+        count: 0,
+        example: finding.clone(),
+    });
+    cause.count += 1;
+    cause.routes.insert(route.to_string());
+    if size(&finding) < size(&cause.example) {
+        cause.example = finding;
+        cause.route = route.to_string();
+    }
 }
 
 /// One request of the setup: its JSON answer when the status is the one wanted.
@@ -384,6 +518,8 @@ async fn setup(shared: &Shared) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot sign up the {name} to explore as: {e}"))?;
         let token = answer["token"].as_str().unwrap_or_default().to_string();
+        shared.opts.redactor.add(&password);
+        shared.opts.redactor.add(&token);
         accounts.push(Account {
             email,
             password,
@@ -535,11 +671,13 @@ async fn invariants(shared: &Shared) {
                 shared,
                 Check::Invariant,
                 "GET /api/products/{id}",
+                None,
                 Finding {
                     what: "stock after the exploration".into(),
                     request: format!("GET {path}"),
                     body: None,
                     message: format!("product {id} has stock {stock}, below zero"),
+                    replay: None,
                 },
             );
         }
@@ -553,11 +691,13 @@ async fn invariants(shared: &Shared) {
                     shared,
                     Check::Invariant,
                     "GET /api/orders/{id}",
+                    None,
                     Finding {
                         what: "a cancelled order after the exploration".into(),
                         request: format!("GET {path}"),
                         body: None,
                         message: format!("order {id} was cancelled, and is now {status:?}"),
+                        replay: None,
                     },
                 );
             }

@@ -84,6 +84,11 @@ impl Judge {
         }
     }
 
+    /// The pattern no error may match, when the document has one.
+    pub fn leak_pattern(&self) -> Option<&str> {
+        self.leak.as_ref().map(regex::Regex::as_str)
+    }
+
     /// The first thing wrong with `answer` to `case`, with what was seen.
     pub fn judge(
         &self,
@@ -120,14 +125,7 @@ impl Judge {
                 ));
             }
             if parsed.is_none() || !json_type {
-                return Some((
-                    Check::ContentType,
-                    format!(
-                        "{status} served as {}: {}",
-                        answer.content_type.unwrap_or("no Content-Type"),
-                        excerpt(&text)
-                    ),
-                ));
+                return Some(not_json(answer, &text));
             }
             return None;
         }
@@ -177,14 +175,7 @@ impl Judge {
             ));
         }
         let Some(body) = parsed.filter(|_| json_type) else {
-            return Some((
-                Check::ContentType,
-                format!(
-                    "{status} served as {}: {}",
-                    answer.content_type.unwrap_or("no Content-Type"),
-                    excerpt(&text)
-                ),
-            ));
+            return Some(not_json(answer, &text));
         };
         if let Some(Some(schema)) = op.answers.get(&status)
             && let Some(validator) = self.validator(schema)
@@ -218,6 +209,19 @@ impl Judge {
             })
             .clone()
     }
+}
+
+/// An answer that is not JSON served as JSON.
+fn not_json(answer: &Answer<'_>, text: &str) -> (Check, String) {
+    (
+        Check::ContentType,
+        format!(
+            "{} served as {}: {}",
+            answer.status,
+            answer.content_type.unwrap_or("no Content-Type"),
+            excerpt(text)
+        ),
+    )
 }
 
 /// The `not.pattern` of the document's `error_message` definition, wherever it is.

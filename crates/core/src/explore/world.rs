@@ -112,25 +112,12 @@ impl World {
                 }
                 return Body::Json { value, fill: false };
             }
+            Body::Mutated { valid, mutation } => {
+                let value = super::generate::apply(&filled(valid), mutation)
+                    .unwrap_or_else(|| mutation.value.clone());
+                return Body::Json { value, fill: false };
+            }
             _ => {}
-        }
-        if let Body::Mutated { valid, mutation } = body {
-            let filled = self.fill(
-                op_index,
-                op,
-                &Body::Json {
-                    value: valid.clone(),
-                    fill: true,
-                },
-                pick,
-            );
-            let Body::Json { value, .. } = filled else {
-                return filled;
-            };
-            return Body::Json {
-                value: super::generate::apply(&value, mutation).unwrap_or(mutation.value.clone()),
-                fill: false,
-            };
         }
         let Body::Json { value, fill } = body else {
             return body.clone();

@@ -385,7 +385,7 @@ fn case(suite: &str, file: &str, s: &ScenarioReport) -> TestCase {
 }
 
 /// XML 1.0 cannot carry most control characters.
-fn clean(text: &str) -> String {
+pub(super) fn clean(text: &str) -> String {
     let allowed = |c: char| {
         matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
     };

@@ -340,7 +340,7 @@ fn inline_code(text: &str) -> String {
 }
 
 /// Markdown and HTML that a summary would otherwise interpret (also safe in a table cell).
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

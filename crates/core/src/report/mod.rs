@@ -11,6 +11,7 @@ pub mod causes;
 pub mod collect;
 pub mod coverage;
 pub mod diff;
+pub mod explore;
 mod format;
 mod html;
 pub mod json;

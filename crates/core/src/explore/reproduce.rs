@@ -1,0 +1,250 @@
+//! A finding written as a spec that `gigcheck run` runs: the accounts, address and order the
+//! request needs are made by steps of its own, the request is the one that broke the contract
+//! (its ids replaced by what those steps capture), and its checks say what the contract wants
+//! there, so the spec fails while the backend misbehaves and passes once it is fixed.
+
+use super::cases::{Caller, Want};
+use super::run::Cause;
+use super::verdict::Check;
+use crate::yaml::write::{Node, render};
+use serde_json::{Map, Value, json};
+
+/// The password of the accounts reproducer specs sign up.
+pub const PASSWORD: &str = "Expl0re!Repro1";
+
+/// What the spec needs to rebuild the request.
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    /// `GET`.
+    pub method: String,
+    /// The path with templates for ids (`/api/orders/{{order_id}}/cancel`).
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// The JSON body, with templates for ids.
+    pub json: Option<Value>,
+    /// A body that is not JSON (or not sent as JSON), and its Content-Type.
+    pub raw: Option<(String, String)>,
+    /// Who sent it.
+    pub caller: Option<Caller>,
+    /// A literal bearer value (forged tokens that need no key).
+    pub bearer: Option<String>,
+    /// Whether it uses the other customer's order or address.
+    pub others: bool,
+    /// What the answer had to be.
+    pub want: Option<Want>,
+    /// The statuses the route may answer.
+    pub answers: Vec<u16>,
+    /// The status seen, and the schema file for it (when the schema was what broke).
+    pub schema: Option<(u16, String)>,
+    /// A missing order's answer (status, error message), for another customer's order.
+    pub missing: Option<(u16, Option<String>)>,
+    /// The leak pattern errors must not match.
+    pub leak: Option<String>,
+    /// A catalogue product to order in the steps that make an order.
+    pub product: Option<i64>,
+}
+
+/// The file name and text of the spec reproducing `cause`, or `None` for a cause no single
+/// request shows (a broken invariant).
+pub fn spec(cause: &Cause, seed: u64) -> Option<(String, String)> {
+    let replay = cause.example.replay.as_ref()?;
+    if cause.check == Check::Invariant {
+        return None;
+    }
+    let mut steps = Vec::new();
+    steps.extend(account("", replay.product));
+    if replay.others {
+        steps.extend(account("others_", replay.product));
+    }
+    if replay.caller == Some(Caller::Admin) {
+        steps.push(json!({
+            "name": "The administrator logs in",
+            "precondition": true,
+            "request": { "method": "POST", "url": "/api/auth/login",
+                "json": { "email": "{{admin_email}}", "password": "{{admin_password}}" } },
+            "expect": { "status": 200 },
+            "capture": { "admin_token": "$.token" },
+        }));
+    }
+    let mut last = the_request(cause, replay);
+    if let Some(caller @ (Caller::Expired | Caller::NoExpiry)) = replay.caller {
+        // Signed with the deployment's key (the `jwt_secret` variable) as the customer.
+        let mut claims = json!({ "user_id": "{{user_id}}", "is_admin": false });
+        if caller == Caller::Expired {
+            claims["exp"] = json!("{{unix_time | minus(3600)}}");
+        }
+        last["vars"] = json!({ "claims": claims });
+    }
+    if let Some(Want::Exactly(413)) = replay.want {
+        last["vars"] = json!({ "pad": "x" });
+    }
+    steps.push(last);
+    let name = format!("explore: {} on {}", cause.check.name(), cause.route);
+    let suite = json!({
+        "name": name,
+        "scenarios": [{ "name": cause.example.what, "steps": steps }],
+    });
+    let header = vec![
+        format!(
+            "Found by `gigcheck explore --seed {seed}`: {} on {}.",
+            cause.check.name(),
+            cause.route
+        ),
+        format!("{} ({}×)", cause.example.message, cause.count),
+        "It fails while the backend does this, and passes once it keeps the contract.".into(),
+    ];
+    let Node::Map(entries) = Node::from_json(&suite) else {
+        return None;
+    };
+    let file = format!("{}--{}.yaml", slug(cause.check.name()), slug(&cause.route));
+    Some((file, render(&header, &entries)))
+}
+
+/// Steps that sign up a customer (`prefix` names their variables) with an address and an order.
+fn account(prefix: &str, product: Option<i64>) -> Vec<Value> {
+    let who = if prefix.is_empty() {
+        "A customer"
+    } else {
+        "Another customer"
+    };
+    let token = format!("{{{{{prefix}token}}}}");
+    let address = format!("{{{{{prefix}address_id}}}}");
+    let mut steps = vec![
+        json!({
+            "name": format!("{who} of its own"),
+            "precondition": true,
+            "request": { "method": "POST", "url": "/api/auth/register",
+                "json": { "email": "{{unique_email}}", "password": PASSWORD, "first_name": "Explore", "last_name": "Repro" } },
+            "expect": { "status": 201 },
+            "capture": { format!("{prefix}token"): "$.token", format!("{prefix}user_id"): "$.user.id",
+                format!("{prefix}email"): "$.user.email" },
+        }),
+        json!({
+            "name": format!("{who}'s address"),
+            "precondition": true,
+            "request": { "method": "POST", "url": "/api/addresses", "bearer": token,
+                "json": { "first_name": "Explore", "last_name": "Repro", "street_address": "1 Main St",
+                    "city": "Austin", "state": "TX", "zip_code": "78701", "country": "US" } },
+            "expect": { "status": 201 },
+            "capture": { format!("{prefix}address_id"): "$.address.id" },
+        }),
+    ];
+    if let Some(product) = product {
+        steps.push(json!({
+            "name": format!("{who}'s order"),
+            "precondition": true,
+            "request": { "method": "POST", "url": "/api/orders", "bearer": token,
+                "json": { "items": [{ "product_id": product, "quantity": 1 }],
+                    "shipping_address_id": address, "billing_address_id": address, "shipping_method": "standard" } },
+            "expect": { "status": 201 },
+            "capture": { format!("{prefix}order_id"): "$.order.id" },
+        }));
+    }
+    steps
+}
+
+/// The request that broke the contract, with what the contract wants of its answer.
+fn the_request(cause: &Cause, r: &Replay) -> Value {
+    let mut request = Map::new();
+    request.insert("method".into(), json!(r.method));
+    request.insert("url".into(), json!(r.path));
+    if !r.query.is_empty() {
+        let query: Map<String, Value> =
+            r.query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        request.insert("query".into(), Value::Object(query));
+    }
+    match (r.caller, &r.bearer) {
+        (_, Some(literal)) => {
+            request.insert("bearer".into(), json!(literal));
+        }
+        (Some(Caller::Customer), _) => {
+            request.insert("bearer".into(), json!("{{token}}"));
+        }
+        (Some(Caller::Admin), _) => {
+            request.insert("bearer".into(), json!("{{admin_token}}"));
+        }
+        (Some(Caller::Expired | Caller::NoExpiry), _) => {
+            request.insert("bearer".into(), json!("{{claims | jwt}}"));
+        }
+        _ => {}
+    }
+    match &r.json {
+        Some(object @ Value::Object(_)) => {
+            request.insert("json".into(), object.clone());
+        }
+        // A body that is not an object is sent as its JSON text (`json: null` would be no body).
+        Some(other) => {
+            request.insert("body".into(), json!(other.to_string()));
+            request.insert(
+                "headers".into(),
+                json!({ "Content-Type": "application/json" }),
+            );
+        }
+        None => {}
+    }
+    if let Some((text, content_type)) = &r.raw {
+        request.insert("body".into(), json!(text));
+        request.insert("headers".into(), json!({ "Content-Type": content_type }));
+    }
+    let mut expect = Map::new();
+    let status = match r.want {
+        Some(Want::Exactly(n)) => json!(n),
+        Some(Want::Unauthorized) => json!(401),
+        Some(Want::Forbidden) => json!(403),
+        Some(Want::Refusal) => json!("4xx"),
+        Some(Want::Success) => json!("2xx"),
+        Some(Want::LikeMissing) => match &r.missing {
+            Some((status, _)) => json!(status),
+            None => json!(404),
+        },
+        _ => {
+            let fine: Vec<u16> = r
+                .answers
+                .iter()
+                .copied()
+                .filter(|s| *s < 500 || matches!(s, 502 | 503))
+                .collect();
+            json!(fine)
+        }
+    };
+    match (&r.schema, cause.check) {
+        (Some((seen, schema)), Check::ResponseSchema) => {
+            expect.insert("status".into(), json!(seen));
+            expect.insert("schema".into(), json!(schema));
+        }
+        _ => {
+            expect.insert("status".into(), status);
+        }
+    }
+    if let (Some(Want::LikeMissing), Some((_, Some(message)))) = (r.want, &r.missing) {
+        expect.insert("body".into(), json!({ "$.error": message }));
+    }
+    if matches!(cause.check, Check::ContentType | Check::Convention) {
+        expect.insert(
+            "headers".into(),
+            json!({ "content-type": { "matches": "^application/json" } }),
+        );
+    }
+    if let (Check::Leak, Some(leak)) = (cause.check, &r.leak) {
+        expect.insert("text".into(), json!({ "not_matches": leak }));
+    }
+    json!({
+        "name": format!("{} ({})", cause.example.what, cause.check.name()),
+        "request": request,
+        "expect": expect,
+    })
+}
+
+/// `GET /api/orders/{id}` → `get-api-orders-id`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
