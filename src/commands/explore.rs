@@ -6,7 +6,8 @@
 use super::run::{RunError, Started, default_jobs, runtime, start, target};
 use crate::cli::{Exit, ExploreArgs};
 use colored::Colorize;
-use gigcheck_core::explore::run::{Exploration, Options, explore as run_exploration};
+use gigcheck_core::explore::found::Exploration;
+use gigcheck_core::explore::run::{Options, explore as run_exploration};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -115,7 +115,8 @@ impl<'a> Generator<'a> {
         match self.type_of(schema) {
             "object" => self.object(schema, depth),
             "array" => {
-                let min = usize_of(schema, "minItems").unwrap_or(0);
+                // Nested arrays multiply: few items each, whatever the schema asks.
+                let min = usize_of(schema, "minItems").unwrap_or(0).min(MAX_ITEMS);
                 let max = usize_of(schema, "maxItems").unwrap_or(min + 2).max(min);
                 let n = self.rng.usize(min..=max.min(min + 2));
                 let items = schema.get("items").unwrap_or(&Value::Null);
@@ -572,12 +573,20 @@ fn required(schema: &Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
+/// A length or count bound of the schema, capped: a schema asking for a billion characters or
+/// items gets a value as long as the cap (which it refuses) rather than exhausting memory.
 fn usize_of(schema: &Value, key: &str) -> Option<usize> {
     schema
         .get(key)
         .and_then(Value::as_u64)
-        .and_then(|n| usize::try_from(n).ok())
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX).min(MAX_SIZE))
 }
+
+/// The most characters or items a generated value gets from a bound.
+const MAX_SIZE: usize = 20_000;
+
+/// The most items a generated array gets.
+const MAX_ITEMS: usize = 8;
 
 /// `minimum`..=`maximum` (exclusive bounds moved in by one), defaulting to 0..=1000.
 fn bounds(schema: &Value) -> (i64, i64) {

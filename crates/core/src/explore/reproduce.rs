@@ -4,46 +4,10 @@
 //! there, so the spec fails while the backend misbehaves and passes once it is fixed.
 
 use super::cases::{Caller, Want};
-use super::run::Cause;
+use super::found::{Cause, PASSWORD, Replay};
 use super::verdict::Check;
 use crate::yaml::write::{Node, render};
 use serde_json::{Map, Value, json};
-
-/// The password of the accounts reproducer specs sign up.
-pub const PASSWORD: &str = "Expl0re!Repro1";
-
-/// What the spec needs to rebuild the request.
-#[derive(Debug, Clone, Default)]
-pub struct Replay {
-    /// `GET`.
-    pub method: String,
-    /// The path with templates for ids (`/api/orders/{{order_id}}/cancel`).
-    pub path: String,
-    /// Query parameters.
-    pub query: Vec<(String, String)>,
-    /// The JSON body, with templates for ids.
-    pub json: Option<Value>,
-    /// A body that is not JSON (or not sent as JSON), and its Content-Type.
-    pub raw: Option<(String, String)>,
-    /// Who sent it.
-    pub caller: Option<Caller>,
-    /// A literal bearer value (forged tokens that need no key).
-    pub bearer: Option<String>,
-    /// Whether it uses the other customer's order or address.
-    pub others: bool,
-    /// What the answer had to be.
-    pub want: Option<Want>,
-    /// The statuses the route may answer.
-    pub answers: Vec<u16>,
-    /// The status seen, and the schema file for it (when the schema was what broke).
-    pub schema: Option<(u16, String)>,
-    /// A missing order's answer (status, error message), for another customer's order.
-    pub missing: Option<(u16, Option<String>)>,
-    /// The leak pattern errors must not match.
-    pub leak: Option<String>,
-    /// A catalogue product to order in the steps that make an order.
-    pub product: Option<i64>,
-}
 
 /// The file name and text of the spec reproducing `cause`, or `None` for a cause no single
 /// request shows (a broken invariant).

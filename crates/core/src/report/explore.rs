@@ -2,7 +2,7 @@
 //! one entry per cause — the check, where, how often, and the smallest request that showed it.
 
 use super::ReportKind;
-use crate::explore::run::{Cause, Exploration};
+use crate::explore::found::{Cause, Exploration};
 use serde_json::json;
 
 /// The exploration drawn from `seed` as a report of `kind`.

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""gigcheck explore and Schemathesis side by side, on the sandbox: clean, then with each planted
+defect of `gigcheck mutants --list`, the same time budget for both.
+
+    bench/explore.py [--budget SECONDS] [--gigcheck PATH] [--st PATH] [DEFECT ...]
+
+Both get the OpenAPI document of `gigcheck openapi`. Schemathesis (`st run`, seeded, its JUnit
+report) is pointed at a sandbox of its own started with `gigcheck sandbox --defect …` and the
+Stripe emulator, with a customer's token. A defect counts as found by Schemathesis when it
+reports a failure (operation × check) it does not report on the clean sandbox over three seeds,
+whose failures are its false alarms; by gigcheck when `gigcheck explore` exits 1 (it reports nothing on the clean
+sandbox). Prints a Markdown table and the totals.
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url, seconds=10):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{url} did not come up")
+
+
+def token(base):
+    body = json.dumps({"email": f"st{time.time_ns()}@example.com", "password": "Sch3math!sis",
+                       "first_name": "S", "last_name": "T"}).encode()
+    req = urllib.request.Request(base + "/api/auth/register", data=body,
+                                 headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))["token"]
+
+
+def schemathesis(args, doc, defect, work, seed=1):
+    stripe_port, sandbox_port = free_port(), free_port()
+    servers = [
+        subprocess.Popen([args.gigcheck, "stripe", "--port", str(stripe_port)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+    ]
+    sandbox = [args.gigcheck, "sandbox", "--port", str(sandbox_port),
+               "--stripe-api", f"http://127.0.0.1:{stripe_port}"]
+    if defect:
+        sandbox += ["--defect", defect]
+    servers.append(subprocess.Popen(sandbox, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    base = f"http://127.0.0.1:{sandbox_port}"
+    try:
+        wait_up(base + "/api/products")
+        junit = os.path.join(work, f"st-{defect or 'clean'}-{seed}.xml")
+        started = time.time()
+        run = subprocess.run([args.st, "run", doc, "--url", base, "-H", f"Authorization: Bearer {token(base)}",
+                              "--seed", str(seed), "--max-time", str(int(args.budget)), "--report", "junit",
+                              "--report-junit-path", junit, "--no-color"],
+                             capture_output=True, text=True, timeout=args.budget * 4 + 60, cwd=work)
+        if not os.path.exists(junit):
+            raise SystemExit(f"Schemathesis wrote no report (exit {run.returncode}):\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+        elapsed = time.time() - started
+        found = set()
+        if os.path.exists(junit):
+            for case in ET.parse(junit).getroot().iter("testcase"):
+                for failure in list(case.iter("failure")) + list(case.iter("error")):
+                    # The message is the first check's code (ST202); the text lists each one.
+                    codes = set(re.findall(r"- (ST\d{3})", failure.text or ""))
+                    codes.add((failure.get("message") or "error").strip())
+                    found.update((case.get("name"), code) for code in codes)
+        return found, elapsed
+    finally:
+        for s in servers:
+            s.terminate()
+            s.wait()
+
+
+def explore(args, defect):
+    cmd = [args.gigcheck, "explore", "--seed", "7", "--max-requests", "100000000",
+           "--time", str(args.budget)]
+    if defect:
+        cmd += ["--sandbox-defect", defect]
+    started = time.time()
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.budget * 4 + 60)
+    causes = [l for l in out.stdout.splitlines() if l.startswith("  ") and not l.startswith("    ")]
+    return out.returncode == 1, len(causes), time.time() - started
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--budget", type=int, default=30)
+    p.add_argument("--gigcheck", default="target/release/gigcheck")
+    p.add_argument("--st", default="target/bench-tools/schemathesis-venv/bin/st")
+    p.add_argument("defects", nargs="*")
+    args = p.parse_args()
+    defects = args.defects or [l.split()[0] for l in subprocess.run(
+        [args.gigcheck, "mutants", "--list"], capture_output=True, text=True).stdout.splitlines() if l.strip()]
+    with tempfile.TemporaryDirectory() as work:
+        doc = os.path.join(work, "openapi.json")
+        with open(doc, "w") as f:
+            f.write(subprocess.run([args.gigcheck, "openapi"], capture_output=True, text=True, check=True).stdout)
+        # Schemathesis's false alarms vary with the answers it gets: the clean sandbox's, over
+        # three seeds, are the noise a defect's run is compared with.
+        baseline = set()
+        for seed in (1, 2, 3):
+            baseline |= schemathesis(args, doc, None, work, seed)[0]
+        g_clean, g_clean_causes, _ = explore(args, None)
+        print(f"budget {args.budget:g} s per tool and target\n")
+        print(f"clean sandbox: Schemathesis reports {len(baseline)} failures over 3 seeds (false alarms); "
+              f"gigcheck explore reports {g_clean_causes} causes\n")
+        print("| defect | Schemathesis | gigcheck explore |")
+        print("|---|---|---|")
+        st_total = g_total = both = 0
+        for d in defects:
+            st_found, _ = schemathesis(args, doc, d, work)
+            st_new = st_found - baseline
+            g_found, g_causes, _ = explore(args, d)
+            st_total += bool(st_new)
+            g_total += g_found
+            both += bool(st_new) and g_found
+            print(f"| `{d}` | {'found (' + str(len(st_new)) + ')' if st_new else '-'} | "
+                  f"{'found (' + str(g_causes) + ')' if g_found else '-'} |", flush=True)
+            for operation, check in sorted(st_new):
+                print(f"    Schemathesis, new on `{d}`: {operation} {check}", file=sys.stderr)
+        print(f"\n{len(defects)} defects: Schemathesis found {st_total}, gigcheck explore {g_total}, "
+              f"both {both}; gigcheck missed {st_total - both} that Schemathesis found.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+//! Sending one drawn request: made concrete from the world (ids, body, token), sent with its
+//! redirects followed, and its answer judged — for the exploration's requests and for shrinking
+//! their examples alike.
+
+use super::cases::{self, Body, Caller, Case};
+use super::found::{Cause, Finding, PASSWORD, Prepared, Replay};
+use super::operations::Operation;
+use super::verdict::{Answer, Check, Judge, excerpt};
+use super::world::World;
+use crate::engine::http::{Http, Outgoing};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How to explore.
+#[derive(Clone)]
+pub struct Options {
+    /// The backend.
+    pub base: url::Url,
+    /// One seed, one set of requests.
+    pub seed: u64,
+    /// At most this many requests (setup excluded).
+    pub max_requests: u64,
+    /// Stop drawing new requests after this long.
+    pub time: Option<Duration>,
+    /// Requests at once.
+    pub jobs: usize,
+    /// Per request.
+    pub timeout: Duration,
+    /// An administrator to log in as (email, password), if the target has one.
+    pub admin: Option<(String, String)>,
+    /// The deployment's token signing key, when known: then expired tokens are tried too.
+    pub jwt_secret: Option<String>,
+    /// Hides the target's secrets (and the exploration's own accounts') in what it reports.
+    pub redactor: crate::redact::Redactor,
+    /// Called with a line for every request sent (`--verbose`).
+    pub log: Option<Arc<dyn Fn(String) + Send + Sync>>,
+}
+
+/// What every request of one exploration shares.
+pub(super) struct Shared {
+    pub(super) ops: Vec<Operation>,
+    pub(super) doc: Arc<Value>,
+    pub(super) judge: Judge,
+    pub(super) world: Mutex<World>,
+    pub(super) causes: Mutex<BTreeMap<(Check, String), Cause>>,
+    pub(super) next: AtomicU64,
+    pub(super) sent: AtomicU64,
+    pub(super) http: Http,
+    pub(super) opts: Options,
+    pub(super) deadline: Option<Instant>,
+}
+
+/// The case made concrete from the world: ids, body, token.
+pub(super) fn prepare(shared: &Shared, case: &Case, pick: usize) -> Prepared {
+    let op = &shared.ops[case.op];
+    let mut what = case.what.clone();
+    let mut case = case.clone();
+    let world = shared.world.lock().unwrap_or_else(PoisonError::into_inner);
+    if matches!(case.body, Body::Others { .. }) && !world.has_others_for(case.op) {
+        // Nothing of theirs to put in: a valid request like any other.
+        case.want = cases::Want::Allowed;
+        what = "valid request".into();
+    }
+    let id = world.path_id(case.op, op, &case, pick);
+    let customer = &world.customer.token;
+    let token = match case.caller {
+        Caller::Customer => Some(customer.clone()),
+        Caller::Admin => world.admin_token.clone().or_else(|| Some(customer.clone())),
+        Caller::Nobody => None,
+        Caller::Garbage => Some("not-a-token".to_string()),
+        Caller::AlgNone => Some(forged::alg_none(customer)),
+        Caller::Tampered => Some(forged::tampered(customer)),
+        Caller::Expired | Caller::NoExpiry => match &shared.opts.jwt_secret {
+            Some(secret) => forged::resigned(customer, secret, case.caller == Caller::Expired),
+            None => {
+                what = "the customer's token with its signature changed".into();
+                Some(forged::tampered(customer))
+            }
+        },
+    };
+    let route = match (case.method, case.suffix) {
+        (None, None) => op.route.clone(),
+        (method, suffix) => format!(
+            "{} {}{}",
+            method.unwrap_or(op.method.as_str()),
+            op.path,
+            suffix.unwrap_or_default()
+        ),
+    };
+    Prepared {
+        path: format!("{}{}", op.path_with(&id), case.suffix.unwrap_or_default()),
+        body: world.fill(case.op, op, &case.body, pick),
+        route,
+        token,
+        what,
+        case,
+    }
+}
+
+/// What was sent, as findings show it.
+struct Shown {
+    request: String,
+    body: Option<String>,
+}
+
+/// Sends the prepared request (following same-origin redirects) and says what it was.
+async fn exchange(
+    shared: &Shared,
+    p: &Prepared,
+) -> (
+    Shown,
+    Result<crate::engine::http::Incoming, crate::engine::http::SendError>,
+) {
+    let op = &shared.ops[p.case.op];
+    let method = p.method(op);
+    let mut url = shared.opts.base.clone();
+    url.set_path(&format!(
+        "{}{}",
+        shared.opts.base.path().trim_end_matches('/'),
+        p.path
+    ));
+    if !p.case.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(&p.case.query);
+    }
+    let (bytes, content_type) = match &p.body {
+        Body::Empty => (None, None),
+        Body::Json { value, .. }
+        | Body::Mutated { valid: value, .. }
+        | Body::Others { valid: value }
+        | Body::Typed { valid: value, .. } => (
+            Some(value.to_string().into_bytes()),
+            Some("application/json"),
+        ),
+        Body::Raw(bytes, ct) => (Some(bytes.clone()), Some(*ct)),
+    };
+    let mut headers = Vec::new();
+    if let Some(ct) = content_type {
+        headers.push(("Content-Type".to_string(), ct.to_string()));
+    }
+    if let Some(token) = &p.token {
+        headers.push(("Authorization".to_string(), format!("Bearer {token}")));
+    }
+    let redactor = &shared.opts.redactor;
+    let shown = Shown {
+        request: redactor.text(&format!("{method} {url}")),
+        body: bytes
+            .as_ref()
+            .map(|b| excerpt(&redactor.body(&String::from_utf8_lossy(b)))),
+    };
+    if let Some(log) = &shared.opts.log {
+        log(format!(
+            "{} {}{}",
+            method,
+            url.as_str()
+                .trim_start_matches(shared.opts.base.as_str().trim_end_matches('/')),
+            shown
+                .body
+                .as_ref()
+                .map(|b| format!(" {b}"))
+                .unwrap_or_default()
+        ));
+    }
+    let outgoing = Outgoing {
+        method: reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET),
+        url,
+        headers,
+        body: bytes,
+        timeout: shared.opts.timeout,
+    };
+    let jar = reqwest::cookie::Jar::default();
+    let followed = crate::engine::redirect::send(&shared.http, &jar, outgoing, true, |_| {}).await;
+    (shown, followed.result)
+}
+
+/// What broke: the check, the finding, and the key that groups it (`None`: by route).
+pub(super) type Verdict = (Check, Finding, Option<String>);
+
+/// Sends the prepared request and judges the answer; the answer too, for what it teaches.
+pub(super) async fn try_once(shared: &Shared, p: &Prepared) -> (Option<Verdict>, Option<Value>) {
+    let op = &shared.ops[p.case.op];
+    let (shown, result) = exchange(shared, p).await;
+    let redactor = &shared.opts.redactor;
+    let replay = replay_of(shared, op, p);
+    let finding = |message: String| Finding {
+        what: p.what.clone(),
+        request: shown.request.clone(),
+        body: shown.body.clone(),
+        message: redactor.text(&message),
+        replay: Some(replay.clone()),
+        prepared: Some(p.clone()),
+    };
+    let incoming = match result {
+        Ok(incoming) => incoming,
+        // A server may refuse a body too large by answering and closing before reading it all;
+        // the connection then breaks under the rest of the body.
+        Err(_) if p.case.want == cases::Want::Exactly(413) => return (None, None),
+        Err(e) => {
+            let found = finding(format!("no answer: {e}"));
+            return (Some((Check::ServerError, found, None)), None);
+        }
+    };
+    let content_type = incoming
+        .headers
+        .iter()
+        .find(|(n, _)| n == "content-type")
+        .map(|(_, v)| v.as_str());
+    let answer = Answer {
+        status: incoming.status,
+        content_type,
+        body: &incoming.body,
+    };
+    let missing = shared
+        .world
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .missing
+        .clone();
+    let verdict = shared
+        .judge
+        .judge(op, &p.case, &answer, missing.as_ref())
+        .map(|(check, message)| {
+            let mut found = finding(message);
+            if let (Some(replay), Some(Some(schema))) =
+                (&mut found.replay, op.answers.get(&incoming.status))
+            {
+                replay.schema = schema_file(schema).map(|file| (incoming.status, file));
+            }
+            // A way of answering that is the same everywhere is one cause, whatever the route.
+            let across = match check {
+                Check::ContentType => Some(format!(
+                    "{} {}",
+                    incoming.status,
+                    content_type
+                        .unwrap_or("-")
+                        .split(';')
+                        .next()
+                        .unwrap_or_default()
+                )),
+                Check::Convention => Some(found.message.clone()),
+                _ => None,
+            };
+            (check, found, across)
+        });
+    let learnt = ((p.case.method, p.case.suffix) == (None, None)
+        && (200..300).contains(&incoming.status))
+    .then(|| serde_json::from_slice::<Value>(&incoming.body).ok())
+    .flatten();
+    (verdict, learnt)
+}
+
+/// `{"$ref": "#/components/schemas/requests.order"}` → `requests/order.json`, the file in the
+/// schemas folder it was bundled from.
+fn schema_file(schema: &Value) -> Option<String> {
+    let name = schema["$ref"]
+        .as_str()?
+        .strip_prefix("#/components/schemas/")?;
+    (!name.contains('/')).then(|| format!("{}.json", name.replace('.', "/")))
+}
+
+/// What a spec needs to send this request again, its ids as the spec's own steps capture them.
+fn replay_of(shared: &Shared, op: &Operation, p: &Prepared) -> Replay {
+    use Replay;
+    let world = shared.world.lock().unwrap_or_else(PoisonError::into_inner);
+    let (case, body, token) = (&p.case, &p.body, p.token.as_deref());
+    let others =
+        matches!(case.id, cases::PathId::Others) || matches!(case.body, Body::Others { .. });
+    let id = match &case.id {
+        cases::PathId::Literal(text) => text.clone(),
+        cases::PathId::Others => "{{others_order_id}}".into(),
+        cases::PathId::Own if op.path.starts_with("/api/orders") => "{{order_id}}".into(),
+        // The id sent, at the place of `{id}` in the route's path (a catalogue product's).
+        cases::PathId::Own => op
+            .path
+            .split('/')
+            .zip(p.path.split('/'))
+            .find(|(pattern, _)| pattern.starts_with('{'))
+            .map(|(_, sent)| sent.to_string())
+            .unwrap_or_default(),
+    };
+    let address = if others {
+        "{{others_address_id}}"
+    } else {
+        "{{address_id}}"
+    };
+    // The exploration's own customer and sign-ups become the spec's.
+    let tagged = format!("+{}@example.com", world.tag);
+    let own = |text: &str| -> String {
+        let text = text
+            .replace(&world.customer.email, "{{email}}")
+            .replace(&world.customer.password, PASSWORD);
+        if text.contains(&tagged) && !text.starts_with('{') {
+            "{{unique_email}}".to_string()
+        } else {
+            text
+        }
+    };
+    let (json, raw) = match body {
+        Body::Json { value, .. } => {
+            let mut value = value.clone();
+            if let Some(object) = value.as_object_mut() {
+                for (key, slot) in object.iter_mut() {
+                    if key.ends_with("address_id") && slot.is_i64() {
+                        *slot = Value::String(address.into());
+                    } else if let Value::String(text) = slot {
+                        *text = own(text);
+                    }
+                }
+            }
+            (Some(value), None)
+        }
+        Body::Raw(_, ct) if case.want == cases::Want::Exactly(413) => (
+            None,
+            Some((
+                r#"{"filler": "{{pad | repeat(1049600)}}"}"#.to_string(),
+                ct.to_string(),
+            )),
+        ),
+        Body::Raw(bytes, ct) => {
+            // Inside JSON text a sign-up email keeps its quotes around a template of its own.
+            let text =
+                own(&String::from_utf8_lossy(bytes)).replace(&tagged, "+{{uuid}}@example.com");
+            (None, Some((text, ct.to_string())))
+        }
+        _ => (None, None),
+    };
+    let forged = matches!(
+        case.caller,
+        Caller::Garbage | Caller::AlgNone | Caller::Tampered
+    );
+    Replay {
+        method: p.method(op).to_string(),
+        path: format!("{}{}", op.path_with(&id), case.suffix.unwrap_or_default()),
+        query: case.query.clone(),
+        json,
+        raw,
+        caller: Some(case.caller),
+        bearer: token.filter(|_| forged).map(String::from),
+        others,
+        want: Some(case.want),
+        answers: op.answers.keys().copied().collect(),
+        schema: None,
+        missing: world
+            .missing
+            .as_ref()
+            .map(|(status, body)| (*status, body["error"].as_str().map(String::from))),
+        leak: shared.judge.leak_pattern().map(String::from),
+        product: world.products.first().copied(),
+    }
+}
+
+/// Tokens made from the customer's own, that the target must refuse.
+mod forged {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    /// The token with `{"alg":"none"}` as its header and no signature.
+    pub(super) fn alg_none(token: &str) -> String {
+        let payload = token.split('.').nth(1).unwrap_or_default();
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        format!("{header}.{payload}.")
+    }
+
+    /// The token with one character in the middle of its signature changed.
+    pub(super) fn tampered(token: &str) -> String {
+        let Some((signed, signature)) = token.rsplit_once('.') else {
+            return format!("{token}x");
+        };
+        let mut chars: Vec<char> = signature.chars().collect();
+        let middle = chars.len() / 2;
+        if let Some(c) = chars.get_mut(middle) {
+            *c = if *c == 'A' { 'B' } else { 'A' };
+        }
+        format!("{signed}.{}", chars.into_iter().collect::<String>())
+    }
+
+    /// The token's claims signed again with `secret`: with an `exp` an hour ago when `expired`,
+    /// else with no `exp` at all.
+    pub(super) fn resigned(token: &str, secret: &str, expired: bool) -> Option<String> {
+        let (_, mut claims) = gigcheck_base::jwt::parts(token).ok()?;
+        let claims_map = claims.as_object_mut()?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if expired {
+            claims_map.insert("exp".into(), serde_json::json!(now - 3600));
+            claims_map.insert("iat".into(), serde_json::json!(now - 7200));
+        } else {
+            claims_map.remove("exp");
+        }
+        gigcheck_base::jwt::sign(&claims, secret.as_bytes()).ok()
+    }
+}
