@@ -7,8 +7,8 @@ defect of `gigcheck mutants --list`, the same time budget for both.
 Both get the OpenAPI document of `gigcheck openapi`. Schemathesis (`st run`, seeded, its JUnit
 report) is pointed at a sandbox of its own started with `gigcheck sandbox --defect …` and the
 Stripe emulator, with a customer's token. A defect counts as found by Schemathesis when it
-reports a failure (operation × check) it does not report on the clean sandbox over three seeds,
-whose failures are its false alarms; by gigcheck when `gigcheck explore` exits 1 (it reports nothing on the clean
+reports a failure (operation × check) it does not report on the clean sandbox over five seeds
+(--baseline-seeds), whose failures are its false alarms; by gigcheck when `gigcheck explore` exits 1 (it reports nothing on the clean
 sandbox). Prints a Markdown table and the totals.
 """
 
@@ -104,6 +104,8 @@ def explore(args, defect):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--budget", type=int, default=30)
+    p.add_argument("--baseline-seeds", type=int, default=5,
+                   help="clean-sandbox runs of Schemathesis whose failures count as its noise")
     p.add_argument("--gigcheck", default="target/release/gigcheck")
     p.add_argument("--st", default="target/bench-tools/schemathesis-venv/bin/st")
     p.add_argument("defects", nargs="*")
@@ -115,13 +117,13 @@ def main():
         with open(doc, "w") as f:
             f.write(subprocess.run([args.gigcheck, "openapi"], capture_output=True, text=True, check=True).stdout)
         # Schemathesis's false alarms vary with the answers it gets: the clean sandbox's, over
-        # three seeds, are the noise a defect's run is compared with.
+        # several seeds, are the noise a defect's run is compared with.
         baseline = set()
-        for seed in (1, 2, 3):
+        for seed in range(1, args.baseline_seeds + 1):
             baseline |= schemathesis(args, doc, None, work, seed)[0]
         g_clean, g_clean_causes, _ = explore(args, None)
         print(f"budget {args.budget:g} s per tool and target\n")
-        print(f"clean sandbox: Schemathesis reports {len(baseline)} failures over 3 seeds (false alarms); "
+        print(f"clean sandbox: Schemathesis reports {len(baseline)} failures over {args.baseline_seeds} seeds (false alarms); "
               f"gigcheck explore reports {g_clean_causes} causes\n")
         print("| defect | Schemathesis | gigcheck explore |")
         print("|---|---|---|")
