@@ -253,3 +253,46 @@ fn every_report_format_holds_the_causes() {
         "{xml}"
     );
 }
+
+#[test]
+fn an_example_is_shrunk_to_what_breaks_the_check() {
+    let p = project();
+    let out = p.gigcheck(&[
+        "explore",
+        "--seed",
+        "7",
+        "--max-requests",
+        "1500",
+        "--sandbox-defect",
+        "payment.webhook.bad-signature",
+        "--report",
+        "json=reports/explore.json",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let report: serde_json::Value = serde_json::from_str(&p.read("reports/explore.json")).unwrap();
+    let cause = report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["route"] == "POST /api/payment/webhook")
+        .expect("the webhook cause");
+    // The field the example changed stays as it was; every other text is cut to one character.
+    let what = cause["example"]["what"].as_str().unwrap();
+    let changed = what
+        .trim_start_matches('/')
+        .split(['/', ':'])
+        .next()
+        .unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(cause["example"]["body"].as_str().unwrap()).unwrap();
+    for (key, value) in body.as_object().unwrap() {
+        if key != changed
+            && let Some(text) = value.as_str()
+        {
+            assert!(
+                text.chars().count() <= 1,
+                "{key} = {text:?} was not shrunk: {body}"
+            );
+        }
+    }
+}

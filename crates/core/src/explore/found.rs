@@ -105,14 +105,7 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
-    pub(super) fn method(&self, op: &Operation) -> &'static str {
-        self.case.method.unwrap_or(match op.method.as_str() {
-            "GET" => "GET",
-            "POST" => "POST",
-            "PUT" => "PUT",
-            "PATCH" => "PATCH",
-            "DELETE" => "DELETE",
-            _ => "GET",
-        })
+    pub(super) fn method<'a>(&'a self, op: &'a Operation) -> &'a str {
+        self.case.method.unwrap_or(&op.method)
     }
 }

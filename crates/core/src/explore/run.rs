@@ -10,7 +10,7 @@ use super::send::{Shared, prepare, try_once};
 use super::verdict::{Check, Judge, excerpt};
 use super::world::{Account, World};
 use crate::contract::Contract;
-use crate::engine::http::{Http, Outgoing};
+use crate::engine::http::Http;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -137,12 +137,8 @@ async fn call(
     body: Option<Value>,
     want: u16,
 ) -> Result<Value, String> {
-    let mut url = shared.opts.base.clone();
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    url.set_path(&format!(
-        "{}{path}",
-        shared.opts.base.path().trim_end_matches('/')
-    ));
+    let mut url = shared.url(path);
     if !query.is_empty() {
         url.set_query(Some(query));
     }
@@ -150,17 +146,14 @@ async fn call(
     if let Some(token) = token {
         headers.push(("Authorization".to_string(), format!("Bearer {token}")));
     }
-    let outgoing = Outgoing {
-        method: reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET),
-        url,
-        headers,
-        body: body.map(|b| b.to_string().into_bytes()),
-        timeout: shared.opts.timeout,
-    };
-    let jar = reqwest::cookie::Jar::default();
-    let followed = crate::engine::redirect::send(&shared.http, &jar, outgoing, true, |_| {}).await;
-    let incoming = followed
-        .result
+    let incoming = shared
+        .send(
+            method,
+            url,
+            headers,
+            body.map(|b| b.to_string().into_bytes()),
+        )
+        .await
         .map_err(|e| format!("{method} {path}: {e}"))?;
     let text = String::from_utf8_lossy(&incoming.body).to_string();
     if incoming.status != want {
@@ -258,7 +251,6 @@ async fn setup(shared: &Shared) -> Result<(), String> {
     let missing_path = "/api/orders/2147483000";
     let mut world = World::default();
     world.customer = accounts[0].clone();
-    world.other = accounts[1].clone();
     world.admin_token = admin_token;
     world.products = products;
     world.others_order = orders[1].1["order"]["id"].as_i64();
@@ -302,22 +294,10 @@ async fn setup(shared: &Shared) -> Result<(), String> {
 
 /// Status and body of a missing order, which another customer's must look like.
 async fn missing_answer(shared: &Shared, path: &str, token: &str) -> Option<(u16, Value)> {
-    let mut url = shared.opts.base.clone();
-    url.set_path(&format!(
-        "{}{path}",
-        shared.opts.base.path().trim_end_matches('/')
-    ));
-    let outgoing = Outgoing {
-        method: reqwest::Method::GET,
-        url,
-        headers: vec![("Authorization".into(), format!("Bearer {token}"))],
-        body: None,
-        timeout: shared.opts.timeout,
-    };
-    let jar = reqwest::cookie::Jar::default();
-    let incoming = crate::engine::redirect::send(&shared.http, &jar, outgoing, true, |_| {})
+    let headers = vec![("Authorization".into(), format!("Bearer {token}"))];
+    let incoming = shared
+        .send("GET", shared.url(path), headers, None)
         .await
-        .result
         .ok()?;
     Some((
         incoming.status,

@@ -53,6 +53,39 @@ pub(super) struct Shared {
     pub(super) deadline: Option<Instant>,
 }
 
+impl Shared {
+    /// `path` (`/api/orders`) under the base URL, which may have a path of its own.
+    pub(super) fn url(&self, path: &str) -> url::Url {
+        let mut url = self.opts.base.clone();
+        url.set_path(&format!(
+            "{}{path}",
+            self.opts.base.path().trim_end_matches('/')
+        ));
+        url
+    }
+
+    /// Sends one request, following same-origin redirects as a browser does.
+    pub(super) async fn send(
+        &self,
+        method: &str,
+        url: url::Url,
+        headers: Vec<(String, String)>,
+        body: Option<Vec<u8>>,
+    ) -> Result<crate::engine::http::Incoming, crate::engine::http::SendError> {
+        let outgoing = Outgoing {
+            method: reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET),
+            url,
+            headers,
+            body,
+            timeout: self.opts.timeout,
+        };
+        let jar = reqwest::cookie::Jar::default();
+        crate::engine::redirect::send(&self.http, &jar, outgoing, true, |_| {})
+            .await
+            .result
+    }
+}
+
 /// The case made concrete from the world: ids, body, token.
 pub(super) fn prepare(shared: &Shared, case: &Case, pick: usize) -> Prepared {
     let op = &shared.ops[case.op];
@@ -116,12 +149,7 @@ async fn exchange(
 ) {
     let op = &shared.ops[p.case.op];
     let method = p.method(op);
-    let mut url = shared.opts.base.clone();
-    url.set_path(&format!(
-        "{}{}",
-        shared.opts.base.path().trim_end_matches('/'),
-        p.path
-    ));
+    let mut url = shared.url(&p.path);
     if !p.case.query.is_empty() {
         url.query_pairs_mut().extend_pairs(&p.case.query);
     }
@@ -163,16 +191,7 @@ async fn exchange(
                 .unwrap_or_default()
         ));
     }
-    let outgoing = Outgoing {
-        method: reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET),
-        url,
-        headers,
-        body: bytes,
-        timeout: shared.opts.timeout,
-    };
-    let jar = reqwest::cookie::Jar::default();
-    let followed = crate::engine::redirect::send(&shared.http, &jar, outgoing, true, |_| {}).await;
-    (shown, followed.result)
+    (shown, shared.send(method, url, headers, bytes).await)
 }
 
 /// What broke: the check, the finding, and the key that groups it (`None`: by route).

@@ -23,8 +23,6 @@ pub struct Account {
 pub struct World {
     /// The first customer: most requests are theirs.
     pub customer: Account,
-    /// The second customer, whose order the first must not see.
-    pub other: Account,
     /// An administrator's token, when the target has an administrator to log in as.
     pub admin_token: Option<String>,
     /// Product ids of the catalogue.
