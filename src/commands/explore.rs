@@ -7,7 +7,7 @@ use super::run::{RunError, Started, default_jobs, runtime, start, target};
 use crate::cli::{Exit, ExploreArgs};
 use colored::Colorize;
 use gigcheck_core::explore::found::Exploration;
-use gigcheck_core::explore::run::{Options, explore as run_exploration};
+use gigcheck_core::explore::run::{Options, Payment, explore as run_exploration};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +31,10 @@ pub fn explore(args: ExploreArgs, color: bool) -> Exit {
             return Exit::Usage;
         }
     };
+    if matches!(target, super::run::Target::Embedded { .. }) {
+        // As in `run`: the embedded sandbox's notes would interleave with the findings.
+        gigcheck_servers::sandbox::notes::silence_notes();
+    }
     if let Some(dir) = &args.save_findings
         && let Err(e) = std::fs::create_dir_all(dir)
     {
@@ -54,6 +58,10 @@ pub fn explore(args: ExploreArgs, color: bool) -> Exit {
             gigcheck_core::engine::http::Http::new().map_err(|e| RunError::new(e, Exit::Usage))?;
         let (base, started, what) = start(target, &mut env, &http, timeout).await?;
         errln!("exploring {what} with seed {seed} (replay with --seed {seed})");
+        let redactor = gigcheck_core::redact::Redactor::default();
+        for secret in &env.secret_values {
+            redactor.add(secret);
+        }
         let text = |name: &str| {
             env.vars
                 .get(name)
@@ -61,13 +69,13 @@ pub fn explore(args: ExploreArgs, color: bool) -> Exit {
                 .map(String::from)
         };
         let admin = text("admin_email").zip(text("admin_password"));
+        let payment = payment(&text, args.project.as_ref());
+        if let Some(key) = payment.as_ref().and_then(|p| p.audit_key.as_ref()) {
+            redactor.add(key);
+        }
         let log: Option<Arc<dyn Fn(String) + Send + Sync>> = args.verbose.then(|| {
             Arc::new(|line: String| out!("{line}\n")) as Arc<dyn Fn(String) + Send + Sync>
         });
-        let redactor = gigcheck_core::redact::Redactor::default();
-        for secret in &env.secret_values {
-            redactor.add(secret);
-        }
         let opts = Options {
             redactor,
             base,
@@ -79,6 +87,7 @@ pub fn explore(args: ExploreArgs, color: bool) -> Exit {
             admin,
             jwt_secret: text("jwt_secret"),
             log,
+            payment,
         };
         let found = run_exploration(Arc::new(doc), &contract, http, opts).await;
         stop(started).await;
@@ -108,6 +117,38 @@ pub fn explore(args: ExploreArgs, color: bool) -> Exit {
             e.exit
         }
     }
+}
+
+/// How the lifecycle walks pay: Stripe's URL from the environment (`stripe_url`), the key and
+/// cards from it or from the project's `fixtures/stripe.yaml`, as the plan's checkout uses them.
+fn payment(
+    text: &dyn Fn(&str) -> Option<String>,
+    project: Option<&std::path::PathBuf>,
+) -> Option<Payment> {
+    let fixtures: serde_json::Value = super::openapi::project_root(project)
+        .and_then(|root| std::fs::read_to_string(root.join("fixtures/stripe.yaml")).ok())
+        .and_then(|yaml| gigcheck_core::yaml::from_str(&yaml).ok())
+        .unwrap_or_default();
+    let value = |name: &str| {
+        text(name).or_else(|| {
+            fixtures
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(String::from)
+        })
+    };
+    let mut stripe_api = url::Url::parse(&text("stripe_url")?).ok()?;
+    if !stripe_api.path().ends_with('/') {
+        let path = format!("{}/", stripe_api.path());
+        stripe_api.set_path(&path);
+    }
+    Some(Payment {
+        stripe_api,
+        publishable_key: value("stripe_publishable_key")?,
+        card: value("card_ok").unwrap_or_else(|| "pm_card_visa".into()),
+        declined_card: value("card_declined"),
+        audit_key: value("stripe_audit_key"),
+    })
 }
 
 async fn stop(started: Started) {
@@ -151,6 +192,12 @@ fn print(e: &Exploration, seed: u64, color: bool) {
         if let Some(body) = &cause.example.body {
             out!("      body: {body}\n");
         }
+    }
+    for note in &e.notes {
+        out!("\nnote: {note}");
+    }
+    if !e.notes.is_empty() {
+        out!("\n");
     }
     let secs = e.elapsed.as_secs_f64();
     if e.causes.is_empty() {

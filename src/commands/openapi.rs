@@ -61,7 +61,7 @@ pub(super) fn document(
 
 /// The folder holding `fixtures/contract.yaml`: the one given, else this folder or the nearest
 /// above it that has one.
-fn project_root(given: Option<&PathBuf>) -> Option<PathBuf> {
+pub(super) fn project_root(given: Option<&PathBuf>) -> Option<PathBuf> {
     let has_contract = |dir: &std::path::Path| dir.join("fixtures/contract.yaml").is_file();
     match given {
         Some(dir) => has_contract(dir).then(|| dir.clone()),

@@ -49,7 +49,8 @@ fn one_seed_sends_the_same_requests() {
         assert_eq!(out.code, 0, "{}", out.all());
         // Each run signs up customers of its own (their emails and passwords carry the run's
         // tag), and the payment intents' ids are the emulator's.
-        let own = regex::Regex::new(r"\+[0-9a-f]{8}@|Expl0re![0-9a-f]{8}|pi_[0-9a-f]{24}").unwrap();
+        let own =
+            regex::Regex::new(r"\+[0-9a-f]{8}@|Expl0re![0-9a-f]{8}|pi_[0-9a-f]{1,24}").unwrap();
         let lines: Vec<String> = out
             .stdout
             .lines()
@@ -110,6 +111,68 @@ fn planted_defects_are_found_under_the_check_that_names_them() {
             out.stdout
         );
         assert!(out.stdout.contains("FOUND "), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn the_lifecycle_walks_find_what_single_requests_cannot() {
+    let p = project();
+    // (defect, a rule it breaks, how many rules it breaks: one cause each)
+    for (defect, rule, rules) in [
+        (
+            "orders.cancel.restock",
+            "a cancel gives the units back to the stock",
+            1,
+        ),
+        (
+            "stripe.refund-full-amount",
+            "a paid order's cancel refunds its full amount",
+            1,
+        ),
+        // The intent is taken as paid without being read: neither its outcome nor its amount.
+        (
+            "orders.create.intent-not-succeeded",
+            "with a payment that did not succeed is refused with 402",
+            2,
+        ),
+        (
+            "orders.create.intent-must-match",
+            "an order paid for another amount than its total is refused",
+            1,
+        ),
+        (
+            "orders.status.from-delivered",
+            "a delivered order stays delivered",
+            1,
+        ),
+        (
+            "orders.create.total-sum",
+            "the catalogue's price times the quantity",
+            1,
+        ),
+    ] {
+        let out = p.gigcheck(&[
+            "explore",
+            "--seed",
+            "7",
+            "--max-requests",
+            "300",
+            "--sandbox-defect",
+            defect,
+        ]);
+        assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
+        let causes: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("  lifecycle rule broken  "))
+            .collect();
+        // Said once: one rule, one cause, however many walks broke it.
+        assert_eq!(causes.len(), rules, "{defect}:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(rule),
+            "{defect}: no `{rule}` in\n{}",
+            out.stdout
+        );
     }
 }
 

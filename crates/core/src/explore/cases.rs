@@ -44,10 +44,15 @@ pub enum Want {
     Forbidden,
     /// What a missing id gets: another customer's resource.
     LikeMissing,
+    /// 404: an id that does not exist, on a route that documents 404.
+    Missing,
     /// Exactly this status, whatever the route documents (an unknown route's 404, a wrong
     /// method's 405, a body too large's 413).
     Exactly(u16),
 }
+
+/// An id no resource has (well inside 32 bits, so no backend refuses it as too large).
+pub const MISSING_ID: &str = "2147483000";
 
 /// The id a path parameter gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +96,8 @@ pub enum Body {
     Others {
         /// The valid value.
         valid: Value,
+        /// The one field that gets theirs (`None`: every field they have a value for).
+        field: Option<String>,
     },
     /// These bytes under this Content-Type.
     Raw(Vec<u8>, &'static str),
@@ -109,6 +116,8 @@ pub struct Case {
     pub id: PathId,
     /// Query parameters, as sent.
     pub query: Vec<(String, String)>,
+    /// The query parameter the request is about (a changed one): shrinking keeps it.
+    pub focus: Option<String>,
     /// The body.
     pub body: Body,
     /// What the answer must be.
@@ -119,40 +128,72 @@ pub struct Case {
     pub suffix: Option<&'static str>,
 }
 
+/// The requests an exploration sends first, one of each on every operation they apply to: another
+/// customer's order in the path, their ids in the body, no token, and a customer on an
+/// administrator's route. Drawn at random they would come late, or not at all, for a route whose
+/// body is rarely valid enough to reach the ownership check.
+pub fn crossed(doc: &Value, ops: &[Operation], seed: u64) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (op_index, op) in ops.iter().enumerate() {
+        for crossing in [
+            Try::OthersId,
+            Try::OthersIds,
+            Try::MissingId,
+            Try::NoToken,
+            Try::CustomerOnAdmin,
+        ] {
+            if !options(op).contains(&crossing) {
+                continue;
+            }
+            let index = cases.len() as u64;
+            let mut g = Generator::new(doc, seed ^ !index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let base = valid(op, op_index, &mut g);
+            let case = apply(op, base, crossing, &mut g);
+            if let (Try::OthersIds, Body::Others { valid, .. }) = (crossing, &case.body) {
+                // One of their ids at a time: a check on one field must not hide behind
+                // another's (their shipping address refused because their billing one was).
+                for field in linked_fields(ops, op) {
+                    let mut one = case.clone();
+                    one.body = Body::Others {
+                        valid: valid.clone(),
+                        field: Some(field.clone()),
+                    };
+                    one.what = format!("another customer's {field} in the body");
+                    cases.push(one);
+                }
+            } else {
+                cases.push(case);
+            }
+        }
+    }
+    cases
+}
+
+/// The body fields of `op` that the contract's links fill from other answers (an address id, an
+/// intent id): the ids a customer could put someone else's in.
+fn linked_fields(ops: &[Operation], op: &Operation) -> Vec<String> {
+    let mut fields: Vec<String> = ops
+        .iter()
+        .flat_map(|o| o.links.values())
+        .filter(|link| link.to == op.route)
+        .flat_map(|link| link.body.keys().cloned())
+        .collect();
+    fields.sort();
+    fields.dedup();
+    fields
+}
+
 /// The `index`th request of an exploration drawn from `seed`.
 pub fn draw(doc: &Value, ops: &[Operation], seed: u64, index: u64) -> Case {
     let op_index = (index % ops.len() as u64) as usize;
     let op = &ops[op_index];
     let mut g = Generator::new(doc, seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let roll = g.rng().u8(..100);
-    let mut case = Case {
-        op: op_index,
-        what: "valid request".into(),
-        caller: match op.auth {
-            Some(Auth::Admin) => Caller::Admin,
-            Some(Auth::User) => Caller::Customer,
-            _ => Caller::Nobody,
-        },
-        id: PathId::Own,
-        query: Vec::new(),
-        body: Body::Empty,
-        want: Want::Allowed,
-        method: None,
-        suffix: None,
+    let mut case = valid(op, op_index, &mut g);
+    let valid_body = match &case.body {
+        Body::Json { value, .. } => Some(value.clone()),
+        _ => None,
     };
-    for (name, schema, required) in &op.query {
-        if *required || g.rng().bool() {
-            let value = g.valid(schema);
-            case.query.push((name.clone(), query_text(&value)));
-        }
-    }
-    let valid_body = op.body.as_ref().map(|schema| g.valid(schema));
-    if let Some(value) = &valid_body {
-        case.body = Body::Json {
-            value: value.clone(),
-            fill: true,
-        };
-    }
     if roll < 30 {
         case.want = Want::Allowed;
         if succeeds_when_valid(op) {
@@ -205,6 +246,7 @@ pub fn draw(doc: &Value, ops: &[Operation], seed: u64, index: u64) -> Case {
                 let m = mutations[g.rng().usize(..mutations.len())].clone();
                 case.query.retain(|(n, _)| n != name);
                 case.query.push((name.clone(), query_text(&m.value)));
+                case.focus = Some(name.clone());
                 case.what = format!("query {name}: {}", m.what.trim_start_matches("the body: "));
                 // An unknown value of an enumerated filter may just match nothing.
                 let enumerated = g.resolve(schema).get("enum").is_some();
@@ -220,27 +262,71 @@ pub fn draw(doc: &Value, ops: &[Operation], seed: u64, index: u64) -> Case {
     special(op, case, &mut g)
 }
 
+/// A valid request of `op` as its own caller: values drawn for the query (the required ones,
+/// and each optional one half of the time) and the body.
+fn valid(op: &Operation, op_index: usize, g: &mut Generator<'_>) -> Case {
+    let mut case = Case {
+        op: op_index,
+        what: "valid request".into(),
+        caller: match op.auth {
+            Some(Auth::Admin) => Caller::Admin,
+            Some(Auth::User) => Caller::Customer,
+            _ => Caller::Nobody,
+        },
+        id: PathId::Own,
+        query: Vec::new(),
+        focus: None,
+        body: Body::Empty,
+        want: Want::Allowed,
+        method: None,
+        suffix: None,
+    };
+    for (name, schema, required) in &op.query {
+        if *required || g.rng().bool() {
+            let value = g.valid(schema);
+            case.query.push((name.clone(), query_text(&value)));
+        }
+    }
+    if let Some(schema) = &op.body {
+        case.body = Body::Json {
+            value: g.valid(schema),
+            fill: true,
+        };
+    }
+    case
+}
+
+/// A request that goes round the data rather than through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Try {
+    NoToken,
+    Garbage,
+    AlgNone,
+    Tampered,
+    Expired,
+    NoExpiry,
+    CustomerOnAdmin,
+    OddId,
+    OthersId,
+    OthersIds,
+    MissingId,
+    MalformedJson,
+    AsText,
+    TooLarge,
+    WrongMethod,
+    UnknownRoute,
+}
+
 /// The requests that go round the data: identities crossed and forged, odd path ids, broken
 /// bodies, routes and methods the API does not have.
-fn special(op: &Operation, mut case: Case, g: &mut Generator<'_>) -> Case {
-    #[derive(Clone, Copy)]
-    enum Try {
-        NoToken,
-        Garbage,
-        AlgNone,
-        Tampered,
-        Expired,
-        NoExpiry,
-        CustomerOnAdmin,
-        OddId,
-        OthersId,
-        OthersIds,
-        MalformedJson,
-        AsText,
-        TooLarge,
-        WrongMethod,
-        UnknownRoute,
-    }
+fn special(op: &Operation, case: Case, g: &mut Generator<'_>) -> Case {
+    let options = options(op);
+    let chosen = options[g.rng().usize(..options.len())];
+    apply(op, case, chosen, g)
+}
+
+/// What can be tried on `op` beyond its data.
+fn options(op: &Operation) -> Vec<Try> {
     let mut options = vec![Try::UnknownRoute, Try::WrongMethod];
     if op.signed_in() {
         options.extend([
@@ -257,6 +343,9 @@ fn special(op: &Operation, mut case: Case, g: &mut Generator<'_>) -> Case {
     }
     if op.has_id() {
         options.push(Try::OddId);
+        if op.documented.contains(&404) {
+            options.push(Try::MissingId);
+        }
         if op.auth == Some(Auth::User) {
             options.push(Try::OthersId);
         }
@@ -268,6 +357,11 @@ fn special(op: &Operation, mut case: Case, g: &mut Generator<'_>) -> Case {
             options.push(Try::OthersIds);
         }
     }
+    options
+}
+
+/// `case` turned into the request `chosen` tries.
+fn apply(op: &Operation, mut case: Case, chosen: Try, g: &mut Generator<'_>) -> Case {
     let valid = match &case.body {
         Body::Json { value, .. } => value.clone(),
         _ => json!({}),
@@ -277,7 +371,7 @@ fn special(op: &Operation, mut case: Case, g: &mut Generator<'_>) -> Case {
         case.what = what.into();
         case.want = Want::Unauthorized;
     };
-    match options[g.rng().usize(..options.len())] {
+    match chosen {
         Try::NoToken => unauthorized(&mut case, Caller::Nobody, "no Authorization header"),
         Try::Garbage => unauthorized(
             &mut case,
@@ -316,13 +410,18 @@ fn special(op: &Operation, mut case: Case, g: &mut Generator<'_>) -> Case {
             case.what = format!("path id {text:?}");
             case.want = Want::Refusal;
         }
+        Try::MissingId => {
+            case.id = PathId::Literal(MISSING_ID.into());
+            case.what = "an id that does not exist".into();
+            case.want = Want::Missing;
+        }
         Try::OthersId => {
             case.id = PathId::Others;
             case.what = "another customer's order".into();
             case.want = Want::LikeMissing;
         }
         Try::OthersIds => {
-            case.body = Body::Others { valid };
+            case.body = Body::Others { valid, field: None };
             case.what = "another customer's ids in the body".into();
             case.want = Want::Refusal;
         }
@@ -406,4 +505,78 @@ fn query_mutation_counts(value: &Value, schema: &Value, g: &Generator<'_>) -> bo
     let is_text = schema.get("type").and_then(Value::as_str) == Some("string")
         && schema.get("enum").is_none();
     !is_text && !value.is_null() && !value.is_array() && !value.is_object()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> (Value, Vec<Operation>) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let contract =
+            crate::contract::Contract::load(&root.join("fixtures/contract.yaml")).unwrap();
+        let doc = crate::openapi::document(
+            &contract,
+            &root.join("fixtures/schemas"),
+            &crate::openapi::Info::default(),
+        )
+        .unwrap();
+        let ops = super::super::operations::read(&contract, &doc);
+        (doc, ops)
+    }
+
+    #[test]
+    fn the_crossings_reach_every_route_and_each_linked_field_alone() {
+        let (doc, ops) = project();
+        let cases = crossed(&doc, &ops, 1);
+        let on = |route: &str| -> Vec<&Case> {
+            cases.iter().filter(|c| ops[c.op].route == route).collect()
+        };
+        // An order's body takes ids from three links: each is tried alone, as another
+        // customer's, so a check on one cannot hide behind a refusal of another.
+        let fields: Vec<Option<String>> = on("POST /api/orders")
+            .iter()
+            .filter_map(|c| match &c.body {
+                Body::Others { field, .. } => Some(field.clone()),
+                _ => None,
+            })
+            .collect();
+        for field in [
+            "billing_address_id",
+            "payment_intent_id",
+            "shipping_address_id",
+        ] {
+            assert!(
+                fields.contains(&Some(field.to_string())),
+                "{field} not crossed alone: {fields:?}"
+            );
+        }
+        let detail = on("GET /api/orders/{id}");
+        assert!(
+            detail
+                .iter()
+                .any(|c| c.id == PathId::Others && c.want == Want::LikeMissing)
+        );
+        assert!(
+            detail
+                .iter()
+                .any(|c| c.want == Want::Missing && c.id == PathId::Literal(MISSING_ID.into()))
+        );
+        assert!(
+            detail
+                .iter()
+                .any(|c| c.caller == Caller::Nobody && c.want == Want::Unauthorized)
+        );
+        let status = on("PUT /api/orders/{id}/status");
+        assert!(
+            status
+                .iter()
+                .any(|c| c.caller == Caller::Customer && c.want == Want::Forbidden)
+        );
+        // A public route has nothing to cross but a missing id.
+        assert!(on("GET /api/products").is_empty());
+        // The same seed makes the same crossings.
+        let again = crossed(&doc, &ops, 1);
+        assert_eq!(format!("{cases:?}"), format!("{again:?}"));
+    }
 }

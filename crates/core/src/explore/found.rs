@@ -49,6 +49,8 @@ pub struct Exploration {
     pub elapsed: Duration,
     /// The causes, worst check first.
     pub causes: Vec<Cause>,
+    /// What could not be explored, and why (a walk the target gives no means for).
+    pub notes: Vec<String>,
 }
 
 /// The password of the accounts reproducer specs sign up.

@@ -5,13 +5,14 @@
 //!
 //! [`operations`] reads the routes, [`generate`] draws values from their schemas, [`cases`]
 //! decides each request from the seed and its index, [`world`] holds what the target told us (ids,
-//! tokens) and follows the contract's links, [`verdict`] judges each answer, `send` sends one request and judges its answer, [`run`]
-//! drives it all, [`found`] holds what it found, `shrink` makes each finding's example smaller, and [`reproduce`] writes a finding as a spec
+//! tokens) and follows the contract's links, [`verdict`] judges each answer, `send` sends one request and judges its answer,
+//! [`lifecycle`] walks orders through their life checking each state, [`run`] drives it all, [`found`] holds what it found, `shrink` makes each finding's example smaller, and [`reproduce`] writes a finding as a spec
 //! that `gigcheck run` fails on.
 
 pub mod cases;
 pub mod found;
 pub mod generate;
+pub mod lifecycle;
 pub mod operations;
 pub mod reproduce;
 pub mod run;

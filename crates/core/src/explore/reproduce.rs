@@ -13,23 +13,8 @@ use serde_json::{Map, Value, json};
 /// request shows (a broken invariant).
 pub fn spec(cause: &Cause, seed: u64) -> Option<(String, String)> {
     let replay = cause.example.replay.as_ref()?;
-    if cause.check == Check::Invariant {
+    if matches!(cause.check, Check::Invariant | Check::Lifecycle) {
         return None;
-    }
-    let mut steps = Vec::new();
-    steps.extend(account("", replay.product));
-    if replay.others {
-        steps.extend(account("others_", replay.product));
-    }
-    if replay.caller == Some(Caller::Admin) {
-        steps.push(json!({
-            "name": "The administrator logs in",
-            "precondition": true,
-            "request": { "method": "POST", "url": "/api/auth/login",
-                "json": { "email": "{{admin_email}}", "password": "{{admin_password}}" } },
-            "expect": { "status": 200 },
-            "capture": { "admin_token": "$.token" },
-        }));
     }
     let mut last = the_request(cause, replay);
     if let Some(caller @ (Caller::Expired | Caller::NoExpiry)) = replay.caller {
@@ -42,6 +27,23 @@ pub fn spec(cause: &Cause, seed: u64) -> Option<(String, String)> {
     }
     if let Some(Want::Exactly(413)) = replay.want {
         last["vars"] = json!({ "pad": "x" });
+    }
+    // Only the steps the request stands on: an account for a token, an address or an order
+    // only when their ids are in it.
+    let uses = last.to_string();
+    let mut steps = account("", &uses, replay.product);
+    if replay.others {
+        steps.extend(account("others_", &uses, replay.product));
+    }
+    if replay.caller == Some(Caller::Admin) {
+        steps.push(json!({
+            "name": "The administrator logs in",
+            "precondition": true,
+            "request": { "method": "POST", "url": "/api/auth/login",
+                "json": { "email": "{{admin_email}}", "password": "{{admin_password}}" } },
+            "expect": { "status": 200 },
+            "capture": { "admin_token": "$.token" },
+        }));
     }
     steps.push(last);
     let name = format!("explore: {} on {}", cause.check.name(), cause.route);
@@ -65,8 +67,15 @@ pub fn spec(cause: &Cause, seed: u64) -> Option<(String, String)> {
     Some((file, render(&header, &entries)))
 }
 
-/// Steps that sign up a customer (`prefix` names their variables) with an address and an order.
-fn account(prefix: &str, product: Option<i64>) -> Vec<Value> {
+/// Steps that sign up a customer (`prefix` names their variables), with an address and an order
+/// when `uses` (the request, as text) names their ids; none when it names nothing of theirs.
+fn account(prefix: &str, uses: &str, product: Option<i64>) -> Vec<Value> {
+    let names = |var: &str| uses.contains(&format!("{{{{{prefix}{var}"));
+    let product = product.filter(|_| names("order_id"));
+    let with_address = product.is_some() || names("address_id");
+    if !(with_address || names("token") || names("user_id") || names("email")) {
+        return Vec::new();
+    }
     let who = if prefix.is_empty() {
         "A customer"
     } else {
@@ -94,6 +103,9 @@ fn account(prefix: &str, product: Option<i64>) -> Vec<Value> {
             "capture": { format!("{prefix}address_id"): "$.address.id" },
         }),
     ];
+    if !with_address {
+        steps.pop();
+    }
     if let Some(product) = product {
         steps.push(json!({
             "name": format!("{who}'s order"),
@@ -158,6 +170,7 @@ fn the_request(cause: &Cause, r: &Replay) -> Value {
         Some(Want::Forbidden) => json!(403),
         Some(Want::Refusal) => json!("4xx"),
         Some(Want::Success) => json!("2xx"),
+        Some(Want::Missing) => json!(404),
         Some(Want::LikeMissing) => match &r.missing {
             Some((status, _)) => json!(status),
             None => json!(404),

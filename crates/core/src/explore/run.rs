@@ -5,9 +5,10 @@
 
 use super::cases::{self, Caller, Case};
 use super::found::{Cause, Exploration, Finding};
+use super::lifecycle;
 use super::operations;
 use super::send::{Shared, prepare, try_once};
-use super::verdict::{Check, Judge, excerpt};
+use super::verdict::{Check, Judge};
 use super::world::{Account, World};
 use crate::contract::Contract;
 use crate::engine::http::Http;
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-pub use super::send::Options;
+pub use super::send::{Options, Payment};
 
 /// Explores the backend at `opts.base` with requests drawn from `doc`, the OpenAPI document of
 /// `contract`. An error means the world could not be set up (the target answered no sign-up).
@@ -32,6 +33,7 @@ pub async fn explore(
     if ops.is_empty() {
         return Err("the contract describes no route the document has".into());
     }
+    let first = cases::crossed(&doc, &ops, opts.seed);
     let shared = Arc::new(Shared {
         judge: Judge::new(doc.clone()),
         ops,
@@ -39,12 +41,22 @@ pub async fn explore(
         world: Mutex::new(World::default()),
         causes: Mutex::new(BTreeMap::new()),
         next: AtomicU64::new(0),
+        walked: AtomicU64::new(0),
+        first,
         sent: AtomicU64::new(0),
         http,
         deadline: opts.time.map(|t| start + t),
         opts,
     });
-    setup(&shared).await?;
+    let address = setup(&shared).await?;
+    let mut notes = Vec::new();
+    // The walks take a small share of the budget, or none when the budget is smaller than that.
+    let time_left = shared.deadline.is_none_or(|d| Instant::now() < d);
+    if shared.opts.max_requests >= 4 * lifecycle::REQUESTS && time_left {
+        notes = lifecycle::walk_all(&shared, address).await;
+        let walked = shared.sent.load(Ordering::Relaxed);
+        shared.walked.store(walked, Ordering::Relaxed);
+    }
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..shared.opts.jobs.max(1) {
         let shared = shared.clone();
@@ -67,6 +79,7 @@ pub async fn explore(
         requests: shared.sent.load(Ordering::Relaxed),
         elapsed: start.elapsed(),
         causes,
+        notes,
     })
 }
 
@@ -76,10 +89,13 @@ async fn work(shared: &Shared) {
             return;
         }
         let index = shared.next.fetch_add(1, Ordering::Relaxed);
-        if index >= shared.opts.max_requests {
+        if index + shared.walked.load(Ordering::Relaxed) >= shared.opts.max_requests {
             return;
         }
-        let case = cases::draw(&shared.doc, &shared.ops, shared.opts.seed, index);
+        let case = match shared.first.get(index as usize) {
+            Some(case) => case.clone(),
+            None => cases::draw(&shared.doc, &shared.ops, shared.opts.seed, index),
+        };
         send_case(shared, &case, index as usize).await;
         shared.sent.fetch_add(1, Ordering::Relaxed);
     }
@@ -89,7 +105,7 @@ async fn send_case(shared: &Shared, case: &Case, pick: usize) {
     let p = prepare(shared, case, pick);
     let (verdict, learnt) = try_once(shared, &p).await;
     if let Some((check, found, across)) = verdict {
-        record(shared, check, &p.route, across, found);
+        shared.record(check, &p.route, across, found);
     }
     if let Some(value) = learnt {
         let op = &shared.ops[p.case.op];
@@ -107,75 +123,15 @@ async fn send_case(shared: &Shared, case: &Case, pick: usize) {
     }
 }
 
-/// Adds a finding to its cause: `(check, route)`, or `(check, across)` for a way of answering
-/// that does not depend on the route.
-fn record(shared: &Shared, check: Check, route: &str, across: Option<String>, finding: Finding) {
-    let mut causes = shared.causes.lock().unwrap_or_else(PoisonError::into_inner);
-    let size = |f: &Finding| f.body.as_ref().map_or(0, String::len) + f.request.len();
-    let key = (check, across.unwrap_or_else(|| route.to_string()));
-    let cause = causes.entry(key).or_insert_with(|| Cause {
-        check,
-        route: route.to_string(),
-        routes: Default::default(),
-        count: 0,
-        example: finding.clone(),
-    });
-    cause.count += 1;
-    cause.routes.insert(route.to_string());
-    if size(&finding) < size(&cause.example) {
-        cause.example = finding;
-        cause.route = route.to_string();
-    }
-}
-
-/// One request of the setup: its JSON answer when the status is the one wanted.
-async fn call(
-    shared: &Shared,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-    want: u16,
-) -> Result<Value, String> {
-    let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let mut url = shared.url(path);
-    if !query.is_empty() {
-        url.set_query(Some(query));
-    }
-    let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
-    if let Some(token) = token {
-        headers.push(("Authorization".to_string(), format!("Bearer {token}")));
-    }
-    let incoming = shared
-        .send(
-            method,
-            url,
-            headers,
-            body.map(|b| b.to_string().into_bytes()),
-        )
-        .await
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let text = String::from_utf8_lossy(&incoming.body).to_string();
-    if incoming.status != want {
-        return Err(format!(
-            "{method} {path} answered {} {}, not {want}",
-            incoming.status,
-            excerpt(&text)
-        ));
-    }
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// Two customers with an address and an order each, the catalogue, an administrator's token,
-/// and what a missing order looks like.
-async fn setup(shared: &Shared) -> Result<(), String> {
+/// and what a missing order looks like. Returns the customer's address id.
+async fn setup(shared: &Shared) -> Result<Value, String> {
     let tag = format!("{:08x}", fastrand::Rng::new().u32(..));
     let mut accounts = Vec::new();
     for name in ["customer", "other"] {
         let email = format!("explore.{name}+{tag}@example.com");
         let password = format!("Expl0re!{tag}");
-        let answer = call(
-            shared,
+        let answer = shared.call(
             "POST",
             "/api/auth/register",
             None,
@@ -194,20 +150,21 @@ async fn setup(shared: &Shared) -> Result<(), String> {
         });
     }
     let admin_token = match &shared.opts.admin {
-        Some((email, password)) => call(
-            shared,
-            "POST",
-            "/api/auth/login",
-            None,
-            Some(json!({ "email": email, "password": password })),
-            200,
-        )
-        .await
-        .ok()
-        .and_then(|a| a["token"].as_str().map(String::from)),
+        Some((email, password)) => shared
+            .call(
+                "POST",
+                "/api/auth/login",
+                None,
+                Some(json!({ "email": email, "password": password })),
+                200,
+            )
+            .await
+            .ok()
+            .and_then(|a| a["token"].as_str().map(String::from)),
         None => None,
     };
-    let catalogue = call(shared, "GET", "/api/products?limit=50", None, None, 200)
+    let catalogue = shared
+        .call("GET", "/api/products?limit=50", None, None, 200)
         .await
         .map_err(|e| format!("cannot read the catalogue: {e}"))?;
     let products: Vec<i64> = catalogue["products"]
@@ -224,19 +181,18 @@ async fn setup(shared: &Shared) -> Result<(), String> {
         "city": "Austin", "state": "TX", "zip_code": "78701", "country": "US" });
     let mut orders = Vec::new();
     for account in &accounts {
-        let created = call(
-            shared,
-            "POST",
-            "/api/addresses",
-            Some(&account.token),
-            Some(address.clone()),
-            201,
-        )
-        .await
-        .map_err(|e| format!("cannot add an address to explore with: {e}"))?;
+        let created = shared
+            .call(
+                "POST",
+                "/api/addresses",
+                Some(&account.token),
+                Some(address.clone()),
+                201,
+            )
+            .await
+            .map_err(|e| format!("cannot add an address to explore with: {e}"))?;
         let address_id = created["address"]["id"].clone();
-        let order = call(
-            shared,
+        let order = shared.call(
             "POST",
             "/api/orders",
             Some(&account.token),
@@ -248,7 +204,7 @@ async fn setup(shared: &Shared) -> Result<(), String> {
         .map_err(|e| format!("cannot place an order to explore with: {e}"))?;
         orders.push((created, order));
     }
-    let missing_path = "/api/orders/2147483000";
+    let missing_path = format!("/api/orders/{}", cases::MISSING_ID);
     let mut world = World::default();
     world.customer = accounts[0].clone();
     world.admin_token = admin_token;
@@ -269,27 +225,27 @@ async fn setup(shared: &Shared) -> Result<(), String> {
     if let Some(i) = ops
         .iter()
         .position(|o| o.route == "POST /api/payment/create-payment-intent")
-        && let Ok(intent) = call(
-            shared,
-            "POST",
-            "/api/payment/create-payment-intent",
-            Some(&accounts[1].token),
-            Some(json!({ "amount": 5000 })),
-            200,
-        )
-        .await
+        && let Ok(intent) = shared
+            .call(
+                "POST",
+                "/api/payment/create-payment-intent",
+                Some(&accounts[1].token),
+                Some(json!({ "amount": 5000 })),
+                200,
+            )
+            .await
     {
         world.follow_others(ops, i, &intent);
     }
     let token = world.customer.token.clone();
     *shared.world.lock().unwrap_or_else(PoisonError::into_inner) = world;
-    let missing = missing_answer(shared, missing_path, &token).await;
+    let missing = missing_answer(shared, &missing_path, &token).await;
     shared
         .world
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .missing = missing;
-    Ok(())
+    Ok(orders[0].0["address"]["id"].clone())
 }
 
 /// Status and body of a missing order, which another customer's must look like.
@@ -317,12 +273,11 @@ async fn invariants(shared: &Shared) {
     };
     for id in products.iter().take(20) {
         let path = format!("/api/products/{id}");
-        if let Ok(product) = call(shared, "GET", &path, None, None, 200).await
+        if let Ok(product) = shared.call("GET", &path, None, None, 200).await
             && let Some(stock) = product["stock_quantity"].as_i64()
             && stock < 0
         {
-            record(
-                shared,
+            shared.record(
                 Check::Invariant,
                 "GET /api/products/{id}",
                 None,
@@ -339,11 +294,10 @@ async fn invariants(shared: &Shared) {
     }
     for id in cancelled.iter().take(50) {
         let path = format!("/api/orders/{id}");
-        if let Ok(order) = call(shared, "GET", &path, Some(&token), None, 200).await {
+        if let Ok(order) = shared.call("GET", &path, Some(&token), None, 200).await {
             let status = order["order"]["status"].as_str().unwrap_or_default();
             if status != "cancelled" {
-                record(
-                    shared,
+                shared.record(
                     Check::Invariant,
                     "GET /api/orders/{id}",
                     None,

@@ -37,6 +37,23 @@ pub struct Options {
     pub redactor: crate::redact::Redactor,
     /// Called with a line for every request sent (`--verbose`).
     pub log: Option<Arc<dyn Fn(String) + Send + Sync>>,
+    /// How the lifecycle walks pay, when the target's Stripe can be reached.
+    pub payment: Option<Payment>,
+}
+
+/// How a walk pays: Stripe's API as a browser's Stripe.js reaches it.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    /// Stripe's API (the emulator, or Stripe's test mode).
+    pub stripe_api: url::Url,
+    /// The publishable key a browser confirms a payment with.
+    pub publishable_key: String,
+    /// A payment method that succeeds (`pm_card_visa`).
+    pub card: String,
+    /// A payment method that is declined, if known (`pm_card_chargeDeclined`).
+    pub declined_card: Option<String>,
+    /// A secret key to read the refunds Stripe made, if known.
+    pub audit_key: Option<String>,
 }
 
 /// What every request of one exploration shares.
@@ -47,6 +64,10 @@ pub(super) struct Shared {
     pub(super) world: Mutex<World>,
     pub(super) causes: Mutex<BTreeMap<(Check, String), Cause>>,
     pub(super) next: AtomicU64,
+    /// The requests sent before the drawn ones (the walks): they count against the budget.
+    pub(super) walked: AtomicU64,
+    /// The first drawn requests, made rather than drawn ([`cases::crossed`]).
+    pub(super) first: Vec<Case>,
     pub(super) sent: AtomicU64,
     pub(super) http: Http,
     pub(super) opts: Options,
@@ -84,6 +105,84 @@ impl Shared {
             .await
             .result
     }
+
+    /// One JSON request outside the drawn ones (setup, walks, checks afterwards): its JSON
+    /// answer when the status is the one wanted.
+    pub(super) async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        want: u16,
+    ) -> Result<Value, String> {
+        let (status, value, text) = self.call_any(method, path, token, body).await?;
+        if status != want {
+            return Err(format!(
+                "{method} {path} answered {status} {}, not {want}",
+                excerpt(&text)
+            ));
+        }
+        Ok(value)
+    }
+
+    /// [`Shared::call`] whatever the status: status, JSON (null when it is not), and text.
+    pub(super) async fn call_any(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<(u16, Value, String), String> {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut url = self.url(path);
+        if !query.is_empty() {
+            url.set_query(Some(query));
+        }
+        let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+        if let Some(token) = token {
+            headers.push(("Authorization".to_string(), format!("Bearer {token}")));
+        }
+        let incoming = self
+            .send(
+                method,
+                url,
+                headers,
+                body.map(|b| b.to_string().into_bytes()),
+            )
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let text = String::from_utf8_lossy(&incoming.body).to_string();
+        let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok((incoming.status, value, text))
+    }
+
+    /// Adds a finding to its cause: `(check, route)`, or `(check, across)` for a way of
+    /// answering (or a rule) that does not depend on the route.
+    pub(super) fn record(
+        &self,
+        check: Check,
+        route: &str,
+        across: Option<String>,
+        finding: Finding,
+    ) {
+        let mut causes = self.causes.lock().unwrap_or_else(PoisonError::into_inner);
+        let size = |f: &Finding| f.body.as_ref().map_or(0, String::len) + f.request.len();
+        let key = (check, across.unwrap_or_else(|| route.to_string()));
+        let cause = causes.entry(key).or_insert_with(|| Cause {
+            check,
+            route: route.to_string(),
+            routes: Default::default(),
+            count: 0,
+            example: finding.clone(),
+        });
+        cause.count += 1;
+        cause.routes.insert(route.to_string());
+        if size(&finding) < size(&cause.example) {
+            cause.example = finding;
+            cause.route = route.to_string();
+        }
+    }
 }
 
 /// The case made concrete from the world: ids, body, token.
@@ -92,7 +191,9 @@ pub(super) fn prepare(shared: &Shared, case: &Case, pick: usize) -> Prepared {
     let mut what = case.what.clone();
     let mut case = case.clone();
     let world = shared.world.lock().unwrap_or_else(PoisonError::into_inner);
-    if matches!(case.body, Body::Others { .. }) && !world.has_others_for(case.op) {
+    if let Body::Others { field, .. } = &case.body
+        && !world.has_others_for(case.op, field.as_deref())
+    {
         // Nothing of theirs to put in: a valid request like any other.
         case.want = cases::Want::Allowed;
         what = "valid request".into();
@@ -157,7 +258,7 @@ async fn exchange(
         Body::Empty => (None, None),
         Body::Json { value, .. }
         | Body::Mutated { valid: value, .. }
-        | Body::Others { valid: value }
+        | Body::Others { valid: value, .. }
         | Body::Typed { valid: value, .. } => (
             Some(value.to_string().into_bytes()),
             Some("application/json"),
@@ -299,11 +400,6 @@ fn replay_of(shared: &Shared, op: &Operation, p: &Prepared) -> Replay {
             .map(|(_, sent)| sent.to_string())
             .unwrap_or_default(),
     };
-    let address = if others {
-        "{{others_address_id}}"
-    } else {
-        "{{address_id}}"
-    };
     // The exploration's own customer and sign-ups become the spec's.
     let tagged = format!("+{}@example.com", world.tag);
     let own = |text: &str| -> String {
@@ -322,6 +418,15 @@ fn replay_of(shared: &Shared, op: &Operation, p: &Prepared) -> Replay {
             if let Some(object) = value.as_object_mut() {
                 for (key, slot) in object.iter_mut() {
                     if key.ends_with("address_id") && slot.is_i64() {
+                        let theirs = match &case.body {
+                            Body::Others { field: Some(f), .. } => f == key,
+                            _ => others,
+                        };
+                        let address = if theirs {
+                            "{{others_address_id}}"
+                        } else {
+                            "{{address_id}}"
+                        };
                         *slot = Value::String(address.into());
                     } else if let Value::String(text) = slot {
                         *text = own(text);

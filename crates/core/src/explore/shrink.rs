@@ -1,9 +1,9 @@
-//! Making a finding's example smaller: its body's fields left out and its texts cut short, one
-//! at a time, each kept only when the request still breaks the same check on the same route —
-//! so the example shows what matters and nothing else.
+//! Making a finding's example smaller: its optional query parameters and its body's fields left
+//! out, and its texts cut short, one at a time, each kept only when the request still breaks the
+//! same check on the same route — so the example shows what matters and nothing else.
 
 use super::cases::Body;
-use super::found::Cause;
+use super::found::{Cause, Prepared};
 use super::send::{Shared, try_once};
 use serde_json::Value;
 
@@ -25,6 +25,16 @@ pub(super) async fn shrink(shared: &Shared, mut cause: Cause) -> Cause {
         _ => None,
     };
     let mut tries = 0;
+    let names: Vec<String> = best.case.query.iter().map(|(n, _)| n.clone()).collect();
+    for name in names {
+        if best.case.focus.as_ref() == Some(&name) || tries >= TRIES {
+            continue;
+        }
+        let mut candidate = best.clone();
+        candidate.case.query.retain(|(n, _)| *n != name);
+        tries += 1;
+        keep_if_same(shared, &mut cause, &mut best, candidate).await;
+    }
     for step in [Step::LeaveOut, Step::Shorten] {
         let Body::Json { value, .. } = &best.body else {
             return cause;
@@ -61,16 +71,26 @@ pub(super) async fn shrink(shared: &Shared, mut cause: Cause) -> Cause {
                 fill: *fill,
             };
             tries += 1;
-            if let (Some((check, finding, _)), _) = try_once(shared, &candidate).await
-                && check == cause.check
-                && candidate.route == cause.route
-            {
-                cause.example = finding;
-                best = candidate;
-            }
+            keep_if_same(shared, &mut cause, &mut best, candidate).await;
         }
     }
     cause
+}
+
+/// Sends `candidate`; when it breaks the same check on the same route, it is the new example.
+async fn keep_if_same(
+    shared: &Shared,
+    cause: &mut Cause,
+    best: &mut Prepared,
+    candidate: Prepared,
+) {
+    if let (Some((check, finding, _)), _) = try_once(shared, &candidate).await
+        && check == cause.check
+        && candidate.route == cause.route
+    {
+        cause.example = finding;
+        *best = candidate;
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -31,6 +31,9 @@ pub enum Check {
     ContentType,
     /// A JSON body that breaks the schema of its status.
     ResponseSchema,
+    /// A rule of an order's life broken along one of the walks: stock not given back, a paid
+    /// order not refunded in full, more refunded than paid, a final status left.
+    Lifecycle,
     /// A state the contract forbids, seen after the requests (negative stock, a cancelled order
     /// that is not cancelled any more).
     Invariant,
@@ -50,6 +53,7 @@ impl Check {
             Check::UndocumentedStatus => "undocumented status",
             Check::ContentType => "not JSON",
             Check::ResponseSchema => "response schema",
+            Check::Lifecycle => "lifecycle rule broken",
             Check::Invariant => "broken invariant",
         }
     }
@@ -155,6 +159,20 @@ impl Judge {
                         ));
                     }
                 }
+            }
+            Want::Missing if success => {
+                return Some((
+                    Check::NegativeAccepted,
+                    format!("answered {status} for an id that does not exist"),
+                ));
+            }
+            // 401/403: an administrator's route sent with a customer's token, when the target
+            // names no administrator.
+            Want::Missing if !matches!(status, 404 | 401 | 403) && status < 500 => {
+                return Some((
+                    Check::Convention,
+                    format!("answered {status} for an id that does not exist, not 404"),
+                ));
             }
             Want::Refusal if success => {
                 return Some((Check::NegativeAccepted, format!("answered {status}")));

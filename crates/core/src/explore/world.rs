@@ -45,10 +45,15 @@ pub struct World {
 const KEPT: usize = 16;
 
 impl World {
-    /// Whether the other customer's answers gave values for `op_index`'s body.
-    pub fn has_others_for(&self, op_index: usize) -> bool {
+    /// Whether the other customer's answers gave values for `op_index`'s body (for `field`, or
+    /// for any field).
+    pub fn has_others_for(&self, op_index: usize, field: Option<&str>) -> bool {
         self.others_linked.iter().any(|((op, slot), values)| {
-            *op == op_index && slot.starts_with("body:") && !values.is_empty()
+            *op == op_index
+                && slot
+                    .strip_prefix("body:")
+                    .is_some_and(|f| field.is_none_or(|want| want == f))
+                && !values.is_empty()
         })
     }
 
@@ -95,10 +100,17 @@ impl World {
                 valid,
                 content_type,
             } => return Body::Raw(filled(valid).to_string().into_bytes(), content_type),
-            Body::Others { valid } => {
+            Body::Others { valid, field } => {
                 let mut value = filled(valid);
+                if let (Some(object), Some(field)) = (value.as_object_mut(), field) {
+                    // The one field of theirs goes in, even where the valid body left it out.
+                    object.entry(field.clone()).or_insert(Value::Null);
+                }
                 if let Some(object) = value.as_object_mut() {
                     for (key, slot) in object.iter_mut() {
+                        if field.as_ref().is_some_and(|f| f != key) {
+                            continue;
+                        }
                         if let Some(theirs) = self
                             .others_linked
                             .get(&(op_index, format!("body:{key}")))

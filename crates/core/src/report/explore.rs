@@ -67,6 +67,7 @@ fn json_value(e: &Exploration, seed: u64) -> serde_json::Value {
                 "body": c.example.body,
             },
         })).collect::<Vec<_>>(),
+        "notes": e.notes,
     })
 }
 
