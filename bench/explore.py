@@ -113,6 +113,8 @@ def main():
     p.add_argument("--st", default="target/bench-tools/schemathesis-venv/bin/st")
     p.add_argument("defects", nargs="*")
     args = p.parse_args()
+    # Schemathesis runs in a scratch folder: the tools' paths must not depend on this one.
+    args.gigcheck, args.st = os.path.abspath(args.gigcheck), os.path.abspath(args.st)
     if args.explore_budget is None:
         args.explore_budget = args.budget
     defects = args.defects or [l.split()[0] for l in subprocess.run(

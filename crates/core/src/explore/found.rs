@@ -20,6 +20,9 @@ pub struct Finding {
     pub message: String,
     /// What a spec needs to send it again.
     pub replay: Option<Replay>,
+    /// For a walk's finding: the walk's calls up to the one that showed it, as a spec's steps
+    /// (ids as the variables they capture, the broken rule as the last step's assertion).
+    pub script: Option<Vec<serde_json::Value>>,
     /// The request as sent (secrets in), to try smaller ones.
     pub(super) prepared: Option<Prepared>,
 }

@@ -5,13 +5,14 @@
 //! Drawn requests reach these states rarely and never in order; a walk reaches them every time.
 
 use super::found::Finding;
+use super::script::{Script, request};
 use super::send::{Payment, Shared};
 use super::verdict::{Check, excerpt};
 use serde_json::{Value, json};
 use std::sync::PoisonError;
 
-/// At most this many requests make all the walks.
-pub(super) const REQUESTS: u64 = 60;
+/// At most this many requests make all the walks (73 when every walk is made to its end).
+pub(super) const REQUESTS: u64 = 80;
 
 /// What the walks need from the world, read once.
 struct Ground {
@@ -60,7 +61,10 @@ pub(super) async fn walk_all(shared: &Shared, address: Value) -> Vec<String> {
         name: "an unpaid order, cancelled",
         ground: &ground,
         action: Default::default(),
+        script: Default::default(),
+        price: Default::default(),
     };
+    w.begin("an unpaid order, cancelled");
     w.unpaid_cancelled().await;
     if ground.admin.is_some() {
         w.begin("a shipped order, then delivered");
@@ -111,6 +115,10 @@ struct Walk<'a> {
     /// The last call that changed something (method, path): a rule seen broken afterwards is
     /// that call's doing, whatever call showed it.
     action: std::sync::Mutex<Option<(String, String)>>,
+    /// The walk's calls so far, as a spec would make them.
+    script: std::sync::Mutex<Script>,
+    /// The product's price, once the walk has read it.
+    price: std::sync::Mutex<Option<f64>>,
 }
 
 /// An order the walk placed: its id, total, and the product's stock before it.
@@ -125,6 +133,23 @@ impl Walk<'_> {
     fn begin(&mut self, name: &'static str) {
         self.name = name;
         *self.action.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.price.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        let mut script = self.script();
+        script.clear();
+        script.name(&self.ground.address, "address_id");
+    }
+
+    fn script(&self) -> std::sync::MutexGuard<'_, Script> {
+        self.script.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The variable a spec's step sends `token` as.
+    fn bearer(&self, token: Option<&str>) -> Option<&'static str> {
+        match token {
+            Some(t) if Some(t) == self.ground.admin.as_deref() => Some("{{admin_token}}"),
+            Some(_) => Some("{{token}}"),
+            None => None,
+        }
     }
 
     /// Counts a request of the walk, and shows it with `--verbose`.
@@ -152,19 +177,11 @@ impl Walk<'_> {
         want: u16,
         rule: &str,
     ) -> Option<Value> {
-        self.step_when(
-            method,
-            path,
-            token,
-            body,
-            |s| s == want,
-            &want.to_string(),
-            rule,
-        )
-        .await
+        self.step_when(method, path, token, body, |s| s == want, json!(want), rule)
+            .await
     }
 
-    /// [`Walk::step`] for an answer `ok` accepts (`wanted` says which, for a person).
+    /// [`Walk::step`] for an answer `ok` accepts; `status` says which, as a spec says it.
     #[allow(clippy::too_many_arguments)]
     async fn step_when(
         &self,
@@ -173,10 +190,19 @@ impl Walk<'_> {
         token: Option<&str>,
         body: Option<Value>,
         ok: impl Fn(u16) -> bool,
-        wanted: &str,
+        status: Value,
         rule: &str,
     ) -> Option<Value> {
         self.count(method, path);
+        let mut spec = request(method, path, self.bearer(token));
+        if let Some(body) = &body {
+            spec["json"] = body.clone();
+        }
+        let wanted = match &status {
+            Value::String(range) => format!("a {range}"),
+            other => other.to_string(),
+        };
+        self.script().call(rule, spec, status);
         match self.shared.call_any(method, path, token, body).await {
             Ok((status, value, _)) if ok(status) => Some(value),
             // A rate limit says nothing of the rule; the walk just ends.
@@ -193,6 +219,7 @@ impl Walk<'_> {
                     path,
                     rule,
                     format!("answered {status}, not {wanted}: {}", excerpt(&text)),
+                    true,
                 );
                 None
             }
@@ -203,6 +230,7 @@ impl Walk<'_> {
                     path,
                     rule,
                     format!("no answer: {e}"),
+                    true,
                 );
                 None
             }
@@ -210,8 +238,17 @@ impl Walk<'_> {
     }
 
     /// Records that `rule` broke at `method path`, or at the last call that changed something
-    /// when it is a rule seen afterwards (ids in the path stand for `{id}` in its route).
-    fn broken(&self, check: Check, method: &str, path: &str, rule: &str, message: String) {
+    /// when it is a rule seen afterwards (ids in the path stand for `{id}` in its route). With
+    /// `saved`, the walk so far goes with it as a spec's steps: the last of them checks the rule.
+    fn broken(
+        &self,
+        check: Check,
+        method: &str,
+        path: &str,
+        rule: &str,
+        message: String,
+        saved: bool,
+    ) {
         let action = self
             .action
             .lock()
@@ -232,49 +269,95 @@ impl Walk<'_> {
             message: redactor.text(&message),
             replay: None,
             prepared: None,
+            script: saved.then(|| self.script().steps()),
         };
         // One rule broken in several walks is one cause.
         let across = (check == Check::Lifecycle).then(|| rule.to_string());
         self.shared.record(check, &route, across, finding);
     }
 
-    /// Checks a rule seen in an answer to `method path`; the walk goes on either way.
-    fn expect(&self, ok: bool, method: &str, path: &str, rule: &str, message: String) {
+    /// Checks a rule seen in the answer to the last call (`method path`); the walk goes on
+    /// either way. `spec` is the rule as that call's assertion (path, value), when a spec can
+    /// say it: then a broken rule is saved with the walk.
+    fn expect(
+        &self,
+        ok: bool,
+        (method, path): (&str, &str),
+        rule: &str,
+        message: String,
+        spec: Option<(&str, Value)>,
+    ) {
+        let saved = spec.is_some();
+        if let Some((at, value)) = spec {
+            self.script().assert(at, value);
+        }
         if !ok {
-            self.broken(Check::Lifecycle, method, path, rule, message);
+            self.broken(Check::Lifecycle, method, path, rule, message, saved);
         }
     }
 
-    async fn stock(&self) -> Option<i64> {
+    /// The product as the catalogue shows it now (a step the spec makes too).
+    async fn product(&self) -> Option<Value> {
         let path = format!("/api/products/{}", self.ground.product);
-        self.count("GET", &path);
-        let product = self.shared.call("GET", &path, None, None, 200).await.ok()?;
+        self.step(
+            "GET",
+            &path,
+            None,
+            None,
+            200,
+            "the catalogue shows the product",
+        )
+        .await
+    }
+
+    /// The product's stock before a change, kept as `stock_before`.
+    async fn stock(&self) -> Option<i64> {
+        let product = self.product().await?;
+        self.script().capture("stock_before", "$.stock_quantity");
         product["stock_quantity"].as_i64()
     }
 
-    /// Checks the product's stock is `want` (when the catalogue shows stock at all).
-    async fn stock_is(&self, want: Option<i64>, after: &str, rule: &str) {
-        let (Some(want), Some(now)) = (want, self.stock().await) else {
+    /// Checks the stock is `before` less `taken` (when the catalogue shows stock at all).
+    async fn stock_is(&self, before: Option<i64>, taken: i64, after: &str, rule: &str) {
+        let Some(before) = before else {
             return;
         };
+        let Some(now) = self
+            .product()
+            .await
+            .and_then(|p| p["stock_quantity"].as_i64())
+        else {
+            return;
+        };
+        let want = before - taken;
         let path = format!("/api/products/{}", self.ground.product);
+        let spec = match taken {
+            0 => "{{stock_before}}".to_string(),
+            n if n > 0 => format!("{{{{stock_before | minus({n})}}}}"),
+            n => format!("{{{{stock_before | plus({})}}}}", -n),
+        };
         self.expect(
             now == want,
-            "GET",
-            &path,
+            ("GET", &path),
             rule,
             format!(
                 "product {} has stock {now} {after}; it should be {want}",
                 self.ground.product
             ),
+            Some(("$.stock_quantity", json!(spec))),
         );
     }
 
+    /// The product's price, read once a walk and kept as `price`.
     async fn price(&self) -> Option<f64> {
-        let path = format!("/api/products/{}", self.ground.product);
-        self.count("GET", &path);
-        let product = self.shared.call("GET", &path, None, None, 200).await.ok()?;
-        money(&product["purchase_price"])
+        if let Some(price) = *self.price.lock().unwrap_or_else(PoisonError::into_inner) {
+            return Some(price);
+        }
+        let product = self.product().await?;
+        self.script().capture("price", "$.purchase_price");
+        let price = money(&product["purchase_price"]);
+        *self.price.lock().unwrap_or_else(PoisonError::into_inner) = price;
+        price
     }
 
     /// An order of `quantity` units of the walks' product, shipped to the customer's address,
@@ -311,24 +394,33 @@ impl Walk<'_> {
             .await?;
         let order = &answer["order"];
         let id = order["id"].as_i64()?;
+        {
+            let mut script = self.script();
+            script.capture("order_id", "$.order.id");
+            script.name(&order["id"], "order_id");
+        }
         let total = money(&order["total"]);
         let want_total = price * quantity as f64;
+        let spec_total = match quantity {
+            1 => "{{price}}".to_string(),
+            n => format!("{{{{price | times({n})}}}}"),
+        };
         self.expect(
             total.is_none_or(|t| (t - want_total).abs() < 0.005),
-            "POST",
-            path,
+            ("POST", path),
             "an order's total is the catalogue's price times the quantity",
             format!("{quantity} × {price} came to a total of {}", order["total"]),
+            Some(("$.order.total", json!(spec_total))),
         );
         let (status, paid) = match intent {
             Some(_) => ("processing", "paid"),
             None => ("pending", "pending"),
         };
+        self.script().assert("$.order.status", json!(status));
         self.expect(
             order["status"].as_str().is_none_or(|s| s == status)
                 && order["payment_status"].as_str().is_none_or(|s| s == paid),
-            "POST",
-            path,
+            ("POST", path),
             if intent.is_some() {
                 "an order paid up front starts processing and paid"
             } else {
@@ -338,15 +430,15 @@ impl Walk<'_> {
                 "the new order is {} / {}, not {status} / {paid}",
                 order["status"], order["payment_status"]
             ),
+            Some(("$.order.payment_status", json!(paid))),
         );
-        if let Some(before) = stock_before {
-            self.stock_is(
-                Some(before - quantity),
-                "after the order",
-                "an order takes its units from the stock",
-            )
-            .await;
-        }
+        self.stock_is(
+            stock_before,
+            quantity,
+            "after the order",
+            "an order takes its units from the stock",
+        )
+        .await;
         Some(Placed {
             id,
             price: want_total,
@@ -379,10 +471,14 @@ impl Walk<'_> {
                 Some(want) => payment == want,
                 None => payment != "refunded",
             };
+        self.script().assert("$.order.status", json!(status));
+        let spec_paid = match paid {
+            Some(want) => json!(want),
+            None => json!({ "not_equals": "refunded" }),
+        };
         self.expect(
             ok,
-            "GET",
-            &format!("/api/orders/{id}"),
+            ("GET", &format!("/api/orders/{id}")),
             rule,
             format!(
                 "order {id} is {} / {}, not {status} / {}",
@@ -390,6 +486,7 @@ impl Walk<'_> {
                 order["payment_status"],
                 paid.unwrap_or("not refunded")
             ),
+            Some(("$.order.payment_status", spec_paid)),
         );
     }
 
@@ -410,10 +507,10 @@ impl Walk<'_> {
             answer["order"]["status"]
                 .as_str()
                 .is_none_or(|s| s == "cancelled"),
-            "POST",
-            &path,
+            ("POST", &path),
             "a cancelled order is cancelled",
             format!("the cancel answered status {}", answer["order"]["status"]),
+            None,
         );
         self.shared
             .world
@@ -457,16 +554,19 @@ impl Walk<'_> {
         self.expect(
             answer["refund"].is_null()
                 && answer["order"]["payment_status"].as_str() != Some("refunded"),
-            "POST",
-            &path,
+            ("POST", &path),
             "an unpaid order is not refunded",
             format!(
                 "the cancel answered refund {} and payment status {}",
                 answer["refund"], answer["order"]["payment_status"]
             ),
+            // The answer may leave `refund` out or send null: the order's detail says the same
+            // thing in a form a spec can check, and is checked next.
+            None,
         );
         self.stock_is(
             order.stock_before,
+            0,
             "after the cancel",
             "a cancel gives the units back to the stock",
         )
@@ -478,12 +578,19 @@ impl Walk<'_> {
                 .flatten()
                 .filter_map(|row| row["status"].as_str())
                 .collect();
+            self.script().assert(
+                "$.order.status_history[*].status",
+                json!({ "contains": "pending" }),
+            );
             self.expect(
                 history.contains(&"pending") && history.contains(&"cancelled"),
-                "GET",
-                &format!("/api/orders/{}", order.id),
+                ("GET", &format!("/api/orders/{}", order.id)),
                 "the history records the order and its cancel",
                 format!("the status history is {history:?}"),
+                Some((
+                    "$.order.status_history[*]['status']",
+                    json!({ "contains": "cancelled" }),
+                )),
             );
         }
         self.order_is(
@@ -542,7 +649,8 @@ impl Walk<'_> {
             )
             .await;
             self.stock_is(
-                order.stock_before.map(|s| s - 1),
+                order.stock_before,
+                1,
                 "after a refused cancel",
                 "a refused cancel changes nothing",
             )
@@ -617,7 +725,7 @@ impl Walk<'_> {
     async fn pay(
         &self,
         payment: &Payment,
-        amount: i64,
+        (amount, spec_amount): (i64, &str),
         card: &str,
     ) -> Result<(String, String), String> {
         let path = "/api/payment/create-payment-intent";
@@ -637,17 +745,21 @@ impl Walk<'_> {
             .ok_or("the payment intent's answer has no id in payment_intent")?
             .to_string();
         let secret = intent["client_secret"].as_str().unwrap_or_default();
-        let form: String = form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_secret", secret)
-            .append_pair("payment_method", card)
-            .finish();
+        {
+            let mut script = self.script();
+            script.patch("/request/json/amount", json!(spec_amount));
+            script.capture("intent_id", "$.payment_intent");
+            script.capture("client_secret", "$.client_secret");
+            script.name(&intent["payment_intent"], "intent_id");
+            script.name(&intent["client_secret"], "client_secret");
+        }
         let confirmed = self
             .stripe(
                 payment,
                 "POST",
                 &format!("v1/payment_intents/{id}/confirm"),
-                &payment.publishable_key,
-                Some(form),
+                (&payment.publishable_key, "{{stripe_publishable_key}}"),
+                Some(&[("client_secret", secret), ("payment_method", card)]),
             )
             .await?;
         Ok((
@@ -657,18 +769,44 @@ impl Walk<'_> {
     }
 
     /// One call to Stripe's API; what it answered, or why it could not be used.
+    /// `key` is the key and the variable a spec sends it as.
     async fn stripe(
         &self,
         payment: &Payment,
         method: &str,
         path: &str,
-        key: &str,
-        form: Option<String>,
+        (key, key_var): (&str, &str),
+        form: Option<&[(&str, &str)]>,
     ) -> Result<Value, String> {
         let url = payment
             .stripe_api
             .join(path)
             .map_err(|e| format!("Stripe's URL {}: {e}", payment.stripe_api))?;
+        let (bare, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut spec = request(method, &format!("{{{{stripe_url}}}}/{bare}"), Some(key_var));
+        if !query.is_empty() {
+            let pairs: serde_json::Map<String, Value> = form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), json!(v)))
+                .collect();
+            spec["query"] = Value::Object(pairs);
+        }
+        if let Some(pairs) = form {
+            let pairs: serde_json::Map<String, Value> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect();
+            spec["form"] = Value::Object(pairs);
+        }
+        self.script().call(
+            "Stripe, as a browser or an auditor reaches it",
+            spec,
+            json!([200, 402]),
+        );
+        let form = form.map(|pairs| {
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs.iter())
+                .finish()
+        });
         let mut headers = vec![("Authorization".to_string(), format!("Bearer {key}"))];
         if form.is_some() {
             headers.push((
@@ -702,7 +840,7 @@ impl Walk<'_> {
                 payment,
                 "GET",
                 &format!("v1/refunds?payment_intent={intent}"),
-                key,
+                (key, "{{stripe_audit_key}}"),
                 None,
             )
             .await
@@ -722,7 +860,9 @@ impl Walk<'_> {
     async fn paid_cancelled(&self, payment: &Payment, by_admin: bool) -> Result<(), String> {
         let price = self.price().await.ok_or("the product has no price")?;
         let cents = (price * 100.0).round() as i64;
-        let (intent, status) = self.pay(payment, cents, &payment.card).await?;
+        let (intent, status) = self
+            .pay(payment, (cents, "{{price | cents}}"), &payment.card)
+            .await?;
         if status != "succeeded" {
             return Err(format!(
                 "Stripe left the payment {status:?} with card {}",
@@ -742,10 +882,13 @@ impl Walk<'_> {
                 .collect();
             self.expect(
                 amounts.iter().any(|a| same_money(*a, order.price, cents)),
-                "GET",
-                &format!("/api/orders/{id}"),
+                ("GET", &format!("/api/orders/{id}")),
                 "a paid order has a payment row for its total",
                 format!("order {id} of {} has payments {amounts:?}", order.price),
+                Some((
+                    "$.order.payments[*].amount",
+                    json!({ "contains": "{{price}}" }),
+                )),
             );
         }
         let path = if by_admin {
@@ -775,36 +918,40 @@ impl Walk<'_> {
             if let Some(amount) = answer["refund"]["amount"].as_f64() {
                 self.expect(
                     amount <= cents as f64,
-                    "POST",
-                    &path,
+                    ("POST", &path),
                     "a refund never exceeds the payment",
                     format!("refunded {amount} of a payment of {cents} cents"),
+                    None,
                 );
                 self.expect(
                     same_money(amount, order.price, cents) || amount > cents as f64,
-                    "POST",
-                    &path,
+                    ("POST", &path),
                     "a paid order's cancel refunds its full amount",
                     format!("refunded {amount} of a payment of {cents} cents"),
+                    None,
                 );
             }
             path
         };
         let method = if by_admin { "PUT" } else { "POST" };
         if let Some(refunded) = self.refunded(payment, &intent).await {
+            // As a spec says it: one refund, of the whole payment.
             self.expect(
                 refunded <= cents,
-                method,
-                &path,
+                (method, &path),
                 "a refund never exceeds the payment",
                 format!("Stripe refunded {refunded} cents of a payment of {cents}"),
+                Some(("$.data", json!({ "length": 1 }))),
             );
             self.expect(
                 refunded >= cents,
-                method,
-                &path,
+                (method, &path),
                 "a paid order's cancel refunds its full amount",
                 format!("Stripe refunded {refunded} cents of a payment of {cents}"),
+                Some((
+                    "$.data[*].amount",
+                    json!({ "contains": "{{price | cents}}" }),
+                )),
             );
         }
         self.order_is(
@@ -816,6 +963,7 @@ impl Walk<'_> {
         .await;
         self.stock_is(
             order.stock_before,
+            0,
             "after the cancel",
             "a cancel gives the units back to the stock",
         )
@@ -826,18 +974,19 @@ impl Walk<'_> {
             if let (Some(before), Some(after)) = (before, self.refunded(payment, &intent).await) {
                 self.expect(
                     after == before,
-                    "POST",
-                    &path,
+                    ("POST", &path),
                     "a refund never exceeds the payment",
                     format!("a second cancel took Stripe's refunds from {before} to {after} cents"),
+                    Some(("$.data", json!({ "length": 1 }))),
                 );
             }
         }
         Ok(())
     }
 
-    /// How many orders the customer has, as their list's pagination says.
-    async fn order_count(&self) -> Option<i64> {
+    /// How many orders the customer has, as their list's pagination says (kept as
+    /// `orders_before` with `keep`).
+    async fn order_count(&self, keep: bool) -> Option<i64> {
         let list = self
             .step(
                 "GET",
@@ -848,6 +997,9 @@ impl Walk<'_> {
                 "a customer lists their orders",
             )
             .await?;
+        if keep {
+            self.script().capture("orders_before", "$.pagination.total");
+        }
         list["pagination"]["total"].as_i64()
     }
 
@@ -862,9 +1014,13 @@ impl Walk<'_> {
     ) -> Result<(), String> {
         let price = self.price().await.ok_or("the product has no price")?;
         let cents = (price * 100.0).round() as i64;
-        let orders_before = self.order_count().await;
+        let orders_before = self.order_count(true).await;
         let stock_before = self.stock().await;
-        let amount = if declined { cents } else { cents + 100 };
+        let amount = if declined {
+            (cents, "{{price | cents}}")
+        } else {
+            (cents + 100, "{{price | cents | plus(100)}}")
+        };
         let (intent, status) = self.pay(payment, amount, card).await?;
         match (declined, status == "succeeded") {
             (true, true) => return Err(format!("Stripe accepted the declined card {card}")),
@@ -876,16 +1032,16 @@ impl Walk<'_> {
             _ => {}
         }
         let body = self.order_body(1, Some(&intent));
-        let (refused, wanted, rule): (fn(u16) -> bool, &str, &str) = if declined {
+        let (refused, wanted, rule): (fn(u16) -> bool, Value, &str) = if declined {
             (
                 |s| s == 402,
-                "402",
+                json!(402),
                 "an order with a payment that did not succeed is refused with 402",
             )
         } else {
             (
                 |s| (400..500).contains(&s),
-                "a 4xx",
+                json!("4xx"),
                 "an order paid for another amount than its total is refused",
             )
         };
@@ -903,18 +1059,19 @@ impl Walk<'_> {
         if placed.is_none() {
             return Ok(());
         }
-        let orders_after = self.order_count().await;
+        let orders_after = self.order_count(false).await;
         if let (Some(before), Some(after)) = (orders_before, orders_after) {
             self.expect(
                 before == after,
-                "POST",
-                "/api/orders",
+                ("POST", "/api/orders"),
                 "a refused payment leaves no order",
                 format!("the customer had {before} orders before and {after} after"),
+                Some(("$.pagination.total", json!("{{orders_before}}"))),
             );
         }
         self.stock_is(
             stock_before,
+            0,
             "after a refused payment",
             "a refused payment takes no stock",
         )

@@ -12,8 +12,11 @@ use serde_json::{Map, Value, json};
 /// The file name and text of the spec reproducing `cause`, or `None` for a cause no single
 /// request shows (a broken invariant).
 pub fn spec(cause: &Cause, seed: u64) -> Option<(String, String)> {
+    if let Some(script) = &cause.example.script {
+        return walk(cause, script, seed);
+    }
     let replay = cause.example.replay.as_ref()?;
-    if matches!(cause.check, Check::Invariant | Check::Lifecycle) {
+    if cause.check == Check::Invariant {
         return None;
     }
     let mut last = the_request(cause, replay);
@@ -36,21 +39,45 @@ pub fn spec(cause: &Cause, seed: u64) -> Option<(String, String)> {
         steps.extend(account("others_", &uses, replay.product));
     }
     if replay.caller == Some(Caller::Admin) {
-        steps.push(json!({
-            "name": "The administrator logs in",
-            "precondition": true,
-            "request": { "method": "POST", "url": "/api/auth/login",
-                "json": { "email": "{{admin_email}}", "password": "{{admin_password}}" } },
-            "expect": { "status": 200 },
-            "capture": { "admin_token": "$.token" },
-        }));
+        steps.push(admin_login());
     }
     steps.push(last);
+    suite(cause, steps, false, seed)
+}
+
+/// A walk's finding as a spec: an account and address of its own, the administrator when the
+/// walk used one, then the walk's calls up to the one whose assertion is the broken rule.
+fn walk(cause: &Cause, script: &[Value], seed: u64) -> Option<(String, String)> {
+    let uses = Value::Array(script.to_vec()).to_string();
+    let mut steps = account("", &uses, None);
+    if uses.contains("{{admin_token}}") {
+        steps.push(admin_login());
+    }
+    steps.extend(script.iter().cloned());
+    // The publishable key, the cards and the auditor's key are the project's Stripe fixtures.
+    let stripe = uses.contains("{{stripe_");
+    suite(cause, steps, stripe, seed)
+}
+
+fn admin_login() -> Value {
+    json!({
+        "name": "The administrator logs in",
+        "precondition": true,
+        "request": { "method": "POST", "url": "/api/auth/login",
+            "json": { "email": "{{admin_email}}", "password": "{{admin_password}}" } },
+        "expect": { "status": 200 },
+        "capture": { "admin_token": "$.token" },
+    })
+}
+
+/// The file name and text of a one-scenario suite of `steps` for `cause`.
+fn suite(cause: &Cause, steps: Vec<Value>, stripe: bool, seed: u64) -> Option<(String, String)> {
     let name = format!("explore: {} on {}", cause.check.name(), cause.route);
-    let suite = json!({
-        "name": name,
-        "scenarios": [{ "name": cause.example.what, "steps": steps }],
-    });
+    let mut suite = json!({ "name": name });
+    if stripe {
+        suite["fixtures"] = json!(["stripe.yaml"]);
+    }
+    suite["scenarios"] = json!([{ "name": cause.example.what, "steps": steps }]);
     let header = vec![
         format!(
             "Found by `gigcheck explore --seed {seed}`: {} on {}.",

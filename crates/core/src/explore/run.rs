@@ -288,6 +288,7 @@ async fn invariants(shared: &Shared) {
                     message: format!("product {id} has stock {stock}, below zero"),
                     replay: None,
                     prepared: None,
+                    script: None,
                 },
             );
         }
@@ -308,6 +309,7 @@ async fn invariants(shared: &Shared) {
                         message: format!("order {id} was cancelled, and is now {status:?}"),
                         replay: None,
                         prepared: None,
+                        script: None,
                     },
                 );
             }

@@ -167,7 +167,12 @@ impl Shared {
         finding: Finding,
     ) {
         let mut causes = self.causes.lock().unwrap_or_else(PoisonError::into_inner);
-        let size = |f: &Finding| f.body.as_ref().map_or(0, String::len) + f.request.len();
+        // A walk's example is as big as its steps.
+        let size = |f: &Finding| {
+            f.body.as_ref().map_or(0, String::len)
+                + f.request.len()
+                + f.script.as_ref().map_or(0, |s| s.len() * 1000)
+        };
         let key = (check, across.unwrap_or_else(|| route.to_string()));
         let cause = causes.entry(key).or_insert_with(|| Cause {
             check,
@@ -178,7 +183,14 @@ impl Shared {
         });
         cause.count += 1;
         cause.routes.insert(route.to_string());
-        if size(&finding) < size(&cause.example) {
+        // The example a spec can be made of wins; then the smallest.
+        let saveable = |f: &Finding| f.replay.is_some() || f.script.is_some();
+        let better = match (saveable(&finding), saveable(&cause.example)) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => size(&finding) < size(&cause.example),
+        };
+        if better {
             cause.example = finding;
             cause.route = route.to_string();
         }
@@ -311,6 +323,7 @@ pub(super) async fn try_once(shared: &Shared, p: &Prepared) -> (Option<Verdict>,
         message: redactor.text(&message),
         replay: Some(replay.clone()),
         prepared: Some(p.clone()),
+        script: None,
     };
     let incoming = match result {
         Ok(incoming) => incoming,
