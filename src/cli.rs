@@ -72,8 +72,9 @@ pub enum Command {
     /// Print the JSON Schema of the spec format, for editors (yaml-language-server), or with
     /// --report that of the JSON report.
     Schema(SchemaArgs),
-    /// Find what no scenario asked about: requests drawn from the contract's schemas (valid,
-    /// invalid, across identities) and every answer checked against what the contract allows.
+    /// Find what no scenario asked about: walks through an order's life (order, pay, cancel,
+    /// refund) with its state checked at every step, then requests drawn from the contract's
+    /// schemas (valid, invalid, across identities), every answer checked against the contract.
     Explore(ExploreArgs),
     /// Print the contract (fixtures/contract.yaml and the schemas it names) as an OpenAPI 3.1
     /// document, for Swagger UI, Schemathesis, Prism and other OpenAPI tools.
@@ -113,7 +114,7 @@ pub struct ExploreArgs {
     /// one, printed].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// At most this many requests.
+    /// At most this many requests, the walks' included (they are made from 320 up).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_requests: u64,
     /// Stop after this many seconds, whatever is left of --max-requests.

@@ -92,6 +92,11 @@ pub enum Body {
         /// The Content-Type it is sent as.
         content_type: &'static str,
     },
+    /// A valid value filled in, with the customer's own email, which is taken.
+    Taken {
+        /// The valid value.
+        valid: Value,
+    },
     /// A valid value filled in with the other customer's ids (their address, their intent).
     Others {
         /// The valid value.
@@ -139,6 +144,7 @@ pub fn crossed(doc: &Value, ops: &[Operation], seed: u64) -> Vec<Case> {
             Try::OthersId,
             Try::OthersIds,
             Try::MissingId,
+            Try::TakenEmail,
             Try::NoToken,
             Try::CustomerOnAdmin,
         ] {
@@ -310,6 +316,7 @@ enum Try {
     OthersId,
     OthersIds,
     MissingId,
+    TakenEmail,
     MalformedJson,
     AsText,
     TooLarge,
@@ -351,6 +358,10 @@ fn options(op: &Operation) -> Vec<Try> {
         }
     }
     let json_body = op.body.is_some() && op.auth != Some(Auth::StripeSignature);
+    // A public route that documents a conflict: signing up with an email already taken.
+    if json_body && !op.signed_in() && op.documented.contains(&409) {
+        options.push(Try::TakenEmail);
+    }
     if json_body {
         options.extend([Try::MalformedJson, Try::AsText, Try::TooLarge]);
         if op.auth == Some(Auth::User) {
@@ -409,6 +420,13 @@ fn apply(op: &Operation, mut case: Case, chosen: Try, g: &mut Generator<'_>) -> 
             case.id = PathId::Literal(text.into());
             case.what = format!("path id {text:?}");
             case.want = Want::Refusal;
+        }
+        Try::TakenEmail => {
+            if valid.get("email").is_some() {
+                case.body = Body::Taken { valid };
+                case.what = "an email already taken".into();
+                case.want = Want::Exactly(409);
+            }
         }
         Try::MissingId => {
             case.id = PathId::Literal(MISSING_ID.into());
@@ -573,7 +591,13 @@ mod tests {
                 .iter()
                 .any(|c| c.caller == Caller::Customer && c.want == Want::Forbidden)
         );
-        // A public route has nothing to cross but a missing id.
+        // Signing up with an email already taken must be the documented conflict.
+        assert!(
+            on("POST /api/auth/register")
+                .iter()
+                .any(|c| matches!(c.body, Body::Taken { .. }) && c.want == Want::Exactly(409))
+        );
+        // A public route without ids has nothing to cross.
         assert!(on("GET /api/products").is_empty());
         // The same seed makes the same crossings.
         let again = crossed(&doc, &ops, 1);

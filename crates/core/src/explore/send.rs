@@ -271,6 +271,7 @@ async fn exchange(
         Body::Json { value, .. }
         | Body::Mutated { valid: value, .. }
         | Body::Others { valid: value, .. }
+        | Body::Taken { valid: value }
         | Body::Typed { valid: value, .. } => (
             Some(value.to_string().into_bytes()),
             Some("application/json"),

@@ -100,6 +100,11 @@ impl World {
                 valid,
                 content_type,
             } => return Body::Raw(filled(valid).to_string().into_bytes(), content_type),
+            Body::Taken { valid } => {
+                let mut value = filled(valid);
+                value["email"] = Value::String(self.customer.email.clone());
+                return Body::Json { value, fill: false };
+            }
             Body::Others { valid, field } => {
                 let mut value = filled(valid);
                 if let (Some(object), Some(field)) = (value.as_object_mut(), field) {
