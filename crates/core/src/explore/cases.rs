@@ -92,6 +92,14 @@ pub enum Body {
         /// The Content-Type it is sent as.
         content_type: &'static str,
     },
+    /// A valid value filled in, with `field` (an id a link fills) changed to one that does not
+    /// exist.
+    Unknown {
+        /// The valid value.
+        valid: Value,
+        /// The id field.
+        field: String,
+    },
     /// A valid value filled in, with the customer's own email, which is taken.
     Taken {
         /// The valid value.
@@ -166,6 +174,14 @@ pub fn crossed(doc: &Value, ops: &[Operation], seed: u64) -> Vec<Case> {
                     };
                     one.what = format!("another customer's {field} in the body");
                     cases.push(one);
+                    // And an id of that kind nobody has.
+                    let mut unknown = case.clone();
+                    unknown.body = Body::Unknown {
+                        valid: valid.clone(),
+                        field: field.clone(),
+                    };
+                    unknown.what = format!("a {field} that does not exist");
+                    cases.push(unknown);
                 }
             } else {
                 cases.push(case);

@@ -222,20 +222,31 @@ async fn setup(shared: &Shared) -> Result<Value, String> {
         world.follow(ops, i, None, &orders[0].1);
         world.follow_others(ops, i, &orders[1].1);
     }
+    // An intent each: the customer's feeds the links (its confirmation, an order paid by it),
+    // the other's the requests that put their intent in the customer's bodies.
     if let Some(i) = ops
         .iter()
         .position(|o| o.route == "POST /api/payment/create-payment-intent")
-        && let Ok(intent) = shared
-            .call(
-                "POST",
-                "/api/payment/create-payment-intent",
-                Some(&accounts[1].token),
-                Some(json!({ "amount": 5000 })),
-                200,
-            )
-            .await
     {
-        world.follow_others(ops, i, &intent);
+        for (n, account) in accounts.iter().enumerate() {
+            let Ok(intent) = shared
+                .call(
+                    "POST",
+                    "/api/payment/create-payment-intent",
+                    Some(&account.token),
+                    Some(json!({ "amount": 5000 })),
+                    200,
+                )
+                .await
+            else {
+                continue;
+            };
+            if n == 0 {
+                world.follow(ops, i, None, &intent);
+            } else {
+                world.follow_others(ops, i, &intent);
+            }
+        }
     }
     let token = world.customer.token.clone();
     *shared.world.lock().unwrap_or_else(PoisonError::into_inner) = world;

@@ -203,9 +203,12 @@ pub(super) fn prepare(shared: &Shared, case: &Case, pick: usize) -> Prepared {
     let mut what = case.what.clone();
     let mut case = case.clone();
     let world = shared.world.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Body::Others { field, .. } = &case.body
-        && !world.has_others_for(case.op, field.as_deref())
-    {
+    let nothing_to_change = match &case.body {
+        Body::Others { field, .. } => !world.has_others_for(case.op, field.as_deref()),
+        Body::Unknown { field, .. } => !world.has_linked(case.op, field),
+        _ => false,
+    };
+    if nothing_to_change {
         // Nothing of theirs to put in: a valid request like any other.
         case.want = cases::Want::Allowed;
         what = "valid request".into();
@@ -272,6 +275,7 @@ async fn exchange(
         | Body::Mutated { valid: value, .. }
         | Body::Others { valid: value, .. }
         | Body::Taken { valid: value }
+        | Body::Unknown { valid: value, .. }
         | Body::Typed { valid: value, .. } => (
             Some(value.to_string().into_bytes()),
             Some("application/json"),
@@ -431,6 +435,10 @@ fn replay_of(shared: &Shared, op: &Operation, p: &Prepared) -> Replay {
             let mut value = value.clone();
             if let Some(object) = value.as_object_mut() {
                 for (key, slot) in object.iter_mut() {
+                    if matches!(&case.body, Body::Unknown { field, .. } if field == key) {
+                        // The id nobody has is the point: it is sent as it is.
+                        continue;
+                    }
                     if key.ends_with("address_id") && slot.is_i64() {
                         let theirs = match &case.body {
                             Body::Others { field: Some(f), .. } => f == key,

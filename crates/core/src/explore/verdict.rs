@@ -107,7 +107,10 @@ impl Judge {
             // A rate limit says nothing about the request.
             return None;
         }
-        if status >= 500 && !(allowed && matches!(status, 502 | 503)) {
+        // A 502 or 503 the route documents is the provider's or the database's outage; a request
+        // the backend must refuse on its own (invalid data, an id nobody has) never gets one.
+        let own_refusal = matches!(case.want, Want::Refusal | Want::Missing);
+        if status >= 500 && !(allowed && matches!(status, 502 | 503) && !own_refusal) {
             return Some((Check::ServerError, format!("answered {status}")));
         }
         let text = String::from_utf8_lossy(answer.body);

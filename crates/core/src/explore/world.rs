@@ -57,6 +57,13 @@ impl World {
         })
     }
 
+    /// Whether links gave `op_index`'s body a value for `field`.
+    pub fn has_linked(&self, op_index: usize, field: &str) -> bool {
+        self.linked
+            .get(&(op_index, format!("body:{field}")))
+            .is_some_and(|values| !values.is_empty())
+    }
+
     /// The id the case's path parameter gets, as text.
     pub fn path_id(&self, op_index: usize, op: &Operation, case: &Case, pick: usize) -> String {
         match &case.id {
@@ -100,6 +107,19 @@ impl World {
                 valid,
                 content_type,
             } => return Body::Raw(filled(valid).to_string().into_bytes(), content_type),
+            Body::Unknown { valid, field } => {
+                let mut value = filled(valid);
+                // An optional id the valid body left out is put in, unknown.
+                let real = value.get(field.as_str()).cloned().or_else(|| {
+                    self.linked
+                        .get(&(op_index, format!("body:{field}")))
+                        .and_then(|values| values.last().cloned())
+                });
+                if let (Some(real), Some(object)) = (real, value.as_object_mut()) {
+                    object.insert(field.clone(), unknown_like(&real));
+                }
+                return Body::Json { value, fill: false };
+            }
             Body::Taken { valid } => {
                 let mut value = filled(valid);
                 value["email"] = Value::String(self.customer.email.clone());
@@ -254,6 +274,25 @@ fn evaluate(expression: &str, answer: &Value, sent_id: Option<&str>) -> Option<V
         return sent_id.map(|id| Value::String(id.to_string()));
     }
     None
+}
+
+/// An id of the same kind as `real` that nothing has: a number well past any real one, or the
+/// same text with its tail changed (`pi_3f…9a` → `pi_3f…00000000`).
+fn unknown_like(real: &Value) -> Value {
+    match real {
+        Value::String(text) => {
+            let keep = text.chars().count().saturating_sub(8);
+            let mut unknown: String = text.chars().take(keep).collect();
+            let tail = if text.ends_with("00000000") {
+                "11111111"
+            } else {
+                "00000000"
+            };
+            unknown.push_str(tail);
+            Value::String(unknown)
+        }
+        _ => Value::from(2_147_483_000_i64),
+    }
 }
 
 fn text_of(value: &Value) -> String {
