@@ -164,9 +164,19 @@ pub fn crossed(doc: &Value, ops: &[Operation], seed: u64) -> Vec<Case> {
             let base = valid(op, op_index, &mut g);
             let case = apply(op, base, crossing, &mut g);
             if let (Try::OthersIds, Body::Others { valid, .. }) = (crossing, &case.body) {
-                // One of their ids at a time: a check on one field must not hide behind
-                // another's (their shipping address refused because their billing one was).
+                // One of their ids at a time, in the smallest valid body: a check on one field
+                // must not hide behind a refusal of another (their shipping address refused
+                // because their billing one was, or an unpaid intent in an optional field).
+                let required = op
+                    .body
+                    .as_ref()
+                    .map(|schema| required_fields(&g, schema))
+                    .unwrap_or_default();
                 for field in linked_fields(ops, op) {
+                    let mut valid = valid.clone();
+                    if let Some(object) = valid.as_object_mut() {
+                        object.retain(|k, _| required.contains(k) || *k == field);
+                    }
                     let mut one = case.clone();
                     one.body = Body::Others {
                         valid: valid.clone(),
@@ -189,6 +199,20 @@ pub fn crossed(doc: &Value, ops: &[Operation], seed: u64) -> Vec<Case> {
         }
     }
     cases
+}
+
+/// The fields an object schema requires.
+fn required_fields(g: &Generator<'_>, schema: &Value) -> Vec<String> {
+    g.resolve(schema)
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The body fields of `op` that the contract's links fill from other answers (an address id, an
@@ -225,17 +249,7 @@ pub fn draw(doc: &Value, ops: &[Operation], seed: u64, index: u64) -> Case {
             if let (Some(schema), Body::Json { value, .. }) = (&op.body, &mut case.body)
                 && let Some(object) = value.as_object_mut()
             {
-                let required: Vec<String> = g
-                    .resolve(schema)
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .map(|r| {
-                        r.iter()
-                            .filter_map(Value::as_str)
-                            .map(String::from)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let required = required_fields(&g, schema);
                 object.retain(|k, _| required.contains(k));
             }
         }
