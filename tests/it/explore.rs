@@ -11,6 +11,22 @@ fn project() -> Project {
     p
 }
 
+/// `gigcheck explore` with seed 7, at most `requests`, against the embedded sandbox with
+/// `defect` on, and `extra` arguments.
+fn explore_defect(p: &Project, defect: &str, requests: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "explore",
+        "--seed",
+        "7",
+        "--max-requests",
+        requests,
+        "--sandbox-defect",
+        defect,
+    ];
+    args.extend_from_slice(extra);
+    p.gigcheck(&args)
+}
+
 #[test]
 fn the_clean_sandbox_gives_no_finding_with_or_without_its_variations() {
     let p = project();
@@ -91,15 +107,7 @@ fn planted_defects_are_found_under_the_check_that_names_them() {
             "GET /api/orders",
         ),
     ] {
-        let out = p.gigcheck(&[
-            "explore",
-            "--seed",
-            "7",
-            "--max-requests",
-            "1000",
-            "--sandbox-defect",
-            defect,
-        ]);
+        let out = explore_defect(&p, defect, "1000", &[]);
         assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
         // One line per cause: its check, then where (a route, or several routes).
         let head = format!("  {check}  ");
@@ -151,15 +159,7 @@ fn the_lifecycle_walks_find_what_single_requests_cannot() {
             1,
         ),
     ] {
-        let out = p.gigcheck(&[
-            "explore",
-            "--seed",
-            "7",
-            "--max-requests",
-            "400",
-            "--sandbox-defect",
-            defect,
-        ]);
+        let out = explore_defect(&p, defect, "400", &[]);
         assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
         let causes: Vec<&str> = out
             .stdout
@@ -222,17 +222,7 @@ fn a_saved_finding_fails_under_run_while_the_defect_is_on_and_passes_once_it_is_
         "orders.create.refused-no-order",
     ] {
         let dir = format!("specs/found-{defect}");
-        let out = p.gigcheck(&[
-            "explore",
-            "--seed",
-            "7",
-            "--max-requests",
-            "1500",
-            "--sandbox-defect",
-            defect,
-            "--save-findings",
-            &dir,
-        ]);
+        let out = explore_defect(&p, defect, "1500", &["--save-findings", &dir]);
         assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
         assert!(
             out.stdout.contains(&format!("saved: {dir}/")),
