@@ -107,7 +107,7 @@ fn planted_defects_are_found_under_the_check_that_names_them() {
             "GET /api/orders",
         ),
     ] {
-        let out = explore_defect(&p, defect, "1000", &[]);
+        let out = explore_defect(&p, defect, "800", &[]);
         assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
         // One line per cause: its check, then where (a route, or several routes).
         let head = format!("  {check}  ");
@@ -222,7 +222,7 @@ fn a_saved_finding_fails_under_run_while_the_defect_is_on_and_passes_once_it_is_
         "orders.create.refused-no-order",
     ] {
         let dir = format!("specs/found-{defect}");
-        let out = explore_defect(&p, defect, "1500", &["--save-findings", &dir]);
+        let out = explore_defect(&p, defect, "400", &["--save-findings", &dir]);
         assert_eq!(out.code, 1, "{defect}:\n{}", out.all());
         assert!(
             out.stdout.contains(&format!("saved: {dir}/")),
@@ -318,7 +318,7 @@ fn an_example_is_shrunk_to_what_breaks_the_check() {
         "--seed",
         "7",
         "--max-requests",
-        "1500",
+        "800",
         "--sandbox-defect",
         "payment.webhook.bad-signature",
         "--report",

@@ -273,6 +273,7 @@ pub async fn run(
             }),
         }
     }
+    exclusive_first(&mut units, &project, &selected);
     let (tx, mut rx) = mpsc::unbounded_channel::<(usize, ScenarioReport)>();
     let dispatcher = tokio::spawn(dispatch(
         shared.clone(),
@@ -322,7 +323,25 @@ pub async fn run(
     })
 }
 
-/// Starts each unit as soon as one of `jobs` places is free, in spec order; each scenario's model
+/// Within each suite, its `exclusive` scenarios start first, in spec order, then the others.
+/// An exclusive scenario waits until every running one is done; spread over a suite, each of
+/// them would empty the run again, while together they wait once, at the suite's start.
+/// Results still leave in spec order.
+fn exclusive_first(units: &mut [Unit], project: &Project, selected: &[(usize, usize)]) {
+    let exclusive = |unit: &Unit| {
+        let suite = &project.suites[unit.suite];
+        !suite.serial
+            && unit
+                .slots
+                .clone()
+                .any(|slot| suite.scenarios[selected[slot].1].exclusive)
+    };
+    for suite_units in units.chunk_by_mut(|a, b| a.suite == b.suite) {
+        suite_units.sort_by_key(|unit| !exclusive(unit));
+    }
+}
+
+/// Starts each unit as soon as one of `jobs` places is free, in the order given; each scenario's model
 /// is had from the project when it starts ([`Project::scenario`]) and dropped when it is done.
 async fn dispatch(
     shared: Arc<Shared>,
