@@ -482,7 +482,7 @@ pub struct RunArgs {
         conflicts_with = "base_url"
     )]
     pub sandbox_variations: Vec<Variations>,
-    /// Scenarios run at once [default: available parallelism].
+    /// Scenarios run at once [default: 8].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Where to write the JUnit report.
