@@ -5,6 +5,7 @@ use super::template::{Template, syntax_regex};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer, SeqAccess};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -243,10 +244,25 @@ impl PartialEq for Pattern {
 
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        thread_local! {
+            /// Patterns compiled so far: a project repeats the same ones (every suite's
+            /// `error_responses` leak pattern, `content-type` checks), and compiling a long
+            /// case-insensitive one costs more than parsing the scenario that holds it.
+            static COMPILED: std::cell::RefCell<HashMap<String, regex::Regex>> =
+                std::cell::RefCell::new(HashMap::new());
+        }
         let text = String::deserialize(d)?;
-        regex::Regex::new(&text)
-            .map(Pattern)
-            .map_err(|e| de::Error::custom(regex_error(&text, &e)))
+        if let Some(re) = COMPILED.with_borrow(|compiled| compiled.get(&text).cloned()) {
+            return Ok(Pattern(re));
+        }
+        let re = regex::Regex::new(&text).map_err(|e| de::Error::custom(regex_error(&text, &e)))?;
+        COMPILED.with_borrow_mut(|compiled| {
+            // Bounded: generated suites may hold a pattern of their own per scenario.
+            if compiled.len() < 1024 {
+                compiled.insert(text, re.clone());
+            }
+        });
+        Ok(Pattern(re))
     }
 }
 
