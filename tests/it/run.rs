@@ -246,6 +246,16 @@ fn an_exclusive_scenario_runs_with_nothing_else_running() {
         "others did run in parallel"
     );
     assert_eq!(server.shop.company_seen.load(Ordering::SeqCst), 0);
+    // The exclusive scenario starts first (the run empties once), but is reported in its place.
+    let order: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("specs/busy.yaml"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  ✓ "))
+        .collect();
+    assert_eq!(order.len(), 13, "{}", out.stdout);
+    assert!(order[6].contains("alone"), "{order:?}");
 }
 
 #[test]

@@ -402,6 +402,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_repeated_pattern_is_the_same_and_a_bad_one_still_fails() {
+        let read = |text: &str| serde_json::from_value::<Pattern>(serde_json::json!(text));
+        let first = read("(?i)traceback|select .+ from").unwrap();
+        let again = read("(?i)traceback|select .+ from").unwrap();
+        assert_eq!(first, again);
+        assert!(again.0.is_match("SELECT id FROM orders"));
+        assert!(read("(unclosed").is_err());
+        assert!(read("(unclosed").is_err(), "a bad pattern is never cached");
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(
             SpecDuration::parse("250ms").unwrap().0,
