@@ -1,7 +1,8 @@
 //! The dependencies, audited offline as `cargo audit` would: every package of Cargo.lock against
 //! the RustSec advisories (a snapshot in `.ci/advisories/db.json`, refreshed by
 //! `.ci/advisories/refresh.py` from a clone of the database, since CI has no network), and
-//! against the crates this project chose to be rid of.
+//! against the crates this project chose to be rid of; and the dev profile's list of crates only
+//! the build runs, which Cargo.toml keeps by hand.
 
 use semver::{Version, VersionReq};
 use serde_json::Value;
@@ -142,4 +143,110 @@ fn the_audit_sees_an_advisory_when_there_is_one() {
         &Version::new(0, 100, 5),
         &serde_json::json!([">= 0.100.2, < 0.101.0"])
     ));
+}
+
+/// The packages `[profile.dev.package]` in Cargo.toml builds unoptimised.
+fn unoptimised_in_dev() -> std::collections::BTreeSet<String> {
+    let manifest = std::fs::read_to_string(Path::new(ROOT).join("Cargo.toml")).expect("Cargo.toml");
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[profile.dev.package]")
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.strip_suffix(" = { opt-level = 0 }"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The packages this platform's build only runs (proc macros, build scripts, and what only they
+/// use), from `cargo metadata`: what no workspace member reaches through normal or dev
+/// dependencies without passing a proc macro.
+fn build_only() -> std::collections::BTreeSet<String> {
+    let rustc = std::process::Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV");
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host");
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host])
+        .current_dir(ROOT)
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let name = |id: &str| {
+        meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let proc_macro = |id: &str| {
+        meta["packages"].as_array().unwrap().iter().any(|p| {
+            p["id"] == id
+                && p["targets"].as_array().unwrap().iter().any(|t| {
+                    t["kind"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|k| k == "proc-macro")
+                })
+        })
+    };
+    let nodes = meta["resolve"]["nodes"].as_array().unwrap();
+    let mut runtime = std::collections::BTreeSet::new();
+    let mut stack: Vec<String> = meta["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    while let Some(id) = stack.pop() {
+        if !runtime.insert(id.clone()) {
+            continue;
+        }
+        let node = nodes.iter().find(|n| n["id"] == id.as_str()).unwrap();
+        for dep in node["deps"].as_array().unwrap() {
+            let pkg = dep["pkg"].as_str().unwrap();
+            let build = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|k| k["kind"] == "build");
+            if !build && !proc_macro(pkg) {
+                stack.push(pkg.to_string());
+            }
+        }
+    }
+    let runtime_names: std::collections::BTreeSet<String> =
+        runtime.iter().map(|id| name(id)).collect();
+    nodes
+        .iter()
+        .map(|n| name(n["id"].as_str().unwrap()))
+        .filter(|n| !runtime_names.contains(n))
+        .collect()
+}
+
+#[test]
+fn the_dev_profile_leaves_exactly_the_build_only_crates_unoptimised() {
+    let mut listed = unoptimised_in_dev();
+    // Not build-only: the largest crate of the build, left unoptimised on purpose (Cargo.toml).
+    assert!(listed.remove("jsonschema"), "{listed:?}");
+    let wanted = build_only();
+    let missing: Vec<&String> = wanted.difference(&listed).collect();
+    let stale: Vec<&String> = listed.difference(&wanted).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "Cargo.toml's [profile.dev.package]: add `NAME = {{ opt-level = 0 }}` for {missing:?} (only the build runs them), remove {stale:?} (no longer build-only here)"
+    );
 }
