@@ -3,7 +3,8 @@
 (user + system) and peak memory, read from the kernel (wait4 rusage) for each run.
 
 usage: measure.py RUNS NAME=COMMAND [NAME=COMMAND ...] [--expect-fail]
-Every command runs once as a warm-up first. A run that exits non-zero (zero with --expect-fail)
+Every command runs once as a warm-up first. `{run}` in a command is replaced by the run's number
+(0 for the warm-up), for a report file of its own each run: Hurl adds to a JUnit report that exists. A run that exits non-zero (zero with --expect-fail)
 stops the measurement: a benchmark of a failing run means nothing.
 Prints one JSON object per command on stdout: name, wall_ms, cpu_ms, rss_mib, runs.
 """
@@ -48,7 +49,7 @@ def main():
     samples = {name: [] for name, _ in commands}
     for round_ in range(runs + 1):
         for name, command in commands:
-            r = run_once(command)
+            r = run_once(command.replace("{run}", str(round_)))
             failed = r["code"] != 0
             if failed != expect_fail:
                 what = "failed" if failed else "passed although it should fail"

@@ -9,7 +9,8 @@
 # fixed-response target on 127.0.0.1 (bench/target.rs): log in (capture the token), list orders
 # with the token (two JSONPath checks), create an order (capture its id), cancel it (a `contains`
 # check). The same workload is generated as gigcheck specs (files of 100 scenarios) and as one
-# .hurl file per scenario. Both tools must pass every run,
+# .hurl file per scenario. Both tools write a JUnit report (a new file each run), as a CI step
+# does; the same commands without a report file are measured too. Both tools must pass every run,
 # and both must fail when a wrong value is planted. The curl floor is one curl process sending
 # the same requests over one connection, with no checks.
 #
@@ -157,15 +158,19 @@ EOF
 
 generate "$WORK/planted" 50 2
 
-gig() { echo "$GIGCHECK run $1/specs --base-url $BASE --junit $WORK/junit.xml --no-color $2"; }
+# Both write a JUnit report, each run into a file of its own (`{run}`: see bench/measure.py).
+gig() { echo "$GIGCHECK run $1/specs --base-url $BASE --junit $WORK/junit-gigcheck-{run}.xml --no-color $2"; }
 # Hurl is given the folder: it runs every .hurl file in it (5 000 paths would pass the argument limit).
-hurl_cmd() { echo "$HURL --test --no-color --variable base=$BASE $2 $1/hurl"; }
+hurl_cmd() { echo "$HURL --test --no-color --variable base=$BASE --report-junit $WORK/junit-hurl-{run}.xml $2 $1/hurl"; }
+# The same without any report file, to show the engines alone.
+gig_bare() { echo "$GIGCHECK run $1/specs --base-url $BASE --no-color $2"; }
+hurl_bare() { echo "$HURL --test --no-color --variable base=$BASE $2 $1/hurl"; }
 
 say "a planted wrong value (\$.pagination.total == 2) makes both fail"
 # A failed check is exit 1 for gigcheck and 4 for Hurl; anything else (a spec error…) is not it.
 set +e
-$(gig "$WORK/planted" "") >/dev/null 2>&1; gig_code=$?
-$(hurl_cmd "$WORK/planted" "") >/dev/null 2>&1; hurl_code=$?
+$(gig "$WORK/planted" "" | sed 's/{run}/planted/') >/dev/null 2>&1; gig_code=$?
+$(hurl_cmd "$WORK/planted" "" | sed 's/{run}/planted/') >/dev/null 2>&1; hurl_code=$?
 set -e
 if [ "$gig_code" -ne 1 ] || [ "$hurl_code" -ne 4 ]; then
   echo "expected failed checks (gigcheck 1, Hurl 4), got gigcheck $gig_code, Hurl $hurl_code" >&2
@@ -184,7 +189,12 @@ measure_size() {
     "hurl-seq-$requests=$(hurl_cmd "$WORK/w$requests" "--jobs 1")" \
     "gigcheck-par-$requests=$(gig "$WORK/w$requests" "")" \
     "hurl-par-$requests=$(hurl_cmd "$WORK/w$requests" "--parallel")" \
-    "curl-floor-$requests=curl -s -K $WORK/curl$requests.cfg" >>"$WORK/results.jsonl"
+    "curl-floor-$requests=curl -s -K $WORK/curl$requests.cfg" \
+    "bare-gigcheck-seq-$requests=$(gig_bare "$WORK/w$requests" "--jobs 1")" \
+    "bare-hurl-seq-$requests=$(hurl_bare "$WORK/w$requests" "--jobs 1")" \
+    "bare-gigcheck-par-$requests=$(gig_bare "$WORK/w$requests" "")" \
+    "bare-hurl-par-$requests=$(hurl_bare "$WORK/w$requests" "--parallel")" >>"$WORK/results.jsonl"
+  rm -f "$WORK"/junit-*.xml
 }
 : >"$WORK/results.jsonl"
 measure_size 50 "$RUNS"
@@ -200,6 +210,7 @@ SPECS_ONLY=1 generate "$WORK/s10000" 10000 1
 python3 bench/measure.py 1 \
   "scale-2500=$(gig "$WORK/s2500" "")" \
   "scale-10000=$(gig "$WORK/s10000" "")" >>"$WORK/results.jsonl"
+rm -f "$WORK"/junit-*.xml
 
 say "results ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m))"
 python3 - "$WORK/results.jsonl" <<'EOF'
@@ -214,11 +225,12 @@ for name, d in r.items():
 def ratio(a, b, key):
     return r[a][key] / r[b][key]
 print()
-print("gigcheck / Hurl         wall    cpu  memory")
-for n in (200, 2000, 20000):
-    for mode in ("seq", "par"):
-        a, b = f"gigcheck-{mode}-{n}", f"hurl-{mode}-{n}"
-        print(f"  {n:>6} {mode:<10} {ratio(a, b, 'wall_ms'):>6.2f} {ratio(a, b, 'cpu_ms'):>6.2f} {ratio(a, b, 'rss_mib'):>7.2f}")
+for title, prefix in (("both writing JUnit", ""), ("no report file", "bare-")):
+    print(f"gigcheck / Hurl, {title:<22} wall    cpu  memory")
+    for n in (200, 2000, 20000):
+        for mode in ("seq", "par"):
+            a, b = f"{prefix}gigcheck-{mode}-{n}", f"{prefix}hurl-{mode}-{n}"
+            print(f"  {n:>6} {mode:<31} {ratio(a, b, 'wall_ms'):>6.2f} {ratio(a, b, 'cpu_ms'):>6.2f} {ratio(a, b, 'rss_mib'):>7.2f}")
 print()
 print("gigcheck parallel / curl floor (wall): " + ", ".join(
     f"{n}: {ratio(f'gigcheck-par-{n}', f'curl-floor-{n}', 'wall_ms'):.2f}" for n in (200, 2000, 20000)))

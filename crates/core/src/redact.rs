@@ -33,6 +33,46 @@ static STRIPE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(sk|rk)_(test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9]+").expect("constant regex")
 });
 
+/// `text` with every one of `secrets` (longest first), JWTs and Stripe keys replaced.
+fn redact_text(secrets: &[String], text: &str) -> String {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    for secret in secrets {
+        if out.contains(secret.as_str()) {
+            out = std::borrow::Cow::Owned(out.replace(secret.as_str(), REDACTED));
+        }
+    }
+    if JWT.is_match(&out) {
+        out = std::borrow::Cow::Owned(JWT.replace_all(&out, REDACTED).into_owned());
+    }
+    if STRIPE_KEY.is_match(&out) {
+        out = std::borrow::Cow::Owned(STRIPE_KEY.replace_all(&out, REDACTED).into_owned());
+    }
+    out.into_owned()
+}
+
+/// `value` with secret-named fields blanked and `secrets` replaced in its text.
+fn redact_json(secrets: &[String], value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = if Redactor::is_secret_field(k) && !v.is_null() {
+                        Value::String(REDACTED.to_string())
+                    } else {
+                        redact_json(secrets, v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| redact_json(secrets, v)).collect())
+        }
+        Value::String(s) => Value::String(redact_text(secrets, s)),
+        other => other.clone(),
+    }
+}
+
 /// A set of secret values, shared by everything that renders output for one run or scenario.
 #[derive(Clone, Default)]
 pub struct Redactor {
@@ -43,7 +83,7 @@ impl Redactor {
     /// A redactor that knows this one's secrets now and learns new ones separately.
     pub(crate) fn fork(&self) -> Redactor {
         Redactor {
-            values: Arc::new(Mutex::new(self.snapshot())),
+            values: Arc::new(Mutex::new(self.secrets().clone())),
         }
     }
 
@@ -62,14 +102,18 @@ impl Redactor {
         }
     }
 
-    fn snapshot(&self) -> Vec<String> {
-        self.values.lock().map(|v| v.clone()).unwrap_or_default()
+    /// The known secret values, longest first. A poisoned lock still holds them: output is never
+    /// shown unredacted because a thread panicked.
+    fn secrets(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.values
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Whether a header carries credentials (`Authorization`, `Cookie`, `X-Api-Key`…), by name,
     /// case-insensitively; its whole value is then hidden.
     pub fn is_secret_header(name: &str) -> bool {
-        SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+        SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// Whether a JSON or form field name says it holds a secret: it contains `password`,
@@ -85,14 +129,7 @@ impl Redactor {
 
     /// Replaces known secret values, JWTs and Stripe keys in free text.
     pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in self.snapshot() {
-            if out.contains(&secret) {
-                out = out.replace(&secret, REDACTED);
-            }
-        }
-        let out = JWT.replace_all(&out, REDACTED);
-        STRIPE_KEY.replace_all(&out, REDACTED).into_owned()
+        redact_text(&self.secrets(), text)
     }
 
     /// A header value as it may be shown.
@@ -106,32 +143,23 @@ impl Redactor {
 
     /// A JSON value with secret-named fields blanked and secret values replaced.
     pub fn json(&self, value: &Value) -> Value {
-        match value {
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| {
-                        let v = if Self::is_secret_field(k) && !v.is_null() {
-                            Value::String(REDACTED.to_string())
-                        } else {
-                            self.json(v)
-                        };
-                        (k.clone(), v)
-                    })
-                    .collect(),
-            ),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v)).collect()),
-            Value::String(s) => Value::String(self.text(s)),
-            other => other.clone(),
-        }
+        redact_json(&self.secrets(), value)
     }
 
     /// A body as it may be shown: JSON is redacted by field, anything else as text.
     pub fn body(&self, body: &str) -> String {
-        match serde_json::from_str::<Value>(body) {
-            Ok(v @ (Value::Object(_) | Value::Array(_))) => {
-                serde_json::to_string_pretty(&self.json(&v)).unwrap_or_else(|_| self.text(body))
+        self.body_of(body, serde_json::from_str::<Value>(body).ok().as_ref())
+    }
+
+    /// [`Redactor::body`] of a body already parsed (`json`, when it is JSON).
+    pub fn body_of(&self, body: &str, json: Option<&Value>) -> String {
+        let secrets = self.secrets();
+        match json {
+            Some(v @ (Value::Object(_) | Value::Array(_))) => {
+                serde_json::to_string_pretty(&redact_json(&secrets, v))
+                    .unwrap_or_else(|_| redact_text(&secrets, body))
             }
-            _ => self.text(body),
+            _ => redact_text(&secrets, body),
         }
     }
 

@@ -342,7 +342,7 @@ fn exclusive_first(units: &mut [Unit], project: &Project, selected: &[(usize, us
 }
 
 /// Starts each unit as soon as one of `jobs` places is free, in the order given; each scenario's model
-/// is had from the project when it starts ([`Project::scenario`]) and dropped when it is done.
+/// is had from the project just before ([`Project::scenario`]) and dropped when it is done.
 async fn dispatch(
     shared: Arc<Shared>,
     selected: Arc<Vec<(usize, usize)>>,
@@ -353,6 +353,19 @@ async fn dispatch(
     let permits = Arc::new(Semaphore::new(jobs));
     let mut current: Option<(usize, Arc<LoadedSuite>)> = None;
     for unit in units {
+        if current.as_ref().is_none_or(|(i, _)| *i != unit.suite) {
+            current = shared.project.suite(unit.suite).map(|s| (unit.suite, s));
+        }
+        let Some((_, suite)) = current.clone() else {
+            return;
+        };
+        // A lone scenario's model is had while the running ones wait for their answers, not
+        // after a place frees up.
+        let ready = (unit.slots.len() == 1).then(|| {
+            shared
+                .project
+                .scenario(&suite, selected[unit.slots.start].1)
+        });
         let Ok(permit) = permits.clone().acquire_owned().await else {
             return;
         };
@@ -368,22 +381,20 @@ async fn dispatch(
             }
             continue;
         }
-        if current.as_ref().is_none_or(|(i, _)| *i != unit.suite) {
-            current = shared.project.suite(unit.suite).map(|s| (unit.suite, s));
-        }
-        let Some((_, suite)) = current.clone() else {
-            return;
-        };
         let (tx, shared, selected) = (tx.clone(), shared.clone(), selected.clone());
         tokio::spawn(async move {
             let _permit = permit;
+            let mut ready = ready;
             for slot in slots {
                 let ci = selected[slot].1;
                 let outline = &shared.project.suites[unit.suite].scenarios[ci];
                 let report = if let Some(reason) = shared.not_starting() {
                     unrun(outline, reason)
                 } else {
-                    match shared.project.scenario(&suite, ci) {
+                    let model = ready
+                        .take()
+                        .unwrap_or_else(|| shared.project.scenario(&suite, ci));
+                    match model {
                         Err(message) => {
                             let mut report = unrun(outline, "");
                             report.outcome = Outcome::Blocked;

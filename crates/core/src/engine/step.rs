@@ -428,7 +428,7 @@ fn response_log(response: &Response, bytes: usize, scope: &Scope) -> ResponseLog
             .iter()
             .map(|(k, v)| (k.clone(), redactor.header(k, v)))
             .collect(),
-        body: super::shorten(&redactor.body(&response.text)),
+        body: super::shorten(&redactor.body_of(&response.text, response.json.as_ref().ok())),
         body_bytes: bytes,
         duration: response.elapsed,
     }

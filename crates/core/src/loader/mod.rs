@@ -256,20 +256,48 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
     let mut suites = Vec::new();
     let mut snapshot_warnings = Vec::new();
     let mut models_left = KEEP_LOADED_SCENARIOS;
-    for file in files {
-        let Some(text) = read_file(&file, &mut diagnostics) else {
-            continue;
+    let mut check = |parsed: ParsedFile, diagnostics: &mut Vec<Diagnostic>| {
+        let ParsedFile {
+            path,
+            text,
+            suite,
+            diagnostics: mut found,
+        } = parsed;
+        diagnostics.append(&mut found);
+        let (Some(text), Some(suite)) = (text, suite) else {
+            return;
         };
         let mut load = SuiteLoad {
             opts,
             ctx: &ctx,
             fragments: &mut fragments,
-            diagnostics: &mut diagnostics,
+            diagnostics,
             models_left: &mut models_left,
         };
-        if let Some(outline) = load.suite(&file, &text, &mut snapshot_warnings) {
+        if let Some(outline) = load.suite(&path, &text, suite, &mut snapshot_warnings) {
             suites.push(outline);
         }
+    };
+    if files.len() < 2 {
+        for file in files {
+            check(parse_file_ahead(file), &mut diagnostics);
+        }
+    } else {
+        // Reading and parsing the next file (half the work) overlaps checking this one; the
+        // channel holds one file, so memory stays that of two files whatever their number.
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                for file in files {
+                    if tx.send(parse_file_ahead(file)).is_err() {
+                        return;
+                    }
+                }
+            });
+            for parsed in rx {
+                check(parsed, &mut diagnostics);
+            }
+        });
     }
     diagnostics.append(&mut snapshot_warnings);
     dedup(&mut diagnostics);
@@ -304,14 +332,16 @@ pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnost
     };
     let mut models_left = 0;
     let mut warnings = Vec::new();
-    SuiteLoad {
-        opts,
-        ctx: &ctx,
-        fragments: &mut fragments,
-        diagnostics: &mut diagnostics,
-        models_left: &mut models_left,
+    if let Some(parsed) = read_suite(path, text, &mut diagnostics) {
+        SuiteLoad {
+            opts,
+            ctx: &ctx,
+            fragments: &mut fragments,
+            diagnostics: &mut diagnostics,
+            models_left: &mut models_left,
+        }
+        .suite(path, text, parsed, &mut warnings);
     }
-    .suite(path, text, &mut warnings);
     diagnostics.append(&mut warnings);
     dedup(&mut diagnostics);
     let shown = crate::diagnostic::display_path(path);
@@ -400,15 +430,16 @@ struct SuiteLoad<'a> {
 }
 
 impl SuiteLoad<'_> {
-    /// Parses the spec file at `path` (its `text`) and checks it one scenario at a time:
-    /// fixtures, includes, cross-checks, requirements; unused snapshot files go to `warnings`.
+    /// Checks the spec file at `path` (its `text`, parsed by [`read_suite`]) one scenario at a
+    /// time: fixtures, includes, cross-checks, requirements; unused snapshot files go to
+    /// `warnings`.
     fn suite(
         &mut self,
         path: &Path,
         text: &str,
+        (mut head, compacts, doc): (Suite, Vec<Box<str>>, Arc<SourceDoc>),
         warnings: &mut Vec<Diagnostic>,
     ) -> Option<SuiteOutline> {
-        let (mut head, compacts, doc) = read_suite(path, text, self.diagnostics)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let root = SourceRef::new(doc.clone(), String::new());
         let mut stack = vec![path.to_path_buf()];
@@ -655,6 +686,31 @@ fn read_source(path: &Path) -> Result<String, String> {
         text.drain(..BOM.len_utf8());
     }
     Ok(text)
+}
+
+/// A spec file read and parsed ([`read_suite`]), not yet checked; what went wrong so far is
+/// in `diagnostics`.
+struct ParsedFile {
+    path: PathBuf,
+    text: Option<String>,
+    suite: Option<(Suite, Vec<Box<str>>, Arc<SourceDoc>)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads and parses the spec file at `path`: the part of loading that needs nothing from the
+/// other files, so it can run ahead of them.
+fn parse_file_ahead(path: PathBuf) -> ParsedFile {
+    let mut diagnostics = Vec::new();
+    let text = read_file(&path, &mut diagnostics);
+    let suite = text
+        .as_deref()
+        .and_then(|text| read_suite(&path, text, &mut diagnostics));
+    ParsedFile {
+        path,
+        text,
+        suite,
+        diagnostics,
+    }
 }
 
 /// Parses the text of the YAML file at `path` into `T` with the places of its nodes. Errors
@@ -909,6 +965,29 @@ mod tests {
         );
         std::fs::write(d.join("ok.yaml"), "name: café\n").unwrap();
         assert_eq!(read_source(&d.join("ok.yaml")).unwrap(), "name: café\n");
+    }
+
+    #[test]
+    fn files_parsed_ahead_are_checked_and_reported_in_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let broken = [1, 4];
+        for f in 0..6 {
+            let text = if broken.contains(&f) {
+                format!("name: f{f}\nscenarios: [\n")
+            } else {
+                format!("name: f{f}\n{}", suite_file(3, "http://h/"))
+            };
+            std::fs::write(dir.path().join(format!("s{f}.yaml")), text).unwrap();
+        }
+        let project = load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        let names: Vec<&str> = project.suites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["f0", "f2", "f3", "f5"]);
+        let failed: Vec<&str> = project.errors().map(|d| d.loc.file.as_str()).collect();
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        assert!(
+            failed[0].ends_with("s1.yaml") && failed[1].ends_with("s4.yaml"),
+            "{failed:?}"
+        );
     }
 
     fn suite_file(scenarios: usize, url: &str) -> String {

@@ -1,15 +1,19 @@
 //! The one way gigcheck reads and writes YAML.
 //!
-//! Reading: serde-saphyr parses the text once, streaming, into short-lived positioned nodes
-//! (`tree`); each becomes a JSON value while the line and column of every node are recorded
+//! Reading: the text is parsed once, streaming, into short-lived positioned nodes (`tree`);
+//! each becomes a JSON value while the line and column of every node are recorded
 //! ([`Positions`]); the model is then read from the JSON value, and an error in it is placed at
 //! the node it concerns. A suite's scenarios are read one at a time (`read_streaming`), so
-//! memory does not depend on how many a file holds. Merge keys (`<<: *base`) and anchors are
-//! resolved by the parser; a key written twice is an error.
+//! memory does not depend on how many a file holds. One parser, two ways through it: a plain
+//! document (what specs are) is built straight from granit-parser's events (`events`); one with
+//! anchors, merge keys (`<<: *base`), tags, scalars of uncertain type, or an error is read by
+//! serde-saphyr, the deserializer on top of the same parser, which resolves those and words
+//! every error. A key written twice is an error.
 //!
 //! Writing: [`write`](mod@write) renders block YAML with comments, quoting every string that would
 //! otherwise read back as something else.
 
+mod events;
 mod lenient;
 mod positions;
 mod tree;
@@ -125,12 +129,32 @@ fn parser_error(e: &serde_saphyr::Error) -> YamlError {
 }
 
 /// JSON Pointer escaping (RFC 6901).
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+pub fn escape(segment: &str) -> std::borrow::Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        std::borrow::Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(segment)
+    }
 }
 
 /// `text` as a JSON value, with the place of every node.
 pub fn to_value(text: &str) -> Result<(Value, Positions), YamlError> {
+    if let Ok((node, at)) = plain_document(text) {
+        let mut positions = Positions::default();
+        let value = Translator {
+            positions: &mut positions,
+            pointer: String::new(),
+            path: String::new(),
+        }
+        .value(node, at, None)?;
+        positions.finish();
+        return Ok((value, positions));
+    }
+    saphyr_value(text)
+}
+
+/// [`to_value`] through serde-saphyr, for documents [`events`] leaves to it.
+fn saphyr_value(text: &str) -> Result<(Value, Positions), YamlError> {
     let node: Spanned<Node> =
         serde_saphyr::from_str_with_options(text, options()).map_err(|e| parser_error(&e))?;
     let mut positions = Positions::default();
@@ -142,6 +166,15 @@ pub fn to_value(text: &str) -> Result<(Value, Positions), YamlError> {
     .value(node.value, tree::place(&node.referenced), None)?;
     positions.finish();
     Ok((value, positions))
+}
+
+/// The whole document, read by [`events`] when it is plain.
+fn plain_document(text: &str) -> Result<Placed, events::StepAside> {
+    let mut reader = events::Reader::new(text);
+    let (event, span) = reader.start()?.ok_or(events::StepAside)?;
+    let root = reader.node(event, span, 0)?;
+    reader.end()?;
+    Ok(root)
 }
 
 /// `text` read into `T`, with the place of every node. A document with nothing in it (only
@@ -238,19 +271,59 @@ pub(crate) fn read_streaming(
     key: &str,
     each: &mut dyn FnMut(usize, Value),
 ) -> Result<Streamed, YamlError> {
+    read_streaming_via(text, key, each, true)
+}
+
+/// [`read_streaming`], trying [`events`] first when `plain_first`.
+fn read_streaming_via(
+    text: &str,
+    key: &str,
+    each: &mut dyn FnMut(usize, Value),
+    plain_first: bool,
+) -> Result<Streamed, YamlError> {
     let mut positions = Positions::default();
     let mut item_errors = Vec::new();
-    let root = {
-        let seed = Root {
+    let mut handed = 0;
+    let plain = if !plain_first {
+        Err(events::StepAside)
+    } else {
+        plain_streaming(
+            text,
             key,
-            each,
-            positions: &mut positions,
-            item_errors: &mut item_errors,
-        };
-        serde_saphyr::with_deserializer_from_str_with_options(text, options(), |d| {
-            seed.deserialize(d)
-        })
-        .map_err(|e| parser_error(&e))?
+            &mut |index, value| {
+                handed += 1;
+                each(index, value);
+            },
+            &mut positions,
+            &mut item_errors,
+        )
+    };
+    let root = match plain {
+        Ok(root) => root,
+        Err(events::StepAside) => {
+            // serde-saphyr hands on the same items in the same order: those already handed
+            // on are not handed on again.
+            positions = Positions::default();
+            item_errors.clear();
+            let mut skipped = 0;
+            let mut rest = |index, value| {
+                if skipped < handed {
+                    skipped += 1;
+                } else {
+                    each(index, value);
+                }
+            };
+            let seed = Root {
+                key,
+                each: &mut rest,
+                positions: &mut positions,
+                item_errors: &mut item_errors,
+            };
+            serde_saphyr::with_deserializer_from_str_with_options(text, options(), |d| {
+                seed.deserialize(d)
+            })
+            .map_err(|e| parser_error(&e))?
+        }
     };
     let head = Translator {
         positions: &mut positions,
@@ -269,6 +342,71 @@ pub(crate) fn read_streaming(
         positions,
         item_errors,
     })
+}
+
+/// Translates item `index` of the streamed list `key` and hands it to `each`, or keeps its error.
+fn hand_on(
+    (node, at): Placed,
+    key: &str,
+    index: usize,
+    each: &mut dyn FnMut(usize, Value),
+    positions: &mut Positions,
+    item_errors: &mut Vec<YamlError>,
+) {
+    let mut t = Translator {
+        positions,
+        pointer: format!("/{}/{index}", escape(key)),
+        path: format!("{key}[{index}]"),
+    };
+    match t.value(node, at, None) {
+        Ok(value) => each(index, value),
+        Err(e) => item_errors.push(e),
+    }
+}
+
+/// [`read_streaming`] by [`events`], for a plain document: the root, with the streamed list
+/// standing as an empty one.
+fn plain_streaming(
+    text: &str,
+    key: &str,
+    each: &mut dyn FnMut(usize, Value),
+    positions: &mut Positions,
+    item_errors: &mut Vec<YamlError>,
+) -> Result<Node, events::StepAside> {
+    let mut reader = events::Reader::new(text);
+    let Some((event, span)) = reader.start()? else {
+        return Ok(Node::Null);
+    };
+    let granit_parser::Event::MappingStart(_, 0, None) = event else {
+        let (root, _) = reader.node(event, span, 0)?;
+        reader.end()?;
+        return Ok(root);
+    };
+    let mut entries = Vec::new();
+    while let Some((name, key_at)) = reader.key()? {
+        let (event, span) = reader.next()?;
+        let value = if name.0 != key {
+            reader.node(event, span, 1)?
+        } else if let granit_parser::Event::SequenceStart(_, 0, None) = event {
+            let mut index = 0;
+            loop {
+                let (event, span) = reader.next()?;
+                if matches!(event, granit_parser::Event::SequenceEnd) {
+                    break;
+                }
+                let item = reader.node(event, span, 2)?;
+                hand_on(item, key, index, each, positions, item_errors);
+                index += 1;
+            }
+            (Node::Seq(Vec::new()), key_at)
+        } else {
+            // Not a list: kept at its key, as [`Items`] keeps it.
+            (reader.node(event, span, 1)?.0, key_at)
+        };
+        entries.push((name, key_at, value));
+    }
+    reader.end()?;
+    Ok(Node::Map(entries))
 }
 
 /// Reads the document's root: a mapping's streamed list goes item by item to `each` (and stands
@@ -383,16 +521,15 @@ impl<'de> Visitor<'de> for Items<'_> {
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut index = 0;
         while let Some(item) = seq.next_element::<Spanned<Node>>()? {
-            let (node, at) = tree::placed(item);
-            let mut t = Translator {
-                positions: &mut *self.positions,
-                pointer: format!("/{}/{index}", escape(self.key)),
-                path: format!("{}[{index}]", self.key),
-            };
-            match t.value(node, at, None) {
-                Ok(value) => (self.each)(index, value),
-                Err(e) => self.item_errors.push(e),
-            }
+            let item = tree::placed(item);
+            hand_on(
+                item,
+                self.key,
+                index,
+                self.each,
+                self.positions,
+                self.item_errors,
+            );
             index += 1;
         }
         Ok(None)
@@ -487,6 +624,197 @@ mod tests {
         assert_eq!(s.head, json!({"items": 5}));
         let s = read_streaming("", "items", &mut |_, _| unreachable!()).unwrap();
         assert_eq!(s.head, json!({}));
+    }
+
+    /// Every YAML file of the project (specs, fixtures, test data) and a catalogue of scalars
+    /// read both ways, by [`events`] and by serde-saphyr: the same values at the same places.
+    #[test]
+    fn plain_documents_read_the_same_both_ways() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        let mut dirs: Vec<std::path::PathBuf> = ["specs", "fixtures", "tests", "fuzz/seeds"]
+            .iter()
+            .map(|d| root.join(d))
+            .collect();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() >= 25, "found only {} YAML files", files.len());
+        let mut plain = 0;
+        for file in &files {
+            let Ok(text) = std::fs::read_to_string(file) else {
+                continue;
+            };
+            plain += usize::from(plain_document(&text).is_ok());
+            assert_same_both_ways(&text, &file.display().to_string());
+        }
+        // The two customer fragments use anchors (`&identity`): serde-saphyr reads them.
+        assert!(
+            plain + 3 >= files.len(),
+            "only {plain} of {} files are read the short way",
+            files.len()
+        );
+        let shapes = [
+            "---\nname: x\nscenarios:\n  - name: a\n    steps: []\n...\n",
+            "# only a comment\n",
+            "",
+            "---\n",
+            "scenarios: []\n",
+            "scenarios:\n",
+            "scenarios: 5\n",
+            "scenarios: { a: 1 }\n",
+            "scenarios:\n- - nested\n  - [1, {a: b}]\n- {}\n",
+            "- a\n- b\n",
+            "plain\n",
+            "a: |\n  literal\n   kept\nb: >\n  folded\n  text\nc: \"d\\tq\"\n",
+            "a:   # comment\n  b: 1   # more\n\n\n  c:\n    - x\n",
+            "'quoted key': 1\n\"dq\": 2\n? complex\n: 3\n",
+            "a: multi\n  line\n  plain\nb: [x,\n  y]\n",
+            "scenarios:\n  - { a: 1, a: 2 }\n  - b: 1\n    b: 2\n  - c: 3\nscenarios:\n  - d: 4\n",
+            "a: &x 1\nb: *x\n",
+            "a: !tag 1\n",
+            "a: [1, 2\n",
+            "a: b: c\n",
+            "first: 1\n---\nsecond: 2\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "\u{feff}a: 1\n",
+            "a:\n\t- tab\n",
+        ];
+        for shape in shapes {
+            assert_same_both_ways(shape, shape);
+        }
+        let scalars = [
+            "42",
+            "-7",
+            "0",
+            "-0",
+            "+1",
+            "007",
+            "1.5",
+            "-1.25",
+            "1.50",
+            "0.1",
+            "1e3",
+            "1E3",
+            "1.0e-3",
+            "0x1F",
+            "0X1F",
+            "0o17",
+            "0b101",
+            "1_000",
+            ".5",
+            "1.",
+            ".inf",
+            "-.inf",
+            "+.INF",
+            ".nan",
+            "-.nan",
+            "nan",
+            "inf",
+            "infinity",
+            "true",
+            "True",
+            "TRUE",
+            "tRUE",
+            "false",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "null",
+            "Null",
+            "NULL",
+            "nULL",
+            "~",
+            "",
+            "pending",
+            "10.0.0.1",
+            "2026-12-07",
+            "2026-12-07T10:00:00Z",
+            "12:30",
+            "deadbeef",
+            "1 2",
+            "4xx",
+            "50ms",
+            "20s",
+            "1e",
+            "1e+",
+            "1-2",
+            "1.2.3",
+            "0xZZ",
+            ".x",
+            "-.x",
+            "99999999999999999999",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "123456789012345678",
+            "1234567890.1234567",
+            "'q'",
+            "\"42\"",
+            "<<",
+            "a b",
+            "-",
+            ".",
+        ];
+        for scalar in scalars {
+            assert_same_both_ways(&format!("k: {scalar}\n"), scalar);
+            assert_same_both_ways(&format!("{scalar}: v\n"), scalar);
+            assert_same_both_ways(&format!("- {scalar}\n- [{scalar}]\n"), scalar);
+        }
+    }
+
+    fn assert_same_both_ways(text: &str, what: &str) {
+        let shown = |r: Result<(Value, Positions), YamlError>| match r {
+            Ok((v, p)) => format!("{v:?} {p:?}"),
+            Err(e) => format!("error {e}"),
+        };
+        assert_eq!(
+            shown(to_value(text)),
+            shown(saphyr_value(text)),
+            "{what} read as a whole"
+        );
+        let streamed = |plain_first| {
+            let mut items = Vec::new();
+            let read = read_streaming_via(
+                text,
+                "scenarios",
+                &mut |i, v| items.push((i, v)),
+                plain_first,
+            );
+            match read {
+                Ok(s) => format!(
+                    "{items:?} {:?} {:?} {:?}",
+                    s.head, s.positions, s.item_errors
+                ),
+                Err(e) => format!("{items:?} error {e}"),
+            }
+        };
+        assert_eq!(streamed(true), streamed(false), "{what} streamed");
+    }
+
+    #[test]
+    fn a_document_left_to_serde_saphyr_midway_hands_on_each_item_once() {
+        // The third item has an anchor: the short way hands on two items and steps aside.
+        let text = "scenarios:\n  - a: 1\n  - b: 2\n  - &x c: 3\n  - d: 4\n";
+        let mut seen = Vec::new();
+        read_streaming(text, "scenarios", &mut |i, v| seen.push((i, v))).unwrap();
+        assert_eq!(
+            seen,
+            vec![
+                (0, json!({"a": 1})),
+                (1, json!({"b": 2})),
+                (2, json!({"c": 3})),
+                (3, json!({"d": 4}))
+            ]
+        );
     }
 
     #[test]

@@ -109,22 +109,26 @@ impl<'de> Deserialize<'de> for Node {
     }
 }
 
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
-        let text = match Node::deserialize(d)? {
+impl Key {
+    /// The key a scalar node stands for; `None` for a list or a mapping.
+    pub(super) fn of(node: Node) -> Option<Key> {
+        let text = match node {
             Node::Null => "null".to_string(),
             Node::Bool(b) => b.to_string(),
             Node::Int(n) => n.to_string(),
             Node::UInt(n) => n.to_string(),
             Node::Float(n) => n.to_string(),
             Node::Str(s) => s,
-            Node::Seq(_) | Node::Map(_) => {
-                return Err(de::Error::custom(
-                    "a mapping key must be text, not a list or a mapping",
-                ));
-            }
+            Node::Seq(_) | Node::Map(_) => return None,
         };
-        Ok(Key(text))
+        Some(Key(text))
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        Key::of(Node::deserialize(d)?)
+            .ok_or_else(|| de::Error::custom("a mapping key must be text, not a list or a mapping"))
     }
 }
 
@@ -166,9 +170,11 @@ impl Translator<'_> {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
                     let (node, at) = item;
-                    out.push(self.nested(&i.to_string(), &format!("[{i}]"), |t| {
-                        t.value(node, at, None)
-                    })?);
+                    out.push(
+                        self.nested(format_args!("{i}"), format_args!("[{i}]"), |t| {
+                            t.value(node, at, None)
+                        })?,
+                    );
                 }
                 Value::Array(out)
             }
@@ -184,14 +190,13 @@ impl Translator<'_> {
                             ),
                         ));
                     }
-                    let shown = if self.path.is_empty() {
-                        name.clone()
-                    } else {
-                        format!(".{name}")
-                    };
-                    let v = self.nested(&super::escape(&name), &shown, |t| {
-                        t.value(value, at, Some(key_at))
-                    })?;
+                    let dot = if self.path.is_empty() { "" } else { "." };
+                    let segment = super::escape(&name);
+                    let v = self.nested(
+                        format_args!("{segment}"),
+                        format_args!("{dot}{name}"),
+                        |t| t.value(value, at, Some(key_at)),
+                    )?;
                     out.insert(name, v);
                 }
                 Value::Object(out)
@@ -202,14 +207,15 @@ impl Translator<'_> {
     /// Runs `f` one level down: at `segment` of the pointer, `shown` added to the path.
     pub(super) fn nested<T>(
         &mut self,
-        segment: &str,
-        shown: &str,
+        segment: fmt::Arguments<'_>,
+        shown: fmt::Arguments<'_>,
         f: impl FnOnce(&mut Self) -> Result<T, YamlError>,
     ) -> Result<T, YamlError> {
+        use std::fmt::Write;
         let (pointer_len, path_len) = (self.pointer.len(), self.path.len());
-        self.pointer.push('/');
-        self.pointer.push_str(segment);
-        self.path.push_str(shown);
+        // Writing to a String cannot fail.
+        let _ = write!(self.pointer, "/{segment}");
+        let _ = self.path.write_fmt(shown);
         let out = f(self);
         self.pointer.truncate(pointer_len);
         self.path.truncate(path_len);
