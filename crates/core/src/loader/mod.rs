@@ -543,10 +543,9 @@ fn materialize(
     fragments: &mut FragmentCache,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Scenario> {
-    let value: serde_json::Value = serde_json::from_str(compact).ok()?;
     let pointer = format!("/scenarios/{index}");
     let path = format!("scenarios[{index}]");
-    let mut scenario = match yaml::deserialize::<Scenario>(value, &pointer, &path) {
+    let mut scenario = match yaml::deserialize_json::<Scenario>(compact, &pointer, &path)? {
         Ok(scenario) => scenario,
         Err(misfit) => {
             let error = doc.positions.place(&misfit);

@@ -1,6 +1,7 @@
 //! The JUnit XML report: one `<testsuite>` per spec file, one `<testcase>` per scenario (its name
 //! carries the plan id), the failure with its full detail, and the scenario's traffic in
-//! `<system-out>` — the shape GitLab, Jenkins and GitHub test reporters read.
+//! `<system-out>` (in full for a failure, in brief for a pass) — the shape GitLab, Jenkins and
+//! GitHub test reporters read.
 //!
 //! A failed scenario is a `<failure>`; a blocked one (its checks never reached) is an
 //! `<error type="blocked">`, which test reporters count apart, as they count errors in setup.
@@ -377,7 +378,12 @@ fn case(suite: &str, file: &str, s: &ScenarioReport) -> TestCase {
     };
     case.set_classname(&clean(suite));
     case.set_filepath(file);
-    let log = text::request_log(s);
+    // A failure's traffic in full; a pass's in brief (the JSON and HTML reports keep it all):
+    // CI pages stay readable, and the report small.
+    let log = match s.outcome {
+        Outcome::Passed => text::request_summary(s),
+        _ => text::request_log(s),
+    };
     if !log.is_empty() {
         case.set_system_out(&cdata(&log));
     }

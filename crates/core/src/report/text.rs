@@ -194,7 +194,39 @@ pub(crate) fn exchange_details(out: &mut String, exchange: &Exchange, p: Palette
     }
 }
 
-/// A scenario's traffic, for JUnit's system-out.
+/// A passed scenario's traffic in brief, for JUnit's system-out: each step's request line and
+/// the answer's status, time and size.
+pub(crate) fn request_summary(scenario: &ScenarioReport) -> String {
+    let mut out = String::new();
+    for step in &scenario.steps {
+        let _ = writeln!(out, "{}", step_heading(step));
+        let Some(exchange) = &step.exchange else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "      > {} {}",
+            exchange.request.method, exchange.request.url
+        );
+        match &exchange.response {
+            Some(res) => {
+                let _ = writeln!(
+                    out,
+                    "      < {} ({} ms, {} bytes)",
+                    res.status,
+                    res.duration.as_millis(),
+                    res.body_bytes
+                );
+            }
+            None => {
+                let _ = writeln!(out, "      < no response");
+            }
+        }
+    }
+    out
+}
+
+/// A scenario's traffic in full, headers and bodies, for JUnit's system-out.
 pub(crate) fn request_log(scenario: &ScenarioReport) -> String {
     let mut out = String::new();
     for step in &scenario.steps {

@@ -201,6 +201,22 @@ fn is_blank(text: &str) -> bool {
     })
 }
 
+/// [`deserialize`] of the value written as compact JSON in `json` (what the loader keeps of a
+/// checked scenario). A model that fits is read without tracking where each value is; only a
+/// misfit is read again with tracking, to say where it is. `None`: `json` is not JSON.
+pub(crate) fn deserialize_json<T: DeserializeOwned>(
+    json: &str,
+    pointer: &str,
+    path: &str,
+) -> Option<Result<T, Misfit>> {
+    let value: Value = serde_json::from_str(json).ok()?;
+    if let Ok(model) = T::deserialize(lenient::Lenient(value)) {
+        return Some(Ok(model));
+    }
+    let value: Value = serde_json::from_str(json).ok()?;
+    Some(deserialize(value, pointer, path))
+}
+
 /// Reads the value at JSON Pointer `pointer` (shown to people as `path`) into `T`; a plain
 /// scalar is read as text where the model wants text ([`lenient`]).
 pub(crate) fn deserialize<T: DeserializeOwned>(
@@ -815,6 +831,25 @@ mod tests {
                 (3, json!({"d": 4}))
             ]
         );
+    }
+
+    #[test]
+    fn compact_json_reads_like_its_value_and_misfits_say_where() {
+        let fits = deserialize_json::<Doc>(r#"{"name":2026}"#, "/x", "x").unwrap();
+        assert!(fits.is_ok(), "a number is text where text is wanted");
+        let misfit = deserialize_json::<Doc>(r#"{"name":[1]}"#, "/x", "x")
+            .unwrap()
+            .unwrap_err();
+        let tracked = deserialize::<Doc>(json!({"name": [1]}), "/x", "x").unwrap_err();
+        assert_eq!(
+            (misfit.pointer.as_str(), misfit.message.as_str()),
+            (
+                "/x/name",
+                "x.name: invalid type: sequence, expected a string"
+            )
+        );
+        assert_eq!(misfit.message, tracked.message);
+        assert!(deserialize_json::<Doc>("{not json", "", "").is_none());
     }
 
     #[test]
