@@ -702,6 +702,9 @@ mod tests {
             "%YAML 1.2\n---\na: 1\n",
             "\u{feff}a: 1\n",
             "a:\n\t- tab\n",
+            "'<<': quoted is a key\n\"scenarios\": [{ a: 1 }]\n",
+            "scenarios: !!seq [{ a: 1 }]\n",
+            "scenarios:\n  - a: 1\n  - *unknown\n",
         ];
         for shape in shapes {
             assert_same_both_ways(shape, shape);
