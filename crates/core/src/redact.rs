@@ -93,9 +93,8 @@ impl Redactor {
         if secret.len() < 4 {
             return;
         }
-        if let Ok(mut values) = self.values.lock()
-            && !values.iter().any(|v| v == secret)
-        {
+        let mut values = self.secrets();
+        if !values.iter().any(|v| v == secret) {
             values.push(secret.to_string());
             // Longest first, so a secret containing another is replaced whole.
             values.sort_by_key(|v| std::cmp::Reverse(v.len()));
@@ -240,6 +239,24 @@ mod tests {
         );
         // Not a form at all: left as it was sent.
         assert_eq!(r.form(r#"{"a": 1}"#), r#"{"a": 1}"#);
+    }
+
+    #[test]
+    fn a_poisoned_lock_still_redacts_and_learns() {
+        let redactor = Redactor::default();
+        redactor.add("first-secret");
+        let held = redactor.clone();
+        let _ = std::thread::spawn(move || {
+            let _guard = held.secrets();
+            panic!("a thread dies holding the secrets");
+        })
+        .join();
+        assert!(redactor.values.is_poisoned());
+        redactor.add("second-secret");
+        assert_eq!(
+            redactor.text("first-secret second-secret"),
+            format!("{REDACTED} {REDACTED}")
+        );
     }
 
     #[test]
