@@ -6,7 +6,7 @@
 //! through serde-saphyr, which resolves what this one does not and words every error. Both give
 //! the same nodes at the same places for the documents this one accepts (tested on every spec
 //! of the project and a catalogue of scalars); this one skips serde-saphyr's recording and
-//! replaying of every key, which made reading a spec file three times as slow.
+//! replaying of every key, which made reading a spec file more than twice as slow.
 
 use super::Place;
 use super::tree::{Key, Node, Placed};
