@@ -4,8 +4,9 @@
 
 usage: measure.py RUNS NAME=COMMAND [NAME=COMMAND ...] [--expect-fail]
 Every command runs once as a warm-up first. `{run}` in a command is replaced by the run's number
-(0 for the warm-up), for a report file of its own each run: Hurl adds to a JUnit report that exists. A run that exits non-zero (zero with --expect-fail)
-stops the measurement: a benchmark of a failing run means nothing.
+(0 for the warm-up), for a report file of its own each run: Hurl adds to a JUnit report that
+exists. A run that exits non-zero (zero with --expect-fail) stops the measurement: a benchmark of
+a failing run means nothing.
 Prints one JSON object per command on stdout: name, wall_ms, cpu_ms, rss_mib, runs.
 """
 
