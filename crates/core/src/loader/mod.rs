@@ -278,27 +278,21 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
             suites.push(outline);
         }
     };
-    if files.len() < 2 {
-        for file in files {
-            check(parse_file_ahead(file), &mut diagnostics);
-        }
-    } else {
-        // Reading and parsing the next file (half the work) overlaps checking this one; the
-        // channel holds one file, so memory stays that of two files whatever their number.
-        std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            scope.spawn(move || {
-                for file in files {
-                    if tx.send(parse_file_ahead(file)).is_err() {
-                        return;
-                    }
+    // Reading and parsing the next file (half the work) overlaps checking this one; the
+    // channel holds one file, so memory stays that of two files whatever their number.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for file in files {
+                if tx.send(parse_file_ahead(file)).is_err() {
+                    return;
                 }
-            });
-            for parsed in rx {
-                check(parsed, &mut diagnostics);
             }
         });
-    }
+        for parsed in rx {
+            check(parsed, &mut diagnostics);
+        }
+    });
     diagnostics.append(&mut snapshot_warnings);
     dedup(&mut diagnostics);
     attach_source_lines(&mut diagnostics, None);

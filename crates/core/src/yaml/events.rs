@@ -8,12 +8,14 @@
 //! of the project and a catalogue of scalars); this one skips serde-saphyr's recording and
 //! replaying of every key, which made reading a spec file more than twice as slow.
 
-use super::Place;
 use super::tree::{Key, Node, Placed};
+use super::{Place, Positions, YamlError};
 use granit_parser::{Event, Parser, ScalarStyle, Span, StrInput};
+use serde_json::Value;
 
-/// The document needs serde-saphyr: it is not plain, or it does not parse (serde-saphyr then
-/// says why, in its words).
+/// The document needs serde-saphyr: it is not plain, or the parser with its own options refuses
+/// it (serde-saphyr's are more lenient in places, such as `[` in a plain key of a flow mapping;
+/// it reads such a document, or says why it cannot, in its words).
 #[derive(Debug)]
 pub(super) struct StepAside;
 
@@ -21,14 +23,69 @@ pub(super) struct StepAside;
 /// it, so that what it refuses is refused the same way.
 const MAX_DEPTH: usize = 48;
 
+/// The whole document, when it is plain.
+pub(super) fn document(text: &str) -> Result<Placed, StepAside> {
+    let mut reader = Reader::new(text);
+    let (event, span) = reader.start()?.ok_or(StepAside)?;
+    let root = reader.node(event, span, 0)?;
+    reader.end()?;
+    Ok(root)
+}
+
+/// [`super::read_streaming`] of a plain document: each item of the mapping's list `key` is
+/// handed to `each` as soon as it is read; the root is returned with that list standing as an
+/// empty one, as serde-saphyr's reading leaves it.
+pub(super) fn streaming(
+    text: &str,
+    key: &str,
+    each: &mut dyn FnMut(usize, Value),
+    positions: &mut Positions,
+    item_errors: &mut Vec<YamlError>,
+) -> Result<Node, StepAside> {
+    let mut reader = Reader::new(text);
+    let Some((event, span)) = reader.start()? else {
+        return Ok(Node::Null);
+    };
+    let Event::MappingStart(_, 0, None) = event else {
+        let (root, _) = reader.node(event, span, 0)?;
+        reader.end()?;
+        return Ok(root);
+    };
+    let mut entries = Vec::new();
+    while let Some((name, key_at)) = reader.key()? {
+        let (event, span) = reader.next()?;
+        let value = if name.0 != key {
+            reader.node(event, span, 1)?
+        } else if let Event::SequenceStart(_, 0, None) = event {
+            let mut index = 0;
+            loop {
+                let (event, span) = reader.next()?;
+                if matches!(event, Event::SequenceEnd) {
+                    break;
+                }
+                let item = reader.node(event, span, 2)?;
+                super::hand_on(item, key, index, each, positions, item_errors);
+                index += 1;
+            }
+            (Node::Seq(Vec::new()), key_at)
+        } else {
+            // Not a list: kept at its key, as serde-saphyr's reading keeps it.
+            (reader.node(event, span, 1)?.0, key_at)
+        };
+        entries.push((name, key_at, value));
+    }
+    reader.end()?;
+    Ok(Node::Map(entries))
+}
+
 /// Reads events into nodes.
-pub(super) struct Reader<'a> {
+struct Reader<'a> {
     parser: Parser<'a, StrInput<'a>>,
     nodes: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(text: &'a str) -> Reader<'a> {
+    fn new(text: &'a str) -> Reader<'a> {
         Reader {
             parser: Parser::new_from_str(text),
             nodes: 0,
@@ -36,7 +93,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next event; a parser error steps aside.
-    pub(super) fn next(&mut self) -> Result<(Event<'a>, Span), StepAside> {
+    fn next(&mut self) -> Result<(Event<'a>, Span), StepAside> {
         match self.parser.next_event() {
             Some(Ok(event)) => Ok(event),
             Some(Err(_)) | None => Err(StepAside),
@@ -45,7 +102,7 @@ impl<'a> Reader<'a> {
 
     /// Reads the stream's start and the document's: the root's first event, or `None` when
     /// there is no document at all (an empty text, or only comments).
-    pub(super) fn start(&mut self) -> Result<Option<(Event<'a>, Span)>, StepAside> {
+    fn start(&mut self) -> Result<Option<(Event<'a>, Span)>, StepAside> {
         if !matches!(self.next()?.0, Event::StreamStart) {
             return Err(StepAside);
         }
@@ -58,7 +115,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the end of the one document and of the stream.
-    pub(super) fn end(&mut self) -> Result<(), StepAside> {
+    fn end(&mut self) -> Result<(), StepAside> {
         match (self.next()?.0, self.next()?.0) {
             (Event::DocumentEnd, Event::StreamEnd) => Ok(()),
             _ => Err(StepAside),
@@ -66,12 +123,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The node that starts with `event` (at `span`), `depth` collections deep.
-    pub(super) fn node(
-        &mut self,
-        event: Event<'a>,
-        span: Span,
-        depth: usize,
-    ) -> Result<Placed, StepAside> {
+    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Placed, StepAside> {
         self.nodes += 1;
         if depth > MAX_DEPTH || self.nodes > super::MAX_NODES {
             return Err(StepAside);
@@ -104,7 +156,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next key of the mapping being read and where it is; `None` at the mapping's end.
-    pub(super) fn key(&mut self) -> Result<Option<(Key, Place)>, StepAside> {
+    fn key(&mut self) -> Result<Option<(Key, Place)>, StepAside> {
         let (event, span) = self.next()?;
         match event {
             Event::MappingEnd => Ok(None),
