@@ -245,24 +245,14 @@ impl PartialEq for Pattern {
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         thread_local! {
-            /// Patterns compiled so far: a project repeats the same ones (every suite's
-            /// `error_responses` leak pattern, `content-type` checks), and compiling a long
-            /// case-insensitive one costs more than parsing the scenario that holds it.
-            static COMPILED: std::cell::RefCell<HashMap<String, regex::Regex>> =
-                std::cell::RefCell::new(HashMap::new());
+            static COMPILED: Memo<regex::Regex> = Memo::default();
         }
         let text = String::deserialize(d)?;
-        if let Some(re) = COMPILED.with_borrow(|compiled| compiled.get(&text).cloned()) {
-            return Ok(Pattern(re));
-        }
-        let re = regex::Regex::new(&text).map_err(|e| de::Error::custom(regex_error(&text, &e)))?;
-        COMPILED.with_borrow_mut(|compiled| {
-            // Bounded: generated suites may hold a pattern of their own per scenario.
-            if compiled.len() < 1024 {
-                compiled.insert(text, re.clone());
-            }
-        });
-        Ok(Pattern(re))
+        memoized(&COMPILED, &text, |text| {
+            regex::Regex::new(text).map_err(|e| regex_error(text, &e))
+        })
+        .map(Pattern)
+        .map_err(de::Error::custom)
     }
 }
 
@@ -271,7 +261,7 @@ impl JsonSchema for Pattern {
         "Regex".into()
     }
 
-    /// Mirrors the [`Deserialize`] impl below: a string. Its syntax is the `regex` crate's, which
+    /// Mirrors the [`Deserialize`] impl above: a string. Its syntax is the `regex` crate's, which
     /// JSON Schema cannot check (`format: regex` means ECMA-262, which rejects `(?i)`).
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
@@ -279,6 +269,30 @@ impl JsonSchema for Pattern {
             "type": "string",
         })
     }
+}
+
+/// Parsed forms of texts by the text, kept per thread.
+type Memo<T> = std::cell::RefCell<HashMap<String, T>>;
+
+/// `parse(text)`, or its result kept from an earlier call. A project repeats the same patterns
+/// and JSONPaths in every scenario (every suite's `error_responses` leak pattern, `$.order.id`),
+/// and compiling them again cost more than reading the scenarios that hold them. At most 1 024
+/// are kept: generated suites may hold one of their own per scenario.
+fn memoized<T: Clone + 'static>(
+    memo: &'static std::thread::LocalKey<Memo<T>>,
+    text: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    if let Some(parsed) = memo.with_borrow(|kept| kept.get(text).cloned()) {
+        return Ok(parsed);
+    }
+    let parsed = parse(text)?;
+    memo.with_borrow_mut(|kept| {
+        if kept.len() < 1024 {
+            kept.insert(text.to_string(), parsed.clone());
+        }
+    });
+    Ok(parsed)
 }
 
 /// A JSONPath query (RFC 9535). Parsed when the spec loads unless it holds a `{{placeholder}}`,
@@ -331,12 +345,17 @@ fn regex_error(text: &str, e: &regex::Error) -> String {
 }
 
 pub(crate) fn parse_json_path(text: &str) -> Result<serde_json_path::JsonPath, String> {
-    serde_json_path::JsonPath::parse(text).map_err(|e| {
-        format!(
-            "invalid JSONPath `{text}`: {} (at character {}); write it like `$.order.items[0].price` or `$.orders[*].status`",
-            e.message(),
-            e.position()
-        )
+    thread_local! {
+        static PARSED: Memo<serde_json_path::JsonPath> = Memo::default();
+    }
+    memoized(&PARSED, text, |text| {
+        serde_json_path::JsonPath::parse(text).map_err(|e| {
+            format!(
+                "invalid JSONPath `{text}`: {} (at character {}); write it like `$.order.items[0].price` or `$.orders[*].status`",
+                e.message(),
+                e.position()
+            )
+        })
     })
 }
 
@@ -464,6 +483,35 @@ mod tests {
         );
         assert!(BodyPath::parse("order.id").is_err());
         assert!(BodyPath::parse("$.order[").is_err());
+    }
+
+    #[test]
+    fn parsed_forms_are_kept_up_to_a_bound_and_errors_are_not_kept() {
+        thread_local! {
+            static KEPT: Memo<usize> = Memo::default();
+        }
+        let calls = std::cell::Cell::new(0);
+        let parse = |text: &str| {
+            calls.set(calls.get() + 1);
+            text.parse::<usize>().map_err(|e| e.to_string())
+        };
+        assert_eq!(memoized(&KEPT, "7", parse), Ok(7));
+        assert_eq!(memoized(&KEPT, "7", parse), Ok(7));
+        assert_eq!(calls.get(), 1, "the second call used the kept form");
+        assert!(memoized(&KEPT, "x", parse).is_err());
+        assert!(memoized(&KEPT, "x", parse).is_err());
+        assert_eq!(calls.get(), 3, "an error is parsed (and said) every time");
+        for n in 0..2000 {
+            assert_eq!(memoized(&KEPT, &n.to_string(), parse), Ok(n));
+        }
+        assert_eq!(KEPT.with_borrow(HashMap::len), 1024);
+        // The same query and the same error, whether parsed or kept.
+        let once = parse_json_path("$.orders[0].status").unwrap();
+        assert_eq!(parse_json_path("$.orders[0].status").unwrap(), once);
+        assert_eq!(
+            parse_json_path("$.order[").unwrap_err(),
+            parse_json_path("$.order[").unwrap_err()
+        );
     }
 
     #[test]
