@@ -544,7 +544,7 @@ fn step_rules(schema: &mut Schema) {
 impl TryFrom<RawStep> for Step {
     type Error = String;
 
-    fn try_from(raw: RawStep) -> Result<Step, String> {
+    fn try_from(mut raw: RawStep) -> Result<Step, String> {
         let has_checks = raw.expect.is_some() || !raw.capture.is_empty() || raw.retry.is_some();
         let actions = [
             raw.request.is_some(),
@@ -566,22 +566,34 @@ impl TryFrom<RawStep> for Step {
         if raw.once && raw.include.is_none() {
             return Err("`once` goes with `include`: put the steps to share in a fragment".into());
         }
-        let http = |call| {
+        // The raw step's parts move into the step: a scenario past the kept few is read again
+        // for every run of it (loader::Slot), so copies would be paid each time.
+        let http = |call, raw: RawStep| {
             Action::Http(Box::new(HttpStep {
                 call,
-                expect: raw.expect.clone().unwrap_or_default(),
-                capture: raw.capture.clone(),
+                expect: raw.expect.unwrap_or_default(),
+                capture: raw.capture,
                 retry: raw.retry,
             }))
         };
-        let action = if let Some(concurrent) = raw.concurrent.clone() {
+        let (name, precondition, redirects, when, unless, once, vars, verifies) = (
+            raw.name.take(),
+            raw.precondition,
+            raw.redirects,
+            raw.when.take(),
+            raw.unless.take(),
+            raw.once,
+            std::mem::take(&mut raw.vars),
+            std::mem::take(&mut raw.verifies),
+        );
+        let action = if let Some(concurrent) = raw.concurrent.take() {
             concurrent_step(concurrent, &raw)?
-        } else if let Some(request) = raw.request.clone() {
-            http(Call::Request(Box::new(request)))
-        } else if let Some(webhook) = raw.webhook.clone() {
-            http(Call::Webhook(Box::new(webhook)))
-        } else if let Some(hook) = raw.hook.clone() {
-            if has_checks || !raw.verifies.is_empty() {
+        } else if let Some(request) = raw.request.take() {
+            http(Call::Request(Box::new(request)), raw)
+        } else if let Some(webhook) = raw.webhook.take() {
+            http(Call::Webhook(Box::new(webhook)), raw)
+        } else if let Some(hook) = raw.hook.take() {
+            if has_checks || !verifies.is_empty() {
                 return Err(
                     "a `hook` step takes only `name`; it passes when the hook succeeds".into(),
                 );
@@ -591,24 +603,24 @@ impl TryFrom<RawStep> for Step {
             if has_checks {
                 return Err("an `include` step takes only `name` and `with`; put `expect`, `capture` and `retry` on the fragment's own steps".into());
             }
-            if !raw.verifies.is_empty() {
+            if !verifies.is_empty() {
                 return Err("an `include` step checks nothing itself: put `verifies` on the fragment's steps whose checks decide the rules, or on the scenario".into());
             }
             Action::Include(Include {
-                path: raw.include.clone().unwrap_or_default(),
-                with: raw.with.clone().unwrap_or_default(),
+                path: raw.include.take().unwrap_or_default(),
+                with: raw.with.take().unwrap_or_default(),
                 fragment: None,
             })
         };
         Ok(Step {
-            name: raw.name,
-            precondition: raw.precondition,
-            redirects: raw.redirects,
-            when: raw.when,
-            unless: raw.unless,
-            once: raw.once,
-            vars: raw.vars,
-            verifies: raw.verifies,
+            name,
+            precondition,
+            redirects,
+            when,
+            unless,
+            once,
+            vars,
+            verifies,
             action,
             src: SourceRef::default(),
         })
