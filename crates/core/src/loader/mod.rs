@@ -278,18 +278,31 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
             suites.push(outline);
         }
     };
-    // Reading and parsing the next file (half the work) overlaps checking this one; the
-    // channel holds one file, so memory stays that of two files whatever their number.
+    // Reading and parsing (two thirds of the work) runs ahead of checking on two threads, which
+    // take the files in turns, so on two cores loading is not held up by one thread parsing.
+    // Each hands over one file at a time, so memory stays that of a few files whatever their
+    // number, and files are checked (and their diagnostics said) in order.
+    const READERS: usize = 2;
+    let count = files.len();
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        scope.spawn(move || {
-            for file in files {
-                if tx.send(parse_file_ahead(file)).is_err() {
-                    return;
+        let mut readers = Vec::with_capacity(READERS);
+        for first in 0..READERS {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let turns: Vec<PathBuf> = files.iter().skip(first).step_by(READERS).cloned().collect();
+            scope.spawn(move || {
+                for file in turns {
+                    if tx.send(parse_file_ahead(file)).is_err() {
+                        return;
+                    }
                 }
-            }
-        });
-        for parsed in rx {
+            });
+            readers.push(rx);
+        }
+        for turn in 0..count {
+            // A reader stops early only by panicking, which the scope then reports.
+            let Ok(parsed) = readers[turn % READERS].recv() else {
+                break;
+            };
             check(parsed, &mut diagnostics);
         }
     });
