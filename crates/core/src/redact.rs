@@ -50,6 +50,26 @@ fn redact_text(secrets: &[String], text: &str) -> String {
     out.into_owned()
 }
 
+/// Whether `text` holds nothing [`redact_text`] would replace.
+fn text_is_clean(secrets: &[String], text: &str) -> bool {
+    !secrets.iter().any(|secret| text.contains(secret.as_str()))
+        && !JWT.is_match(text)
+        && !STRIPE_KEY.is_match(text)
+}
+
+/// Whether `value` holds nothing [`redact_json`] would change: most bodies, which are then
+/// shown without being copied first.
+fn json_is_clean(secrets: &[String], value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.iter().all(|(k, v)| {
+            (v.is_null() || !Redactor::is_secret_field(k)) && json_is_clean(secrets, v)
+        }),
+        Value::Array(items) => items.iter().all(|v| json_is_clean(secrets, v)),
+        Value::String(s) => text_is_clean(secrets, s),
+        _ => true,
+    }
+}
+
 /// `value` with secret-named fields blanked and `secrets` replaced in its text.
 fn redact_json(secrets: &[String], value: &Value) -> Value {
     match value {
@@ -155,8 +175,12 @@ impl Redactor {
         let secrets = self.secrets();
         match json {
             Some(v @ (Value::Object(_) | Value::Array(_))) => {
-                serde_json::to_string_pretty(&redact_json(&secrets, v))
-                    .unwrap_or_else(|_| redact_text(&secrets, body))
+                let shown = if json_is_clean(&secrets, v) {
+                    serde_json::to_string_pretty(v)
+                } else {
+                    serde_json::to_string_pretty(&redact_json(&secrets, v))
+                };
+                shown.unwrap_or_else(|_| redact_text(&secrets, body))
             }
             _ => redact_text(&secrets, body),
         }
@@ -225,6 +249,41 @@ mod tests {
         assert_eq!(
             r.json(&v),
             json!({"user": {"email": "a@b.c", "password": "[redacted]"}, "token": "[redacted]", "access_token": null, "items": [{"client_secret": "[redacted]"}]})
+        );
+    }
+
+    #[test]
+    fn a_body_is_called_clean_exactly_when_redaction_would_leave_it_as_it_is() {
+        let secrets = vec!["hunter2hunter2".to_string()];
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl";
+        let bodies = [
+            json!({"orders": [{"id": 1, "status": "pending"}], "pagination": {"total": 1}}),
+            json!({"access_token": null, "note": "no secret here"}),
+            json!({"user": {"password": "x"}}),
+            json!({"items": [{"client_secret": 5}]}),
+            json!([{"message": "your pw is hunter2hunter2"}]),
+            json!({"deep": [[{"jwt": jwt}]]}),
+            json!({"key": "sk_test_abc123"}),
+            json!([1, true, null, "plain"]),
+        ];
+        for body in &bodies {
+            assert_eq!(
+                json_is_clean(&secrets, body),
+                redact_json(&secrets, body) == *body,
+                "{body}"
+            );
+        }
+        let r = Redactor::default();
+        r.add("hunter2hunter2");
+        let text = bodies[4].to_string();
+        assert_eq!(
+            r.body_of(&text, Some(&bodies[4])),
+            "[\n  {\n    \"message\": \"your pw is [redacted]\"\n  }\n]"
+        );
+        let clean = bodies[0].to_string();
+        assert_eq!(
+            r.body_of(&clean, Some(&bodies[0])),
+            serde_json::to_string_pretty(&bodies[0]).unwrap()
         );
     }
 
