@@ -15,6 +15,18 @@ pub(crate) struct SourceDoc {
     pub positions: crate::yaml::Positions,
 }
 
+impl SourceDoc {
+    /// Where the node at `pointer` is, or its nearest ancestor that is known (line 0: none).
+    fn loc(&self, pointer: &str) -> Loc {
+        let (line, col) = self.positions.nearest(pointer).unwrap_or((0, 0));
+        Loc {
+            file: self.display.clone(),
+            line,
+            col,
+        }
+    }
+}
+
 /// A file, line and column, printed `file:line:column`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Loc {
@@ -57,17 +69,18 @@ impl SourceRef {
 
     /// The node's location; falls back to the nearest ancestor that has one (line 0: none).
     pub(crate) fn loc(&self) -> Loc {
-        let (line, col) = self.doc.positions.nearest(&self.pointer).unwrap_or((0, 0));
-        Loc {
-            file: self.doc.display.clone(),
-            line,
-            col,
-        }
+        self.doc.loc(&self.pointer)
     }
 
-    /// Shorthand for `self.child(a).child(b)….loc()`.
+    /// `self.child(a).child(b)….loc()`, with one pointer built rather than a reference for each
+    /// segment: every check of every step asks for its place.
     pub(crate) fn loc_of(&self, segments: &[&str]) -> Loc {
-        segments.iter().fold(self.clone(), |r, s| r.child(s)).loc()
+        let mut pointer = self.pointer.clone();
+        for segment in segments {
+            pointer.push('/');
+            pointer.push_str(&escape(segment));
+        }
+        self.doc.loc(&pointer)
     }
 }
 
@@ -85,6 +98,7 @@ mod tests {
             positions: {
                 let mut p = crate::yaml::Positions::default();
                 p.record("/scenarios/0", None, (3, 5));
+                p.record("/scenarios/0/a~1b", None, (4, 2));
                 p.finish();
                 p
             },
@@ -92,5 +106,10 @@ mod tests {
         let r = SourceRef::new(doc, "/scenarios/0".into());
         assert_eq!(r.child("steps").child(2).loc().to_string(), "a.yaml:3:5");
         assert_eq!(r.child("a/b").pointer, "/scenarios/0/a~1b");
+        for segments in [&["a/b"][..], &["a/b", "c"], &["steps", "2"], &[]] {
+            let chained = segments.iter().fold(r.clone(), |r, s| r.child(s)).loc();
+            assert_eq!(r.loc_of(segments), chained, "{segments:?}");
+        }
+        assert_eq!(r.loc_of(&["a/b", "c"]).to_string(), "a.yaml:4:2");
     }
 }
