@@ -5,9 +5,9 @@
 //! `gigcheck run` against an external backend prints the cheap checks (no login, no sign-up: a
 //! run's budget of those belongs to the plan); `gigcheck doctor` runs every check and nothing else.
 
+use crate::engine::http::CookieJar;
 use crate::engine::http::{Http, Incoming, Outgoing};
 use crate::environment::Environment;
-use reqwest::cookie::Jar;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -441,7 +441,7 @@ struct Client<'a> {
     http: &'a Http,
     base: &'a url::Url,
     timeout: Duration,
-    jar: Jar,
+    jar: CookieJar,
 }
 
 impl<'a> Client<'a> {
@@ -450,7 +450,7 @@ impl<'a> Client<'a> {
             http: t.http,
             base: t.base,
             timeout: t.timeout,
-            jar: Jar::default(),
+            jar: CookieJar::default(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod state;
 
 use crate::cli::{Exit, RequestArgs};
 use crate::commands::curl;
+use gigcheck_core::engine::http::CookieJar;
 use gigcheck_core::engine::http::{Http, Incoming, SendError};
 use gigcheck_core::engine::request::{BuildError, build};
 use gigcheck_core::engine::scope::Scope;
@@ -24,7 +25,6 @@ use gigcheck_core::report::text::Palette;
 use gigcheck_core::spec::Request;
 use gigcheck_core::spec::template::{Placeholder, Template};
 use gigcheck_core::spec::values::BodyPath;
-use reqwest::cookie::Jar;
 use save::Typed;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -111,7 +111,7 @@ fn run(args: RequestArgs, p: Palette) -> Result<Exit, Stop> {
     let runtime = super::run::runtime().map_err(printed)?;
     runtime.block_on(async {
         let http = Http::with_tls(tls).map_err(usage)?;
-        let jar = Jar::default();
+        let jar = CookieJar::default();
         let timeout = Duration::from_secs_f64(args.timeout);
         let show = |req: &gigcheck_core::engine::http::Outgoing| {
             if args.curl {
@@ -400,7 +400,7 @@ async fn login(
     who: &str,
     env: &Environment,
     http: &Http,
-    jar: &Jar,
+    jar: &CookieJar,
     base: Option<&url::Url>,
     timeout: Duration,
     show: &impl Fn(&gigcheck_core::engine::http::Outgoing),

@@ -6,10 +6,10 @@ use super::redirect::Followed;
 use super::request;
 use super::scope::Scope;
 use super::step::{StepOutcome, record_hops, traffic};
+use crate::engine::http::CookieJar;
 use crate::outcome::{CheckKind, CheckReport, Exchange, StepStatus};
 use crate::spec::values::StatusPattern;
 use crate::spec::{ConcurrentStep, SourceRef};
-use reqwest::cookie::Jar;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -19,7 +19,7 @@ pub(super) async fn run(
     follow: bool,
     src: &SourceRef,
     scope: &Scope,
-    jar: &Arc<Jar>,
+    jar: &Arc<CookieJar>,
 ) -> StepOutcome {
     let mut outgoing = Vec::with_capacity(step.requests.len());
     for req in &step.requests {

@@ -5,8 +5,8 @@
 //! then what the step checks.
 
 use super::http::{Http, Incoming, Outgoing, SendError};
+use crate::engine::http::CookieJar;
 use reqwest::Method;
-use reqwest::cookie::Jar;
 
 /// The most redirects followed for one request (browsers allow 20; a loop shows long before).
 pub(crate) const MAX_HOPS: usize = 10;
@@ -36,7 +36,7 @@ pub(crate) struct Followed {
 /// just before it leaves (the first included).
 pub(crate) async fn send(
     http: &Http,
-    jar: &Jar,
+    jar: &CookieJar,
     req: Outgoing,
     follow: bool,
     mut sending: impl FnMut(&Outgoing),

@@ -3,12 +3,12 @@
 //! a different product. A role no product matches is left unset with the reason.
 
 use crate::checks::assert;
+use crate::engine::http::CookieJar;
 use crate::engine::http::{Http, Outgoing};
 use crate::spec::assertion::ValueAssertion;
 use crate::spec::roles::Roles;
 use crate::spec::template::NoVars;
 use indexmap::IndexMap;
-use reqwest::cookie::Jar;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ pub async fn resolve(
         http,
         base,
         timeout,
-        jar: Jar::default(),
+        jar: CookieJar::default(),
     };
     let mut products = reader.list().await?;
     // The best stocked first: roles that order often keep going longest.
@@ -125,7 +125,7 @@ struct Reader<'a> {
     http: &'a Http,
     base: &'a url::Url,
     timeout: Duration,
-    jar: Jar,
+    jar: CookieJar,
 }
 
 impl Reader<'_> {

@@ -5,10 +5,10 @@ use super::Shared;
 use super::hooks;
 use super::scope::Scope;
 use super::step;
+use crate::engine::http::CookieJar;
 use crate::loader::LoadedSuite;
 use crate::outcome::{Outcome, Phase, RuleNames, ScenarioReport, StepReport, StepStatus};
 use crate::spec::{Action, Fragment, Include, Scenario, SourceRef, Step, Vars};
-use reqwest::cookie::Jar;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Instant;
@@ -16,7 +16,7 @@ use std::time::Instant;
 struct Run<'a> {
     shared: &'a std::sync::Arc<Shared>,
     suite: &'a LoadedSuite,
-    jar: std::sync::Arc<Jar>,
+    jar: std::sync::Arc<CookieJar>,
     scope: Scope,
     reports: Vec<StepReport>,
     /// `_up` hooks owed for `_down` hooks that ran; run at the end whatever happened.
@@ -68,7 +68,7 @@ async fn run_here(
     let mut run = Run {
         shared,
         suite,
-        jar: std::sync::Arc::new(Jar::default()),
+        jar: std::sync::Arc::new(CookieJar::default()),
         scope: Scope::new(shared.redactor.fork(), shared.getenv.clone()),
         reports: Vec::new(),
         undo: Vec::new(),

@@ -6,13 +6,13 @@ use super::redirect::{self, Followed};
 use super::request;
 use super::scope::Scope;
 use crate::checks::{self, CheckContext, Response};
+use crate::engine::http::CookieJar;
 use crate::loader::LoadedSuite;
 use crate::outcome::{
     CheckKind, CheckReport, Exchange, Redirect, ResponseLog, StepStatus, Traffic, Unevaluated,
 };
 use crate::redact::Redactor;
 use crate::spec::{Call, Capture, HttpStep, Redirects, SourceRef};
-use reqwest::cookie::Jar;
 use std::time::Duration;
 
 /// The outcome of a step that sends requests, before it is placed in a scenario's report.
@@ -56,7 +56,7 @@ pub(super) async fn run(
     redirects: Option<Redirects>,
     src: &SourceRef,
     scope: &mut Scope,
-    jar: &Jar,
+    jar: &CookieJar,
 ) -> StepOutcome {
     let attempts = step.retry.map_or(1, |r| r.attempts.max(1));
     let delay = step.retry.map_or(Duration::ZERO, |r| r.delay.0);
@@ -317,7 +317,7 @@ pub(crate) const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(5);
 /// when `Retry-After` asks for at most [`LONGEST_RATE_LIMIT_WAIT`], else it blocks the step.
 async fn send_within_limits(
     shared: &Shared,
-    jar: &Jar,
+    jar: &CookieJar,
     outgoing: Outgoing,
     follow: bool,
     expect: &crate::spec::Expect,

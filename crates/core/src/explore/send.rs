@@ -100,7 +100,7 @@ impl Shared {
             body,
             timeout: self.opts.timeout,
         };
-        let jar = reqwest::cookie::Jar::default();
+        let jar = crate::engine::http::CookieJar::default();
         crate::engine::redirect::send(&self.http, &jar, outgoing, true, |_| {})
             .await
             .result
