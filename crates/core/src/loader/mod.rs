@@ -16,6 +16,7 @@ use crate::spec::{Action, Fragment, Loc, Scenario, SourceRef, Step, Suite};
 use crate::yaml;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A parsed spec file.
@@ -34,6 +35,15 @@ pub(crate) struct LoadedSuite {
     /// Variables from the suite's `fixtures` files, in order.
     pub(crate) fixture_vars: crate::spec::Vars,
     scenarios: Vec<Slot>,
+}
+
+/// A scenario as a reader thread hands it over ([`read_suite`]): the tree of one of the
+/// project's first few hundred, which is read into its model without a detour, else compact
+/// JSON (see [`Slot`]), which takes a few hundred bytes while it waits to be checked.
+#[derive(Debug)]
+enum ReadScenario {
+    Tree(serde_json::Value),
+    Compact(Box<str>),
 }
 
 /// A scenario of a loaded suite: its model while the project keeps few, else the checked
@@ -173,7 +183,7 @@ impl Project {
                 let mut diagnostics = Vec::new();
                 let dir = suite.doc.path.parent().unwrap_or(Path::new("."));
                 materialize(
-                    json,
+                    Source::Json(json),
                     index,
                     &suite.doc,
                     "",
@@ -284,6 +294,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
     // number, and files are checked (and their diagnostics said) in order.
     const READERS: usize = 2;
     let count = files.len();
+    let trees = &AtomicUsize::new(KEEP_LOADED_SCENARIOS);
     std::thread::scope(|scope| {
         let mut readers = Vec::with_capacity(READERS);
         for first in 0..READERS {
@@ -291,7 +302,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Project {
             let turns: Vec<PathBuf> = files.iter().skip(first).step_by(READERS).cloned().collect();
             scope.spawn(move || {
                 for file in turns {
-                    if tx.send(parse_file_ahead(file)).is_err() {
+                    if tx.send(parse_file_ahead(file, trees)).is_err() {
                         return;
                     }
                 }
@@ -339,7 +350,9 @@ pub fn check_text(display: &str, text: &str, opts: &LoadOptions) -> Vec<Diagnost
     };
     let mut models_left = 0;
     let mut warnings = Vec::new();
-    if let Some(parsed) = read_suite(path, text, &mut diagnostics) {
+    // Everything compact, as past the kept few of a big project: that is the path a fuzzer and
+    // the property tests should reach.
+    if let Some(parsed) = read_suite(path, text, &mut diagnostics, &AtomicUsize::new(0)) {
         SuiteLoad {
             opts,
             ctx: &ctx,
@@ -444,7 +457,7 @@ impl SuiteLoad<'_> {
         &mut self,
         path: &Path,
         text: &str,
-        (mut head, compacts, doc): (Suite, Vec<Box<str>>, Arc<SourceDoc>),
+        (mut head, reads, doc): (Suite, Vec<ReadScenario>, Arc<SourceDoc>),
         warnings: &mut Vec<Diagnostic>,
     ) -> Option<SuiteOutline> {
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -479,22 +492,27 @@ impl SuiteLoad<'_> {
         let mut snapshots = std::collections::HashSet::new();
         crosscheck::snapshot_names(&loaded.suite.setup, &mut snapshots);
         crosscheck::snapshot_names(&loaded.suite.teardown, &mut snapshots);
-        let mut outlines = Vec::with_capacity(compacts.len());
-        let mut requirements = Vec::with_capacity(compacts.len());
-        let mut slots = Vec::with_capacity(compacts.len());
-        let in_file = compacts.len();
+        let mut outlines = Vec::with_capacity(reads.len());
+        let mut requirements = Vec::with_capacity(reads.len());
+        let mut slots = Vec::with_capacity(reads.len());
+        let in_file = reads.len();
         let mut checker = crosscheck::SuiteChecker::new(&loaded, self.opts, self.ctx);
-        for (i, compact) in compacts.into_iter().enumerate() {
+        for (i, read) in reads.into_iter().enumerate() {
             let doc = &loaded.doc;
-            let read = materialize(
-                &compact,
-                i,
-                doc,
-                text,
-                dir,
-                self.fragments,
-                self.diagnostics,
-            );
+            let keep = *self.models_left > 0;
+            // What is not kept as a model is kept as compact JSON, whatever the reader handed over.
+            let read = match read {
+                ReadScenario::Tree(tree) if !keep => {
+                    ReadScenario::Compact(tree.to_string().into_boxed_str())
+                }
+                read => read,
+            };
+            let mut model_of =
+                |source| materialize(source, i, doc, text, dir, self.fragments, self.diagnostics);
+            let (read, compact) = match read {
+                ReadScenario::Tree(tree) => (model_of(Source::Tree(tree)), None),
+                ReadScenario::Compact(json) => (model_of(Source::Json(&json)), Some(json)),
+            };
             let Some(scenario) = read else {
                 continue;
             };
@@ -510,11 +528,12 @@ impl SuiteLoad<'_> {
                 step_rules: loaded.suite.step_rules(&scenario),
                 exclusive: scenario.exclusive,
             });
-            slots.push(if *self.models_left > 0 {
-                *self.models_left -= 1;
-                Slot::Model(Arc::new(scenario))
-            } else {
-                Slot::Compact(compact)
+            slots.push(match compact {
+                Some(json) if !keep => Slot::Compact(json),
+                _ => {
+                    *self.models_left = self.models_left.saturating_sub(1);
+                    Slot::Model(Arc::new(scenario))
+                }
             });
         }
         if in_file == 0 {
@@ -539,10 +558,16 @@ impl SuiteLoad<'_> {
     }
 }
 
-/// Scenario `index` of a suite from its compact JSON: the model, with its place in the file
-/// (`doc`; `text` shows in errors) and its includes resolved.
+/// What a scenario's model is read from: its tree, or its compact JSON.
+enum Source<'a> {
+    Tree(serde_json::Value),
+    Json(&'a str),
+}
+
+/// Scenario `index` of a suite from its tree or compact JSON: the model, with its place in the
+/// file (`doc`; `text` shows in errors) and its includes resolved.
 fn materialize(
-    compact: &str,
+    source: Source<'_>,
     index: usize,
     doc: &Arc<SourceDoc>,
     text: &str,
@@ -552,7 +577,28 @@ fn materialize(
 ) -> Option<Scenario> {
     let pointer = format!("/scenarios/{index}");
     let path = format!("scenarios[{index}]");
-    let mut scenario = match yaml::deserialize_json::<Scenario>(compact, &pointer, &path)? {
+    let read = match source {
+        Source::Json(json) => yaml::deserialize_json::<Scenario>(json, &pointer, &path)?,
+        Source::Tree(tree) => match yaml::deserialize_untracked::<Scenario>(tree) {
+            Some(scenario) => Ok(scenario),
+            // Where a misfit is takes the tree again, tracked: only a spec error pays for it.
+            None => match misfit_in_file(text, index, &pointer, &path) {
+                Some(misfit) => Err(misfit),
+                None => {
+                    let loc = SourceRef::new(doc.clone(), pointer.clone()).loc();
+                    diagnostics.push(Diagnostic::error(
+                        loc,
+                        format!(
+                            "{path} does not fit the model, and reads differently a second time \
+                             (was the file changed while it was read?)"
+                        ),
+                    ));
+                    return None;
+                }
+            },
+        },
+    };
+    let mut scenario = match read {
         Ok(scenario) => scenario,
         Err(misfit) => {
             let error = doc.positions.place(&misfit);
@@ -577,6 +623,18 @@ fn materialize(
     }
     scenario.src = src;
     Some(scenario)
+}
+
+/// Why scenario `index` of the suite file `text` does not fit the model, read again from the
+/// file with every value's place tracked; `None` if it fits this time.
+fn misfit_in_file(text: &str, index: usize, pointer: &str, path: &str) -> Option<yaml::Misfit> {
+    let mut item = None;
+    let _ = yaml::read_streaming(text, "scenarios", &mut |i, value| {
+        if i == index {
+            item = Some(value);
+        }
+    });
+    yaml::deserialize::<Scenario>(item?, pointer, path).err()
 }
 
 /// The nearest `fixtures` folder at or above the spec file's folder.
@@ -699,18 +757,18 @@ fn read_source(path: &Path) -> Result<String, String> {
 struct ParsedFile {
     path: PathBuf,
     text: Option<String>,
-    suite: Option<(Suite, Vec<Box<str>>, Arc<SourceDoc>)>,
+    suite: Option<(Suite, Vec<ReadScenario>, Arc<SourceDoc>)>,
     diagnostics: Vec<Diagnostic>,
 }
 
 /// Reads and parses the spec file at `path`: the part of loading that needs nothing from the
 /// other files, so it can run ahead of them.
-fn parse_file_ahead(path: PathBuf) -> ParsedFile {
+fn parse_file_ahead(path: PathBuf, trees: &AtomicUsize) -> ParsedFile {
     let mut diagnostics = Vec::new();
     let text = read_file(&path, &mut diagnostics);
     let suite = text
         .as_deref()
-        .and_then(|text| read_suite(&path, text, &mut diagnostics));
+        .and_then(|text| read_suite(&path, text, &mut diagnostics, trees));
     ParsedFile {
         path,
         text,
@@ -765,11 +823,20 @@ fn read_suite(
     path: &Path,
     text: &str,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<(Suite, Vec<Box<str>>, Arc<SourceDoc>)> {
+    trees: &AtomicUsize,
+) -> Option<(Suite, Vec<ReadScenario>, Arc<SourceDoc>)> {
     let display = crate::diagnostic::display_path(path);
-    let mut compacts = Vec::new();
+    let mut reads = Vec::new();
     let streamed = yaml::read_streaming(text, "scenarios", &mut |_, value| {
-        compacts.push(value.to_string().into_boxed_str());
+        // About as many as the project keeps as models come as trees (see [`ReadScenario`]).
+        let tree = trees
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
+        reads.push(if tree {
+            ReadScenario::Tree(value)
+        } else {
+            ReadScenario::Compact(value.to_string().into_boxed_str())
+        });
     });
     let mut fail = |e: &yaml::YamlError| {
         diagnostics.push(diagnostic::from_yaml_error(e, &display, text));
@@ -799,7 +866,7 @@ fn read_suite(
         display,
         positions,
     });
-    Some((suite, compacts, doc))
+    Some((suite, reads, doc))
 }
 
 /// Fragments by canonical path; `None` marks one that failed to load (reported once).
@@ -1091,6 +1158,40 @@ mod tests {
     }
 
     #[test]
+    fn a_misfit_is_said_the_same_whether_read_from_its_tree_or_from_compact_json() {
+        // `load` hands the first scenarios over as trees, `check_text` everything as compact
+        // JSON: a scenario that does not fit must be told at the same place in the same words.
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = suite_file(3, "http://h/");
+        text.push_str("  - name: typo\n    steps:\n      - request: { method: GET, url: /x }\n        expcet: { status: 200 }\n");
+        text.push_str("  - name: wrong type\n    retries: [1]\n    steps: []\n");
+        let path = dir.path().join("a.yaml");
+        std::fs::write(&path, &text).unwrap();
+        let said = |diagnostics: &[Diagnostic]| -> Vec<(u32, u32, String)> {
+            diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| (d.loc.line, d.loc.col, d.message.clone()))
+                .collect()
+        };
+        let from_trees =
+            said(&load(std::slice::from_ref(&path), &LoadOptions::default()).diagnostics);
+        let display = crate::diagnostic::display_path(&path);
+        let from_json = said(&check_text(&display, &text, &LoadOptions::default()));
+        assert_eq!(from_trees, from_json);
+        assert_eq!(from_trees.len(), 2, "{from_trees:?}");
+        assert_eq!(
+            (from_trees[0].0, from_trees[0].1),
+            (17, 9),
+            "{from_trees:?}"
+        );
+        assert!(
+            from_trees[0].2.contains("unknown field `expcet`"),
+            "{from_trees:?}"
+        );
+    }
+
+    #[test]
     fn a_big_file_read_scenario_by_scenario_has_every_position() {
         let dir = tempfile::tempdir().unwrap();
         let mut text = String::from("name: Big\nscenarios:\n");
@@ -1102,7 +1203,8 @@ mod tests {
         let path = dir.path().join("big.yaml");
         std::fs::write(&path, &text).unwrap();
         let mut diagnostics = Vec::new();
-        let (_, scenarios, doc) = read_suite(&path, &text, &mut diagnostics).unwrap();
+        let (_, scenarios, doc) =
+            read_suite(&path, &text, &mut diagnostics, &AtomicUsize::new(0)).unwrap();
         assert!(diagnostics.is_empty());
         assert_eq!(scenarios.len(), 600);
         assert_eq!(doc.positions.get("/scenarios/599"), Some((1800, 5)));

@@ -190,6 +190,13 @@ fn is_blank(text: &str) -> bool {
     })
 }
 
+/// [`deserialize`] without tracking where each value is: what fits is read in a fraction of the
+/// time; `None` when it does not fit, and the caller reads it again with [`deserialize`] to say
+/// where.
+pub(crate) fn deserialize_untracked<T: DeserializeOwned>(value: Value) -> Option<T> {
+    T::deserialize(lenient::Lenient(value)).ok()
+}
+
 /// [`deserialize`] of the value written as compact JSON in `json` (what the loader keeps of a
 /// checked scenario). A model that fits is read without tracking where each value is; only a
 /// misfit is read again with tracking, to say where it is. `None`: `json` is not JSON.
@@ -199,7 +206,7 @@ pub(crate) fn deserialize_json<T: DeserializeOwned>(
     path: &str,
 ) -> Option<Result<T, Misfit>> {
     let value: Value = serde_json::from_str(json).ok()?;
-    if let Ok(model) = T::deserialize(lenient::Lenient(value)) {
+    if let Some(model) = deserialize_untracked(value) {
         return Some(Ok(model));
     }
     let value: Value = serde_json::from_str(json).ok()?;

@@ -190,13 +190,7 @@ impl Translator<'_> {
                             ),
                         ));
                     }
-                    let dot = if self.path.is_empty() { "" } else { "." };
-                    let segment = super::escape(&name);
-                    let v = self.nested(
-                        format_args!("{segment}"),
-                        format_args!("{dot}{name}"),
-                        |t| t.value(value, at, Some(key_at)),
-                    )?;
+                    let v = self.nested_key(&name, |t| t.value(value, at, Some(key_at)))?;
                     out.insert(name, v);
                 }
                 Value::Object(out)
@@ -216,6 +210,26 @@ impl Translator<'_> {
         // Writing to a String cannot fail.
         let _ = write!(self.pointer, "/{segment}");
         let _ = self.path.write_fmt(shown);
+        let out = f(self);
+        self.pointer.truncate(pointer_len);
+        self.path.truncate(path_len);
+        out
+    }
+
+    /// [`Translator::nested`] at key `name`, written without the formatting machinery: most
+    /// nodes are mapping values, and formatting their places was a tenth of reading a file.
+    fn nested_key<T>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Self) -> Result<T, YamlError>,
+    ) -> Result<T, YamlError> {
+        let (pointer_len, path_len) = (self.pointer.len(), self.path.len());
+        self.pointer.push('/');
+        self.pointer.push_str(&super::escape(name));
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(name);
         let out = f(self);
         self.pointer.truncate(pointer_len);
         self.path.truncate(path_len);
