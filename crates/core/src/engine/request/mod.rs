@@ -146,7 +146,15 @@ pub(crate) fn resolve_url(target: &str, base: Option<&url::Url>) -> Result<url::
         base.as_str().trim_end_matches('/'),
         target.trim_start_matches('/')
     );
-    url::Url::parse(&joined).map_err(bad)
+    // The same URL, read against the base: its scheme, host and port are taken as they are
+    // rather than parsed again (host parsing was most of the cost of building a request).
+    let origin = base[..url::Position::BeforePath].len();
+    match joined.get(origin..) {
+        Some(reference) if reference.starts_with('/') && !reference.starts_with("//") => {
+            base.join(reference).map_err(bad)
+        }
+        _ => url::Url::parse(&joined).map_err(bad),
+    }
 }
 
 /// What reports show of a request: credentials and secret values replaced.
@@ -193,6 +201,48 @@ mod tests {
             resolve_url("/a", None),
             Err(BuildError::NoBase(_))
         ));
+    }
+
+    #[test]
+    fn a_url_read_against_the_base_is_the_url_parsed_whole() {
+        let bases = [
+            "http://127.0.0.1:5000/",
+            "http://127.0.0.1:5000/v1/",
+            "http://127.0.0.1:5000/v1",
+            "https://shop.example.test/api//",
+            "http://[::1]:8080/a//b/",
+            "http://user:pw@host.test/p?q=1",
+            "http://h.test//x",
+        ];
+        let targets = [
+            "/api/orders",
+            "api/orders?page=2&sort=-id#top",
+            "//evil.test/x",
+            "/a/../b/./c",
+            "/spaces in path/é",
+            "/back\\slash",
+            "/%2e%2e/x",
+            "/orders/{id}",
+            "",
+            "/",
+            "?only=query",
+            "#only-fragment",
+        ];
+        for base in bases {
+            let base = url::Url::parse(base).unwrap();
+            for target in targets {
+                let joined = format!(
+                    "{}/{}",
+                    base.as_str().trim_end_matches('/'),
+                    target.trim_start_matches('/')
+                );
+                assert_eq!(
+                    resolve_url(target, Some(&base)).map_err(|e| e.to_string()),
+                    url::Url::parse(&joined).map_err(|e| e.to_string()),
+                    "{base} + {target}"
+                );
+            }
+        }
     }
 
     #[test]
