@@ -395,8 +395,15 @@ pub(super) fn clean(text: &str) -> String {
     let allowed = |c: char| {
         matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
     };
-    // Nearly all text is already clean: copy it whole rather than char by char.
-    if text.chars().all(allowed) {
+    // Nearly all text is already clean: copy it whole rather than char by char (ASCII text,
+    // most of it, checked a byte at a time).
+    let is_clean = if text.is_ascii() {
+        text.bytes()
+            .all(|b| b >= b' ' || matches!(b, b'\t' | b'\n' | b'\r'))
+    } else {
+        text.chars().all(allowed)
+    };
+    if is_clean {
         return text.to_string();
     }
     text.chars().filter(|&c| allowed(c)).collect()
@@ -429,6 +436,14 @@ mod tests {
             started_at: None,
             rules: Default::default(),
         }
+    }
+
+    #[test]
+    fn text_keeps_what_xml_can_carry_and_loses_the_rest() {
+        assert_eq!(clean("GET /api\tok\r\n"), "GET /api\tok\r\n");
+        assert_eq!(clean("a\u{0}b\u{1b}[31mc\u{7f}"), "ab[31mc\u{7f}");
+        assert_eq!(clean("café\u{8}ü\u{FFFE}\u{FFFF}!"), "caféü!");
+        assert_eq!(clean(""), "");
     }
 
     #[test]

@@ -61,9 +61,23 @@ impl SourceRef {
     }
 
     pub(crate) fn child(&self, segment: impl fmt::Display) -> SourceRef {
+        use fmt::Write;
+        // Written in place, escaped only when it must be: loading asks for a child for every
+        // step, request and check, and formatting a copy of each was a twentieth of loading.
+        let mut pointer = String::with_capacity(self.pointer.len() + 16);
+        pointer.push_str(&self.pointer);
+        pointer.push('/');
+        let start = pointer.len();
+        // Writing to a String cannot fail.
+        let _ = write!(pointer, "{segment}");
+        if pointer[start..].contains(['~', '/']) {
+            let escaped = escape(&pointer[start..]).into_owned();
+            pointer.truncate(start);
+            pointer.push_str(&escaped);
+        }
         SourceRef {
             doc: self.doc.clone(),
-            pointer: format!("{}/{}", self.pointer, escape(&segment.to_string())),
+            pointer,
         }
     }
 
