@@ -91,7 +91,7 @@ impl Tls {
 /// A scenario's cookies: what the answers' `Set-Cookie` headers stored, sent back where they
 /// apply (RFC 6265's domain, path, expiry and `Secure` rules, kept by `cookie_store`, the store
 /// reqwest's own jar wraps). A jar of gigcheck's own rather than reqwest's: with reqwest's, every
-/// request's URL was parsed once more (a tenth of the instructions a request costs gigcheck).
+/// request's URL was parsed once more (about 6 000 of the 150 000 instructions a request costs).
 #[derive(Default)]
 pub struct CookieJar(RwLock<cookie_store::CookieStore>);
 

@@ -815,10 +815,10 @@ fn drop_extension_keys(value: &mut serde_json::Value) {
     }
 }
 
-/// A suite file, read one scenario at a time: each scenario is a tree only while it becomes
-/// compact JSON. Returns the suite without its scenarios, each scenario's JSON, and the file's
-/// places; a file that is not YAML, or whose suite-level keys do not fit the model, is a
-/// diagnostic instead.
+/// A suite file, read one scenario at a time: each scenario stays a tree while `trees` (shared
+/// by the reader threads) has some left, and is compact JSON after that ([`ReadScenario`]).
+/// Returns the suite without its scenarios, each scenario as read, and the file's places; a file
+/// that is not YAML, or whose suite-level keys do not fit the model, is a diagnostic instead.
 fn read_suite(
     path: &Path,
     text: &str,
