@@ -544,14 +544,35 @@ fn step_rules(schema: &mut Schema) {
 impl TryFrom<RawStep> for Step {
     type Error = String;
 
-    fn try_from(mut raw: RawStep) -> Result<Step, String> {
-        let has_checks = raw.expect.is_some() || !raw.capture.is_empty() || raw.retry.is_some();
+    fn try_from(raw: RawStep) -> Result<Step, String> {
+        // Taken apart so that its parts move into the step: a scenario past the kept few is
+        // read again for every run of it (loader::Slot), so copies would be paid each time.
+        let RawStep {
+            name,
+            request,
+            webhook,
+            hook,
+            concurrent,
+            include,
+            with,
+            expect,
+            capture,
+            retry,
+            precondition,
+            redirects,
+            when,
+            unless,
+            once,
+            vars,
+            verifies,
+        } = raw;
+        let has_checks = expect.is_some() || !capture.is_empty() || retry.is_some();
         let actions = [
-            raw.request.is_some(),
-            raw.webhook.is_some(),
-            raw.hook.is_some(),
-            raw.concurrent.is_some(),
-            raw.include.is_some(),
+            request.is_some(),
+            webhook.is_some(),
+            hook.is_some(),
+            concurrent.is_some(),
+            include.is_some(),
         ];
         match actions.iter().filter(|a| **a).count() {
             0 => return Err(
@@ -560,39 +581,32 @@ impl TryFrom<RawStep> for Step {
             1 => {}
             _ => return Err(ONE_ACTION.into()),
         }
-        if raw.with.is_some() && raw.include.is_none() {
+        if with.is_some() && include.is_none() {
             return Err("`with` only goes with `include`".into());
         }
-        if raw.once && raw.include.is_none() {
+        if once && include.is_none() {
             return Err("`once` goes with `include`: put the steps to share in a fragment".into());
         }
-        // The raw step's parts move into the step: a scenario past the kept few is read again
-        // for every run of it (loader::Slot), so copies would be paid each time.
-        let http = |call, raw: RawStep| {
+        // At most one action is given (checked above).
+        let call = match (request, webhook) {
+            (Some(request), _) => Some(Call::Request(Box::new(request))),
+            (None, Some(webhook)) => Some(Call::Webhook(Box::new(webhook))),
+            (None, None) => None,
+        };
+        let action = if let Some(concurrent) = concurrent {
+            concurrent_step(
+                concurrent,
+                expect.as_ref(),
+                !capture.is_empty() || retry.is_some(),
+            )?
+        } else if let Some(call) = call {
             Action::Http(Box::new(HttpStep {
                 call,
-                expect: raw.expect.unwrap_or_default(),
-                capture: raw.capture,
-                retry: raw.retry,
+                expect: expect.unwrap_or_default(),
+                capture,
+                retry,
             }))
-        };
-        let (name, precondition, redirects, when, unless, once, vars, verifies) = (
-            raw.name.take(),
-            raw.precondition,
-            raw.redirects,
-            raw.when.take(),
-            raw.unless.take(),
-            raw.once,
-            std::mem::take(&mut raw.vars),
-            std::mem::take(&mut raw.verifies),
-        );
-        let action = if let Some(concurrent) = raw.concurrent.take() {
-            concurrent_step(concurrent, &raw)?
-        } else if let Some(request) = raw.request.take() {
-            http(Call::Request(Box::new(request)), raw)
-        } else if let Some(webhook) = raw.webhook.take() {
-            http(Call::Webhook(Box::new(webhook)), raw)
-        } else if let Some(hook) = raw.hook.take() {
+        } else if let Some(hook) = hook {
             if has_checks || !verifies.is_empty() {
                 return Err(
                     "a `hook` step takes only `name`; it passes when the hook succeeds".into(),
@@ -607,8 +621,8 @@ impl TryFrom<RawStep> for Step {
                 return Err("an `include` step checks nothing itself: put `verifies` on the fragment's steps whose checks decide the rules, or on the scenario".into());
             }
             Action::Include(Include {
-                path: raw.include.take().unwrap_or_default(),
-                with: raw.with.take().unwrap_or_default(),
+                path: include.unwrap_or_default(),
+                with: with.unwrap_or_default(),
                 fragment: None,
             })
         };
@@ -627,7 +641,13 @@ impl TryFrom<RawStep> for Step {
     }
 }
 
-fn concurrent_step(raw: RawConcurrent, step: &RawStep) -> Result<Action, String> {
+/// A `concurrent` step from its parts; `captures_or_retries`: the step has `capture` or `retry`,
+/// which such a step cannot take.
+fn concurrent_step(
+    raw: RawConcurrent,
+    expect: Option<&Expect>,
+    captures_or_retries: bool,
+) -> Result<Action, String> {
     let repeated = raw.request.is_some();
     let requests = match (raw.times, raw.request, raw.requests) {
         (Some(times), Some(request), None) if (2..=1000).contains(&times) => vec![request; times],
@@ -639,10 +659,10 @@ fn concurrent_step(raw: RawConcurrent, step: &RawStep) -> Result<Action, String>
             );
         }
     };
-    if !step.capture.is_empty() || step.retry.is_some() {
+    if captures_or_retries {
         return Err("a `concurrent` step takes no `capture` or `retry`".into());
     }
-    let Some(expect) = &step.expect else {
+    let Some(expect) = expect else {
         return Err("a `concurrent` step needs `expect: { statuses: { 200: 1, 409: 4 } }`".into());
     };
     if expect.status.is_some()
