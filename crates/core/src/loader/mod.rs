@@ -37,13 +37,15 @@ pub(crate) struct LoadedSuite {
     scenarios: Vec<Slot>,
 }
 
-/// A scenario as a reader thread hands it over ([`read_suite`]): the tree of one of the
-/// project's first few hundred, which is read into its model without a detour, else compact
-/// JSON (see [`Slot`]), which takes a few hundred bytes while it waits to be checked.
+/// What a scenario's model is read from: its tree, or its checked compact JSON (see [`Slot`]).
+/// A reader thread hands over trees for about the first 500 of a project, which are then read
+/// into their models without a detour, and compact JSON after that, which takes a few hundred
+/// bytes while it waits to be checked ([`read_suite`]: `Source<Box<str>>`); a slot's JSON is
+/// read again borrowed (`Source<&str>`).
 #[derive(Debug)]
-enum ReadScenario {
+enum Source<Json> {
     Tree(serde_json::Value),
-    Compact(Box<str>),
+    Json(Json),
 }
 
 /// A scenario of a loaded suite: its model while the project keeps few, else the checked
@@ -457,7 +459,11 @@ impl SuiteLoad<'_> {
         &mut self,
         path: &Path,
         text: &str,
-        (mut head, reads, doc): (Suite, Vec<ReadScenario>, Arc<SourceDoc>),
+        ReadSuite {
+            mut head,
+            scenarios: reads,
+            doc,
+        }: ReadSuite,
         warnings: &mut Vec<Diagnostic>,
     ) -> Option<SuiteOutline> {
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -500,18 +506,19 @@ impl SuiteLoad<'_> {
         for (i, read) in reads.into_iter().enumerate() {
             let doc = &loaded.doc;
             let keep = *self.models_left > 0;
-            // What is not kept as a model is kept as compact JSON, whatever the reader handed over.
-            let read = match read {
-                ReadScenario::Tree(tree) if !keep => {
-                    ReadScenario::Compact(tree.to_string().into_boxed_str())
-                }
-                read => read,
-            };
             let mut model_of =
                 |source| materialize(source, i, doc, text, dir, self.fragments, self.diagnostics);
+            // The model, and the compact JSON kept instead of it once the project keeps no more
+            // models, whatever the reader handed over.
             let (read, compact) = match read {
-                ReadScenario::Tree(tree) => (model_of(Source::Tree(tree)), None),
-                ReadScenario::Compact(json) => (model_of(Source::Json(&json)), Some(json)),
+                Source::Tree(tree) => {
+                    let json = (!keep).then(|| tree.to_string().into_boxed_str());
+                    (model_of(Source::Tree(tree)), json)
+                }
+                Source::Json(json) => {
+                    let read = model_of(Source::Json(&json));
+                    (read, (!keep).then_some(json))
+                }
             };
             let Some(scenario) = read else {
                 continue;
@@ -529,9 +536,9 @@ impl SuiteLoad<'_> {
                 exclusive: scenario.exclusive,
             });
             slots.push(match compact {
-                Some(json) if !keep => Slot::Compact(json),
-                _ => {
-                    *self.models_left = self.models_left.saturating_sub(1);
+                Some(json) => Slot::Compact(json),
+                None => {
+                    *self.models_left -= 1;
                     Slot::Model(Arc::new(scenario))
                 }
             });
@@ -558,16 +565,10 @@ impl SuiteLoad<'_> {
     }
 }
 
-/// What a scenario's model is read from: its tree, or its compact JSON.
-enum Source<'a> {
-    Tree(serde_json::Value),
-    Json(&'a str),
-}
-
 /// Scenario `index` of a suite from its tree or compact JSON: the model, with its place in the
 /// file (`doc`; `text` shows in errors) and its includes resolved.
 fn materialize(
-    source: Source<'_>,
+    source: Source<&str>,
     index: usize,
     doc: &Arc<SourceDoc>,
     text: &str,
@@ -752,12 +753,20 @@ fn read_source(path: &Path) -> Result<String, String> {
     Ok(text)
 }
 
+/// A suite as [`read_suite`] reads it: its suite-level keys, its scenarios as read, and the
+/// places of the file's nodes.
+struct ReadSuite {
+    head: Suite,
+    scenarios: Vec<Source<Box<str>>>,
+    doc: Arc<SourceDoc>,
+}
+
 /// A spec file read and parsed ([`read_suite`]), not yet checked; what went wrong so far is
 /// in `diagnostics`.
 struct ParsedFile {
     path: PathBuf,
     text: Option<String>,
-    suite: Option<(Suite, Vec<ReadScenario>, Arc<SourceDoc>)>,
+    suite: Option<ReadSuite>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -816,7 +825,7 @@ fn drop_extension_keys(value: &mut serde_json::Value) {
 }
 
 /// A suite file, read one scenario at a time: each scenario stays a tree while `trees` (shared
-/// by the reader threads) has some left, and is compact JSON after that ([`ReadScenario`]).
+/// by the reader threads) has some left, and is compact JSON after that ([`Source`]).
 /// Returns the suite without its scenarios, each scenario as read, and the file's places; a file
 /// that is not YAML, or whose suite-level keys do not fit the model, is a diagnostic instead.
 fn read_suite(
@@ -824,18 +833,18 @@ fn read_suite(
     text: &str,
     diagnostics: &mut Vec<Diagnostic>,
     trees: &AtomicUsize,
-) -> Option<(Suite, Vec<ReadScenario>, Arc<SourceDoc>)> {
+) -> Option<ReadSuite> {
     let display = crate::diagnostic::display_path(path);
     let mut reads = Vec::new();
     let streamed = yaml::read_streaming(text, "scenarios", &mut |_, value| {
-        // About as many as the project keeps as models come as trees (see [`ReadScenario`]).
+        // About as many as the project keeps as models come as trees (see [`Source`]).
         let tree = trees
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
             .is_ok();
         reads.push(if tree {
-            ReadScenario::Tree(value)
+            Source::Tree(value)
         } else {
-            ReadScenario::Compact(value.to_string().into_boxed_str())
+            Source::Json(value.to_string().into_boxed_str())
         });
     });
     let mut fail = |e: &yaml::YamlError| {
@@ -866,7 +875,11 @@ fn read_suite(
         display,
         positions,
     });
-    Some((suite, reads, doc))
+    Some(ReadSuite {
+        head: suite,
+        scenarios: reads,
+        doc,
+    })
 }
 
 /// Fragments by canonical path; `None` marks one that failed to load (reported once).
@@ -1158,6 +1171,37 @@ mod tests {
     }
 
     #[test]
+    fn a_tree_that_does_not_fit_while_its_file_now_does_is_said_plainly() {
+        // The file changed between the two reads: no misfit to place, so the scenario says so.
+        let doc = Arc::new(SourceDoc {
+            path: "a.yaml".into(),
+            display: "a.yaml".into(),
+            positions: yaml::Positions::default(),
+        });
+        let tree = serde_json::json!({"name": "s", "steps": [], "retries": 1});
+        let text = suite_file(1, "http://h/");
+        let mut diagnostics = Vec::new();
+        let read = materialize(
+            Source::Tree(tree),
+            0,
+            &doc,
+            &text,
+            Path::new("."),
+            &mut FragmentCache::default(),
+            &mut diagnostics,
+        );
+        assert!(read.is_none());
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0]
+                .message
+                .contains("reads differently a second time"),
+            "{}",
+            diagnostics[0].message
+        );
+    }
+
+    #[test]
     fn a_misfit_is_said_the_same_whether_read_from_its_tree_or_from_compact_json() {
         // `load` hands the first scenarios over as trees, `check_text` everything as compact
         // JSON: a scenario that does not fit must be told at the same place in the same words.
@@ -1203,7 +1247,7 @@ mod tests {
         let path = dir.path().join("big.yaml");
         std::fs::write(&path, &text).unwrap();
         let mut diagnostics = Vec::new();
-        let (_, scenarios, doc) =
+        let ReadSuite { scenarios, doc, .. } =
             read_suite(&path, &text, &mut diagnostics, &AtomicUsize::new(0)).unwrap();
         assert!(diagnostics.is_empty());
         assert_eq!(scenarios.len(), 600);
