@@ -141,6 +141,12 @@ pub(super) struct Translator<'a> {
     pub(super) path: String,
 }
 
+/// Where a node is below its parent: an item of a list, or the value of a mapping's key.
+enum Below<'a> {
+    Item(usize),
+    Key(&'a str),
+}
+
 impl Translator<'_> {
     /// The JSON value of `node`, which starts at `at` and whose key (when it is a mapping
     /// value) is at `key`.
@@ -170,11 +176,7 @@ impl Translator<'_> {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
                     let (node, at) = item;
-                    out.push(
-                        self.nested(format_args!("{i}"), format_args!("[{i}]"), |t| {
-                            t.value(node, at, None)
-                        })?,
-                    );
+                    out.push(self.nested(Below::Item(i), |t| t.value(node, at, None))?);
                 }
                 Value::Array(out)
             }
@@ -190,7 +192,7 @@ impl Translator<'_> {
                             ),
                         ));
                     }
-                    let v = self.nested_key(&name, |t| t.value(value, at, Some(key_at)))?;
+                    let v = self.nested(Below::Key(&name), |t| t.value(value, at, Some(key_at)))?;
                     out.insert(name, v);
                 }
                 Value::Object(out)
@@ -198,38 +200,31 @@ impl Translator<'_> {
         })
     }
 
-    /// Runs `f` one level down: at `segment` of the pointer, `shown` added to the path.
-    pub(super) fn nested<T>(
+    /// Runs `f` one level down, at `below`: its segment added to the pointer and to the path
+    /// shown. Keys are written without the formatting machinery: most nodes are mapping values,
+    /// and formatting their places was a tenth of reading a file.
+    fn nested<T>(
         &mut self,
-        segment: fmt::Arguments<'_>,
-        shown: fmt::Arguments<'_>,
+        below: Below<'_>,
         f: impl FnOnce(&mut Self) -> Result<T, YamlError>,
     ) -> Result<T, YamlError> {
         use std::fmt::Write;
         let (pointer_len, path_len) = (self.pointer.len(), self.path.len());
-        // Writing to a String cannot fail.
-        let _ = write!(self.pointer, "/{segment}");
-        let _ = self.path.write_fmt(shown);
-        let out = f(self);
-        self.pointer.truncate(pointer_len);
-        self.path.truncate(path_len);
-        out
-    }
-
-    /// [`Translator::nested`] at key `name`, written without the formatting machinery: most
-    /// nodes are mapping values, and formatting their places was a tenth of reading a file.
-    fn nested_key<T>(
-        &mut self,
-        name: &str,
-        f: impl FnOnce(&mut Self) -> Result<T, YamlError>,
-    ) -> Result<T, YamlError> {
-        let (pointer_len, path_len) = (self.pointer.len(), self.path.len());
-        self.pointer.push('/');
-        self.pointer.push_str(&super::escape(name));
-        if !self.path.is_empty() {
-            self.path.push('.');
+        match below {
+            Below::Item(index) => {
+                // Writing to a String cannot fail.
+                let _ = write!(self.pointer, "/{index}");
+                let _ = write!(self.path, "[{index}]");
+            }
+            Below::Key(name) => {
+                self.pointer.push('/');
+                self.pointer.push_str(&super::escape(name));
+                if !self.path.is_empty() {
+                    self.path.push('.');
+                }
+                self.path.push_str(name);
+            }
         }
-        self.path.push_str(name);
         let out = f(self);
         self.pointer.truncate(pointer_len);
         self.path.truncate(path_len);
