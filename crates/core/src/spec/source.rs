@@ -60,6 +60,7 @@ impl SourceRef {
         SourceRef { doc, pointer }
     }
 
+    /// The node at `segment` below this one.
     pub(crate) fn child(&self, segment: impl fmt::Display) -> SourceRef {
         use fmt::Write;
         // Written in place, escaped only when it must be: loading asks for a child for every
@@ -70,8 +71,11 @@ impl SourceRef {
         let start = pointer.len();
         // Writing to a String cannot fail.
         let _ = write!(pointer, "{segment}");
-        if pointer[start..].contains(['~', '/']) {
-            let escaped = escape(&pointer[start..]).into_owned();
+        let escaped = match escape(&pointer[start..]) {
+            std::borrow::Cow::Owned(escaped) => Some(escaped),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        if let Some(escaped) = escaped {
             pointer.truncate(start);
             pointer.push_str(&escaped);
         }
