@@ -10,10 +10,10 @@
 # with the token (two JSONPath checks), create an order (capture its id), cancel it (a `contains`
 # check). The same workload is generated as gigcheck specs (files of 100 scenarios) and as one
 # .hurl file per scenario. Both tools write a JUnit report (a new file each run), as a CI step
-# does; the same commands without a report option are measured too (gigcheck then still writes its
-# own reports/junit.xml). Both tools must pass every run,
-# and both must fail when a wrong value is planted. The curl floor is one curl process sending
-# the same requests over one connection, with no checks.
+# does; the same commands without a report option are measured too (gigcheck then still writes
+# its own reports/junit.xml). Both tools must pass every run, and both must fail when a wrong
+# value is planted. The curl floor is one curl process sending the same requests over one
+# connection, with no checks.
 #
 # Hurl is installed with `cargo install hurl --version 8.0.1 --locked` into $BENCH_TOOLS
 # (default: target/bench-tools), once; it needs libcurl4-openssl-dev, libxml2-dev and
